@@ -1,0 +1,20 @@
+#!/bin/sh
+# Install the Debian packages minivmm needs to build and test. As root it
+# installs what is missing; otherwise it prints the apt-get line to run.
+set -eu
+pkgs="build-essential pkg-config clang liburing-dev libfdt-dev check
+ linux-libc-dev qemu-system-x86 busybox-static e2fsprogs cpio xz-utils
+ flex bison bc libelf-dev libssl-dev gnuplot-nox iproute2"
+missing=""
+for p in $pkgs; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+if [ "$(id -u)" -ne 0 ]; then
+	echo "minivmm: missing packages; run as root:" >&2
+	echo "  apt-get install -y$missing" >&2
+	exit 1
+fi
+echo "minivmm: installing$missing" >&2
+apt-get update -qq
+DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing >&2

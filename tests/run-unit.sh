@@ -1,0 +1,32 @@
+#!/bin/sh
+# Run Check unit-test binaries; print each program's Check summary and record
+# per-check pass/fail counts in $MINIVMM_RESULTS (when set) for run-all.sh.
+# Usage: run-unit.sh LABEL BIN...
+set -u
+label=$1
+shift
+status=0
+for bin in "$@"; do
+	out=$(CK_FORK=yes "$bin" 2>&1)
+	rc=$?
+	line=$(printf '%s\n' "$out" | grep -E '^[0-9]+%: Checks: ' | tail -n 1)
+	name=$(basename "$bin")
+	if [ -z "$line" ]; then
+		printf '%s\n' "$out"
+		echo "FAIL $label/$name: no Check summary (exit $rc)"
+		[ -n "${MINIVMM_RESULTS:-}" ] && echo "0 1 $label/$name" >>"$MINIVMM_RESULTS"
+		status=1
+		continue
+	fi
+	n=$(echo "$line" | sed -E 's/.*Checks: ([0-9]+).*/\1/')
+	f=$(echo "$line" | sed -E 's/.*Failures: ([0-9]+).*/\1/')
+	e=$(echo "$line" | sed -E 's/.*Errors: ([0-9]+).*/\1/')
+	bad=$((f + e))
+	if [ "$rc" -ne 0 ] || [ "$bad" -ne 0 ]; then
+		printf '%s\n' "$out" | grep -vE ':P:' | head -n 60
+		status=1
+	fi
+	echo "$label/$name: $line"
+	[ -n "${MINIVMM_RESULTS:-}" ] && echo "$((n - bad)) $bad $label/$name" >>"$MINIVMM_RESULTS"
+done
+exit $status
