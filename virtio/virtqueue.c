@@ -1,0 +1,349 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Format-independent queue logic: sequence numbers and the in-flight table,
+ * the in-order publisher (min-heap reorder buffer, runs and batching),
+ * reset generations and counters. Ring memory is the format's (vq->ops).
+ */
+#include "virtio/virtqueue.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "virtio/split_ring.h"
+
+enum { SLOT_FREE, SLOT_POPPED, SLOT_DONE };
+
+const char *vq_strerror(int r)
+{
+	switch (r) {
+	case VQ_OK:
+		return "ok";
+	case VQ_EMPTY:
+		return "no buffers available";
+	case VQ_E_NEXT_RANGE:
+		return "descriptor next out of range";
+	case VQ_E_CHAIN_LOOP:
+		return "descriptor chain longer than the queue (loop)";
+	case VQ_E_INDIRECT_NESTED:
+		return "nested indirect table";
+	case VQ_E_INDIRECT_LEN:
+		return "bad indirect table length";
+	case VQ_E_INDIRECT_FEATURE:
+		return "indirect descriptor not negotiated";
+	case VQ_E_INDIRECT_CHAINED:
+		return "indirect descriptor chained";
+	case VQ_E_ORDER:
+		return "readable descriptor after writable one";
+	case VQ_E_TOO_LONG:
+		return "chain length 4 GiB or more";
+	case VQ_E_BAD_ADDR:
+		return "buffer outside guest RAM";
+	case VQ_E_TOO_MANY_SEGS:
+		return "more segments than the iovec array holds";
+	case VQ_E_AVAIL_IDX:
+		return "avail.idx more than queue size ahead";
+	case VQ_E_HEAD_RANGE:
+		return "avail ring head out of range";
+	case VQ_E_HEAD_BUSY:
+		return "head already in flight";
+	case VQ_E_OVERRUN:
+		return "more chains outstanding than the queue size";
+	case VQ_E_BROKEN:
+		return "queue broken or not ready";
+	case VQ_E_SIZE:
+		return "bad queue size";
+	case VQ_E_ALIGN:
+		return "misaligned ring";
+	case VQ_E_RING_ADDR:
+		return "ring outside guest RAM";
+	case VQ_E_NOMEM:
+		return "out of memory";
+	case VQ_E_FEATURE:
+		return "unsupported ring format";
+	case VQ_E_STATE:
+		return "queue already enabled";
+	case VQ_E_STALE:
+		return "completion for a reset queue";
+	case VQ_E_BAD_SEQ:
+		return "completion not in flight";
+	case VQ_E_BAD_LEN:
+		return "completion longer than the writable buffer";
+	}
+	return "unknown virtqueue error";
+}
+
+void vq_init(struct virtqueue *vq, uint16_t num_max)
+{
+	memset(vq, 0, sizeof(*vq));
+	vq->num_max = num_max;
+	vq->batching = true;
+}
+
+static void free_state(struct virtqueue *vq)
+{
+	free(vq->inflight);
+	free(vq->head_busy);
+	seq_heap_free(&vq->heap);
+	vq->inflight = NULL;
+	vq->head_busy = NULL;
+}
+
+void vq_destroy(struct virtqueue *vq)
+{
+	free_state(vq);
+	vq->ready = false;
+}
+
+void vq_reset(struct virtqueue *vq)
+{
+	uint16_t num_max = vq->num_max;
+	uint32_t gen = vq->gen + 1;
+	bool batching = vq->batching;
+	struct vq_stats stats = vq->stats;
+
+	free_state(vq);
+	vq_init(vq, num_max);
+	vq->gen = gen;
+	vq->batching = batching;
+	vq->stats = stats;
+}
+
+void vq_set_batching(struct virtqueue *vq, bool on)
+{
+	vq->batching = on;
+}
+
+static bool is_pow2(uint32_t x)
+{
+	return x && !(x & (x - 1));
+}
+
+int vq_enable(struct virtqueue *vq, const struct guest_mem *gm, uint64_t features)
+{
+	int r;
+
+	if (vq->ready)
+		return VQ_E_STATE;
+	if (features & (1ULL << VIRTIO_F_RING_PACKED))
+		return VQ_E_FEATURE;
+	if (vq->num_max > VQ_SPLIT_MAX_SIZE || !is_pow2(vq->size) || vq->size > vq->num_max)
+		return VQ_E_SIZE;
+
+	vq->gm = gm;
+	vq->features = features;
+	vq->event_idx = features & (1ULL << VIRTIO_RING_F_EVENT_IDX);
+	vq->indirect = features & (1ULL << VIRTIO_RING_F_INDIRECT_DESC);
+	vq->in_order = features & (1ULL << VIRTIO_F_IN_ORDER);
+	vq->mask = vq->size - 1;
+	vq->ops = &vq_split_ops;
+	r = vq->ops->enable(vq);
+	if (r)
+		return r;
+
+	free_state(vq);
+	vq->inflight = calloc(vq->size, sizeof(*vq->inflight));
+	vq->head_busy = calloc((vq->size + 63) / 64, sizeof(*vq->head_busy));
+	/* At most size - 1 completions can wait: the oldest one is never in the heap. */
+	if (!vq->inflight || !vq->head_busy || seq_heap_init(&vq->heap, vq->size)) {
+		free_state(vq);
+		return VQ_E_NOMEM;
+	}
+	vq->next_seq = vq->next_publish = 0;
+	memset(&vq->run, 0, sizeof(vq->run));
+	vq->broken = false;
+	vq->ready = true;
+	return VQ_OK;
+}
+
+static bool head_busy(const struct virtqueue *vq, uint16_t head)
+{
+	return vq->head_busy[head / 64] & (1ULL << (head % 64));
+}
+
+static void set_head_busy(struct virtqueue *vq, uint16_t head, bool busy)
+{
+	if (busy)
+		vq->head_busy[head / 64] |= 1ULL << (head % 64);
+	else
+		vq->head_busy[head / 64] &= ~(1ULL << (head % 64));
+}
+
+int vq_pop(struct virtqueue *vq, struct vq_chain *c)
+{
+	struct vq_inflight *f;
+	int r;
+
+	if (!vq->ready || vq->broken)
+		return VQ_E_BROKEN;
+	/*
+	 * seq % size names the in-flight slot; it is still taken only if the
+	 * driver has more than size chains outstanding, which no ring allows.
+	 */
+	f = &vq->inflight[vq->next_seq & vq->mask];
+	if (f->state != SLOT_FREE) {
+		if (!vq->ops->avail_pending(vq))
+			return VQ_EMPTY;
+		vq->broken = true;
+		return VQ_E_OVERRUN;
+	}
+	r = vq->ops->pop(vq, c);
+	if (r == VQ_EMPTY)
+		return r;
+	if (vq_err_is_fatal(r) || (r <= 0 && head_busy(vq, c->t.head))) {
+		vq->broken = true;
+		return vq_err_is_fatal(r) ? r : VQ_E_HEAD_BUSY;
+	}
+	c->t.seq = vq->next_seq++;
+	c->t.gen = vq->gen;
+	*f = (struct vq_inflight){
+		.seq = c->t.seq,
+		.in_len = r ? 0 : c->in_len,
+		.head = c->t.head,
+		.state = SLOT_POPPED,
+	};
+	set_head_busy(vq, c->t.head, true);
+	vq->stats.popped++;
+	if (r)
+		vq->stats.chain_errors++;
+	return r;
+}
+
+int vq_unpop(struct virtqueue *vq, uint16_t n)
+{
+	uint16_t i;
+
+	if (!vq->ready || n > vq->next_seq || n > vq->size)
+		return VQ_E_BAD_SEQ;
+	for (i = 1; i <= n; i++) {
+		const struct vq_inflight *f = &vq->inflight[(vq->next_seq - i) & vq->mask];
+
+		if (f->state != SLOT_POPPED || f->seq != vq->next_seq - i)
+			return VQ_E_BAD_SEQ;
+	}
+	for (i = 1; i <= n; i++) {
+		struct vq_inflight *f = &vq->inflight[(vq->next_seq - i) & vq->mask];
+
+		set_head_busy(vq, f->head, false);
+		f->state = SLOT_FREE;
+	}
+	vq->next_seq -= n;
+	vq->ops->unpop(vq, n);
+	vq->stats.unpopped += n;
+	return VQ_OK;
+}
+
+static unsigned int hist_bucket(uint32_t n)
+{
+	unsigned int b = 0;
+
+	/* 1 -> 0, 2 -> 1, 3-4 -> 2, 5-8 -> 3, ... */
+	while (b < VQ_BATCH_HIST - 1 && (1U << b) < n)
+		b++;
+	return b;
+}
+
+static void close_run(struct virtqueue *vq)
+{
+	uint32_t n = vq->run.nbufs;
+
+	if (!n)
+		return;
+	vq->ops->write_used(vq, vq->run.head, vq->run.len, (uint16_t)n, vq->run.ndesc);
+	vq->stats.batches++;
+	vq->stats.batch_bufs += n;
+	vq->stats.batch_hist[hist_bucket(n)]++;
+	vq->run.nbufs = 0;
+}
+
+/* Release the chain's slot and hand its used entry to the ring (R11, R13, R18). */
+static void publish(struct virtqueue *vq, struct vq_inflight *f, uint32_t len)
+{
+	bool full = len == f->in_len;
+
+	f->state = SLOT_FREE;
+	set_head_busy(vq, f->head, false);
+	vq->stats.published++;
+	if (!vq->in_order) {
+		vq->ops->write_used(vq, f->head, len, 1, 1);
+		return;
+	}
+	vq->next_publish++;
+	/* The driver credits a skipped buffer with its full writable length. */
+	if (vq->batching && vq->run.nbufs && vq->run.last_full && vq->run.nbufs < vq->size) {
+		vq->run.nbufs++;
+		vq->run.ndesc++;
+	} else {
+		close_run(vq);
+		vq->run.nbufs = 1;
+		vq->run.ndesc = 1;
+	}
+	vq->run.head = f->head;
+	vq->run.len = len;
+	vq->run.last_full = full;
+	if (!vq->batching)
+		close_run(vq);
+}
+
+int vq_complete(struct virtqueue *vq, const struct vq_ticket *t, uint32_t len)
+{
+	struct vq_inflight *f;
+	struct seq_heap_ent e;
+
+	if (!vq->ready || t->gen != vq->gen) {
+		vq->stats.stale++;
+		return VQ_E_STALE;
+	}
+	f = &vq->inflight[t->seq & vq->mask];
+	if (t->seq >= vq->next_seq || f->seq != t->seq || f->state != SLOT_POPPED)
+		return VQ_E_BAD_SEQ;
+	if (len > f->in_len)
+		return VQ_E_BAD_LEN;
+	vq->stats.completed++;
+
+	if (!vq->in_order || t->seq == vq->next_publish) {
+		publish(vq, f, len);
+	} else {
+		/* Cannot fail: at most size - 1 slots are SLOT_DONE at a time. */
+		seq_heap_push(&vq->heap, (struct seq_heap_ent){.seq = t->seq, .len = len});
+		f->state = SLOT_DONE;
+		vq->stats.waited++;
+		if (vq->heap.nr > vq->stats.heap_hwm)
+			vq->stats.heap_hwm = vq->heap.nr;
+		return VQ_OK;
+	}
+	/* Drain every waiting completion that now continues the run (R10). */
+	while (!seq_heap_empty(&vq->heap) && seq_heap_min(&vq->heap)->seq == vq->next_publish) {
+		seq_heap_pop(&vq->heap, &e);
+		publish(vq, &vq->inflight[e.seq & vq->mask], e.len);
+	}
+	return VQ_OK;
+}
+
+bool vq_flush(struct virtqueue *vq)
+{
+	bool notify;
+
+	if (!vq->ready)
+		return false;
+	close_run(vq);
+	notify = vq->ops->flush(vq);
+	if (notify)
+		vq->stats.notifies++;
+	return notify;
+}
+
+void vq_disable_notify(struct virtqueue *vq)
+{
+	if (vq->ready)
+		vq->ops->set_notify(vq, false);
+}
+
+bool vq_enable_notify(struct virtqueue *vq)
+{
+	if (!vq->ready)
+		return false;
+	vq->ops->set_notify(vq, true);
+	/* Our request for kicks must be visible before we look for buffers again. */
+	gm_fence_full();
+	return vq->ops->avail_pending(vq);
+}
