@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Puts everything a 64-bit Linux entry needs into guest RAM: the kernel
+ * (bzImage or ELF vmlinux), initrd, command line, zero page with e820, MP
+ * table, GDT and identity page tables. Pure memory work, no KVM.
+ */
+#ifndef ARCH_X86_64_BOOT_H
+#define ARCH_X86_64_BOOT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "arch/x86_64/cmdline.h"
+#include "arch/x86_64/ram.h"
+
+#define X86_CMDLINE_LIMIT 4096 /* our buffer; the kernel's own limit is lower */
+
+struct x86_boot_config {
+	const uint8_t *kernel;
+	size_t kernel_len;
+	const char *kernel_name; /* for messages */
+	const uint8_t *initrd;	 /* NULL for none */
+	size_t initrd_len;
+	struct cmdline_params cmdline;
+	uint64_t mem_size;
+	unsigned int ncpus;
+};
+
+struct x86_boot_info {
+	int is_bzimage;
+	uint64_t entry;
+	uint64_t kernel_end;
+	uint64_t initrd_addr;
+	char cmdline[X86_CMDLINE_LIMIT];
+};
+
+int x86_boot_setup(const struct x86_boot_config *cfg, const struct x86_ram *ram,
+		   struct x86_boot_info *info, char *err, size_t err_len);
+
+/* Writes the GDT and the page tables that identity-map the first 4 GiB. */
+void x86_write_boot_tables(const struct x86_ram *ram);
+
+#endif

@@ -1,0 +1,53 @@
+// SPDX-License-Identifier: MIT
+#include "arch/x86_64/cmdline.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+
+struct buf {
+	char *s;
+	size_t size, len; /* len keeps counting past size so we know the need */
+};
+
+static void add(struct buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (b->len && b->len < b->size)
+		b->s[b->len] = ' ';
+	if (b->len)
+		b->len++;
+	va_start(ap, fmt);
+	n = vsnprintf(b->len < b->size ? b->s + b->len : NULL,
+		      b->len < b->size ? b->size - b->len : 0, fmt, ap);
+	va_end(ap);
+	b->len += n > 0 ? (size_t)n : 0;
+}
+
+int cmdline_build(const struct cmdline_params *p, char *out, size_t out_size, size_t max_len,
+		  char *err, size_t err_len)
+{
+	struct buf b = {out, out_size, 0};
+
+	if (out_size)
+		out[0] = '\0';
+	if (p->base && p->base[0])
+		add(&b, "%s", p->base);
+	else if (!p->base)
+		add(&b, "%s", CMDLINE_DEFAULT);
+	for (unsigned int i = 0; i < p->n_mmio; i++)
+		add(&b, "virtio_mmio.device=%uK@0x%llx:%u", p->mmio[i].size >> 10,
+		    (unsigned long long)p->mmio[i].addr, p->mmio[i].irq);
+	if (!p->base && p->root_on_disk)
+		add(&b, "root=/dev/vda rw");
+	if (p->append && p->append[0])
+		add(&b, "%s", p->append);
+	if (b.len > max_len || b.len >= out_size) {
+		snprintf(err, err_len, "kernel command line is %zu bytes, the kernel accepts %zu",
+			 b.len, max_len < out_size ? max_len : out_size - 1);
+		return -E2BIG;
+	}
+	return 0;
+}

@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: MIT */
+/* ELF64 vmlinux loading: PT_LOAD segments at their physical addresses. */
+#ifndef ARCH_X86_64_ELF_LOADER_H
+#define ARCH_X86_64_ELF_LOADER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "arch/x86_64/ram.h"
+
+struct elf_info {
+	uint64_t entry;
+	uint64_t kernel_end; /* highest byte any PT_LOAD segment occupies */
+};
+
+int elf_probe(const uint8_t *img, size_t len);
+
+/*
+ * Checks every header and segment against the file and guest RAM before
+ * writing anything, then loads. Returns 0, -ENOEXEC (not a loadable x86_64
+ * ELF), -EINVAL (malformed) or -ENOMEM (does not fit), with err filled.
+ */
+int elf_load(const uint8_t *img, size_t len, const struct x86_ram *ram, struct elf_info *info,
+	     char *err, size_t err_len);
+
+#endif

@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * 8250/16550A UART: enough of the chip for Linux's 8250 driver to detect it
+ * (scratch and loopback tests, FIFO bits) and run its console with THRE and
+ * receive interrupts. Transmitted bytes go straight to an fd.
+ */
+#ifndef DEVICES_SERIAL_H
+#define DEVICES_SERIAL_H
+
+#include <pthread.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "devices/irq_line.h"
+
+#define SERIAL_COM1_BASE 0x3f8
+#define SERIAL_COM1_IRQ	 4
+#define SERIAL_NREGS	 8
+#define SERIAL_RX_SIZE	 1024
+
+struct serial {
+	pthread_mutex_t lock;
+	pthread_cond_t rx_space;
+	struct irq_line irq;
+	int out_fd;
+	int closed;
+	int irq_level;
+	uint8_t ier, fcr, lcr, mcr, scr, dll, dlm;
+	int thri_pending;
+	uint8_t rx[SERIAL_RX_SIZE];
+	unsigned int rx_head, rx_count;
+	uint64_t tx_bytes;
+};
+
+void serial_init(struct serial *s, int out_fd, struct irq_line irq);
+void serial_destroy(struct serial *s);
+
+/* Bus callbacks for the 8 registers at SERIAL_COM1_BASE. */
+void serial_read(void *opaque, uint64_t offset, uint8_t *data, unsigned int size);
+void serial_write(void *opaque, uint64_t offset, const uint8_t *data, unsigned int size);
+
+/*
+ * Queues input for the guest, waiting while the receive buffer is full.
+ * Returns the bytes queued, which is less than len only after serial_close().
+ */
+size_t serial_receive(struct serial *s, const uint8_t *buf, size_t len);
+
+/* Wakes and fails any serial_receive() waiting for room. */
+void serial_close(struct serial *s);
+
+#endif

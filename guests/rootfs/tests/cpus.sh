@@ -1,0 +1,2 @@
+#!/bin/sh
+echo "MINIVMM-GUEST: cpus online $(cat /sys/devices/system/cpu/online)"

@@ -1,0 +1,91 @@
+#!/bin/sh
+# Linux boot tests. Picks the level by probing the host: directly on a KVM
+# that runs ring-0 guest code natively, otherwise one level down inside a
+# Linux with KVM that QEMU runs under software emulation (TCG). Prints which,
+# records each case in $MINIVMM_RESULTS, and fails on any failure.
+# Env: BOOT_CASES="a b" to run a subset; LAYER_TIMEOUT (s) for the middle layer.
+set -u
+root=$(cd "$(dirname "$0")/../.." && pwd)
+. "$root/tests/lib.sh"
+build=$root/build
+guest=$build/guest
+work=$build/boottest
+mkdir -p "$guest" "$work"
+
+kind=$("$root/tests/host-kvm-kind.sh")
+case $kind in
+hardware) level=direct ;;
+*) level="nested (Linux with KVM under QEMU TCG)" ;;
+esac
+echo "boot tests: host KVM: $kind; level: $level"
+
+kdir=$("$root/guests/linux/build-kernel.sh") || {
+	record FAIL boot/guest-kernel "kernel build failed"
+	exit 1
+}
+echo "boot tests: guest kernel $(cat "$kdir/version") from $kdir"
+"$root/guests/rootfs/build-rootfs.sh" "$guest" >/dev/null || {
+	record FAIL boot/rootfs "rootfs build failed"
+	exit 1
+}
+cp "$kdir/bzImage" "$guest/bzImage"
+strip -o "$guest/vmlinux" "$kdir/vmlinux"
+
+cases=${BOOT_CASES:-$(sh -c ". '$root/tests/boot/cases.sh'; echo \$ALL_CASES")}
+log=$work/console.log
+
+if [ "$level" = direct ]; then
+	(MINIVMM=$build/minivmm GUEST=$guest WORK=$work
+	 export MINIVMM GUEST WORK
+	 . "$root/tests/boot/cases.sh"
+	 run_cases $cases) >"$log" 2>&1
+else
+	stage=$work/layer
+	rm -rf "$stage"
+	mkdir -p "$stage/bin" "$stage/guest" "$stage/tests" "$stage/dev" "$stage/proc" \
+		"$stage/sys" "$stage/tmp"
+	cp /bin/busybox "$stage/bin/busybox"
+	for a in $(/bin/busybox --list); do
+		[ -e "$stage/bin/$a" ] || ln -s busybox "$stage/bin/$a"
+	done
+	cp "$build/minivmm-static" "$stage/bin/minivmm"
+	cp "$guest/bzImage" "$guest/vmlinux" "$guest/initrd.cpio.gz" "$stage/guest/"
+	cp "$root/tests/boot/cases.sh" "$stage/tests/"
+	cp "$root/tests/boot/layer-init" "$stage/init"
+	(cd "$stage" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) |
+		gzip -1 >"$work/layer.cpio.gz"
+	ncases=$(echo $cases | wc -w)
+	limit=${LAYER_TIMEOUT:-$((120 + 90 * ncases))}
+	t0=$(date +%s)
+	timeout -k 5 "$limit" qemu-system-x86_64 -M microvm,acpi=off -accel tcg \
+		-cpu qemu64,+svm,+npt,+lahf-lm,+popcnt,+sse4.1,+sse4.2,+ssse3 \
+		-m 2048 -smp 2 -nodefaults -no-user-config -display none -serial stdio \
+		-kernel "$kdir/bzImage" -initrd "$work/layer.cpio.gz" -no-reboot \
+		-append "console=ttyS0 reboot=t panic=-1 quiet minivmm.cases=$(echo $cases | tr ' ' ,)" \
+		</dev/null >"$log" 2>&1
+	qrc=$?
+	echo "boot tests: middle layer ran $(($(date +%s) - t0)) s (qemu exit $qrc)"
+	[ "$qrc" -eq 124 ] && echo "boot tests: middle layer hit its ${limit}s timeout"
+fi
+
+grep -E '^MINIVMM-LAYER' "$log"
+status=0
+for c in $cases; do
+	line=$(grep -a "^MINIVMM-RESULT [A-Z]* $c\b" "$log" | head -n 1 | tr -d '\r')
+	case $line in
+	"MINIVMM-RESULT PASS "*)
+		record PASS "boot/$c" "$(echo "$line" | awk '{ print $4 }') s"
+		;;
+	"MINIVMM-RESULT FAIL "*)
+		record FAIL "boot/$c" "${line#MINIVMM-RESULT FAIL $c }"
+		awk -v c="$c" '$0 ~ "^MINIVMM-RESULT FAIL " c {p=1; next} p && /^  \|/ {print; next} {p=0}' "$log"
+		status=1
+		;;
+	*)
+		record FAIL "boot/$c" "no result (crash or hang); console tail:"
+		tail -n 30 "$log" | sed 's/^/  > /'
+		status=1
+		;;
+	esac
+done
+exit $status

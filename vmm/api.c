@@ -1,0 +1,288 @@
+// SPDX-License-Identifier: MIT
+/* The public API: build a VM from a config, run it, tear it down. */
+#include <errno.h>
+#include <linux/kvm.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "arch/x86_64/boot.h"
+#include "arch/x86_64/layout.h"
+#include "arch/x86_64/mptable.h"
+#include "vmm/vm.h"
+
+#define DEFAULT_MEM	(256ULL << 20)
+#define MIN_MEM		(16ULL << 20)
+#define MAX_MEM		(1ULL << 40)
+#define MAX_KERNEL_SIZE (256u << 20)
+#define MAX_INITRD_SIZE (1u << 30)
+
+void minivmm_config_init(struct minivmm_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->mem_size = DEFAULT_MEM;
+	cfg->cpus = 1;
+	cfg->console_in = STDIN_FILENO;
+	cfg->console_out = STDOUT_FILENO;
+}
+
+const char *minivmm_exit_reason_name(enum minivmm_exit_reason r)
+{
+	static const char *const names[] = {
+		[MINIVMM_EXIT_NONE] = "none",	      [MINIVMM_EXIT_RESET] = "reset",
+		[MINIVMM_EXIT_POWEROFF] = "poweroff", [MINIVMM_EXIT_STATUS_PORT] = "exit-port",
+		[MINIVMM_EXIT_TIMEOUT] = "timeout",   [MINIVMM_EXIT_STOPPED] = "stopped",
+		[MINIVMM_EXIT_FAILED] = "failed",
+	};
+
+	return (unsigned int)r < sizeof(names) / sizeof(names[0]) ? names[r] : "unknown";
+}
+
+void vm_request_exit(struct minivmm *vm, enum minivmm_exit_reason reason, int status,
+		     const char *fmt, ...)
+{
+	va_list ap;
+
+	pthread_mutex_lock(&vm->exit_lock);
+	if (vm->exit.reason == MINIVMM_EXIT_NONE) {
+		vm->exit.reason = reason;
+		vm->exit.status = status;
+		va_start(ap, fmt);
+		vsnprintf(vm->exit.message, sizeof(vm->exit.message), fmt, ap);
+		va_end(ap);
+		atomic_store(&vm->stopping, 1);
+		pthread_cond_broadcast(&vm->exit_cond);
+	}
+	pthread_mutex_unlock(&vm->exit_lock);
+}
+
+static void set_irq(void *ctx, unsigned int irq, int level)
+{
+	struct minivmm *vm = ctx;
+	struct kvm_irq_level l = {.irq = irq, .level = level};
+
+	ioctl(vm->vm_fd, KVM_IRQ_LINE, &l);
+}
+
+static void port_reset(void *ctx)
+{
+	vm_request_exit(ctx, MINIVMM_EXIT_RESET, 0, "guest reset (i8042)");
+}
+
+static void port_exit_status(void *ctx, int status)
+{
+	vm_request_exit(ctx, MINIVMM_EXIT_STATUS_PORT, status, "guest exit status %d", status);
+}
+
+static int add_legacy_devices(struct minivmm *vm, char *err, size_t err_len)
+{
+	int rc;
+
+	serial_init(&vm->serial, vm->cfg.console_out,
+		    (struct irq_line){set_irq, vm, SERIAL_COM1_IRQ});
+	vm->ports = (struct sysctl_ports){port_reset, port_exit_status, vm};
+	rc = bus_add(&vm->pio, SERIAL_COM1_BASE, SERIAL_NREGS, &vm->serial, serial_read,
+		     serial_write);
+	if (!rc)
+		rc = bus_add(&vm->pio, I8042_DATA_PORT, 1, &vm->ports, i8042_read, NULL);
+	if (!rc)
+		rc = bus_add(&vm->pio, I8042_COMMAND_PORT, 1, &vm->ports, i8042_read,
+			     i8042_command_write);
+	if (!rc)
+		rc = bus_add(&vm->pio, MINIVMM_EXIT_PORT, 1, &vm->ports, NULL, exit_port_write);
+	if (rc)
+		snprintf(err, err_len, "cannot register legacy devices: %s", strerror(-rc));
+	return rc;
+}
+
+static int check_config(const struct minivmm_config *cfg, char *err, size_t err_len)
+{
+	if (!cfg->kernel) {
+		snprintf(err, err_len, "no kernel given");
+		return -EINVAL;
+	}
+	if (cfg->mem_size < MIN_MEM || cfg->mem_size > MAX_MEM) {
+		snprintf(err, err_len,
+			 "memory size %llu MiB is out of range (%llu MiB to %llu GiB)",
+			 (unsigned long long)cfg->mem_size >> 20, MIN_MEM >> 20, MAX_MEM >> 30);
+		return -EINVAL;
+	}
+	if (cfg->mem_size & 0xfff) {
+		snprintf(err, err_len, "memory size must be a multiple of 4 KiB");
+		return -EINVAL;
+	}
+	if (cfg->cpus < 1 || cfg->cpus > MPTABLE_MAX_CPUS) {
+		snprintf(err, err_len, "%u CPUs is out of range (1 to %d)", cfg->cpus,
+			 MPTABLE_MAX_CPUS);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int load_guest(struct minivmm *vm, char *err, size_t err_len)
+{
+	struct x86_boot_config bc = {0};
+	struct x86_boot_info *info;
+	uint8_t *kernel = NULL, *initrd = NULL;
+	size_t kernel_len = 0, initrd_len = 0;
+	int rc;
+
+	rc = read_whole_file(vm->cfg.kernel, "kernel", MAX_KERNEL_SIZE, &kernel, &kernel_len, err,
+			     err_len);
+	if (!rc && vm->cfg.initrd)
+		rc = read_whole_file(vm->cfg.initrd, "initrd", MAX_INITRD_SIZE, &initrd,
+				     &initrd_len, err, err_len);
+	info = calloc(1, sizeof(*info));
+	if (!rc && !info) {
+		snprintf(err, err_len, "out of memory");
+		rc = -ENOMEM;
+	}
+	if (!rc) {
+		bc.kernel = kernel;
+		bc.kernel_len = kernel_len;
+		bc.kernel_name = vm->cfg.kernel;
+		bc.initrd = initrd;
+		bc.initrd_len = initrd_len;
+		bc.cmdline.base = vm->cfg.cmdline;
+		bc.cmdline.append = vm->cfg.append;
+		bc.mem_size = vm->mem_size;
+		bc.ncpus = vm->ncpus;
+		rc = x86_boot_setup(&bc, &vm->low, info, err, err_len);
+	}
+	if (!rc) {
+		vm->entry = info->entry;
+		snprintf(vm->cmdline, sizeof(vm->cmdline), "%s", info->cmdline);
+	}
+	free(info);
+	free(kernel);
+	free(initrd);
+	return rc;
+}
+
+int minivmm_create(const struct minivmm_config *cfg, struct minivmm **out, char *err,
+		   size_t err_len)
+{
+	struct minivmm *vm;
+	int rc;
+
+	*out = NULL;
+	rc = check_config(cfg, err, err_len);
+	if (rc)
+		return rc;
+	vm = calloc(1, sizeof(*vm));
+	if (!vm) {
+		snprintf(err, err_len, "out of memory");
+		return -ENOMEM;
+	}
+	vm->cfg = *cfg;
+	vm->kvm_fd = vm->vm_fd = -1;
+	vm->mem_size = cfg->mem_size;
+	vm->ncpus = cfg->cpus;
+	pthread_mutex_init(&vm->exit_lock, NULL);
+	pthread_condattr_t ca;
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&vm->exit_cond, &ca);
+	pthread_condattr_destroy(&ca);
+
+	/* Load before touching KVM, so bad input is reported the same on any host. */
+	rc = vm_alloc_ram(vm, err, err_len);
+	if (!rc)
+		rc = load_guest(vm, err, err_len);
+	if (!rc)
+		rc = kvm_vm_open(vm, err, err_len);
+	if (!rc)
+		rc = kvm_vm_map_ram(vm, err, err_len);
+	if (!rc)
+		rc = add_legacy_devices(vm, err, err_len);
+	if (!rc)
+		rc = vcpus_create(vm, err, err_len);
+	if (rc) {
+		minivmm_destroy(vm);
+		return rc;
+	}
+	*out = vm;
+	return 0;
+}
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+int minivmm_run(struct minivmm *vm, struct minivmm_exit *exit)
+{
+	char err[MINIVMM_ERR_LEN];
+	uint64_t start = now_ms();
+	struct timespec deadline;
+	int rc;
+
+	clock_gettime(CLOCK_MONOTONIC, &deadline);
+	deadline.tv_sec += vm->cfg.timeout_ms / 1000;
+	deadline.tv_nsec += (long)(vm->cfg.timeout_ms % 1000) * 1000000;
+	if (deadline.tv_nsec >= 1000000000) {
+		deadline.tv_sec++;
+		deadline.tv_nsec -= 1000000000;
+	}
+	rc = console_start(vm);
+	if (rc)
+		vm_request_exit(vm, MINIVMM_EXIT_FAILED, MINIVMM_STATUS_ERROR,
+				"cannot start console input: %s", strerror(-rc));
+	rc = vcpus_start(vm, err, sizeof(err));
+	if (rc)
+		vm_request_exit(vm, MINIVMM_EXIT_FAILED, MINIVMM_STATUS_ERROR, "%s", err);
+
+	pthread_mutex_lock(&vm->exit_lock);
+	while (vm->exit.reason == MINIVMM_EXIT_NONE) {
+		if (!vm->cfg.timeout_ms) {
+			pthread_cond_wait(&vm->exit_cond, &vm->exit_lock);
+		} else if (pthread_cond_timedwait(&vm->exit_cond, &vm->exit_lock, &deadline) ==
+			   ETIMEDOUT) {
+			pthread_mutex_unlock(&vm->exit_lock);
+			vm_request_exit(vm, MINIVMM_EXIT_TIMEOUT, MINIVMM_STATUS_TIMEOUT,
+					"guest still running after the %u ms timeout",
+					vm->cfg.timeout_ms);
+			pthread_mutex_lock(&vm->exit_lock);
+		}
+	}
+	pthread_mutex_unlock(&vm->exit_lock);
+
+	vcpus_stop(vm);
+	console_stop(vm);
+	*exit = vm->exit;
+	exit->runtime_ms = now_ms() - start;
+	return 0;
+}
+
+void minivmm_stop(struct minivmm *vm)
+{
+	vm_request_exit(vm, MINIVMM_EXIT_STOPPED, MINIVMM_STATUS_ERROR, "stopped by request");
+}
+
+const char *minivmm_cmdline(const struct minivmm *vm)
+{
+	return vm->cmdline;
+}
+
+void minivmm_destroy(struct minivmm *vm)
+{
+	if (!vm)
+		return;
+	vcpus_stop(vm);
+	console_stop(vm);
+	vcpus_destroy(vm);
+	kvm_vm_close(vm);
+	bus_free(&vm->pio);
+	bus_free(&vm->mmio);
+	serial_destroy(&vm->serial);
+	pthread_cond_destroy(&vm->exit_cond);
+	pthread_mutex_destroy(&vm->exit_lock);
+	free(vm);
+}

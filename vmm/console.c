@@ -1,0 +1,68 @@
+// SPDX-License-Identifier: MIT
+/* Feeds the guest's serial port from the console input fd. */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <unistd.h>
+
+#include "vmm/vm.h"
+
+static void *console_thread(void *arg)
+{
+	struct minivmm *vm = arg;
+	struct pollfd pfd[2] = {
+		{.fd = vm->cfg.console_in, .events = POLLIN},
+		{.fd = vm->console_wake[0], .events = POLLIN},
+	};
+	uint8_t buf[256];
+
+	pthread_setname_np(pthread_self(), "console");
+	while (!atomic_load(&vm->stopping)) {
+		ssize_t n;
+
+		if (poll(pfd, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if (pfd[1].revents)
+			break;
+		if (!(pfd[0].revents & (POLLIN | POLLHUP | POLLERR)))
+			continue;
+		n = read(vm->cfg.console_in, buf, sizeof(buf));
+		if (n < 0 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		if (n <= 0)
+			break; /* end of input: the guest just gets no more */
+		if (serial_receive(&vm->serial, buf, (size_t)n) < (size_t)n)
+			break;
+	}
+	return NULL;
+}
+
+int console_start(struct minivmm *vm)
+{
+	int rc;
+
+	if (vm->cfg.console_in < 0)
+		return 0;
+	if (pipe2(vm->console_wake, O_CLOEXEC) < 0)
+		return -errno;
+	rc = pthread_create(&vm->console_thread, NULL, console_thread, vm);
+	if (rc)
+		return -rc;
+	vm->console_started = 1;
+	return 0;
+}
+
+void console_stop(struct minivmm *vm)
+{
+	if (!vm->console_started)
+		return;
+	serial_close(&vm->serial);
+	(void)!write(vm->console_wake[1], "x", 1);
+	pthread_join(vm->console_thread, NULL);
+	close(vm->console_wake[0]);
+	close(vm->console_wake[1]);
+	vm->console_started = 0;
+}

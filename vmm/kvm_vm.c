@@ -1,0 +1,120 @@
+// SPDX-License-Identifier: MIT
+/* The KVM VM: its fds, interrupt controllers and guest RAM slots. */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/kvm.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "arch/x86_64/layout.h"
+#include "vmm/vm.h"
+
+static int vm_ioctl(struct minivmm *vm, unsigned long req, unsigned long arg, const char *what,
+		    char *err, size_t err_len)
+{
+	if (ioctl(vm->vm_fd, req, arg) < 0) {
+		int e = errno;
+
+		snprintf(err, err_len, "%s failed: %s", what, strerror(e));
+		return -e;
+	}
+	return 0;
+}
+
+int kvm_vm_open(struct minivmm *vm, char *err, size_t err_len)
+{
+	const char *path = vm->cfg.kvm_path ? vm->cfg.kvm_path : "/dev/kvm";
+	struct kvm_pit_config pit = {.flags = KVM_PIT_SPEAKER_DUMMY};
+	int e, rc;
+
+	vm->kvm_fd = open(path, O_RDWR | O_CLOEXEC);
+	if (vm->kvm_fd < 0) {
+		e = errno;
+		snprintf(err, err_len, "cannot open %s: %s%s", path, strerror(e),
+			 e == ENOENT ? " (this host offers no KVM)" : "");
+		return -e;
+	}
+	rc = ioctl(vm->kvm_fd, KVM_GET_API_VERSION, 0);
+	if (rc != KVM_API_VERSION) {
+		snprintf(err, err_len, "%s speaks KVM API %d, minivmm needs %d", path, rc,
+			 KVM_API_VERSION);
+		return -ENOTSUP;
+	}
+	vm->vm_fd = ioctl(vm->kvm_fd, KVM_CREATE_VM, 0);
+	if (vm->vm_fd < 0) {
+		e = errno;
+		snprintf(err, err_len, "KVM_CREATE_VM failed: %s", strerror(e));
+		return -e;
+	}
+	rc = vm_ioctl(vm, KVM_SET_TSS_ADDR, X86_TSS_ADDR, "KVM_SET_TSS_ADDR", err, err_len);
+	if (!rc) {
+		uint64_t ident = X86_IDENTITY_MAP;
+
+		rc = vm_ioctl(vm, KVM_SET_IDENTITY_MAP_ADDR, (unsigned long)&ident,
+			      "KVM_SET_IDENTITY_MAP_ADDR", err, err_len);
+	}
+	if (!rc)
+		rc = vm_ioctl(vm, KVM_CREATE_IRQCHIP, 0, "KVM_CREATE_IRQCHIP", err, err_len);
+	if (!rc)
+		rc = vm_ioctl(vm, KVM_CREATE_PIT2, (unsigned long)&pit, "KVM_CREATE_PIT2", err,
+			      err_len);
+	return rc;
+}
+
+static int set_slot(struct minivmm *vm, uint32_t slot, uint64_t gpa, uint64_t size, void *host,
+		    char *err, size_t err_len)
+{
+	struct kvm_userspace_memory_region r = {
+		.slot = slot,
+		.guest_phys_addr = gpa,
+		.memory_size = size,
+		.userspace_addr = (uint64_t)(uintptr_t)host,
+	};
+
+	return vm_ioctl(vm, KVM_SET_USER_MEMORY_REGION, (unsigned long)&r,
+			"KVM_SET_USER_MEMORY_REGION", err, err_len);
+}
+
+int vm_alloc_ram(struct minivmm *vm, char *err, size_t err_len)
+{
+	void *p;
+
+	p = mmap(NULL, vm->mem_size, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (p == MAP_FAILED) {
+		int e = errno;
+
+		snprintf(err, err_len, "cannot allocate %llu MiB of guest RAM: %s",
+			 (unsigned long long)vm->mem_size >> 20, strerror(e));
+		return -e;
+	}
+	vm->ram = p;
+	vm->low = (struct x86_ram){vm->ram, x86_low_ram_size(vm->mem_size)};
+	return 0;
+}
+
+int kvm_vm_map_ram(struct minivmm *vm, char *err, size_t err_len)
+{
+	uint64_t low = x86_low_ram_size(vm->mem_size), high = x86_high_ram_size(vm->mem_size);
+	int rc;
+
+	rc = set_slot(vm, 0, 0, low, vm->ram, err, err_len);
+	if (!rc && high)
+		rc = set_slot(vm, 1, X86_4G, high, vm->ram + low, err, err_len);
+	return rc;
+}
+
+void kvm_vm_close(struct minivmm *vm)
+{
+	if (vm->ram)
+		munmap(vm->ram, vm->mem_size);
+	vm->ram = NULL;
+	if (vm->vm_fd >= 0)
+		close(vm->vm_fd);
+	if (vm->kvm_fd >= 0)
+		close(vm->kvm_fd);
+	vm->vm_fd = vm->kvm_fd = -1;
+}

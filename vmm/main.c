@@ -1,0 +1,252 @@
+// SPDX-License-Identifier: MIT
+/* The minivmm command: option parsing and the terminal around the API. */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "vmm/minivmm.h"
+
+static const char usage[] =
+	"Usage: minivmm --kernel FILE [options]\n"
+	"Boot a Linux kernel (bzImage or ELF vmlinux) in a KVM virtual machine.\n"
+	"\n"
+	"  -k, --kernel FILE     kernel to boot (required)\n"
+	"  -i, --initrd FILE     initial ramdisk\n"
+	"  -c, --cmdline TEXT    kernel command line (replaces the default)\n"
+	"  -a, --append TEXT     text appended to the kernel command line\n"
+	"  -m, --mem SIZE        guest RAM, e.g. 512M or 2G (default 256M)\n"
+	"  -p, --cpus N          number of vCPUs, 1 to 32 (default 1)\n"
+	"  -t, --timeout SECS    stop the guest after SECS seconds (exit status 124)\n"
+	"  -v, --verbose         print the command line and how the VM ended\n"
+	"  -h, --help            show this help\n"
+	"  -V, --version         show the version\n"
+	"\n"
+	"The guest console is the 8250 UART at 0x3f8 (ttyS0), wired to stdin and\n"
+	"stdout. A guest ends minivmm by rebooting (status 0) or by writing a byte N\n"
+	"to I/O port 0x501 (status N).\n"
+	"\n"
+	"Exit status:\n"
+	"  0        the guest rebooted or powered off\n"
+	"  N        the guest wrote N to port 0x501\n"
+	"  124      the --timeout expired\n"
+	"  125      bad usage, or the VM could not be created\n"
+	"  126      KVM could not run the guest (emulation failure, internal error)\n"
+	"  128+S    minivmm was stopped by signal S (SIGINT, SIGTERM, SIGHUP)\n";
+
+static struct termios saved_tty;
+static int tty_saved;
+
+static void restore_tty(void)
+{
+	if (tty_saved)
+		tcsetattr(STDIN_FILENO, TCSANOW, &saved_tty);
+	tty_saved = 0;
+}
+
+/* Raw input so keys reach the guest as typed; signals still work. */
+static void raw_tty(void)
+{
+	struct termios t;
+
+	if (!isatty(STDIN_FILENO) || tcgetattr(STDIN_FILENO, &saved_tty) < 0)
+		return;
+	t = saved_tty;
+	t.c_iflag &= ~(unsigned)(IGNBRK | BRKINT | PARMRK | ISTRIP | INLCR | IGNCR | ICRNL | IXON);
+	t.c_lflag &= ~(unsigned)(ECHO | ECHONL | ICANON | IEXTEN);
+	t.c_cc[VMIN] = 1;
+	t.c_cc[VTIME] = 0;
+	if (tcsetattr(STDIN_FILENO, TCSANOW, &t) == 0) {
+		tty_saved = 1;
+		atexit(restore_tty);
+	}
+}
+
+static pthread_mutex_t sig_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct minivmm *sig_vm;
+static int sig_caught;
+
+static void *signal_thread(void *arg)
+{
+	sigset_t *set = arg;
+	int sig;
+
+	for (;;) {
+		if (sigwait(set, &sig) != 0)
+			continue;
+		pthread_mutex_lock(&sig_lock);
+		if (!sig_caught)
+			sig_caught = sig;
+		if (sig_vm)
+			minivmm_stop(sig_vm);
+		pthread_mutex_unlock(&sig_lock);
+	}
+	return NULL;
+}
+
+static int die(const char *fmt, const char *arg)
+{
+	fprintf(stderr, "minivmm: ");
+	fprintf(stderr, fmt, arg);
+	fprintf(stderr, "\n");
+	return MINIVMM_STATUS_ERROR;
+}
+
+static int parse_uint(const char *s, unsigned long max, unsigned long *out)
+{
+	char *end;
+
+	if (!s || *s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	*out = strtoul(s, &end, 10);
+	return (errno || *end || *out > max) ? -1 : 0;
+}
+
+static int parse_timeout(const char *s, unsigned int *ms)
+{
+	char *end;
+	double v;
+
+	if (!s || ((*s < '0' || *s > '9') && *s != '.'))
+		return -1;
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || *end || v <= 0 || v > 4000000.0)
+		return -1;
+	*ms = (unsigned int)(v * 1000.0 + 0.5);
+	return *ms ? 0 : -1;
+}
+
+static int parse_args(int argc, char **argv, struct minivmm_config *cfg, int *verbose)
+{
+	static const struct option opts[] = {
+		{"kernel", required_argument, NULL, 'k'},
+		{"initrd", required_argument, NULL, 'i'},
+		{"cmdline", required_argument, NULL, 'c'},
+		{"append", required_argument, NULL, 'a'},
+		{"mem", required_argument, NULL, 'm'},
+		{"cpus", required_argument, NULL, 'p'},
+		{"timeout", required_argument, NULL, 't'},
+		{"verbose", no_argument, NULL, 'v'},
+		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, 'V'},
+		{NULL, 0, NULL, 0},
+	};
+	unsigned long n;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "k:i:c:a:m:p:t:vhV", opts, NULL)) != -1) {
+		switch (c) {
+		case 'k':
+			cfg->kernel = optarg;
+			break;
+		case 'i':
+			cfg->initrd = optarg;
+			break;
+		case 'c':
+			cfg->cmdline = optarg;
+			break;
+		case 'a':
+			cfg->append = optarg;
+			break;
+		case 'm':
+			if (minivmm_parse_size(optarg, &cfg->mem_size))
+				return die("bad --mem '%s': give a size like 512M or 2G", optarg);
+			break;
+		case 'p':
+			if (parse_uint(optarg, UINT_MAX, &n) || n == 0)
+				return die("bad --cpus '%s': give a number from 1 to 32", optarg);
+			cfg->cpus = (unsigned int)n;
+			break;
+		case 't':
+			if (parse_timeout(optarg, &cfg->timeout_ms))
+				return die("bad --timeout '%s': give seconds, e.g. 30 or 2.5",
+					   optarg);
+			break;
+		case 'v':
+			*verbose = 1;
+			break;
+		case 'h':
+			fputs(usage, stdout);
+			return -1;
+		case 'V':
+			printf("minivmm %s\n", MINIVMM_VERSION);
+			return -1;
+		default:
+			fprintf(stderr, "Try 'minivmm --help'.\n");
+			return MINIVMM_STATUS_ERROR;
+		}
+	}
+	if (optind < argc)
+		return die("unexpected argument '%s'", argv[optind]);
+	if (!cfg->kernel)
+		return die("%s", "no kernel given: use --kernel FILE (see --help)");
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct minivmm_config cfg;
+	struct minivmm_exit ex;
+	struct minivmm *vm;
+	char err[MINIVMM_ERR_LEN];
+	static sigset_t sigs;
+	pthread_t sigthread;
+	int verbose = 0, rc, status;
+
+	minivmm_config_init(&cfg);
+	rc = parse_args(argc, argv, &cfg, &verbose);
+	if (rc)
+		return rc < 0 ? 0 : rc;
+
+	/* Every thread inherits this mask, so only signal_thread sees these. */
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+	pthread_create(&sigthread, NULL, signal_thread, &sigs);
+	pthread_detach(sigthread);
+
+	if (minivmm_create(&cfg, &vm, err, sizeof(err)) < 0)
+		return die("%s", err);
+	if (verbose)
+		fprintf(stderr, "minivmm: kernel command line: %s\n", minivmm_cmdline(vm));
+	pthread_mutex_lock(&sig_lock);
+	sig_vm = vm;
+	rc = sig_caught;
+	pthread_mutex_unlock(&sig_lock);
+	if (rc)
+		minivmm_stop(vm);
+
+	raw_tty();
+	rc = minivmm_run(vm, &ex);
+	restore_tty();
+
+	pthread_mutex_lock(&sig_lock);
+	sig_vm = NULL;
+	pthread_mutex_unlock(&sig_lock);
+	minivmm_destroy(vm);
+	if (rc < 0)
+		return die("%s", strerror(-rc));
+
+	status = ex.status;
+	if (ex.reason == MINIVMM_EXIT_STOPPED && sig_caught)
+		status = 128 + sig_caught;
+	if (ex.reason == MINIVMM_EXIT_TIMEOUT)
+		fprintf(stderr, "minivmm: timeout: guest still running after %.1f s, stopped it\n",
+			ex.runtime_ms / 1000.0);
+	else if (ex.reason == MINIVMM_EXIT_FAILED)
+		fprintf(stderr, "minivmm: %s\n", ex.message);
+	else if (verbose)
+		fprintf(stderr, "minivmm: %s after %.3f s (%s), exit status %d\n", ex.message,
+			ex.runtime_ms / 1000.0, minivmm_exit_reason_name(ex.reason), status);
+	return status;
+}

@@ -1,0 +1,90 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * minivmm embedding API: describe a VM in a config, create it, run it until
+ * it ends, read why it ended, destroy it. The CLI (vmm/main.c) is one user of
+ * this API; nothing here prints or exits the process.
+ */
+#ifndef MINIVMM_H
+#define MINIVMM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define MINIVMM_ERR_LEN 512
+
+/* Exit statuses the CLI uses for its own verdicts; a guest may pick any other. */
+enum {
+	MINIVMM_STATUS_TIMEOUT = 124,	/* --timeout expired */
+	MINIVMM_STATUS_ERROR = 125,	/* bad usage or start-up failure */
+	MINIVMM_STATUS_VM_FAILED = 126, /* KVM could not run the guest */
+};
+
+/* Port that ends the VM with the byte written as exit status. */
+#define MINIVMM_EXIT_PORT 0x501
+
+struct minivmm_config {
+	const char *kernel;	 /* bzImage or ELF vmlinux; required */
+	const char *initrd;	 /* optional */
+	const char *cmdline;	 /* replaces the default command line when set */
+	const char *append;	 /* appended to the (default or given) command line */
+	uint64_t mem_size;	 /* bytes; 0 means 256 MiB */
+	unsigned int cpus;	 /* 0 means 1 */
+	unsigned int timeout_ms; /* 0: none; otherwise run() ends with TIMEOUT */
+	int console_in;		 /* fd the guest's serial input comes from; -1 for none */
+	int console_out;	 /* fd the guest's serial output goes to */
+	const char *kvm_path;	 /* NULL means /dev/kvm */
+};
+
+enum minivmm_exit_reason {
+	MINIVMM_EXIT_NONE = 0,
+	MINIVMM_EXIT_RESET,	  /* i8042 reset, triple fault, or KVM system reset */
+	MINIVMM_EXIT_POWEROFF,	  /* KVM system event: shutdown */
+	MINIVMM_EXIT_STATUS_PORT, /* guest wrote a byte to MINIVMM_EXIT_PORT */
+	MINIVMM_EXIT_TIMEOUT,	  /* config.timeout_ms elapsed */
+	MINIVMM_EXIT_STOPPED,	  /* minivmm_stop() was called */
+	MINIVMM_EXIT_FAILED,	  /* KVM could not run the guest; see message */
+};
+
+struct minivmm_exit {
+	enum minivmm_exit_reason reason;
+	int status;	     /* suggested process exit status */
+	uint64_t runtime_ms; /* wall time from run() to the end of the VM */
+	char message[MINIVMM_ERR_LEN];
+};
+
+struct minivmm;
+
+/* Fills *cfg with defaults (256 MiB, 1 CPU, console on stdin/stdout). */
+void minivmm_config_init(struct minivmm_config *cfg);
+
+/*
+ * Creates the VM and loads the kernel. On failure returns a negative errno,
+ * leaves *out NULL and writes one line naming the problem into err.
+ */
+int minivmm_create(const struct minivmm_config *cfg, struct minivmm **out, char *err,
+		   size_t err_len);
+
+/* Runs the VM until it ends; fills *exit. Returns 0, or a negative errno. */
+int minivmm_run(struct minivmm *vm, struct minivmm_exit *exit);
+
+/* Asks a running VM to stop; thread-safe, not async-signal-safe. */
+void minivmm_stop(struct minivmm *vm);
+
+/* The kernel command line the guest was given. */
+const char *minivmm_cmdline(const struct minivmm *vm);
+
+void minivmm_destroy(struct minivmm *vm);
+
+/* Parses "256M", "2G", "1048576", "4096K". Returns 0 or -EINVAL/-ERANGE. */
+int minivmm_parse_size(const char *s, uint64_t *out);
+
+const char *minivmm_exit_reason_name(enum minivmm_exit_reason r);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: MIT */
+/* The VM object behind the public API; shared by the files of vmm/. */
+#ifndef VMM_VM_H
+#define VMM_VM_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+
+#include "arch/x86_64/ram.h"
+#include "devices/serial.h"
+#include "devices/sysctl_ports.h"
+#include "vmm/bus.h"
+#include "vmm/minivmm.h"
+
+struct kvm_run;
+struct kvm_cpuid2;
+
+struct vcpu {
+	struct minivmm *vm;
+	unsigned int id;
+	int fd;
+	struct kvm_run *run;
+	size_t run_size;
+	pthread_t thread;
+	int started;
+};
+
+struct minivmm {
+	struct minivmm_config cfg;
+	int kvm_fd, vm_fd;
+	uint8_t *ram;
+	uint64_t mem_size;
+	struct x86_ram low;
+	struct kvm_cpuid2 *cpuid;
+	struct vcpu *vcpus;
+	unsigned int ncpus;
+	struct bus pio, mmio;
+	struct serial serial;
+	struct sysctl_ports ports;
+	char cmdline[4096];
+	uint64_t entry;
+
+	/* The first exit request wins; run() waits for it. */
+	pthread_mutex_t exit_lock;
+	pthread_cond_t exit_cond;
+	struct minivmm_exit exit;
+	atomic_int stopping;
+
+	pthread_t console_thread;
+	int console_started;
+	int console_wake[2]; /* pipe that interrupts the console thread's poll */
+};
+
+/* Records why the VM ends (first caller wins) and wakes run(). */
+void vm_request_exit(struct minivmm *vm, enum minivmm_exit_reason reason, int status,
+		     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+/* KVM-level pieces (vmm/kvm_vm.c). */
+int kvm_vm_open(struct minivmm *vm, char *err, size_t err_len);
+int vm_alloc_ram(struct minivmm *vm, char *err, size_t err_len);
+int kvm_vm_map_ram(struct minivmm *vm, char *err, size_t err_len);
+void kvm_vm_close(struct minivmm *vm);
+
+/* vCPUs (vmm/vcpu.c). */
+int vcpus_create(struct minivmm *vm, char *err, size_t err_len);
+int vcpus_start(struct minivmm *vm, char *err, size_t err_len);
+void vcpus_stop(struct minivmm *vm);
+void vcpus_destroy(struct minivmm *vm);
+
+/* Console input (vmm/console.c). */
+int console_start(struct minivmm *vm);
+void console_stop(struct minivmm *vm);
+
+/* Whole files for the loaders (vmm/file.c). */
+int read_whole_file(const char *path, const char *what, size_t max, uint8_t **buf, size_t *len,
+		    char *err, size_t err_len);
+
+#endif
