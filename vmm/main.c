@@ -142,7 +142,8 @@ static int parse_args(int argc, char **argv, struct minivmm_config *cfg, int *ve
 	unsigned long n;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "k:i:c:a:m:p:t:vhV", opts, NULL)) != -1) {
+	opterr = 0; /* our own one-line messages instead of getopt's */
+	while ((c = getopt_long(argc, argv, ":k:i:c:a:m:p:t:vhV", opts, NULL)) != -1) {
 		switch (c) {
 		case 'k':
 			cfg->kernel = optarg;
@@ -179,9 +180,10 @@ static int parse_args(int argc, char **argv, struct minivmm_config *cfg, int *ve
 		case 'V':
 			printf("minivmm %s\n", MINIVMM_VERSION);
 			return -1;
+		case ':':
+			return die("option '%s' needs a value (see --help)", argv[optind - 1]);
 		default:
-			fprintf(stderr, "Try 'minivmm --help'.\n");
-			return MINIVMM_STATUS_ERROR;
+			return die("unknown option '%s'; try 'minivmm --help'", argv[optind - 1]);
 		}
 	}
 	if (optind < argc)

@@ -75,3 +75,12 @@ run_cases() {
 		fi
 	done
 }
+
+# Not a test: boots the demo guest and shows its whole console (make demo).
+case_demo() {
+	vm --cpus 2 --append "minivmm.test=demo" -v
+	echo "MINIVMM-DEMO-BEGIN"
+	tr -d '\r' <"$log"
+	echo "MINIVMM-DEMO-END"
+	expect_rc 0 && expect_line "Hello from a Linux guest of minivmm"
+}
