@@ -40,29 +40,13 @@ if [ "$level" = direct ]; then
 	 . "$root/tests/boot/cases.sh"
 	 run_cases $cases) >"$log" 2>&1
 else
-	stage=$work/layer
-	rm -rf "$stage"
-	mkdir -p "$stage/bin" "$stage/guest" "$stage/tests" "$stage/dev" "$stage/proc" \
-		"$stage/sys" "$stage/tmp"
-	cp /bin/busybox "$stage/bin/busybox"
-	for a in $(/bin/busybox --list); do
-		[ -e "$stage/bin/$a" ] || ln -s busybox "$stage/bin/$a"
-	done
-	cp "$build/minivmm-static" "$stage/bin/minivmm"
-	cp "$guest/bzImage" "$guest/vmlinux" "$guest/initrd.cpio.gz" "$stage/guest/"
-	cp "$root/tests/boot/cases.sh" "$stage/tests/"
-	cp "$root/tests/boot/layer-init" "$stage/init"
-	(cd "$stage" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) |
-		gzip -1 >"$work/layer.cpio.gz"
+	. "$root/tests/boot/layer.sh"
+	layer_build "$work/layer" "$work/layer.cpio.gz" "$root/tests/boot/cases.sh"
 	ncases=$(echo $cases | wc -w)
 	limit=${LAYER_TIMEOUT:-$((120 + 90 * ncases))}
 	t0=$(date +%s)
-	timeout -k 5 "$limit" qemu-system-x86_64 -M microvm,acpi=off -accel tcg \
-		-cpu qemu64,+svm,+npt,+lahf-lm,+popcnt,+sse4.1,+sse4.2,+ssse3 \
-		-m 2048 -smp 2 -nodefaults -no-user-config -display none -serial stdio \
-		-kernel "$kdir/bzImage" -initrd "$work/layer.cpio.gz" -no-reboot \
-		-append "console=ttyS0 reboot=t panic=-1 quiet minivmm.cases=$(echo $cases | tr ' ' ,)" \
-		</dev/null >"$log" 2>&1
+	layer_run "$kdir/bzImage" "$work/layer.cpio.gz" "$limit" \
+		"minivmm.cases=$(echo $cases | tr ' ' ,)" >"$log" 2>&1
 	qrc=$?
 	echo "boot tests: middle layer ran $(($(date +%s) - t0)) s (qemu exit $qrc)"
 	[ "$qrc" -eq 124 ] && echo "boot tests: middle layer hit its ${limit}s timeout"

@@ -1,0 +1,35 @@
+# The boot harness's middle layer: the guest kernel booted under QEMU TCG
+# (whose emulated CPU has SVM, so no host /dev/kvm is needed), with an
+# initramfs holding busybox, a static minivmm, the guest and test scripts.
+# Sourced; needs $root (checkout) and $guest (bzImage, vmlinux, initrd).
+
+# layer_build STAGE OUT.cpio.gz CASES_FILE [EXTRA_DIR]
+# EXTRA_DIR, when given, is copied over the stage (e.g. a QEMU for benchmarks).
+layer_build() {
+	_stage=$1 _out=$2 _cases=$3 _extra=${4:-}
+	rm -rf "$_stage"
+	mkdir -p "$_stage/bin" "$_stage/guest" "$_stage/tests" "$_stage/dev" "$_stage/proc" \
+		"$_stage/sys" "$_stage/tmp"
+	cp /bin/busybox "$_stage/bin/busybox"
+	for _a in $(/bin/busybox --list); do
+		[ -e "$_stage/bin/$_a" ] || ln -s busybox "$_stage/bin/$_a"
+	done
+	cp "$root/build/minivmm-static" "$_stage/bin/minivmm"
+	cp "$guest/bzImage" "$guest/vmlinux" "$guest/initrd.cpio.gz" "$_stage/guest/"
+	cp "$_cases" "$_stage/tests/cases.sh"
+	cp "$root/tests/boot/layer-init" "$_stage/init"
+	[ -n "$_extra" ] && cp -a "$_extra/." "$_stage/"
+	(cd "$_stage" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) |
+		gzip -1 >"$_out"
+}
+
+# layer_run BZIMAGE INITRAMFS TIMEOUT_S EXTRA_CMDLINE: console on stdout.
+# reboot=t: microvm has no keyboard controller, and reboot=k would make it
+# reset and boot again instead of exiting under -no-reboot.
+layer_run() {
+	timeout -k 5 "$3" qemu-system-x86_64 -M microvm,acpi=off -accel tcg \
+		-cpu qemu64,+svm,+npt,+lahf-lm,+popcnt,+sse4.1,+sse4.2,+ssse3 \
+		-m 2048 -smp 2 -nodefaults -no-user-config -display none -serial stdio \
+		-kernel "$1" -initrd "$2" -no-reboot \
+		-append "console=ttyS0 reboot=t panic=-1 quiet $4" </dev/null
+}
