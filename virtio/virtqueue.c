@@ -46,8 +46,6 @@ const char *vq_strerror(int r)
 		return "avail ring head out of range";
 	case VQ_E_HEAD_BUSY:
 		return "head already in flight";
-	case VQ_E_OVERRUN:
-		return "more chains outstanding than the queue size";
 	case VQ_E_BROKEN:
 		return "queue broken or not ready";
 	case VQ_E_SIZE:
@@ -82,10 +80,10 @@ void vq_init(struct virtqueue *vq, uint16_t num_max)
 static void free_state(struct virtqueue *vq)
 {
 	free(vq->inflight);
-	free(vq->head_busy);
+	free(vq->seq_head);
 	seq_heap_free(&vq->heap);
 	vq->inflight = NULL;
-	vq->head_busy = NULL;
+	vq->seq_head = NULL;
 }
 
 void vq_destroy(struct virtqueue *vq)
@@ -142,9 +140,9 @@ int vq_enable(struct virtqueue *vq, const struct guest_mem *gm, uint64_t feature
 
 	free_state(vq);
 	vq->inflight = calloc(vq->size, sizeof(*vq->inflight));
-	vq->head_busy = calloc((vq->size + 63) / 64, sizeof(*vq->head_busy));
+	vq->seq_head = calloc(vq->size, sizeof(*vq->seq_head));
 	/* At most size - 1 completions can wait: the oldest one is never in the heap. */
-	if (!vq->inflight || !vq->head_busy || seq_heap_init(&vq->heap, vq->size)) {
+	if (!vq->inflight || !vq->seq_head || seq_heap_init(&vq->heap, vq->size)) {
 		free_state(vq);
 		return VQ_E_NOMEM;
 	}
@@ -155,19 +153,6 @@ int vq_enable(struct virtqueue *vq, const struct guest_mem *gm, uint64_t feature
 	return VQ_OK;
 }
 
-static bool head_busy(const struct virtqueue *vq, uint16_t head)
-{
-	return vq->head_busy[head / 64] & (1ULL << (head % 64));
-}
-
-static void set_head_busy(struct virtqueue *vq, uint16_t head, bool busy)
-{
-	if (busy)
-		vq->head_busy[head / 64] |= 1ULL << (head % 64);
-	else
-		vq->head_busy[head / 64] &= ~(1ULL << (head % 64));
-}
-
 int vq_pop(struct virtqueue *vq, struct vq_chain *c)
 {
 	struct vq_inflight *f;
@@ -175,37 +160,36 @@ int vq_pop(struct virtqueue *vq, struct vq_chain *c)
 
 	if (!vq->ready || vq->broken)
 		return VQ_E_BROKEN;
-	/*
-	 * seq % size names the in-flight slot; it is still taken only if the
-	 * driver has more than size chains outstanding, which no ring allows.
-	 */
-	f = &vq->inflight[vq->next_seq & vq->mask];
-	if (f->state != SLOT_FREE) {
-		if (!vq->ops->avail_pending(vq))
-			return VQ_EMPTY;
-		vq->broken = true;
-		return VQ_E_OVERRUN;
-	}
 	r = vq->ops->pop(vq, c);
 	if (r == VQ_EMPTY)
 		return r;
-	if (vq_err_is_fatal(r) || (r <= 0 && head_busy(vq, c->t.head))) {
+	/*
+	 * A head still in flight means the driver reused a buffer it does not
+	 * own, or has more than size outstanding: either way the ring is broken.
+	 */
+	if (!vq_err_is_fatal(r) && vq->inflight[c->t.head].state != SLOT_FREE)
+		r = VQ_E_HEAD_BUSY;
+	if (vq_err_is_fatal(r)) {
 		vq->broken = true;
-		return vq_err_is_fatal(r) ? r : VQ_E_HEAD_BUSY;
+		return r;
 	}
 	c->t.seq = vq->next_seq++;
 	c->t.gen = vq->gen;
-	*f = (struct vq_inflight){
-		.seq = c->t.seq,
-		.in_len = r ? 0 : c->in_len,
-		.head = c->t.head,
-		.state = SLOT_POPPED,
-	};
-	set_head_busy(vq, c->t.head, true);
+	f = &vq->inflight[c->t.head];
+	f->seq = c->t.seq;
+	f->in_len = r ? 0 : c->in_len;
+	f->skippable = !r;
+	f->state = SLOT_POPPED;
+	vq->seq_head[c->t.seq & vq->mask] = c->t.head;
 	vq->stats.popped++;
 	if (r)
 		vq->stats.chain_errors++;
 	return r;
+}
+
+static struct vq_inflight *newest(struct virtqueue *vq, uint16_t i)
+{
+	return &vq->inflight[vq->seq_head[(vq->next_seq - i) & vq->mask]];
 }
 
 int vq_unpop(struct virtqueue *vq, uint16_t n)
@@ -215,17 +199,13 @@ int vq_unpop(struct virtqueue *vq, uint16_t n)
 	if (!vq->ready || n > vq->next_seq || n > vq->size)
 		return VQ_E_BAD_SEQ;
 	for (i = 1; i <= n; i++) {
-		const struct vq_inflight *f = &vq->inflight[(vq->next_seq - i) & vq->mask];
+		const struct vq_inflight *f = newest(vq, i);
 
 		if (f->state != SLOT_POPPED || f->seq != vq->next_seq - i)
 			return VQ_E_BAD_SEQ;
 	}
-	for (i = 1; i <= n; i++) {
-		struct vq_inflight *f = &vq->inflight[(vq->next_seq - i) & vq->mask];
-
-		set_head_busy(vq, f->head, false);
-		f->state = SLOT_FREE;
-	}
+	for (i = 1; i <= n; i++)
+		newest(vq, i)->state = SLOT_FREE;
 	vq->next_seq -= n;
 	vq->ops->unpop(vq, n);
 	vq->stats.unpopped += n;
@@ -256,19 +236,22 @@ static void close_run(struct virtqueue *vq)
 }
 
 /* Release the chain's slot and hand its used entry to the ring (R11, R13, R18). */
-static void publish(struct virtqueue *vq, struct vq_inflight *f, uint32_t len)
+static void publish(struct virtqueue *vq, uint16_t head, uint32_t len)
 {
-	bool full = len == f->in_len;
+	struct vq_inflight *f = &vq->inflight[head];
+	/*
+	 * The driver credits a skipped buffer with its writable length as it
+	 * built it; for a chain we could not parse we do not know that length.
+	 */
+	bool full = f->skippable && len == f->in_len;
 
 	f->state = SLOT_FREE;
-	set_head_busy(vq, f->head, false);
 	vq->stats.published++;
 	if (!vq->in_order) {
-		vq->ops->write_used(vq, f->head, len, 1, 1);
+		vq->ops->write_used(vq, head, len, 1, 1);
 		return;
 	}
 	vq->next_publish++;
-	/* The driver credits a skipped buffer with its full writable length. */
 	if (vq->batching && vq->run.nbufs && vq->run.last_full && vq->run.nbufs < vq->size) {
 		vq->run.nbufs++;
 		vq->run.ndesc++;
@@ -277,7 +260,7 @@ static void publish(struct virtqueue *vq, struct vq_inflight *f, uint32_t len)
 		vq->run.nbufs = 1;
 		vq->run.ndesc = 1;
 	}
-	vq->run.head = f->head;
+	vq->run.head = head;
 	vq->run.len = len;
 	vq->run.last_full = full;
 	if (!vq->batching)
@@ -293,18 +276,21 @@ int vq_complete(struct virtqueue *vq, const struct vq_ticket *t, uint32_t len)
 		vq->stats.stale++;
 		return VQ_E_STALE;
 	}
-	f = &vq->inflight[t->seq & vq->mask];
-	if (t->seq >= vq->next_seq || f->seq != t->seq || f->state != SLOT_POPPED)
+	if (t->head >= vq->size)
+		return VQ_E_BAD_SEQ;
+	f = &vq->inflight[t->head];
+	if (f->seq != t->seq || f->state != SLOT_POPPED)
 		return VQ_E_BAD_SEQ;
 	if (len > f->in_len)
 		return VQ_E_BAD_LEN;
 	vq->stats.completed++;
 
 	if (!vq->in_order || t->seq == vq->next_publish) {
-		publish(vq, f, len);
+		publish(vq, t->head, len);
 	} else {
 		/* Cannot fail: at most size - 1 slots are SLOT_DONE at a time. */
-		seq_heap_push(&vq->heap, (struct seq_heap_ent){.seq = t->seq, .len = len});
+		seq_heap_push(&vq->heap,
+			      (struct seq_heap_ent){.seq = t->seq, .len = len, .head = t->head});
 		f->state = SLOT_DONE;
 		vq->stats.waited++;
 		if (vq->heap.nr > vq->stats.heap_hwm)
@@ -314,7 +300,7 @@ int vq_complete(struct virtqueue *vq, const struct vq_ticket *t, uint32_t len)
 	/* Drain every waiting completion that now continues the run (R10). */
 	while (!seq_heap_empty(&vq->heap) && seq_heap_min(&vq->heap)->seq == vq->next_publish) {
 		seq_heap_pop(&vq->heap, &e);
-		publish(vq, &vq->inflight[e.seq & vq->mask], e.len);
+		publish(vq, e.head, e.len);
 	}
 	return VQ_OK;
 }

@@ -74,9 +74,8 @@ enum vq_result {
 	/* ring errors: nothing consumed, queue broken, device needs reset */
 	VQ_E_AVAIL_IDX = -20,  /* avail.idx more than size ahead of last_avail */
 	VQ_E_HEAD_RANGE = -21, /* avail ring entry >= size */
-	VQ_E_HEAD_BUSY = -22,  /* head already in flight */
-	VQ_E_OVERRUN = -23,    /* more than size chains outstanding */
-	VQ_E_BROKEN = -24,     /* queue broken earlier, or not ready */
+	VQ_E_HEAD_BUSY = -22,  /* head already in flight (also: more than size outstanding) */
+	VQ_E_BROKEN = -23,     /* queue broken earlier, or not ready */
 
 	/* configuration: vq_enable() refused */
 	VQ_E_SIZE = -40,      /* size 0, not a power of two, or > num_max */
@@ -184,11 +183,12 @@ struct vq_ops {
 	bool (*avail_pending)(struct virtqueue *vq);
 };
 
+/* A popped chain until it is published, indexed by head (unique in flight). */
 struct vq_inflight {
 	uint64_t seq;
 	uint32_t in_len;
-	uint16_t head;
-	uint8_t state; /* enum in virtqueue.c */
+	uint8_t state;	/* enum in virtqueue.c */
+	bool skippable; /* parsed cleanly: the driver knows its writable length */
 };
 
 /* A run of published buffers that will become one used entry. */
@@ -238,8 +238,8 @@ struct virtqueue {
 
 	uint64_t next_seq;	      /* assigned at the next pop */
 	uint64_t next_publish;	      /* IN_ORDER: the seq that may be published next */
-	struct vq_inflight *inflight; /* size entries, indexed by seq % size */
-	uint64_t *head_busy;	      /* bitmap of heads in flight */
+	struct vq_inflight *inflight; /* size entries, indexed by head */
+	uint16_t *seq_head;	      /* head of seq s at [s % size], for vq_unpop() */
 	struct seq_heap heap;
 
 	struct vq_run run; /* IN_ORDER: buffers published but not yet written */

@@ -551,10 +551,13 @@ START_TEST(hostile_more_outstanding_than_size)
 	/* All slots taken and nothing new: just empty. */
 	ck_assert_int_eq(vq_pop(&vq, &ch), VQ_EMPTY);
 	ck_assert(!vq.broken);
-	/* The driver makes a fifth buffer available without any used: impossible legally. */
+	/*
+	 * The driver makes a fifth buffer available without any used: impossible
+	 * legally, and necessarily a head that is in flight.
+	 */
 	mock_write_desc(&md, 0, seg(0), 4, VRING_DESC_F_WRITE, 0);
 	mock_push_avail(&md, 0);
-	ck_assert_int_eq(vq_pop(&vq, &ch), VQ_E_OVERRUN);
+	ck_assert_int_eq(vq_pop(&vq, &ch), VQ_E_HEAD_BUSY);
 	ck_assert(vq.broken);
 	teardown();
 }
@@ -588,17 +591,17 @@ START_TEST(index_wraparound)
 	uint64_t cookie;
 
 	setup(8, F_V1 | F_EVENT | F_INDIR);
+	/* Plain checks in the loop: a ck_assert costs a write to Check's pipe. */
 	for (i = 0; i < n; i++) {
-		ck_assert_int_ge(mock_add_simple(&md, 0, 64, i & 1, i), 0);
-		ck_assert_int_eq(vq_pop(&vq, &ch), VQ_OK);
-		ck_assert_uint_eq(ch.t.seq, i);
-		ck_assert_uint_eq(mock_avail_event(&md), (uint16_t)(i + 1));
-		ck_assert_int_eq(vq_complete(&vq, &ch.t, i % 65), VQ_OK);
+		bool ok = mock_add_simple(&md, 0, 64, i & 1, i) >= 0 && vq_pop(&vq, &ch) == VQ_OK &&
+			  ch.t.seq == i && mock_avail_event(&md) == (uint16_t)(i + 1) &&
+			  vq_complete(&vq, &ch.t, i % 65) == VQ_OK;
+
 		vq_flush(&vq);
-		ck_assert_uint_eq(mock_used_idx(&md), (uint16_t)(i + 1));
-		ck_assert_int_eq(mock_get(&md, &cookie, &len), 1);
-		ck_assert_uint_eq(cookie, i);
-		ck_assert_uint_eq(len, i % 65);
+		ok = ok && mock_used_idx(&md) == (uint16_t)(i + 1) &&
+		     mock_get(&md, &cookie, &len) == 1 && cookie == i && len == i % 65;
+		if (!ok)
+			ck_abort_msg("wrap-around failed at buffer %u", i);
 	}
 	ck_assert_uint_eq(vq.split.last_avail, (uint16_t)n);
 	ck_assert_uint_eq(vq.next_seq, n);
