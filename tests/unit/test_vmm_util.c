@@ -1,0 +1,682 @@
+// SPDX-License-Identifier: MIT
+/*
+ * VMM helpers: --mem size parsing, the MMIO/PIO bus, the 8250 UART as Linux's
+ * driver probes and drives it, and the i8042 reset and exit-status ports.
+ */
+#include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "devices/serial.h"
+#include "devices/sysctl_ports.h"
+#include "vmm/bus.h"
+#include "vmm/minivmm.h"
+
+/* ------------------------------------------------------------------ */
+/* minivmm_parse_size                                                   */
+/* ------------------------------------------------------------------ */
+
+static uint64_t size_ok(const char *s)
+{
+	uint64_t v = 0xdeadbeef;
+
+	ck_assert_msg(minivmm_parse_size(s, &v) == 0, "\"%s\" rejected", s);
+	return v;
+}
+
+START_TEST(size_valid)
+{
+	ck_assert_uint_eq(size_ok("256M"), 256ULL << 20);
+	ck_assert_uint_eq(size_ok("2G"), 2ULL << 30);
+	ck_assert_uint_eq(size_ok("4096K"), 4096ULL << 10);
+	ck_assert_uint_eq(size_ok("1048576"), 1048576);
+	ck_assert_uint_eq(size_ok("1T"), 1ULL << 40);
+	ck_assert_uint_eq(size_ok("2GiB"), 2ULL << 30);
+	ck_assert_uint_eq(size_ok("2GB"), 2ULL << 30);
+	ck_assert_uint_eq(size_ok("512m"), 512ULL << 20);
+	ck_assert_uint_eq(size_ok("64k"), 64ULL << 10);
+	ck_assert_uint_eq(size_ok("3g"), 3ULL << 30);
+	ck_assert_uint_eq(size_ok("128MiB"), 128ULL << 20);
+	ck_assert_uint_eq(size_ok("0"), 0);
+}
+END_TEST
+
+START_TEST(size_invalid)
+{
+	static const char *const bad[] = {
+		"",	 "abc", "-1",	 "12Q",	 "1.5G", "M",	  " 256M", "+256M", "256 M",
+		"256M ", "2GX", "2GiBB", "2GBi", "2iB",	 "0x100", "256B",  "1e3",
+	};
+	uint64_t v = 0;
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		ck_assert_msg(minivmm_parse_size(bad[i], &v) == -EINVAL, "\"%s\" accepted", bad[i]);
+	ck_assert_int_eq(minivmm_parse_size(NULL, &v), -EINVAL);
+}
+END_TEST
+
+START_TEST(size_overflow)
+{
+	uint64_t v = 0;
+
+	ck_assert_int_eq(minivmm_parse_size("99999999999T", &v), -ERANGE);
+	ck_assert_int_eq(minivmm_parse_size("16777216T", &v), -ERANGE);
+	ck_assert_int_eq(minivmm_parse_size("17179869184G", &v), -ERANGE);
+	ck_assert_int_eq(minivmm_parse_size("18446744073709551616", &v), -ERANGE);
+	ck_assert_int_eq(minivmm_parse_size("99999999999999999999999M", &v), -ERANGE);
+	/* The largest values that still fit. */
+	ck_assert_uint_eq(size_ok("16777215T"), 16777215ULL << 40);
+	ck_assert_uint_eq(size_ok("18446744073709551615"), UINT64_MAX);
+}
+END_TEST
+
+/* ------------------------------------------------------------------ */
+/* Bus                                                                  */
+/* ------------------------------------------------------------------ */
+
+struct recorder {
+	int reads, writes;
+	uint64_t offset;
+	unsigned int size;
+	uint8_t data[8];
+};
+
+static void rec_read(void *opaque, uint64_t offset, uint8_t *data, unsigned int size)
+{
+	struct recorder *r = opaque;
+
+	r->reads++;
+	r->offset = offset;
+	r->size = size;
+	for (unsigned int i = 0; i < size; i++)
+		data[i] = (uint8_t)(0xa0 + offset + i);
+}
+
+static void rec_write(void *opaque, uint64_t offset, const uint8_t *data, unsigned int size)
+{
+	struct recorder *r = opaque;
+
+	r->writes++;
+	r->offset = offset;
+	r->size = size;
+	memcpy(r->data, data, size < sizeof(r->data) ? size : sizeof(r->data));
+}
+
+START_TEST(bus_add_sorted_and_overlap)
+{
+	struct bus bus = {0};
+	struct recorder a = {0}, b = {0}, c = {0};
+
+	ck_assert_int_eq(bus_add(&bus, 0x300, 0x100, &c, rec_read, rec_write), 0);
+	ck_assert_int_eq(bus_add(&bus, 0x100, 0x10, &a, rec_read, rec_write), 0);
+	ck_assert_int_eq(bus_add(&bus, 0x200, 0x8, &b, rec_read, rec_write), 0);
+	ck_assert_uint_eq(bus.n, 3);
+	ck_assert_uint_eq(bus.ranges[0].base, 0x100);
+	ck_assert_uint_eq(bus.ranges[1].base, 0x200);
+	ck_assert_uint_eq(bus.ranges[2].base, 0x300);
+	ck_assert_ptr_eq(bus.ranges[0].opaque, &a);
+	ck_assert_ptr_eq(bus.ranges[2].opaque, &c);
+
+	/* Inside, straddling the start, straddling the end, covering. */
+	ck_assert_int_eq(bus_add(&bus, 0x108, 4, NULL, NULL, NULL), -EEXIST);
+	ck_assert_int_eq(bus_add(&bus, 0xf8, 0x10, NULL, NULL, NULL), -EEXIST);
+	ck_assert_int_eq(bus_add(&bus, 0x10f, 2, NULL, NULL, NULL), -EEXIST);
+	ck_assert_int_eq(bus_add(&bus, 0, 0x1000, NULL, NULL, NULL), -EEXIST);
+	ck_assert_int_eq(bus_add(&bus, 0x100, 0x10, NULL, NULL, NULL), -EEXIST);
+	ck_assert_uint_eq(bus.n, 3);
+	/* Touching neighbours are fine. */
+	ck_assert_int_eq(bus_add(&bus, 0xff, 1, NULL, NULL, NULL), 0);
+	ck_assert_int_eq(bus_add(&bus, 0x110, 1, NULL, NULL, NULL), 0);
+	ck_assert_uint_eq(bus.n, 5);
+	ck_assert_uint_eq(bus.ranges[0].base, 0xff);
+	ck_assert_uint_eq(bus.ranges[1].base, 0x100);
+	ck_assert_uint_eq(bus.ranges[2].base, 0x110);
+	bus_free(&bus);
+	ck_assert_uint_eq(bus.n, 0);
+	ck_assert_ptr_null(bus.ranges);
+}
+END_TEST
+
+START_TEST(bus_add_invalid)
+{
+	struct bus bus = {0};
+
+	ck_assert_int_eq(bus_add(&bus, 0x100, 0, NULL, NULL, NULL), -EINVAL);
+	ck_assert_int_eq(bus_add(&bus, UINT64_MAX, 2, NULL, NULL, NULL), -EINVAL);
+	ck_assert_int_eq(bus_add(&bus, UINT64_MAX - 0xf, 0x20, NULL, NULL, NULL), -EINVAL);
+	ck_assert_uint_eq(bus.n, 0);
+	bus_free(&bus);
+}
+END_TEST
+
+START_TEST(bus_find_edges)
+{
+	struct bus bus = {0};
+	struct recorder a = {0}, b = {0};
+
+	ck_assert_int_eq(bus_add(&bus, 0x100, 0x10, &a, rec_read, rec_write), 0);
+	ck_assert_int_eq(bus_add(&bus, 0x110, 0x10, &b, rec_read, rec_write), 0);
+	ck_assert_ptr_eq(bus_find(&bus, 0x100, 1)->opaque, &a);
+	ck_assert_ptr_eq(bus_find(&bus, 0x10f, 1)->opaque, &a);
+	ck_assert_ptr_eq(bus_find(&bus, 0x10c, 4)->opaque, &a);
+	ck_assert_ptr_eq(bus_find(&bus, 0x100, 0x10)->opaque, &a);
+	ck_assert_ptr_eq(bus_find(&bus, 0x110, 1)->opaque, &b);
+	ck_assert_ptr_eq(bus_find(&bus, 0x11f, 1)->opaque, &b);
+	/* Before, after, and spanning a range boundary. */
+	ck_assert_ptr_null(bus_find(&bus, 0xff, 1));
+	ck_assert_ptr_null(bus_find(&bus, 0xff, 2));
+	ck_assert_ptr_null(bus_find(&bus, 0x120, 1));
+	ck_assert_ptr_null(bus_find(&bus, 0x10d, 4));
+	ck_assert_ptr_null(bus_find(&bus, 0x11e, 4));
+	ck_assert_ptr_null(bus_find(&bus, 0x100, 0x11));
+	ck_assert_ptr_null(bus_find(&bus, UINT64_MAX, 1));
+	bus_free(&bus);
+	/* An empty bus finds nothing. */
+	ck_assert_ptr_null(bus_find(&bus, 0, 1));
+}
+END_TEST
+
+START_TEST(bus_many_ranges)
+{
+	struct bus bus = {0};
+	struct recorder r[40];
+
+	/* Added in reverse order, more than the initial capacity. */
+	for (int i = 39; i >= 0; i--)
+		ck_assert_int_eq(
+			bus_add(&bus, 0x1000 + (uint64_t)i * 0x100, 0x10, &r[i], rec_read, NULL),
+			0);
+	ck_assert_uint_eq(bus.n, 40);
+	for (unsigned int i = 1; i < bus.n; i++)
+		ck_assert_uint_lt(bus.ranges[i - 1].base, bus.ranges[i].base);
+	for (int i = 0; i < 40; i++) {
+		uint64_t base = 0x1000 + (uint64_t)i * 0x100;
+
+		ck_assert_ptr_eq(bus_find(&bus, base, 1)->opaque, &r[i]);
+		ck_assert_ptr_eq(bus_find(&bus, base + 0xf, 1)->opaque, &r[i]);
+		ck_assert_ptr_null(bus_find(&bus, base + 0x10, 1));
+		ck_assert_ptr_null(bus_find(&bus, base - 1, 1));
+	}
+	bus_free(&bus);
+}
+END_TEST
+
+START_TEST(bus_access_dispatch)
+{
+	struct bus bus = {0};
+	struct recorder a = {0}, ro = {0};
+	uint8_t data[4] = {0};
+	const uint8_t w[2] = {0x12, 0x34};
+
+	ck_assert_int_eq(bus_add(&bus, 0x100, 0x10, &a, rec_read, rec_write), 0);
+	ck_assert_int_eq(bus_add(&bus, 0x200, 0x4, &ro, NULL, NULL), 0);
+
+	/* Reads and writes reach the device with the offset into its range. */
+	ck_assert_int_eq(bus_access(&bus, 0x104, data, 2, 0), 1);
+	ck_assert_int_eq(a.reads, 1);
+	ck_assert_uint_eq(a.offset, 4);
+	ck_assert_uint_eq(a.size, 2);
+	ck_assert_uint_eq(data[0], 0xa4);
+	ck_assert_uint_eq(data[1], 0xa5);
+	ck_assert_int_eq(bus_access(&bus, 0x10e, (uint8_t *)w, 2, 1), 1);
+	ck_assert_int_eq(a.writes, 1);
+	ck_assert_uint_eq(a.offset, 0xe);
+	ck_assert_uint_eq(a.size, 2);
+	ck_assert_uint_eq(a.data[0], 0x12);
+	ck_assert_uint_eq(a.data[1], 0x34);
+
+	/* Spanning the end of the range: not dispatched, reads all-ones. */
+	memset(data, 0, sizeof(data));
+	ck_assert_int_eq(bus_access(&bus, 0x10e, data, 4, 0), 0);
+	ck_assert_int_eq(a.reads, 1);
+	ck_assert_uint_eq(data[0], 0xff);
+	ck_assert_uint_eq(data[3], 0xff);
+	ck_assert_int_eq(bus_access(&bus, 0x10e, data, 4, 1), 0);
+	ck_assert_int_eq(a.writes, 1);
+
+	/* Unknown address: all-ones, writes ignored. */
+	memset(data, 0, sizeof(data));
+	ck_assert_int_eq(bus_access(&bus, 0x3f8, data, 4, 0), 0);
+	ck_assert_uint_eq(data[0], 0xff);
+	ck_assert_uint_eq(data[1], 0xff);
+	ck_assert_uint_eq(data[2], 0xff);
+	ck_assert_uint_eq(data[3], 0xff);
+	ck_assert_int_eq(bus_access(&bus, 0x3f8, data, 1, 1), 0);
+	ck_assert_int_eq(a.reads + a.writes, 2);
+
+	/* A device without handlers claims the range: all-ones, write dropped. */
+	memset(data, 0, sizeof(data));
+	ck_assert_int_eq(bus_access(&bus, 0x200, data, 4, 0), 1);
+	ck_assert_uint_eq(data[0], 0xff);
+	ck_assert_uint_eq(data[3], 0xff);
+	ck_assert_int_eq(bus_access(&bus, 0x201, data, 1, 1), 1);
+	bus_free(&bus);
+}
+END_TEST
+
+/* ------------------------------------------------------------------ */
+/* 8250 UART                                                            */
+/* ------------------------------------------------------------------ */
+
+enum { THR = 0, RBR = 0, DLL = 0, IER = 1, DLM = 1, IIR = 2, FCR = 2, LCR = 3 };
+enum { MCR = 4, LSR = 5, MSR = 6, SCR = 7 };
+
+struct fake_irq {
+	int level;
+	int calls;
+	unsigned int irq;
+};
+
+static void fake_irq_set(void *ctx, unsigned int irq, int level)
+{
+	struct fake_irq *f = ctx;
+
+	f->calls++;
+	f->irq = irq;
+	f->level = level;
+}
+
+struct uart {
+	struct serial s;
+	struct fake_irq irq;
+	int pipe[2];
+};
+
+static void uart_init(struct uart *u)
+{
+	memset(u, 0, sizeof(*u));
+	ck_assert_int_eq(pipe(u->pipe), 0);
+	/* Reads from the pipe never block: an empty pipe is EAGAIN. */
+	ck_assert_int_eq(fcntl(u->pipe[0], F_SETFL, O_NONBLOCK), 0);
+	serial_init(&u->s, u->pipe[1], (struct irq_line){fake_irq_set, &u->irq, SERIAL_COM1_IRQ});
+}
+
+static void uart_free(struct uart *u)
+{
+	serial_destroy(&u->s);
+	close(u->pipe[0]);
+	close(u->pipe[1]);
+}
+
+static uint8_t rd(struct uart *u, unsigned int reg)
+{
+	uint8_t v = 0;
+
+	serial_read(&u->s, reg, &v, 1);
+	return v;
+}
+
+static void wr(struct uart *u, unsigned int reg, uint8_t v)
+{
+	serial_write(&u->s, reg, &v, 1);
+}
+
+static ssize_t drain_pipe(struct uart *u, char *buf, size_t len)
+{
+	return read(u->pipe[0], buf, len);
+}
+
+START_TEST(uart_scratch)
+{
+	struct uart u;
+
+	uart_init(&u);
+	wr(&u, SCR, 0x5a);
+	ck_assert_uint_eq(rd(&u, SCR), 0x5a);
+	wr(&u, SCR, 0xa5);
+	ck_assert_uint_eq(rd(&u, SCR), 0xa5);
+	/* Other registers do not alias the scratch register. */
+	wr(&u, LCR, 0x03);
+	ck_assert_uint_eq(rd(&u, SCR), 0xa5);
+	ck_assert_uint_eq(rd(&u, LCR), 0x03);
+	uart_free(&u);
+}
+END_TEST
+
+START_TEST(uart_loopback_msr)
+{
+	struct uart u;
+	char c;
+
+	uart_init(&u);
+	/* Outside loopback the modem lines say "connected". */
+	ck_assert_uint_eq(rd(&u, MSR) & 0xb0, 0xb0);
+	/* Linux's autoconfig: MCR = LOOP | OUT2 | RTS, then MSR & 0xF0 must be 0x90. */
+	wr(&u, MCR, 0x1a);
+	ck_assert_uint_eq(rd(&u, MCR), 0x1a);
+	ck_assert_uint_eq(rd(&u, MSR) & 0xf0, 0x90);
+	wr(&u, MCR, 0x10);
+	ck_assert_uint_eq(rd(&u, MSR) & 0xf0, 0x00);
+	wr(&u, MCR, 0x1f);
+	ck_assert_uint_eq(rd(&u, MSR) & 0xf0, 0xf0);
+	/* A byte sent in loopback comes back in RBR, not out of the fd. */
+	wr(&u, THR, 'L');
+	ck_assert_uint_eq(rd(&u, LSR) & 0x01, 0x01);
+	ck_assert_uint_eq(rd(&u, RBR), 'L');
+	ck_assert_uint_eq(rd(&u, LSR) & 0x01, 0);
+	ck_assert_int_eq(drain_pipe(&u, &c, 1), -1);
+	ck_assert_int_eq(errno, EAGAIN);
+	uart_free(&u);
+}
+END_TEST
+
+START_TEST(uart_fifo_bits)
+{
+	struct uart u;
+
+	uart_init(&u);
+	ck_assert_uint_eq(rd(&u, IIR), 0x01);
+	wr(&u, FCR, 0x01);
+	ck_assert_uint_eq(rd(&u, IIR), 0xc1);
+	wr(&u, FCR, 0x00);
+	ck_assert_uint_eq(rd(&u, IIR), 0x01);
+	/* LSR: transmitter empty, nothing received. */
+	ck_assert_uint_eq(rd(&u, LSR), 0x60);
+	uart_free(&u);
+}
+END_TEST
+
+START_TEST(uart_thre_interrupt)
+{
+	struct uart u;
+
+	uart_init(&u);
+	ck_assert_int_eq(u.irq.level, 0);
+	ck_assert_int_eq(u.irq.calls, 0);
+	/* Enabling THRI with THR empty raises the line. */
+	wr(&u, IER, 0x02);
+	ck_assert_int_eq(u.irq.level, 1);
+	ck_assert_uint_eq(u.irq.irq, SERIAL_COM1_IRQ);
+	/* Reading IIR reports and acknowledges it. */
+	ck_assert_uint_eq(rd(&u, IIR), 0x02);
+	ck_assert_int_eq(u.irq.level, 0);
+	ck_assert_uint_eq(rd(&u, IIR), 0x01);
+	ck_assert_int_eq(u.irq.level, 0);
+	/* A transmitted byte empties THR again: a new interrupt. */
+	wr(&u, THR, 'x');
+	ck_assert_int_eq(u.irq.level, 1);
+	wr(&u, FCR, 0x01);
+	ck_assert_uint_eq(rd(&u, IIR), 0xc2);
+	ck_assert_int_eq(u.irq.level, 0);
+	/* With THRI disabled, transmitting raises nothing. */
+	wr(&u, IER, 0x00);
+	wr(&u, THR, 'y');
+	ck_assert_int_eq(u.irq.level, 0);
+	ck_assert_uint_eq(rd(&u, IIR), 0xc1);
+	/* Only level changes are signalled. */
+	ck_assert_int_eq(u.irq.calls, 4);
+	uart_free(&u);
+}
+END_TEST
+
+START_TEST(uart_receive)
+{
+	struct uart u;
+
+	uart_init(&u);
+	ck_assert_uint_eq(rd(&u, LSR) & 0x01, 0);
+	ck_assert_uint_eq(serial_receive(&u.s, (const uint8_t *)"ab", 2), 2);
+	ck_assert_uint_eq(rd(&u, LSR) & 0x01, 0x01);
+	/* Without IER.RDI no interrupt. */
+	ck_assert_uint_eq(rd(&u, IIR), 0x01);
+	ck_assert_int_eq(u.irq.level, 0);
+	wr(&u, IER, 0x01);
+	ck_assert_uint_eq(rd(&u, IIR), 0x04);
+	ck_assert_int_eq(u.irq.level, 1);
+	/* Reading IIR does not acknowledge received data. */
+	ck_assert_uint_eq(rd(&u, IIR), 0x04);
+	ck_assert_int_eq(u.irq.level, 1);
+	ck_assert_uint_eq(rd(&u, RBR), 'a');
+	ck_assert_int_eq(u.irq.level, 1);
+	ck_assert_uint_eq(rd(&u, RBR), 'b');
+	ck_assert_uint_eq(rd(&u, LSR) & 0x01, 0);
+	ck_assert_uint_eq(rd(&u, IIR), 0x01);
+	ck_assert_int_eq(u.irq.level, 0);
+	/* An empty RBR reads 0. */
+	ck_assert_uint_eq(rd(&u, RBR), 0);
+	/* With RDI enabled, arriving data raises the line by itself. */
+	ck_assert_uint_eq(serial_receive(&u.s, (const uint8_t *)"c", 1), 1);
+	ck_assert_int_eq(u.irq.level, 1);
+	/* Received data outranks THRE. */
+	wr(&u, IER, 0x03);
+	ck_assert_uint_eq(rd(&u, IIR), 0x04);
+	ck_assert_uint_eq(rd(&u, RBR), 'c');
+	ck_assert_uint_eq(rd(&u, IIR), 0x02);
+	ck_assert_int_eq(u.irq.level, 0);
+	uart_free(&u);
+}
+END_TEST
+
+START_TEST(uart_fcr_clears_rx)
+{
+	struct uart u;
+
+	uart_init(&u);
+	ck_assert_uint_eq(serial_receive(&u.s, (const uint8_t *)"xyz", 3), 3);
+	wr(&u, IER, 0x01);
+	ck_assert_int_eq(u.irq.level, 1);
+	wr(&u, FCR, 0x03);
+	ck_assert_uint_eq(rd(&u, LSR) & 0x01, 0);
+	ck_assert_int_eq(u.irq.level, 0);
+	ck_assert_uint_eq(rd(&u, RBR), 0);
+	uart_free(&u);
+}
+END_TEST
+
+START_TEST(uart_dlab)
+{
+	struct uart u;
+	char c;
+
+	uart_init(&u);
+	wr(&u, IER, 0x05);
+	wr(&u, LCR, 0x83);
+	wr(&u, DLL, 0x0c);
+	wr(&u, DLM, 0x01);
+	ck_assert_uint_eq(rd(&u, DLL), 0x0c);
+	ck_assert_uint_eq(rd(&u, DLM), 0x01);
+	/* The divisor write was not a transmit. */
+	ck_assert_int_eq(drain_pipe(&u, &c, 1), -1);
+	ck_assert_uint_eq(u.s.tx_bytes, 0);
+	wr(&u, LCR, 0x03);
+	ck_assert_uint_eq(rd(&u, IER), 0x05);
+	ck_assert_uint_eq(rd(&u, RBR), 0);
+	/* And the divisor survives. */
+	wr(&u, LCR, 0x83);
+	ck_assert_uint_eq(rd(&u, DLL), 0x0c);
+	ck_assert_uint_eq(rd(&u, DLM), 0x01);
+	uart_free(&u);
+}
+END_TEST
+
+START_TEST(uart_output_to_fd)
+{
+	struct uart u;
+	char buf[32];
+	const char *msg = "Hello, guest\n";
+
+	uart_init(&u);
+	for (const char *p = msg; *p; p++)
+		wr(&u, THR, (uint8_t)*p);
+	ck_assert_int_eq(drain_pipe(&u, buf, sizeof(buf)), (ssize_t)strlen(msg));
+	ck_assert_int_eq(memcmp(buf, msg, strlen(msg)), 0);
+	ck_assert_uint_eq(u.s.tx_bytes, strlen(msg));
+	uart_free(&u);
+}
+END_TEST
+
+START_TEST(uart_wide_read_and_close)
+{
+	struct uart u;
+	uint8_t data[2] = {0, 0};
+
+	uart_init(&u);
+	wr(&u, SCR, 0x42);
+	serial_read(&u.s, SCR, data, 2);
+	ck_assert_uint_eq(data[0], 0x42);
+	ck_assert_uint_eq(data[1], 0xff);
+	/* After close, input is refused instead of queued. */
+	serial_close(&u.s);
+	ck_assert_uint_eq(serial_receive(&u.s, (const uint8_t *)"q", 1), 0);
+	ck_assert_uint_eq(rd(&u, LSR) & 0x01, 0);
+	uart_free(&u);
+}
+END_TEST
+
+/* ------------------------------------------------------------------ */
+/* i8042 reset and exit-status ports                                    */
+/* ------------------------------------------------------------------ */
+
+struct port_log {
+	int resets;
+	int exits;
+	int status;
+};
+
+static void log_reset(void *ctx)
+{
+	((struct port_log *)ctx)->resets++;
+}
+
+static void log_exit(void *ctx, int status)
+{
+	struct port_log *l = ctx;
+
+	l->exits++;
+	l->status = status;
+}
+
+START_TEST(i8042_reset_only_on_fe)
+{
+	struct port_log log = {0};
+	struct sysctl_ports ports = {log_reset, log_exit, &log};
+
+	for (unsigned int v = 0; v < 256; v++) {
+		uint8_t b = (uint8_t)v;
+
+		if (b == I8042_CMD_RESET)
+			continue;
+		i8042_command_write(&ports, 0, &b, 1);
+	}
+	ck_assert_int_eq(log.resets, 0);
+	{
+		uint8_t b = 0xfe;
+
+		i8042_command_write(&ports, 0, &b, 1);
+	}
+	ck_assert_int_eq(log.resets, 1);
+	ck_assert_int_eq(log.exits, 0);
+}
+END_TEST
+
+START_TEST(i8042_reads_idle)
+{
+	uint8_t data[4] = {0xaa, 0xaa, 0xaa, 0xaa};
+
+	/* Status 0: output buffer empty, input buffer empty. */
+	i8042_read(NULL, 0, data, 4);
+	ck_assert_uint_eq(data[0], 0);
+	ck_assert_uint_eq(data[3], 0);
+}
+END_TEST
+
+START_TEST(exit_port_status)
+{
+	struct port_log log = {0};
+	struct sysctl_ports ports = {log_reset, log_exit, &log};
+	uint8_t b;
+
+	b = 3;
+	exit_port_write(&ports, 0, &b, 1);
+	ck_assert_int_eq(log.exits, 1);
+	ck_assert_int_eq(log.status, 3);
+	b = 0;
+	exit_port_write(&ports, 0, &b, 1);
+	ck_assert_int_eq(log.status, 0);
+	/* A byte, not a signed char: 0xff is status 255. */
+	b = 0xff;
+	exit_port_write(&ports, 0, &b, 1);
+	ck_assert_int_eq(log.status, 255);
+	ck_assert_int_eq(log.exits, 3);
+	ck_assert_int_eq(log.resets, 0);
+}
+END_TEST
+
+START_TEST(ports_on_a_bus)
+{
+	struct port_log log = {0};
+	struct sysctl_ports ports = {log_reset, log_exit, &log};
+	struct sysctl_ports none = {NULL, NULL, NULL};
+	struct bus bus = {0};
+	uint8_t b;
+
+	ck_assert_int_eq(
+		bus_add(&bus, I8042_COMMAND_PORT, 1, &ports, i8042_read, i8042_command_write), 0);
+	ck_assert_int_eq(bus_add(&bus, MINIVMM_EXIT_PORT, 1, &ports, NULL, exit_port_write), 0);
+	b = 0xfe;
+	ck_assert_int_eq(bus_access(&bus, I8042_COMMAND_PORT, &b, 1, 1), 1);
+	ck_assert_int_eq(log.resets, 1);
+	b = 7;
+	ck_assert_int_eq(bus_access(&bus, MINIVMM_EXIT_PORT, &b, 1, 1), 1);
+	ck_assert_int_eq(log.status, 7);
+	/* 0xFE to the data port is not a reset. */
+	b = 0xfe;
+	ck_assert_int_eq(bus_access(&bus, I8042_DATA_PORT, &b, 1, 1), 0);
+	ck_assert_int_eq(log.resets, 1);
+	bus_free(&bus);
+	/* Without callbacks the ports do nothing (and do not crash). */
+	b = 0xfe;
+	i8042_command_write(&none, 0, &b, 1);
+	exit_port_write(&none, 0, &b, 1);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("vmm_util");
+	TCase *tc_size = tcase_create("parse_size");
+	TCase *tc_bus = tcase_create("bus");
+	TCase *tc_uart = tcase_create("serial");
+	TCase *tc_ports = tcase_create("sysctl_ports");
+	SRunner *sr;
+	int failed;
+
+	tcase_add_test(tc_size, size_valid);
+	tcase_add_test(tc_size, size_invalid);
+	tcase_add_test(tc_size, size_overflow);
+	suite_add_tcase(s, tc_size);
+
+	tcase_add_test(tc_bus, bus_add_sorted_and_overlap);
+	tcase_add_test(tc_bus, bus_add_invalid);
+	tcase_add_test(tc_bus, bus_find_edges);
+	tcase_add_test(tc_bus, bus_many_ranges);
+	tcase_add_test(tc_bus, bus_access_dispatch);
+	suite_add_tcase(s, tc_bus);
+
+	tcase_add_test(tc_uart, uart_scratch);
+	tcase_add_test(tc_uart, uart_loopback_msr);
+	tcase_add_test(tc_uart, uart_fifo_bits);
+	tcase_add_test(tc_uart, uart_thre_interrupt);
+	tcase_add_test(tc_uart, uart_receive);
+	tcase_add_test(tc_uart, uart_fcr_clears_rx);
+	tcase_add_test(tc_uart, uart_dlab);
+	tcase_add_test(tc_uart, uart_output_to_fd);
+	tcase_add_test(tc_uart, uart_wide_read_and_close);
+	suite_add_tcase(s, tc_uart);
+
+	tcase_add_test(tc_ports, i8042_reset_only_on_fe);
+	tcase_add_test(tc_ports, i8042_reads_idle);
+	tcase_add_test(tc_ports, exit_port_status);
+	tcase_add_test(tc_ports, ports_on_a_bus);
+	suite_add_tcase(s, tc_ports);
+
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
