@@ -1,0 +1,205 @@
+// SPDX-License-Identifier: MIT
+/*
+ * libFuzzer target for the virtqueue layer. The input is a guest: it chooses
+ * the queue size, features and ring addresses, fills guest RAM (descriptor
+ * tables, avail ring, indirect tables) and then drives a script of pops,
+ * completions in any order, flushes, unpops, resets and guest writes to RAM
+ * between them. The queue must never touch memory outside RAM (ASan),
+ * never loop without bound (libFuzzer's timeout) and keep its invariants.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "virtio/virtqueue.h"
+
+#define RAM_GPA	 0x10000ULL
+#define RAM_SIZE 0x8000ULL
+#define POOL	 64
+
+static uint8_t ram[RAM_SIZE] __attribute__((aligned(4096)));
+
+struct input {
+	const uint8_t *p;
+	size_t n;
+};
+
+static uint32_t take(struct input *in, unsigned int bytes)
+{
+	uint32_t v = 0;
+
+	while (bytes--) {
+		v = (v << 8) | (in->n ? *in->p : 0);
+		if (in->n) {
+			in->p++;
+			in->n--;
+		}
+	}
+	return v;
+}
+
+#define require(cond)                                                                        \
+	do {                                                                                 \
+		if (!(cond)) {                                                               \
+			fprintf(stderr, "invariant failed, line %d: %s\n", __LINE__, #cond); \
+			abort();                                                             \
+		}                                                                            \
+	} while (0)
+
+/* Every segment handed to a device must lie inside guest RAM. */
+static void check_chain(const struct vq_chain *c)
+{
+	for (uint32_t i = 0; i < c->n_out + c->n_in; i++) {
+		const uint8_t *b = c->iov[i].iov_base;
+
+		require(b >= ram && c->iov[i].iov_len <= RAM_SIZE &&
+			b + c->iov[i].iov_len <= ram + RAM_SIZE);
+	}
+}
+
+static void check_queue(const struct virtqueue *vq)
+{
+	int16_t d;
+
+	if (!vq->ready)
+		return;
+	require(vq->heap.nr + 1 <= vq->size);
+	d = (int16_t)(vq->split.used_idx - vq->split.last_avail);
+	require(d <= 0 && d >= -(int)vq->size);
+}
+
+static int enable(struct virtqueue *vq, struct guest_mem *gm, uint16_t size, uint64_t features,
+		  struct input *in)
+{
+	vq->size = size;
+	/* Mostly sane addresses, sometimes anything (misaligned, outside RAM). */
+	if (take(in, 1) & 1) {
+		vq->desc_gpa = RAM_GPA + (take(in, 2) % RAM_SIZE & ~15ULL);
+		vq->avail_gpa = RAM_GPA + (take(in, 2) % RAM_SIZE & ~1ULL);
+		vq->used_gpa = RAM_GPA + (take(in, 2) % RAM_SIZE & ~3ULL);
+	} else {
+		vq->desc_gpa = RAM_GPA + take(in, 4);
+		vq->avail_gpa = RAM_GPA + take(in, 4);
+		vq->used_gpa = (uint64_t)take(in, 4) << 16 | take(in, 2);
+	}
+	return vq_enable(vq, gm, features);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static struct iovec iov[2 * 64];
+	struct input in = {data, size};
+	struct vq_ticket pool[POOL];
+	unsigned int npool = 0, steps = 0;
+	struct virtqueue vq;
+	struct guest_mem gm;
+	struct vq_chain c;
+	uint16_t qsize;
+	uint64_t features = 0;
+	uint32_t cfg, fill;
+
+	cfg = take(&in, 1);
+	qsize = (uint16_t)(1u << (cfg % 7)); /* 1 .. 64 */
+	if (cfg & 0x08)
+		features |= 1ULL << VIRTIO_RING_F_INDIRECT_DESC;
+	if (cfg & 0x10)
+		features |= 1ULL << VIRTIO_RING_F_EVENT_IDX;
+	if (cfg & 0x20)
+		features |= 1ULL << VIRTIO_F_IN_ORDER;
+
+	/* Guest RAM: the next bytes, repeated, so small inputs still make rings. */
+	fill = take(&in, 2) % 4096;
+	memset(ram, 0, sizeof(ram));
+	for (uint32_t i = 0; i < fill && in.n; i++)
+		ram[i] = (uint8_t)take(&in, 1);
+	for (uint32_t i = fill; fill && i < RAM_SIZE; i++)
+		ram[i] = ram[i % fill];
+
+	gm_init(&gm);
+	gm_add_region(&gm, RAM_GPA, RAM_SIZE, ram);
+	vq_init(&vq, 64);
+	vq_set_batching(&vq, !(cfg & 0x40));
+	if (enable(&vq, &gm, qsize, features, &in) != VQ_OK)
+		goto out;
+	vq_chain_init(&c, iov, (cfg & 0x80) ? 3 : 2 * 64);
+
+	while (in.n && steps++ < 4096) {
+		uint32_t op = take(&in, 1), k;
+		int r;
+
+		switch (op % 9) {
+		case 0:
+		case 1:
+			r = vq_pop(&vq, &c);
+			if (r == VQ_OK || vq_err_is_chain(r)) {
+				check_chain(&c);
+				require(c.t.head < vq.size);
+				if (npool < POOL)
+					pool[npool++] = c.t;
+				else
+					require(vq_complete(&vq, &c.t, 0) == VQ_OK);
+			}
+			break;
+		case 2:
+		case 3:
+			if (!npool)
+				break;
+			k = take(&in, 1) % npool;
+			r = vq_complete(&vq, &pool[k], take(&in, 1) & 1 ? take(&in, 2) : 0);
+			/* Keep the pool in pop order so vq_unpop() takes its tail. */
+			if (r != VQ_E_BAD_LEN)
+				memmove(&pool[k], &pool[k + 1], (--npool - k) * sizeof(pool[0]));
+			break;
+		case 4:
+			vq_flush(&vq);
+			break;
+		case 5:
+			k = take(&in, 1) % 4;
+			if (vq_unpop(&vq, (uint16_t)k) == VQ_OK) {
+				/* The newest k in our pool are the ones given back. */
+				require(k <= npool);
+				npool -= k;
+				for (uint32_t i = 0; i < k; i++)
+					require(pool[npool + i].seq == vq.next_seq + i);
+			}
+			break;
+		case 6: {
+			/* The guest writes its RAM (rings included) while we work. */
+			uint32_t at = take(&in, 2) % RAM_SIZE;
+
+			ram[at] = (uint8_t)take(&in, 1);
+			break;
+		}
+		case 7:
+			if (take(&in, 1) & 1)
+				vq_disable_notify(&vq);
+			else
+				vq_enable_notify(&vq);
+			break;
+		case 8:
+			if (take(&in, 1) % 8)
+				break;
+			vq_reset(&vq);
+			for (k = 0; k < npool; k++)
+				require(vq_complete(&vq, &pool[k], 0) == VQ_E_STALE);
+			npool = 0;
+			if (enable(&vq, &gm, qsize, features, &in) != VQ_OK)
+				goto out;
+			break;
+		}
+		check_queue(&vq);
+	}
+	/* Complete what is left: with nothing outstanding, everything is published. */
+	while (npool)
+		vq_complete(&vq, &pool[--npool], 0);
+	vq_flush(&vq);
+	check_queue(&vq);
+	if (vq.in_order)
+		require(vq.next_publish == vq.next_seq && vq.heap.nr == 0);
+out:
+	vq_destroy(&vq);
+	return 0;
+}
