@@ -80,6 +80,11 @@ int bzimage_parse(const uint8_t *img, size_t len, struct bzimage_info *info, cha
 	pref = get_le64(img + BP_PREF_ADDRESS);
 	if (pref < info->load_addr)
 		pref = info->load_addr;
+	if (pref > UINT64_MAX - init_size) {
+		snprintf(err, err_len, "pref_address 0x%llx + init_size overflows",
+			 (unsigned long long)pref);
+		return -EINVAL;
+	}
 	info->mem_needed = pref + init_size;
 	if (info->load_addr + info->pm_size > info->mem_needed)
 		info->mem_needed = info->load_addr + info->pm_size;

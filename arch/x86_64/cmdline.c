@@ -15,7 +15,8 @@ static void add(struct buf *b, const char *fmt, ...)
 	va_list ap;
 	int n;
 
-	if (b->len && b->len < b->size)
+	/* Never overwrite the terminating NUL of a buffer that is full. */
+	if (b->len && b->len + 1 < b->size)
 		b->s[b->len] = ' ';
 	if (b->len)
 		b->len++;

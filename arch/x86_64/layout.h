@@ -6,7 +6,7 @@
 #include <stdint.h>
 
 #define X86_GDT_ADDR	     0x500ULL
-#define X86_IDT_ADDR	     0x520ULL
+#define X86_IDT_ADDR	     0x530ULL /* after the 6-entry GDT */
 #define X86_ZERO_PAGE	     0x7000ULL
 #define X86_BOOT_STACK	     0x8ff0ULL
 #define X86_PML4_ADDR	     0x9000ULL

@@ -1396,13 +1396,11 @@ START_TEST(boot_rejects)
 END_TEST
 
 /* ------------------------------------------------------------------ */
-/* KNOWN BUGS: these tests fail against the current code on purpose.     */
-/* Each names the defect; see the comments for the proposed fix. Remove  */
-/* nothing here when fixing: the tests turn green with the fix.          */
+/* Regression tests for two bugs these tests found (both fixed).         */
 /* ------------------------------------------------------------------ */
 
 /*
- * KNOWN BUG (arch/x86_64/layout.h:9 and boot.c:23-38): the GDT written at
+ * Was a bug (arch/x86_64/layout.h and boot.c): the GDT written at
  * X86_GDT_ADDR has six 8-byte entries, 0x500..0x52f (vcpu_setup.c loads
  * limit 6 * 8 - 1), but X86_IDT_ADDR is 0x520, inside it. x86_write_boot_tables
  * writes the GDT and then zeroes the 8-byte IDT, which wipes the TSS
@@ -1419,13 +1417,13 @@ START_TEST(bug_idt_overlaps_gdt_tss_descriptor)
 	ck_assert_ptr_nonnull(ram.host);
 	x86_write_boot_tables(&ram);
 	ck_assert_msg(X86_IDT_ADDR + 8 <= X86_GDT_ADDR || X86_IDT_ADDR >= X86_GDT_ADDR + gdt_size,
-		      "KNOWN BUG: IDT at 0x%llx overlaps the GDT [0x%llx, 0x%llx)",
+		      "IDT at 0x%llx overlaps the GDT [0x%llx, 0x%llx)",
 		      (unsigned long long)X86_IDT_ADDR, (unsigned long long)X86_GDT_ADDR,
 		      (unsigned long long)(X86_GDT_ADDR + gdt_size));
 	/* Selector 0x20: present, busy 64-bit TSS, limit 0x67. */
 	tss = get_le64(ram.host + X86_GDT_ADDR + 0x20);
 	ck_assert_msg(tss == 0x00808b0000000067ULL,
-		      "KNOWN BUG: GDT selector 0x20 is 0x%016llx, not the TSS descriptor",
+		      "GDT selector 0x20 is 0x%016llx, not the TSS descriptor",
 		      (unsigned long long)tss);
 	/* The IDT stays empty: any early exception is a triple fault. */
 	for (int i = 0; i < 8; i++)
@@ -1435,7 +1433,7 @@ START_TEST(bug_idt_overlaps_gdt_tss_descriptor)
 END_TEST
 
 /*
- * KNOWN BUG (arch/x86_64/bzimage.c:83): mem_needed = pref + init_size is
+ * Was a bug (arch/x86_64/bzimage.c): mem_needed = pref + init_size is
  * computed in 64 bits without an overflow check, so a header with
  * pref_address near 2^64 wraps to a small number and bzimage_load reports
  * that a kernel which cannot fit anywhere fits in 16 MiB. Proposed fix: in
@@ -1456,7 +1454,7 @@ START_TEST(bug_pref_address_overflow)
 	if (rc == 0)
 		rc = bzimage_load(&bz, img, &ram, zp, err, sizeof(err));
 	ck_assert_msg(rc != 0,
-		      "KNOWN BUG: pref_address 2^64 - 2 MiB + 4 MiB init_size accepted "
+		      "pref_address 2^64 - 2 MiB + 4 MiB init_size accepted "
 		      "(mem_needed wrapped to 0x%llx)",
 		      (unsigned long long)bz.mem_needed);
 	free(ram.host);
@@ -1474,7 +1472,7 @@ int main(void)
 	TCase *tc_mp = tcase_create("mptable");
 	TCase *tc_cpuid = tcase_create("cpuid");
 	TCase *tc_boot = tcase_create("boot_setup");
-	TCase *tc_bugs = tcase_create("known_bugs");
+	TCase *tc_bugs = tcase_create("regressions");
 	SRunner *sr;
 	int failed;
 
@@ -1541,7 +1539,6 @@ int main(void)
 	tcase_add_test(tc_boot, boot_rejects);
 	suite_add_tcase(s, tc_boot);
 
-	/* Failing on purpose until the code is fixed; see KNOWN BUG above. */
 	tcase_add_test(tc_bugs, bug_idt_overlaps_gdt_tss_descriptor);
 	tcase_add_test(tc_bugs, bug_pref_address_overflow);
 	suite_add_tcase(s, tc_bugs);
