@@ -115,6 +115,10 @@ static int check_config(const struct minivmm_config *cfg, char *err, size_t err_
 		snprintf(err, err_len, "memory size must be a multiple of 4 KiB");
 		return -EINVAL;
 	}
+	if (cfg->n_disks > MINIVMM_MAX_DISKS) {
+		snprintf(err, err_len, "at most %d disks", MINIVMM_MAX_DISKS);
+		return -EINVAL;
+	}
 	if (cfg->cpus < 1 || cfg->cpus > MPTABLE_MAX_CPUS) {
 		snprintf(err, err_len, "%u CPUs is out of range (1 to %d)", cfg->cpus,
 			 MPTABLE_MAX_CPUS);
@@ -126,11 +130,15 @@ static int check_config(const struct minivmm_config *cfg, char *err, size_t err_
 static int load_guest(struct minivmm *vm, char *err, size_t err_len)
 {
 	struct x86_boot_config bc = {0};
+	struct cmdline_mmio_dev mmio[MINIVMM_MAX_DISKS];
 	struct x86_boot_info *info;
 	uint8_t *kernel = NULL, *initrd = NULL;
 	size_t kernel_len = 0, initrd_len = 0;
 	int rc;
 
+	for (unsigned int i = 0; i < vm->n_virtio; i++)
+		mmio[i] = (struct cmdline_mmio_dev){vm->virtio[i].base, X86_VIRTIO_MMIO_SIZE,
+						    vm->virtio[i].irq};
 	rc = read_whole_file(vm->cfg.kernel, "kernel", MAX_KERNEL_SIZE, &kernel, &kernel_len, err,
 			     err_len);
 	if (!rc && vm->cfg.initrd)
@@ -149,6 +157,9 @@ static int load_guest(struct minivmm *vm, char *err, size_t err_len)
 		bc.initrd_len = initrd_len;
 		bc.cmdline.base = vm->cfg.cmdline;
 		bc.cmdline.append = vm->cfg.append;
+		bc.cmdline.root_on_disk = vm->cfg.n_disks > 0 && !vm->cfg.initrd;
+		bc.cmdline.mmio = mmio;
+		bc.cmdline.n_mmio = vm->n_virtio;
 		bc.mem_size = vm->mem_size;
 		bc.ncpus = vm->ncpus;
 		rc = x86_boot_setup(&bc, &vm->low, info, err, err_len);
@@ -192,6 +203,8 @@ int minivmm_create(const struct minivmm_config *cfg, struct minivmm **out, char 
 	/* Load before touching KVM, so bad input is reported the same on any host. */
 	rc = vm_alloc_ram(vm, err, err_len);
 	if (!rc)
+		rc = virtio_devices_create(vm, err, err_len);
+	if (!rc)
 		rc = load_guest(vm, err, err_len);
 	if (!rc)
 		rc = kvm_vm_open(vm, err, err_len);
@@ -199,6 +212,8 @@ int minivmm_create(const struct minivmm_config *cfg, struct minivmm **out, char 
 		rc = kvm_vm_map_ram(vm, err, err_len);
 	if (!rc)
 		rc = add_legacy_devices(vm, err, err_len);
+	if (!rc)
+		rc = virtio_devices_wire(vm, err, err_len);
 	if (!rc)
 		rc = vcpus_create(vm, err, err_len);
 	if (rc) {
@@ -235,7 +250,9 @@ int minivmm_run(struct minivmm *vm, struct minivmm_exit *exit)
 	if (rc)
 		vm_request_exit(vm, MINIVMM_EXIT_FAILED, MINIVMM_STATUS_ERROR,
 				"cannot start console input: %s", strerror(-rc));
-	rc = vcpus_start(vm, err, sizeof(err));
+	rc = virtio_devices_start(vm, err, sizeof(err));
+	if (!rc)
+		rc = vcpus_start(vm, err, sizeof(err));
 	if (rc)
 		vm_request_exit(vm, MINIVMM_EXIT_FAILED, MINIVMM_STATUS_ERROR, "%s", err);
 
@@ -255,6 +272,8 @@ int minivmm_run(struct minivmm *vm, struct minivmm_exit *exit)
 	pthread_mutex_unlock(&vm->exit_lock);
 
 	vcpus_stop(vm);
+	/* In-flight I/O is drained before the disks are closed. */
+	virtio_devices_stop(vm);
 	console_stop(vm);
 	*exit = vm->exit;
 	exit->runtime_ms = now_ms() - start;
@@ -277,6 +296,7 @@ void minivmm_destroy(struct minivmm *vm)
 		return;
 	vcpus_stop(vm);
 	console_stop(vm);
+	virtio_devices_destroy(vm);
 	vcpus_destroy(vm);
 	kvm_vm_close(vm);
 	bus_free(&vm->pio);

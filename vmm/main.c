@@ -23,8 +23,11 @@ static const char usage[] =
 	"  -a, --append TEXT     text appended to the kernel command line\n"
 	"  -m, --mem SIZE        guest RAM, e.g. 512M or 2G (default 256M)\n"
 	"  -p, --cpus N          number of vCPUs, 1 to 32 (default 1)\n"
+	"  -d, --disk PATH[,ro][,direct][,serial=ID]\n"
+	"                        virtio-blk disk (repeatable: vda, vdb, ...)\n"
+	"      --in-order        offer VIRTIO_F_IN_ORDER on every virtio device\n"
 	"  -t, --timeout SECS    stop the guest after SECS seconds (exit status 124)\n"
-	"  -v, --verbose         print the command line and how the VM ended\n"
+	"  -v, --verbose         print the command line, how the VM ended and device counters\n"
 	"  -h, --help            show this help\n"
 	"  -V, --version         show the version\n"
 	"\n"
@@ -124,6 +127,37 @@ static int parse_timeout(const char *s, unsigned int *ms)
 	return *ms ? 0 : -1;
 }
 
+/* PATH[,ro][,direct][,serial=ID]; the string is modified and kept. */
+static int parse_disk(char *spec, struct minivmm_config *cfg)
+{
+	struct minivmm_disk *d;
+	char *opt, *save = NULL;
+
+	if (cfg->n_disks == MINIVMM_MAX_DISKS)
+		return die("too many --disk options (at most %s)", "8");
+	d = &cfg->disks[cfg->n_disks];
+	/* strtok_r would skip a leading comma and take an option for the path. */
+	if (spec[0] == ',' || spec[0] == '\0')
+		return die("%s", "bad --disk: give PATH[,ro][,direct][,serial=ID]");
+	d->path = strtok_r(spec, ",", &save);
+	if (!d->path || !*d->path)
+		return die("%s", "bad --disk: give PATH[,ro][,direct][,serial=ID]");
+	while ((opt = strtok_r(NULL, ",", &save))) {
+		if (!strcmp(opt, "ro"))
+			d->read_only = 1;
+		else if (!strcmp(opt, "direct"))
+			d->direct = 1;
+		else if (!strncmp(opt, "serial=", 7) && strlen(opt + 7) <= 20)
+			d->serial = opt + 7;
+		else
+			return die(
+				"bad --disk option '%s': use ro, direct or serial=ID (<= 20 chars)",
+				opt);
+	}
+	cfg->n_disks++;
+	return 0;
+}
+
 static int parse_args(int argc, char **argv, struct minivmm_config *cfg, int *verbose)
 {
 	static const struct option opts[] = {
@@ -135,6 +169,8 @@ static int parse_args(int argc, char **argv, struct minivmm_config *cfg, int *ve
 		{"cpus", required_argument, NULL, 'p'},
 		{"timeout", required_argument, NULL, 't'},
 		{"verbose", no_argument, NULL, 'v'},
+		{"disk", required_argument, NULL, 'd'},
+		{"in-order", no_argument, NULL, 'O'},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0},
@@ -143,7 +179,7 @@ static int parse_args(int argc, char **argv, struct minivmm_config *cfg, int *ve
 	int c;
 
 	opterr = 0; /* our own one-line messages instead of getopt's */
-	while ((c = getopt_long(argc, argv, ":k:i:c:a:m:p:t:vhV", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":k:i:c:a:m:p:t:d:vhV", opts, NULL)) != -1) {
 		switch (c) {
 		case 'k':
 			cfg->kernel = optarg;
@@ -173,6 +209,13 @@ static int parse_args(int argc, char **argv, struct minivmm_config *cfg, int *ve
 			break;
 		case 'v':
 			*verbose = 1;
+			break;
+		case 'd':
+			if (parse_disk(optarg, cfg))
+				return MINIVMM_STATUS_ERROR;
+			break;
+		case 'O':
+			cfg->in_order = 1;
 			break;
 		case 'h':
 			fputs(usage, stdout);
@@ -235,6 +278,8 @@ int main(int argc, char **argv)
 	pthread_mutex_lock(&sig_lock);
 	sig_vm = NULL;
 	pthread_mutex_unlock(&sig_lock);
+	if (verbose)
+		minivmm_print_stats(vm, stderr);
 	minivmm_destroy(vm);
 	if (rc < 0)
 		return die("%s", strerror(-rc));

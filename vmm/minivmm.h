@@ -9,6 +9,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -26,6 +27,15 @@ enum {
 /* Port that ends the VM with the byte written as exit status. */
 #define MINIVMM_EXIT_PORT 0x501
 
+#define MINIVMM_MAX_DISKS 8
+
+struct minivmm_disk {
+	const char *path;   /* image file or block device */
+	int read_only;	    /* VIRTIO_BLK_F_RO; the file is opened read-only */
+	int direct;	    /* O_DIRECT */
+	const char *serial; /* GET_ID answer; NULL: the file's base name */
+};
+
 struct minivmm_config {
 	const char *kernel;	 /* bzImage or ELF vmlinux; required */
 	const char *initrd;	 /* optional */
@@ -37,6 +47,9 @@ struct minivmm_config {
 	int console_in;		 /* fd the guest's serial input comes from; -1 for none */
 	int console_out;	 /* fd the guest's serial output goes to */
 	const char *kvm_path;	 /* NULL means /dev/kvm */
+	struct minivmm_disk disks[MINIVMM_MAX_DISKS]; /* virtio-blk: vda, vdb, ... */
+	unsigned int n_disks;
+	int in_order; /* offer VIRTIO_F_IN_ORDER on every virtio device */
 };
 
 enum minivmm_exit_reason {
@@ -76,6 +89,9 @@ void minivmm_stop(struct minivmm *vm);
 
 /* The kernel command line the guest was given. */
 const char *minivmm_cmdline(const struct minivmm *vm);
+
+/* Per-device counters (requests, errors, in-order waits and batches). */
+void minivmm_print_stats(struct minivmm *vm, FILE *f);
 
 void minivmm_destroy(struct minivmm *vm);
 

@@ -10,10 +10,19 @@
 #include "arch/x86_64/ram.h"
 #include "devices/serial.h"
 #include "devices/sysctl_ports.h"
+#include "virtio/guest_mem.h"
 #include "vmm/bus.h"
 #include "vmm/minivmm.h"
 
 struct kvm_run;
+struct vblk;
+
+struct virtio_slot {
+	struct vblk *blk;
+	int kick_fd, irq_fd;
+	uint64_t base;
+	unsigned int irq;
+};
 struct kvm_cpuid2;
 
 struct vcpu {
@@ -32,6 +41,9 @@ struct minivmm {
 	uint8_t *ram;
 	uint64_t mem_size;
 	struct x86_ram low;
+	struct guest_mem gm;
+	struct virtio_slot virtio[MINIVMM_MAX_DISKS];
+	unsigned int n_virtio;
 	struct kvm_cpuid2 *cpuid;
 	struct vcpu *vcpus;
 	unsigned int ncpus;
@@ -67,6 +79,13 @@ int vcpus_create(struct minivmm *vm, char *err, size_t err_len);
 int vcpus_start(struct minivmm *vm, char *err, size_t err_len);
 void vcpus_stop(struct minivmm *vm);
 void vcpus_destroy(struct minivmm *vm);
+
+/* virtio-mmio devices (vmm/virtio_devices.c). */
+int virtio_devices_create(struct minivmm *vm, char *err, size_t err_len);
+int virtio_devices_wire(struct minivmm *vm, char *err, size_t err_len);
+int virtio_devices_start(struct minivmm *vm, char *err, size_t err_len);
+void virtio_devices_stop(struct minivmm *vm);
+void virtio_devices_destroy(struct minivmm *vm);
 
 /* Console input (vmm/console.c). */
 int console_start(struct minivmm *vm);

@@ -5,7 +5,9 @@
 #   MINIVMM-RESULT PASS name seconds   or   MINIVMM-RESULT FAIL name reason
 # and on failure the guest console it asserted on, prefixed with "  | ".
 
-ALL_CASES="boot_1cpu boot_2cpus boot_vmlinux reboot_exit0 exit_port_status timeout_stops_hang"
+ALL_CASES="boot_1cpu boot_2cpus boot_vmlinux reboot_exit0 exit_port_status timeout_stops_hang
+ blk_root_in_order blk_root_no_in_order blk_guest_writes blk_host_writes blk_parallel
+ blk_two_disks blk_read_only blk_enospc"
 VM_TIMEOUT=${VM_TIMEOUT:-120}
 
 now() { cut -d' ' -f1 /proc/uptime; }
@@ -64,6 +66,86 @@ case_timeout_stops_hang() {
 	rc=$?
 	expect_rc 124 && expect_line "MINIVMM-GUEST: init reached" &&
 		expect_line "minivmm: timeout: guest still running after"
+}
+
+# vmd ARGS...: minivmm with no initrd (root from a disk), verbose counters.
+vmd() {
+	log=$WORK/$case_name.log
+	"$MINIVMM" --kernel "$GUEST/bzImage" --timeout "$VM_TIMEOUT" -v "$@" </dev/null >"$log" 2>&1
+	rc=$?
+}
+
+# guest_says KEY: the rest of the guest's "MINIVMM-GUEST: KEY" line.
+guest_says() { tr -d '\r' <"$log" | sed -n "s|^MINIVMM-GUEST: $1 ||p" | head -n 1; }
+md5() { md5sum <"$1" | cut -d' ' -f1; }
+image() { dd if="${3:-/dev/zero}" of="$WORK/$1" bs=1M count="$2" 2>/dev/null; }
+expect_eq() { [ "$1" = "$2" ] || fail "$3: '$1' != '$2'"; }
+
+case_blk_root_in_order() {
+	cp "$GUEST/rootfs.ext4" "$WORK/root.img"
+	vmd --disk "$WORK/root.img" --in-order --append "minivmm.test=features"
+	expect_rc 0 && expect_line "MINIVMM-GUEST: root is /dev/root ext4" &&
+		expect_line "MINIVMM-GUEST: virtio virtio0 device 0x0002 bit35 1" &&
+		expect_line "vda: virtio-blk in_order=negotiated"
+}
+
+case_blk_root_no_in_order() {
+	cp "$GUEST/rootfs.ext4" "$WORK/root.img"
+	vmd --disk "$WORK/root.img" --append "minivmm.test=features"
+	expect_rc 0 && expect_line "MINIVMM-GUEST: root is /dev/root ext4" &&
+		expect_line "MINIVMM-GUEST: virtio virtio0 device 0x0002 bit35 0" &&
+		expect_line "vda: virtio-blk in_order=off"
+}
+
+case_blk_guest_writes() {
+	image data.img 8
+	vm --disk "$WORK/data.img" --in-order -v --append "minivmm.test=blk_write"
+	expect_rc 0 && expect_eq "$(guest_says '/dev/vda md5')" "$(md5 "$WORK/data.img")" \
+		"guest's md5 vs image" && expect_line "flushes=[1-9]"
+}
+
+case_blk_host_writes() {
+	image data.img 8 /dev/urandom
+	vm --disk "$WORK/data.img" --in-order --append "minivmm.test=blk_read"
+	expect_rc 0 && expect_eq "$(guest_says '/dev/vda read md5')" "$(md5 "$WORK/data.img")" \
+		"guest's md5 vs image"
+}
+
+case_blk_parallel() {
+	image data.img 8
+	vm --cpus 2 --disk "$WORK/data.img" --in-order -v --append "minivmm.test=blk_parallel"
+	expect_rc 0 && expect_line "MINIVMM-GUEST: parallel regions bad 0 of 8" &&
+		tr -d '\r' <"$log" | grep "^vda:"
+}
+
+case_blk_two_disks() {
+	cp "$GUEST/rootfs.ext4" "$WORK/root.img"
+	image data.img 4
+	vmd --disk "$WORK/root.img" --disk "$WORK/data.img" \
+		--append "minivmm.test=blk_write minivmm.dev=vdb"
+	expect_rc 0 && expect_eq "$(guest_says '/dev/vdb md5')" "$(md5 "$WORK/data.img")" \
+		"guest's md5 of vdb vs image"
+}
+
+case_blk_read_only() {
+	image data.img 4 /dev/urandom
+	before=$(md5 "$WORK/data.img")
+	vm --disk "$WORK/data.img,ro" -v --append "minivmm.test=blk_ro"
+	expect_rc 0 && expect_line "MINIVMM-GUEST: /dev/vda ro flag 1" &&
+		expect_line "MINIVMM-GUEST: ro write refused" &&
+		expect_eq "$(guest_says '/dev/vda read md5')" "$before" "guest's md5" &&
+		expect_eq "$(md5 "$WORK/data.img")" "$before" "image after the guest ran"
+}
+
+case_blk_enospc() {
+	mkdir -p "$WORK/small"
+	umount "$WORK/small" 2>/dev/null
+	mount -t tmpfs -o size=2m small "$WORK/small" || { fail "cannot mount a small tmpfs"; return 1; }
+	truncate -s 16M "$WORK/small/sparse.img"
+	vm --disk "$WORK/small/sparse.img" -v --append "minivmm.test=blk_enospc"
+	umount "$WORK/small"
+	expect_rc 0 && expect_line "MINIVMM-GUEST: enospc write failed" &&
+		expect_line "MINIVMM-GUEST: still alive" && expect_line "enospc=[1-9]"
 }
 
 run_cases() {

@@ -15,7 +15,8 @@ layer_build() {
 		[ -e "$_stage/bin/$_a" ] || ln -s busybox "$_stage/bin/$_a"
 	done
 	cp "$root/build/minivmm-static" "$_stage/bin/minivmm"
-	cp "$guest/bzImage" "$guest/vmlinux" "$guest/initrd.cpio.gz" "$_stage/guest/"
+	cp "$guest/bzImage" "$guest/vmlinux" "$guest/initrd.cpio.gz" "$guest/rootfs.ext4" \
+		"$_stage/guest/"
 	cp "$_cases" "$_stage/tests/cases.sh"
 	cp "$root/tests/boot/layer-init" "$_stage/init"
 	[ -n "$_extra" ] && cp -a "$_extra/." "$_stage/"

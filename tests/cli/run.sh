@@ -61,4 +61,22 @@ check kernel-needs-mem 125 "kernel needs" --kernel "$bz" --mem 16M
 check initrd-missing 125 "cannot open initrd" --kernel "$bz" --initrd "$work/nope"
 check initrd-too-big 125 "initrd of" --kernel "$bz" --mem 40M --initrd "$work/big.initrd"
 check extra-argument 125 "unexpected argument" --kernel "$bz" stray
+: >"$work/empty.img"
+head -c 1048576 /dev/zero >"$work/disk.img"
+check disk-missing 125 "cannot open disk '$work/nope'" --kernel "$bz" --disk "$work/nope"
+check disk-is-dir 125 "not a regular file or block device" --kernel "$bz" --disk /dev/null
+check disk-empty 125 "smaller than one 512-byte sector" --kernel "$bz" --disk "$work/empty.img"
+check disk-bad-option 125 "bad --disk option 'fast'" --kernel "$bz" --disk "$work/disk.img,fast"
+check disk-no-path 125 "bad --disk" --kernel "$bz" --disk ,ro
+# Another process holds the image's lock for as long as this minivmm runs.
+if flock -x "$work/disk.img" "$bin" --kernel "$bz" --disk "$work/disk.img" \
+	</dev/null >"$work/out" 2>"$work/err"; then
+	record FAIL cli/disk-locked "started although another process holds the lock"
+	status=1
+elif grep -q "is in use by another process" "$work/err"; then
+	record PASS cli/disk-locked
+else
+	record FAIL cli/disk-locked "$(cat "$work/err")"
+	status=1
+fi
 exit $status

@@ -1,0 +1,718 @@
+// SPDX-License-Identifier: MIT
+#include "devices/virtio_blk.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <liburing.h>
+#include <linux/falloc.h>
+#include <linux/fs.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/file.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "virtio/vring.h"
+
+#define VIRTIO_BLK_F_SIZE_MAX	  1
+#define VIRTIO_BLK_F_SEG_MAX	  2
+#define VIRTIO_BLK_F_RO		  5
+#define VIRTIO_BLK_F_BLK_SIZE	  6
+#define VIRTIO_BLK_F_FLUSH	  9
+#define VIRTIO_BLK_F_DISCARD	  13
+#define VIRTIO_BLK_F_WRITE_ZEROES 14
+
+#define BLK_CONFIG_SIZE 60
+#define IOV_CAP		(VBLK_SEG_MAX + 2)
+
+/* io_uring user_data: a slot index, or one of these tags. */
+#define TAG_KICK   (1ULL << 62)
+#define TAG_CTRL   (1ULL << 61)
+#define TAG_CANCEL (1ULL << 60)
+
+enum ctrl_op { CTRL_NONE, CTRL_ENABLE, CTRL_RESET, CTRL_DRIVER_OK, CTRL_STOP };
+
+struct slot {
+	struct vq_ticket t;
+	struct blk_req req;
+	struct iovec chain_iov[IOV_CAP];
+	struct iovec data_iov[IOV_CAP];
+	bool busy;
+};
+
+struct vblk {
+	struct vmmio mmio;
+	struct virtqueue vq;
+	const struct guest_mem *gm;
+	uint8_t config[BLK_CONFIG_SIZE];
+	uint64_t capacity;
+	int fd, kick_fd, irq_fd, ctrl_fd;
+	bool read_only;
+	char serial[VIRTIO_BLK_ID_BYTES];
+
+	/* Device thread only. */
+	struct io_uring ring;
+	pthread_t thread;
+	bool started;
+	bool running; /* DRIVER_OK and not reset */
+	bool kick_armed, ctrl_armed;
+	uint64_t kick_buf, ctrl_buf;
+	struct slot *slots;
+	uint16_t *free_slots;
+	unsigned int nfree, inflight;
+	bool need_flush;
+
+	/* vCPU thread -> device thread, synchronous. */
+	pthread_mutex_t ctrl_lock;
+	pthread_cond_t ctrl_cond;
+	enum ctrl_op op;
+	uint64_t op_features;
+	int op_result;
+	bool op_done;
+
+	struct vblk_stats st;
+	pthread_mutex_t stats_lock;
+};
+
+static void put_le(uint8_t *p, uint64_t v, int n)
+{
+	for (int i = 0; i < n; i++, v >>= 8)
+		p[i] = (uint8_t)v;
+}
+
+/* Runs op on the device thread and waits for it (vmmio's lock is held). */
+static int ctrl(struct vblk *b, enum ctrl_op op, uint64_t features)
+{
+	int rc;
+
+	if (!b->started)
+		return op == CTRL_ENABLE ? -EAGAIN : 0;
+	pthread_mutex_lock(&b->ctrl_lock);
+	b->op = op;
+	b->op_features = features;
+	b->op_done = false;
+	eventfd_write(b->ctrl_fd, 1);
+	while (!b->op_done)
+		pthread_cond_wait(&b->ctrl_cond, &b->ctrl_lock);
+	rc = b->op_result;
+	pthread_mutex_unlock(&b->ctrl_lock);
+	return rc;
+}
+
+static int op_queue_enable(void *dev, unsigned int q, uint64_t features)
+{
+	(void)q;
+	return ctrl(dev, CTRL_ENABLE, features);
+}
+
+static void op_reset(void *dev)
+{
+	ctrl(dev, CTRL_RESET, 0);
+}
+
+static void op_driver_ok(void *dev, uint64_t features)
+{
+	ctrl(dev, CTRL_DRIVER_OK, features);
+}
+
+static void op_notify(void *dev, unsigned int q)
+{
+	struct vblk *b = dev;
+
+	(void)q;
+	eventfd_write(b->kick_fd, 1);
+}
+
+static void op_config_read(void *dev, uint32_t off, uint8_t *data, unsigned int size)
+{
+	struct vblk *b = dev;
+
+	memcpy(data, b->config + off, size);
+}
+
+static void op_interrupt(void *dev)
+{
+	struct vblk *b = dev;
+
+	eventfd_write(b->irq_fd, 1);
+}
+
+static const struct vmmio_ops blk_mmio_ops = {
+	.queue_enable = op_queue_enable,
+	.reset = op_reset,
+	.driver_ok = op_driver_ok,
+	.notify = op_notify,
+	.config_read = op_config_read,
+	.config_write = NULL, /* writeback toggling (CONFIG_WCE) is not offered */
+	.interrupt = op_interrupt,
+};
+
+static struct io_uring_sqe *get_sqe(struct vblk *b)
+{
+	struct io_uring_sqe *sqe = io_uring_get_sqe(&b->ring);
+
+	if (!sqe) {
+		io_uring_submit(&b->ring);
+		sqe = io_uring_get_sqe(&b->ring);
+	}
+	return sqe; /* the ring holds every slot plus the tags, so never NULL */
+}
+
+static void arm_kick(struct vblk *b)
+{
+	struct io_uring_sqe *sqe;
+
+	if (b->kick_armed)
+		return;
+	sqe = get_sqe(b);
+	io_uring_prep_read(sqe, b->kick_fd, &b->kick_buf, sizeof(b->kick_buf), 0);
+	io_uring_sqe_set_data64(sqe, TAG_KICK);
+	b->kick_armed = true;
+}
+
+static void arm_ctrl(struct vblk *b)
+{
+	struct io_uring_sqe *sqe;
+
+	if (b->ctrl_armed)
+		return;
+	sqe = get_sqe(b);
+	io_uring_prep_read(sqe, b->ctrl_fd, &b->ctrl_buf, sizeof(b->ctrl_buf), 0);
+	io_uring_sqe_set_data64(sqe, TAG_CTRL);
+	b->ctrl_armed = true;
+}
+
+static void finish(struct vblk *b, struct slot *s, uint8_t status, uint32_t payload)
+{
+	uint32_t len = status == VIRTIO_BLK_S_OK ? payload + 1 : 1;
+
+	*s->req.status = status;
+	vq_complete(&b->vq, &s->t, len);
+	b->need_flush = true;
+	s->busy = false;
+	b->free_slots[b->nfree++] = (uint16_t)(s - b->slots);
+}
+
+static void count_error(struct vblk *b, int res)
+{
+	pthread_mutex_lock(&b->stats_lock);
+	b->st.io_errors++;
+	if (res == -EIO)
+		b->st.err_eio++;
+	else if (res == -ENOSPC)
+		b->st.err_enospc++;
+	else if (res >= 0)
+		b->st.short_io++;
+	else
+		b->st.err_other++;
+	pthread_mutex_unlock(&b->stats_lock);
+}
+
+static void io_done(struct vblk *b, struct slot *s, int res)
+{
+	struct blk_req *r = &s->req;
+	bool ok;
+
+	b->inflight--;
+	if (r->type == VIRTIO_BLK_T_IN || r->type == VIRTIO_BLK_T_OUT)
+		ok = res >= 0 && (uint64_t)res == r->data_len;
+	else
+		ok = res >= 0;
+	if (!ok) {
+		count_error(b, res);
+		finish(b, s, VIRTIO_BLK_S_IOERR, 0);
+		return;
+	}
+	pthread_mutex_lock(&b->stats_lock);
+	if (r->type == VIRTIO_BLK_T_IN)
+		b->st.bytes_read += r->data_len;
+	else if (r->type == VIRTIO_BLK_T_OUT)
+		b->st.bytes_written += r->data_len;
+	pthread_mutex_unlock(&b->stats_lock);
+	finish(b, s, VIRTIO_BLK_S_OK, r->type == VIRTIO_BLK_T_IN ? (uint32_t)r->data_len : 0);
+}
+
+static void get_id(struct vblk *b, struct slot *s)
+{
+	uint8_t id[VIRTIO_BLK_ID_BYTES];
+	uint64_t n = s->req.data_len < sizeof(id) ? s->req.data_len : sizeof(id);
+	uint64_t done = 0;
+
+	memset(id, 0, sizeof(id));
+	memcpy(id, b->serial, strnlen(b->serial, sizeof(id)));
+	for (uint32_t i = 0; i < s->req.n_data && done < n; i++) {
+		uint64_t l = s->req.data[i].iov_len < n - done ? s->req.data[i].iov_len : n - done;
+
+		memcpy(s->req.data[i].iov_base, id + done, l);
+		done += l;
+	}
+	finish(b, s, VIRTIO_BLK_S_OK, (uint32_t)done);
+}
+
+static void submit(struct vblk *b, struct slot *s)
+{
+	struct blk_req *r = &s->req;
+	struct io_uring_sqe *sqe;
+	off_t off = (off_t)(r->sector * VIRTIO_BLK_SECTOR);
+	int mode;
+
+	pthread_mutex_lock(&b->stats_lock);
+	switch (r->type) {
+	case VIRTIO_BLK_T_IN:
+		b->st.reads++;
+		break;
+	case VIRTIO_BLK_T_OUT:
+		b->st.writes++;
+		break;
+	case VIRTIO_BLK_T_FLUSH:
+		b->st.flushes++;
+		break;
+	case VIRTIO_BLK_T_GET_ID:
+		b->st.get_ids++;
+		break;
+	case VIRTIO_BLK_T_DISCARD:
+		b->st.discards++;
+		break;
+	default:
+		b->st.write_zeroes++;
+		break;
+	}
+	pthread_mutex_unlock(&b->stats_lock);
+	if (r->type == VIRTIO_BLK_T_GET_ID) {
+		get_id(b, s);
+		return;
+	}
+	if ((r->type == VIRTIO_BLK_T_IN || r->type == VIRTIO_BLK_T_OUT) && r->data_len == 0) {
+		finish(b, s, VIRTIO_BLK_S_OK, 0);
+		return;
+	}
+	sqe = get_sqe(b);
+	switch (r->type) {
+	case VIRTIO_BLK_T_IN:
+		io_uring_prep_readv(sqe, b->fd, r->data, r->n_data, (uint64_t)off);
+		break;
+	case VIRTIO_BLK_T_OUT:
+		io_uring_prep_writev(sqe, b->fd, r->data, r->n_data, (uint64_t)off);
+		break;
+	case VIRTIO_BLK_T_FLUSH:
+		/* Acknowledged only once fdatasync has finished (io_done). */
+		io_uring_prep_fsync(sqe, b->fd, IORING_FSYNC_DATASYNC);
+		break;
+	default:
+		if (r->type == VIRTIO_BLK_T_DISCARD || (r->range_flags & VIRTIO_BLK_WZ_F_UNMAP))
+			mode = FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE;
+		else
+			mode = FALLOC_FL_ZERO_RANGE | FALLOC_FL_KEEP_SIZE;
+		io_uring_prep_fallocate(sqe, b->fd, mode, r->range_sector * VIRTIO_BLK_SECTOR,
+					(uint64_t)r->range_sectors * VIRTIO_BLK_SECTOR);
+		break;
+	}
+	io_uring_sqe_set_data64(sqe, (uint64_t)(s - b->slots));
+	b->inflight++;
+	pthread_mutex_lock(&b->stats_lock);
+	if (b->inflight > b->st.max_inflight)
+		b->st.max_inflight = b->inflight;
+	pthread_mutex_unlock(&b->stats_lock);
+}
+
+static void process_queue(struct vblk *b)
+{
+	if (!b->running || !b->vq.ready || b->vq.broken)
+		return;
+	do {
+		vq_disable_notify(&b->vq);
+		while (b->nfree) {
+			struct slot *s = &b->slots[b->free_slots[b->nfree - 1]];
+			struct vq_chain c;
+			int rc;
+
+			vq_chain_init(&c, s->chain_iov, IOV_CAP);
+			rc = vq_pop(&b->vq, &c);
+			if (rc == VQ_EMPTY)
+				break;
+			if (vq_err_is_fatal(rc)) {
+				vmmio_set_needs_reset(&b->mmio);
+				return;
+			}
+			b->nfree--;
+			s->busy = true;
+			s->t = c.t;
+			if (rc < 0) {
+				/* A bad chain is answered, never dropped (R9). */
+				pthread_mutex_lock(&b->stats_lock);
+				b->st.chain_errors++;
+				pthread_mutex_unlock(&b->stats_lock);
+				s->req.status = NULL;
+				vq_complete(&b->vq, &s->t, 0);
+				b->need_flush = true;
+				s->busy = false;
+				b->free_slots[b->nfree++] = (uint16_t)(s - b->slots);
+				continue;
+			}
+			switch (blk_req_parse(&c, b->capacity, b->read_only, s->data_iov, IOV_CAP,
+					      &s->req)) {
+			case BLK_REQ_OK:
+				submit(b, s);
+				break;
+			case BLK_REQ_STATUS:
+				pthread_mutex_lock(&b->stats_lock);
+				b->st.rejected[s->req.reject]++;
+				pthread_mutex_unlock(&b->stats_lock);
+				finish(b, s, s->req.status_code, 0);
+				break;
+			default:
+				pthread_mutex_lock(&b->stats_lock);
+				b->st.rejected[s->req.reject]++;
+				pthread_mutex_unlock(&b->stats_lock);
+				vq_complete(&b->vq, &s->t, 0);
+				b->need_flush = true;
+				s->busy = false;
+				b->free_slots[b->nfree++] = (uint16_t)(s - b->slots);
+				break;
+			}
+		}
+		/* Out of slots: the next completion frees one and we come back. */
+		if (!b->nfree)
+			break;
+	} while (vq_enable_notify(&b->vq));
+}
+
+static void flush_used(struct vblk *b)
+{
+	if (!b->need_flush)
+		return;
+	b->need_flush = false;
+	if (vq_flush(&b->vq))
+		vmmio_signal_used(&b->mmio);
+}
+
+/* Waits until nothing of ours is in flight; other CQEs just disarm their tag. */
+static void drain(struct vblk *b)
+{
+	struct io_uring_sqe *sqe;
+	struct io_uring_cqe *cqe;
+
+	if (!b->inflight)
+		return;
+	for (unsigned int i = 0; i < VBLK_QUEUE_SIZE; i++) {
+		if (!b->slots[i].busy)
+			continue;
+		sqe = get_sqe(b);
+		io_uring_prep_cancel64(sqe, i, 0);
+		io_uring_sqe_set_data64(sqe, TAG_CANCEL);
+	}
+	while (b->inflight) {
+		if (io_uring_submit_and_wait(&b->ring, 1) < 0 && errno != EINTR)
+			break;
+		while (io_uring_peek_cqe(&b->ring, &cqe) == 0) {
+			uint64_t tag = io_uring_cqe_get_data64(cqe);
+
+			if (tag == TAG_KICK)
+				b->kick_armed = false;
+			else if (tag == TAG_CTRL)
+				b->ctrl_armed = false;
+			else if (tag < VBLK_QUEUE_SIZE) {
+				/* No used-ring write after a reset began (R16). */
+				b->inflight--;
+				b->slots[tag].busy = false;
+			}
+			io_uring_cqe_seen(&b->ring, cqe);
+		}
+	}
+}
+
+static void reset_queue(struct vblk *b)
+{
+	drain(b);
+	vq_reset(&b->vq);
+	b->running = false;
+	b->need_flush = false;
+	b->nfree = 0;
+	for (unsigned int i = 0; i < VBLK_QUEUE_SIZE; i++) {
+		b->slots[i].busy = false;
+		b->free_slots[b->nfree++] = (uint16_t)(VBLK_QUEUE_SIZE - 1 - i);
+	}
+}
+
+/* Returns false when the thread should end. */
+static bool handle_ctrl(struct vblk *b)
+{
+	bool keep = true;
+	int rc = 0;
+
+	pthread_mutex_lock(&b->ctrl_lock);
+	switch (b->op) {
+	case CTRL_ENABLE:
+		rc = vq_enable(&b->vq, b->gm, b->op_features);
+		break;
+	case CTRL_RESET:
+		reset_queue(b);
+		break;
+	case CTRL_DRIVER_OK:
+		b->running = true;
+		break;
+	case CTRL_STOP:
+		reset_queue(b);
+		keep = false;
+		break;
+	default:
+		break;
+	}
+	if (b->op != CTRL_NONE) {
+		b->op = CTRL_NONE;
+		b->op_result = rc;
+		b->op_done = true;
+		pthread_cond_broadcast(&b->ctrl_cond);
+	}
+	pthread_mutex_unlock(&b->ctrl_lock);
+	if (keep)
+		process_queue(b);
+	return keep;
+}
+
+static void *blk_thread(void *arg)
+{
+	struct vblk *b = arg;
+	struct io_uring_cqe *cqe;
+	bool keep = true;
+
+	pthread_setname_np(pthread_self(), "virtio-blk");
+	while (keep) {
+		bool kicked = false, ctrl_pending = false;
+
+		arm_kick(b);
+		arm_ctrl(b);
+		if (io_uring_submit_and_wait(&b->ring, 1) < 0 && errno != EINTR)
+			break;
+		while (io_uring_peek_cqe(&b->ring, &cqe) == 0) {
+			uint64_t tag = io_uring_cqe_get_data64(cqe);
+			int res = cqe->res;
+
+			io_uring_cqe_seen(&b->ring, cqe);
+			if (tag == TAG_KICK) {
+				b->kick_armed = false;
+				kicked = true;
+			} else if (tag == TAG_CTRL) {
+				b->ctrl_armed = false;
+				ctrl_pending = true;
+			} else if (tag < VBLK_QUEUE_SIZE) {
+				io_done(b, &b->slots[tag], res);
+			}
+		}
+		/* One drain per CQE batch (R10), then one interrupt decision. */
+		flush_used(b);
+		if (ctrl_pending)
+			keep = handle_ctrl(b);
+		if (keep && (kicked || b->nfree))
+			process_queue(b);
+		flush_used(b);
+	}
+	return NULL;
+}
+
+static int open_image(const struct vblk_options *o, struct vblk *b, char *err, size_t err_len)
+{
+	struct stat st;
+	int flags = (o->read_only ? O_RDONLY : O_RDWR) | O_CLOEXEC | (o->direct ? O_DIRECT : 0);
+	int e;
+
+	b->fd = open(o->path, flags);
+	if (b->fd < 0) {
+		e = errno;
+		snprintf(err, err_len, "cannot open disk '%s': %s", o->path, strerror(e));
+		return -e;
+	}
+	if (fstat(b->fd, &st) < 0 || !(S_ISREG(st.st_mode) || S_ISBLK(st.st_mode))) {
+		snprintf(err, err_len, "disk '%s' is not a regular file or block device", o->path);
+		return -EINVAL;
+	}
+	if (flock(b->fd, (o->read_only ? LOCK_SH : LOCK_EX) | LOCK_NB) < 0) {
+		e = errno;
+		snprintf(err, err_len, "disk '%s' is in use by another process (%s)", o->path,
+			 e == EWOULDBLOCK ? "locked" : strerror(e));
+		return -EBUSY;
+	}
+	if (S_ISBLK(st.st_mode)) {
+		uint64_t bytes = 0;
+
+		if (ioctl(b->fd, BLKGETSIZE64, &bytes) < 0) {
+			snprintf(err, err_len, "cannot size block device '%s'", o->path);
+			return -EINVAL;
+		}
+		b->capacity = bytes / VIRTIO_BLK_SECTOR;
+	} else {
+		b->capacity = (uint64_t)st.st_size / VIRTIO_BLK_SECTOR;
+	}
+	if (b->capacity == 0) {
+		snprintf(err, err_len, "disk '%s' is smaller than one 512-byte sector", o->path);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static void build_config(struct vblk *b)
+{
+	uint8_t *c = b->config;
+
+	put_le(c + 0, b->capacity, 8);
+	put_le(c + 8, VBLK_SIZE_MAX, 4);
+	put_le(c + 12, VBLK_SEG_MAX, 4);
+	put_le(c + 20, VIRTIO_BLK_SECTOR, 4);
+	put_le(c + 34, 1, 2);		/* num_queues */
+	put_le(c + 36, 0xffffffffu, 4); /* max_discard_sectors */
+	put_le(c + 40, 1, 4);		/* max_discard_seg */
+	put_le(c + 44, 1, 4);		/* discard_sector_alignment */
+	put_le(c + 48, 0xffffffffu, 4); /* max_write_zeroes_sectors */
+	put_le(c + 52, 1, 4);		/* max_write_zeroes_seg */
+	c[56] = 1;			/* write_zeroes_may_unmap */
+}
+
+int vblk_create(const struct vblk_options *o, const struct guest_mem *gm, int kick_fd, int irq_fd,
+		struct vblk **out, char *err, size_t err_len)
+{
+	struct vblk *b = calloc(1, sizeof(*b));
+	uint64_t features;
+	const char *base;
+	int rc;
+
+	*out = NULL;
+	if (!b) {
+		snprintf(err, err_len, "out of memory");
+		return -ENOMEM;
+	}
+	b->fd = b->ctrl_fd = -1;
+	b->gm = gm;
+	b->kick_fd = kick_fd;
+	b->irq_fd = irq_fd;
+	b->read_only = o->read_only;
+	pthread_mutex_init(&b->ctrl_lock, NULL);
+	pthread_cond_init(&b->ctrl_cond, NULL);
+	pthread_mutex_init(&b->stats_lock, NULL);
+	rc = open_image(o, b, err, err_len);
+	if (rc)
+		goto fail;
+	base = strrchr(o->path, '/');
+	snprintf(b->serial, sizeof(b->serial), "%s",
+		 o->serial ? o->serial : (base ? base + 1 : o->path));
+	build_config(b);
+	features = 1ULL << VIRTIO_F_VERSION_1 | 1ULL << VIRTIO_RING_F_EVENT_IDX |
+		   1ULL << VIRTIO_RING_F_INDIRECT_DESC | 1ULL << VIRTIO_BLK_F_SIZE_MAX |
+		   1ULL << VIRTIO_BLK_F_SEG_MAX | 1ULL << VIRTIO_BLK_F_BLK_SIZE |
+		   1ULL << VIRTIO_BLK_F_FLUSH;
+	if (o->read_only)
+		features |= 1ULL << VIRTIO_BLK_F_RO;
+	else
+		features |= 1ULL << VIRTIO_BLK_F_DISCARD | 1ULL << VIRTIO_BLK_F_WRITE_ZEROES;
+	if (o->in_order)
+		features |= 1ULL << VIRTIO_F_IN_ORDER;
+	vq_init(&b->vq, VBLK_QUEUE_SIZE);
+	rc = vmmio_init(&b->mmio, &blk_mmio_ops, b, VIRTIO_ID_BLOCK, features, BLK_CONFIG_SIZE,
+			&b->vq, 1);
+	if (rc) {
+		snprintf(err, err_len, "virtio-mmio setup failed");
+		goto fail;
+	}
+	b->slots = calloc(VBLK_QUEUE_SIZE, sizeof(*b->slots));
+	b->free_slots = calloc(VBLK_QUEUE_SIZE, sizeof(*b->free_slots));
+	b->ctrl_fd = eventfd(0, EFD_CLOEXEC);
+	if (!b->slots || !b->free_slots || b->ctrl_fd < 0) {
+		snprintf(err, err_len, "out of memory or eventfds");
+		rc = -ENOMEM;
+		goto fail;
+	}
+	for (unsigned int i = 0; i < VBLK_QUEUE_SIZE; i++)
+		b->free_slots[b->nfree++] = (uint16_t)(VBLK_QUEUE_SIZE - 1 - i);
+	rc = io_uring_queue_init(2 * VBLK_QUEUE_SIZE + 8, &b->ring, 0);
+	if (rc < 0) {
+		snprintf(err, err_len, "io_uring setup failed: %s", strerror(-rc));
+		goto fail;
+	}
+	*out = b;
+	return 0;
+fail:
+	if (b->fd >= 0)
+		close(b->fd);
+	if (b->ctrl_fd >= 0)
+		close(b->ctrl_fd);
+	free(b->slots);
+	free(b->free_slots);
+	free(b);
+	return rc < 0 ? rc : -EINVAL;
+}
+
+int vblk_start(struct vblk *b)
+{
+	int rc = pthread_create(&b->thread, NULL, blk_thread, b);
+
+	if (rc)
+		return -rc;
+	b->started = true;
+	return 0;
+}
+
+void vblk_stop(struct vblk *b)
+{
+	if (!b->started)
+		return;
+	ctrl(b, CTRL_STOP, 0);
+	pthread_join(b->thread, NULL);
+	b->started = false;
+}
+
+void vblk_destroy(struct vblk *b)
+{
+	if (!b)
+		return;
+	vblk_stop(b);
+	io_uring_queue_exit(&b->ring);
+	vq_destroy(&b->vq);
+	vmmio_destroy(&b->mmio);
+	close(b->fd);
+	close(b->ctrl_fd);
+	free(b->slots);
+	free(b->free_slots);
+	pthread_mutex_destroy(&b->ctrl_lock);
+	pthread_cond_destroy(&b->ctrl_cond);
+	pthread_mutex_destroy(&b->stats_lock);
+	free(b);
+}
+
+struct vmmio *vblk_mmio(struct vblk *b)
+{
+	return &b->mmio;
+}
+
+uint64_t vblk_capacity(const struct vblk *b)
+{
+	return b->capacity;
+}
+
+void vblk_print_stats(struct vblk *b, const char *name, FILE *f)
+{
+	uint64_t neg = vmmio_negotiated(&b->mmio, true);
+	const struct vq_stats *q = &b->vq.stats;
+	uint64_t rejected = 0;
+
+	pthread_mutex_lock(&b->stats_lock);
+	for (int i = 0; i < BLK_REJ_COUNT; i++)
+		rejected += b->st.rejected[i];
+	fprintf(f,
+		"%s: virtio-blk in_order=%s reads=%" PRIu64 " writes=%" PRIu64 " flushes=%" PRIu64
+		" read_bytes=%" PRIu64 " written_bytes=%" PRIu64 " io_errors=%" PRIu64
+		" (eio=%" PRIu64 " enospc=%" PRIu64 ") rejected=%" PRIu64 " chain_errors=%" PRIu64
+		" max_inflight=%" PRIu64 "\n",
+		name, (neg >> VIRTIO_F_IN_ORDER) & 1 ? "negotiated" : "off", b->st.reads,
+		b->st.writes, b->st.flushes, b->st.bytes_read, b->st.bytes_written, b->st.io_errors,
+		b->st.err_eio, b->st.err_enospc, rejected, b->st.chain_errors, b->st.max_inflight);
+	pthread_mutex_unlock(&b->stats_lock);
+	fprintf(f,
+		"%s: queue completed=%" PRIu64 " waited=%" PRIu64
+		" heap_hwm=%u used_entries=%" PRIu64 " batches=%" PRIu64 " batch_bufs=%" PRIu64
+		" notifies=%" PRIu64 "\n",
+		name, q->completed, q->waited, q->heap_hwm, q->used_entries, q->batches,
+		q->batch_bufs, q->notifies);
+}
