@@ -112,8 +112,9 @@ struct vq_ticket {
 
 /*
  * A popped descriptor chain. The caller provides the iovec storage; a chain
- * has at most size descriptors (at most size more inside an indirect table),
- * so iov_cap = 2 * size never runs short. Zero-length descriptors produce no
+ * has at most size descriptors, or one indirect descriptor whose table holds
+ * at most size, so iov_cap = size never runs short (a smaller cap yields
+ * VQ_E_TOO_MANY_SEGS for longer chains). Zero-length descriptors produce no
  * segment. On a chain error the segments parsed so far are valid but the
  * list is incomplete.
  */
