@@ -100,7 +100,9 @@ enum blk_parse blk_req_parse(const struct vq_chain *c, uint64_t capacity, bool r
 
 	memset(r, 0, sizeof(*r));
 	r->data = data;
-	if (c->n_in == 0) {
+	/* vq_pop() makes no empty segments; a hand-made chain still must not
+	 * put the status byte in front of its buffer. */
+	if (c->n_in == 0 || c->iov[c->n_out + c->n_in - 1].iov_len == 0) {
 		r->reject = BLK_REJ_NO_STATUS;
 		return BLK_REQ_NO_STATUS;
 	}

@@ -192,9 +192,7 @@ static void write_queue_ready(struct vmmio *m, uint32_t v)
 	}
 	if (m->ops->queue_enable(m->dev, q, m->negotiated) != 0) {
 		m->counters.queue_refused++;
-		m->status |= VIRTIO_STATUS_NEEDS_RESET;
-		atomic_fetch_or(&m->isr, VMMIO_INT_CONFIG);
-		m->ops->interrupt(m->dev);
+		vmmio_set_needs_reset(m);
 		return;
 	}
 	m->queue_ready[q] = true;
