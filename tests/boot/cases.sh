@@ -62,7 +62,7 @@ case_exit_port_status() {
 case_timeout_stops_hang() {
 	log=$WORK/$case_name.log
 	"$MINIVMM" --kernel "$GUEST/bzImage" --initrd "$GUEST/initrd.cpio.gz" \
-		--timeout 10 --append "minivmm.exit=hang" </dev/null >"$log" 2>&1
+		--timeout 20 --append "minivmm.exit=hang" </dev/null >"$log" 2>&1
 	rc=$?
 	expect_rc 124 && expect_line "MINIVMM-GUEST: init reached" &&
 		expect_line "minivmm: timeout: guest still running after"
