@@ -160,7 +160,8 @@ run_cases() {
 
 # Not a test: boots the demo guest and shows its whole console (make demo).
 case_demo() {
-	vm --cpus 2 --append "minivmm.test=demo" -v
+	cp "$GUEST/rootfs.ext4" "$WORK/root.img"
+	vmd --cpus 2 --disk "$WORK/root.img" --in-order --append "minivmm.test=demo"
 	echo "MINIVMM-DEMO-BEGIN"
 	tr -d '\r' <"$log"
 	echo "MINIVMM-DEMO-END"
