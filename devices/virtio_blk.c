@@ -52,6 +52,7 @@ struct vblk {
 	uint64_t capacity;
 	int fd, kick_fd, irq_fd, ctrl_fd;
 	bool read_only;
+	bool direct;
 	char serial[VIRTIO_BLK_ID_BYTES];
 
 	/* Device thread only. */
@@ -253,6 +254,16 @@ static void get_id(struct vblk *b, struct slot *s)
 	finish(b, s, VIRTIO_BLK_S_OK, (uint32_t)done);
 }
 
+/* O_DIRECT needs sector-aligned buffers; Linux's default dma_alignment of
+ * 511 gives them, another guest might not. */
+static bool direct_aligned(const struct blk_req *r)
+{
+	for (uint32_t i = 0; i < r->n_data; i++)
+		if (((uintptr_t)r->data[i].iov_base | r->data[i].iov_len) & (VIRTIO_BLK_SECTOR - 1))
+			return false;
+	return true;
+}
+
 static void submit(struct vblk *b, struct slot *s)
 {
 	struct blk_req *r = &s->req;
@@ -288,6 +299,14 @@ static void submit(struct vblk *b, struct slot *s)
 	}
 	if ((r->type == VIRTIO_BLK_T_IN || r->type == VIRTIO_BLK_T_OUT) && r->data_len == 0) {
 		finish(b, s, VIRTIO_BLK_S_OK, 0);
+		return;
+	}
+	if (b->direct && (r->type == VIRTIO_BLK_T_IN || r->type == VIRTIO_BLK_T_OUT) &&
+	    !direct_aligned(r)) {
+		pthread_mutex_lock(&b->stats_lock);
+		b->st.misaligned++;
+		pthread_mutex_unlock(&b->stats_lock);
+		finish(b, s, VIRTIO_BLK_S_IOERR, 0);
 		return;
 	}
 	sqe = get_sqe(b);
@@ -589,6 +608,7 @@ int vblk_create(const struct vblk_options *o, const struct guest_mem *gm, int ki
 	b->kick_fd = kick_fd;
 	b->irq_fd = irq_fd;
 	b->read_only = o->read_only;
+	b->direct = o->direct;
 	pthread_mutex_init(&b->ctrl_lock, NULL);
 	pthread_cond_init(&b->ctrl_cond, NULL);
 	pthread_mutex_init(&b->stats_lock, NULL);
@@ -704,10 +724,11 @@ void vblk_print_stats(struct vblk *b, const char *name, FILE *f)
 		"%s: virtio-blk in_order=%s reads=%" PRIu64 " writes=%" PRIu64 " flushes=%" PRIu64
 		" read_bytes=%" PRIu64 " written_bytes=%" PRIu64 " io_errors=%" PRIu64
 		" (eio=%" PRIu64 " enospc=%" PRIu64 ") rejected=%" PRIu64 " chain_errors=%" PRIu64
-		" max_inflight=%" PRIu64 "\n",
+		" misaligned=%" PRIu64 " max_inflight=%" PRIu64 "\n",
 		name, (neg >> VIRTIO_F_IN_ORDER) & 1 ? "negotiated" : "off", b->st.reads,
 		b->st.writes, b->st.flushes, b->st.bytes_read, b->st.bytes_written, b->st.io_errors,
-		b->st.err_eio, b->st.err_enospc, rejected, b->st.chain_errors, b->st.max_inflight);
+		b->st.err_eio, b->st.err_enospc, rejected, b->st.chain_errors, b->st.misaligned,
+		b->st.max_inflight);
 	pthread_mutex_unlock(&b->stats_lock);
 	fprintf(f,
 		"%s: queue completed=%" PRIu64 " waited=%" PRIu64

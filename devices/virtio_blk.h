@@ -37,6 +37,7 @@ struct vblk_stats {
 	uint64_t err_eio, err_enospc, err_other, short_io;
 	uint64_t rejected[BLK_REJ_COUNT]; /* malformed or refused requests */
 	uint64_t chain_errors;		  /* chains the queue layer refused */
+	uint64_t misaligned;		  /* O_DIRECT requests with unaligned buffers: IOERR */
 	uint64_t max_inflight;
 };
 

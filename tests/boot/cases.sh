@@ -7,7 +7,7 @@
 
 ALL_CASES="boot_1cpu boot_2cpus boot_vmlinux reboot_exit0 exit_port_status timeout_stops_hang
  blk_root_in_order blk_root_no_in_order blk_guest_writes blk_host_writes blk_parallel
- blk_two_disks blk_read_only blk_enospc"
+ blk_two_disks blk_read_only blk_enospc blk_direct"
 VM_TIMEOUT=${VM_TIMEOUT:-120}
 
 now() { cut -d' ' -f1 /proc/uptime; }
@@ -146,6 +146,18 @@ case_blk_enospc() {
 	umount "$WORK/small"
 	expect_rc 0 && expect_line "MINIVMM-GUEST: enospc write failed" &&
 		expect_line "MINIVMM-GUEST: still alive" && expect_line "enospc=[1-9]"
+}
+
+case_blk_direct() {
+	# O_DIRECT needs a filesystem that supports it; tmpfs does not.
+	image data.img 8
+	vm --disk "$WORK/data.img,direct" -v --append "minivmm.test=blk_write"
+	if tr -d '\r' <"$log" | grep -q "Invalid argument\|cannot open disk"; then
+		fail "O_DIRECT refused on $WORK"
+		return 1
+	fi
+	expect_rc 0 && expect_eq "$(guest_says '/dev/vda md5')" "$(md5 "$WORK/data.img")" \
+		"guest's md5 vs image" && expect_line "misaligned=0"
 }
 
 run_cases() {
