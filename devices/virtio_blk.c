@@ -187,15 +187,36 @@ static void arm_ctrl(struct vblk *b)
 	b->ctrl_armed = true;
 }
 
-static void finish(struct vblk *b, struct slot *s, uint8_t status, uint32_t payload)
+/* Counters are read by other threads (minivmm_print_stats). */
+static void stat_inc(struct vblk *b, uint64_t *counter)
 {
-	uint32_t len = status == VIRTIO_BLK_S_OK ? payload + 1 : 1;
+	pthread_mutex_lock(&b->stats_lock);
+	(*counter)++;
+	pthread_mutex_unlock(&b->stats_lock);
+}
 
-	*s->req.status = status;
+/* Hands the chain back to the queue layer and frees its slot. */
+static void release(struct vblk *b, struct slot *s, uint32_t len)
+{
 	vq_complete(&b->vq, &s->t, len);
 	b->need_flush = true;
 	s->busy = false;
 	b->free_slots[b->nfree++] = (uint16_t)(s - b->slots);
+}
+
+static void finish(struct vblk *b, struct slot *s, uint8_t status, uint32_t payload)
+{
+	*s->req.status = status;
+	release(b, s, status == VIRTIO_BLK_S_OK ? payload + 1 : 1);
+}
+
+static void reset_slots(struct vblk *b)
+{
+	b->nfree = 0;
+	for (unsigned int i = 0; i < VBLK_QUEUE_SIZE; i++) {
+		b->slots[i].busy = false;
+		b->free_slots[b->nfree++] = (uint16_t)(VBLK_QUEUE_SIZE - 1 - i);
+	}
 }
 
 static void count_error(struct vblk *b, int res)
@@ -303,9 +324,7 @@ static void submit(struct vblk *b, struct slot *s)
 	}
 	if (b->direct && (r->type == VIRTIO_BLK_T_IN || r->type == VIRTIO_BLK_T_OUT) &&
 	    !direct_aligned(r)) {
-		pthread_mutex_lock(&b->stats_lock);
-		b->st.misaligned++;
-		pthread_mutex_unlock(&b->stats_lock);
+		stat_inc(b, &b->st.misaligned);
 		finish(b, s, VIRTIO_BLK_S_IOERR, 0);
 		return;
 	}
@@ -362,14 +381,8 @@ static void process_queue(struct vblk *b)
 			s->t = c.t;
 			if (rc < 0) {
 				/* A bad chain is answered, never dropped (R9). */
-				pthread_mutex_lock(&b->stats_lock);
-				b->st.chain_errors++;
-				pthread_mutex_unlock(&b->stats_lock);
-				s->req.status = NULL;
-				vq_complete(&b->vq, &s->t, 0);
-				b->need_flush = true;
-				s->busy = false;
-				b->free_slots[b->nfree++] = (uint16_t)(s - b->slots);
+				stat_inc(b, &b->st.chain_errors);
+				release(b, s, 0);
 				continue;
 			}
 			switch (blk_req_parse(&c, b->capacity, b->read_only, s->data_iov, IOV_CAP,
@@ -378,19 +391,12 @@ static void process_queue(struct vblk *b)
 				submit(b, s);
 				break;
 			case BLK_REQ_STATUS:
-				pthread_mutex_lock(&b->stats_lock);
-				b->st.rejected[s->req.reject]++;
-				pthread_mutex_unlock(&b->stats_lock);
+				stat_inc(b, &b->st.rejected[s->req.reject]);
 				finish(b, s, s->req.status_code, 0);
 				break;
-			default:
-				pthread_mutex_lock(&b->stats_lock);
-				b->st.rejected[s->req.reject]++;
-				pthread_mutex_unlock(&b->stats_lock);
-				vq_complete(&b->vq, &s->t, 0);
-				b->need_flush = true;
-				s->busy = false;
-				b->free_slots[b->nfree++] = (uint16_t)(s - b->slots);
+			default: /* no status byte to answer in */
+				stat_inc(b, &b->st.rejected[s->req.reject]);
+				release(b, s, 0);
 				break;
 			}
 		}
@@ -450,11 +456,7 @@ static void reset_queue(struct vblk *b)
 	vq_reset(&b->vq);
 	b->running = false;
 	b->need_flush = false;
-	b->nfree = 0;
-	for (unsigned int i = 0; i < VBLK_QUEUE_SIZE; i++) {
-		b->slots[i].busy = false;
-		b->free_slots[b->nfree++] = (uint16_t)(VBLK_QUEUE_SIZE - 1 - i);
-	}
+	reset_slots(b);
 }
 
 /* Returns false when the thread should end. */
@@ -644,8 +646,7 @@ int vblk_create(const struct vblk_options *o, const struct guest_mem *gm, int ki
 		rc = -ENOMEM;
 		goto fail;
 	}
-	for (unsigned int i = 0; i < VBLK_QUEUE_SIZE; i++)
-		b->free_slots[b->nfree++] = (uint16_t)(VBLK_QUEUE_SIZE - 1 - i);
+	reset_slots(b);
 	rc = io_uring_queue_init(2 * VBLK_QUEUE_SIZE + 8, &b->ring, 0);
 	if (rc < 0) {
 		snprintf(err, err_len, "io_uring setup failed: %s", strerror(-rc));
