@@ -11,7 +11,7 @@ set offsets 0, 0, graph 0.12, 0
 set xrange [-0.6:1.6]
 set xtics nomirror scale 0
 set grid ytics
-set key top left
+set key below horizontal
 set style fill solid 0.8 border -1
 set boxwidth 0.36
 plot datafile using 0:(NaN):xtic(1) with points notitle, \
