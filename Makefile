@@ -33,6 +33,15 @@ ASAN_OBJ := $(BUILD)/asan
 FUZZ_OBJ := $(BUILD)/fuzz
 SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
+# The freestanding test guest (guests/testguest): no libc, no SSE (its
+# entry state leaves CR4.OSFXSR clear), linked at 1 MiB.
+TG_SRCS   := $(sort $(wildcard guests/testguest/*.c guests/testguest/*.S))
+TG_OBJS   := $(patsubst guests/testguest/%,$(BUILD)/testguest/%.o,$(TG_SRCS))
+TG_ELF    := $(BUILD)/testguest/testguest.elf
+TG_CFLAGS := -std=gnu11 -ffreestanding -fno-pic -fno-pie -mno-red-zone -mgeneral-regs-only \
+	-fno-stack-protector -fno-asynchronous-unwind-tables -fno-builtin -O2 -I. $(WARN) \
+	-Wa,--noexecstack
+
 LIB       := $(BUILD)/libminivmm.a
 ASAN_LIB  := $(BUILD)/libminivmm-asan.a
 BIN       := $(BUILD)/minivmm
@@ -43,7 +52,15 @@ FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=$(BUILD)/fuzzers/%)
 BENCH_BINS := $(BENCH_SRCS:tests/bench/%.c=$(BUILD)/bench-bin/%)
 
 .PHONY: all deps check unit asan fuzz fuzz-build bench demo vmtests install clean format lint
-all: $(BIN) $(LIB) $(STATIC_BIN)
+all: $(BIN) $(LIB) $(STATIC_BIN) $(TG_ELF)
+
+$(BUILD)/testguest/%.o: guests/testguest/%
+	@mkdir -p $(dir $@)
+	$(CC) $(TG_CFLAGS) -MMD -MP -c $< -o $@
+
+$(TG_ELF): $(TG_OBJS) guests/testguest/testguest.ld
+	ld -nostdlib -static -no-pie --build-id=none --no-warn-rwx-segments \
+		-T guests/testguest/testguest.ld -o $@ $(TG_OBJS)
 
 deps:
 	@scripts/deps.sh

@@ -20,6 +20,8 @@ start=$(date +%s)
 	tests/run-fuzz.sh "${FUZZ_SECONDS:-30}" build/fuzzers/*
 	echo "== command line"
 	tests/cli/run.sh
+	echo "== test guest (freestanding, drives virtio-blk from CPL3)"
+	tests/guest/run.sh
 	echo "== Linux boot"
 	tests/boot/run.sh
 	passed=$(awk '{ s += $1 } END { print s + 0 }' "$MINIVMM_RESULTS")

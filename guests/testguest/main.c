@@ -1,0 +1,261 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The test guest's ring-3 program: finds its virtio-blk device on the
+ * command line (virtio_mmio.device=4K@0xADDR:IRQ, as Linux reads it),
+ * checks data integrity through it, optionally runs timed workloads, prints
+ * results on the serial port and ends the VM through the exit port
+ * (status 0: all checks passed).
+ *
+ * Command line: testguest.in_order=0 / testguest.event_idx=0 refuse those
+ * features; testguest.bench=1 runs the timed workloads after the checks.
+ */
+#include "guests/testguest/tg.h"
+#include "guests/testguest/vblk_driver.h"
+
+#define BLOCK	  4096
+#define NBLOCKS	  256
+#define BENCH_BUF (128 * 1024)
+
+static struct vblk_drv drv;
+static uint8_t bufs[VB_SLOTS][BENCH_BUF] __attribute__((aligned(4096)));
+
+static const char *find(const char *s, const char *key)
+{
+	for (; *s; s++) {
+		const char *a = s, *b = key;
+
+		while (*b && *a == *b)
+			a++, b++;
+		if (!*b && (s == key || s[-1] == ' ' || s == key))
+			return a;
+	}
+	return 0;
+}
+
+static uint64_t parse_num(const char *s, int base)
+{
+	uint64_t v = 0;
+
+	for (;; s++) {
+		int d;
+
+		if (*s >= '0' && *s <= '9')
+			d = *s - '0';
+		else if (base == 16 && *s >= 'a' && *s <= 'f')
+			d = *s - 'a' + 10;
+		else if (base == 16 && *s >= 'A' && *s <= 'F')
+			d = *s - 'A' + 10;
+		else
+			return v;
+		v = v * (uint64_t)base + (uint64_t)d;
+	}
+}
+
+static int opt(const char *cmdline, const char *key, int dflt)
+{
+	const char *v = find(cmdline, key);
+
+	return v ? (int)parse_num(v, 10) : dflt;
+}
+
+static uint64_t device_base(const char *cmdline)
+{
+	const char *v = find(cmdline, "virtio_mmio.device=");
+
+	while (v && *v && *v != '@')
+		v++;
+	if (!v || v[0] != '@' || v[1] != '0' || (v[2] != 'x' && v[2] != 'X'))
+		return 0;
+	return parse_num(v + 3, 16);
+}
+
+static uint64_t pattern(uint64_t block, uint64_t word, uint64_t seed)
+{
+	uint64_t x =
+		(block + 1) * 0x9e3779b97f4a7c15ULL ^ (word + 1) * 0xbf58476d1ce4e5b9ULL ^ seed;
+
+	return x ^ x >> 29;
+}
+
+/* Runs n requests of type at QD qd over blocks chosen by pick(); waits for all. */
+static int run_batch(int type, int n, int qd, uint32_t len, uint64_t (*pick)(int), int verify,
+		     uint64_t seed, uint64_t *errors)
+{
+	int next = 0, done = 0;
+
+	while (done < n) {
+		int free_slot = 0;
+
+		while (next < n && drv.inflight < qd) {
+			while (drv.slot_busy[free_slot])
+				free_slot++;
+			uint64_t blk = pick(next);
+			uint64_t *w = (uint64_t *)bufs[free_slot];
+
+			if (type == VB_T_OUT && verify)
+				for (uint32_t i = 0; i < len / 8; i++)
+					w[i] = pattern(blk, i, seed);
+			/* Remember which block this slot carries in its last word's spot. */
+			drv.req[free_slot].hdr.reserved = 0;
+			vb_submit(&drv, free_slot, (uint32_t)type, blk * (BLOCK / 512), w, len);
+			next++;
+		}
+		vb_kick(&drv);
+		while (!vb_poll(&drv))
+			__asm__ volatile("pause");
+		for (int k = 0; k < drv.ndone; k++) {
+			int s = drv.done[k];
+
+			if (drv.req[s].status != 0)
+				(*errors)++;
+			else if (type == VB_T_IN && verify) {
+				uint64_t blk = drv.req[s].hdr.sector / (BLOCK / 512);
+				uint64_t *w = (uint64_t *)bufs[s];
+
+				for (uint32_t i = 0; i < len / 8; i++)
+					if (w[i] != pattern(blk, i, seed)) {
+						(*errors)++;
+						break;
+					}
+			}
+			done++;
+		}
+	}
+	return 0;
+}
+
+static uint64_t spread(int k)
+{
+	/* Distinct blocks spread over the disk (NBLOCKS <= its size in blocks). */
+	return ((uint64_t)k * 7919) % NBLOCKS;
+}
+
+static uint64_t rng = 88172645463325252ULL;
+
+static uint64_t random_block(int k)
+{
+	(void)k;
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return rng % (drv.capacity / (BLOCK / 512));
+}
+
+static uint64_t seq_block(int k)
+{
+	return ((uint64_t)k * (BENCH_BUF / BLOCK)) % (drv.capacity / (BLOCK / 512) - 32);
+}
+
+static void bench(void)
+{
+	static const int depths[] = {1, 16, 64};
+
+	tg_puts("TESTGUEST-BENCH: cycles are TSC cycles at CPL3\n");
+	for (unsigned int i = 0; i < sizeof(depths) / sizeof(depths[0]); i++) {
+		for (int type = VB_T_IN; type <= VB_T_OUT; type++) {
+			uint64_t errors = 0, t0, t1;
+			int n = 20000;
+
+			t0 = tg_rdtsc();
+			run_batch(type, n, depths[i], BLOCK, random_block, 0, 0, &errors);
+			t1 = tg_rdtsc();
+			tg_puts("TESTGUEST-BENCH: ");
+			tg_puts(type == VB_T_IN ? "randread" : "randwrite");
+			tg_puts(" bs=4k qd=");
+			tg_putu((uint64_t)depths[i]);
+			tg_puts(" ops=");
+			tg_putu((uint64_t)n);
+			tg_puts(" cycles=");
+			tg_putu(t1 - t0);
+			tg_puts(" errors=");
+			tg_putu(errors);
+			tg_puts("\n");
+		}
+	}
+	for (unsigned int i = 0; i < sizeof(depths) / sizeof(depths[0]); i++) {
+		uint64_t errors = 0, t0, t1;
+		int n = 2000;
+
+		t0 = tg_rdtsc();
+		run_batch(VB_T_IN, n, depths[i], BENCH_BUF, seq_block, 0, 0, &errors);
+		t1 = tg_rdtsc();
+		tg_puts("TESTGUEST-BENCH: seqread bs=128k qd=");
+		tg_putu((uint64_t)depths[i]);
+		tg_puts(" ops=");
+		tg_putu((uint64_t)n);
+		tg_puts(" cycles=");
+		tg_putu(t1 - t0);
+		tg_puts(" errors=");
+		tg_putu(errors);
+		tg_puts("\n");
+	}
+}
+
+void user_main(int kind, uint64_t info)
+{
+	const char *cmdline;
+	uint64_t base, errors = 0, seed;
+	int rc;
+
+	cmdline = kind == 0 ? (const char *)(uint64_t) * (volatile uint32_t *)(info + 0x228)
+			    : (const char *)*(volatile uint64_t *)(info + 24);
+	tg_puts("TESTGUEST: running at CPL3\n");
+	base = device_base(cmdline);
+	if (!base) {
+		tg_puts("TESTGUEST: no virtio_mmio.device= on the command line\n");
+		tg_exit(2);
+	}
+	rc = vb_init(&drv, base, opt(cmdline, "testguest.in_order=", 1),
+		     opt(cmdline, "testguest.event_idx=", 1));
+	if (rc) {
+		tg_puts("TESTGUEST: virtio-blk init failed ");
+		tg_putu((uint64_t)-rc);
+		tg_puts("\n");
+		tg_exit(3);
+	}
+	tg_puts("TESTGUEST: virtio-blk at ");
+	tg_putx(base);
+	tg_puts(" capacity ");
+	tg_putu(drv.capacity);
+	tg_puts(" sectors in_order=");
+	tg_putu((uint64_t)drv.in_order);
+	tg_puts(" event_idx=");
+	tg_putu((uint64_t)drv.event_idx);
+	tg_puts("\n");
+	if (drv.capacity < NBLOCKS * (BLOCK / 512) + 512) {
+		tg_puts("TESTGUEST: disk too small\n");
+		tg_exit(4);
+	}
+	/* Correctness: write distinct patterns at QD 16, flush, read back at QD 16. */
+	seed = tg_rdtsc();
+	run_batch(VB_T_OUT, NBLOCKS, 16, BLOCK, spread, 1, seed, &errors);
+	run_batch(VB_T_FLUSH, 1, 1, 0, spread, 0, seed, &errors);
+	run_batch(VB_T_IN, NBLOCKS, 16, BLOCK, spread, 1, seed, &errors);
+	/* A read past the end must fail with IOERR, not succeed or hang. */
+	vb_submit(&drv, 0, VB_T_IN, drv.capacity, bufs[0], BLOCK);
+	vb_kick(&drv);
+	while (!vb_poll(&drv))
+		__asm__ volatile("pause");
+	if (drv.req[0].status != 1) {
+		tg_puts("TESTGUEST: read past the end gave status ");
+		tg_putu(drv.req[0].status);
+		tg_puts("\n");
+		errors++;
+	}
+	tg_puts("TESTGUEST: correctness ");
+	tg_puts(errors || drv.bad_ids ? "FAILED" : "ok");
+	tg_puts(" writes=");
+	tg_putu(NBLOCKS);
+	tg_puts(" reads=");
+	tg_putu(NBLOCKS);
+	tg_puts(" errors=");
+	tg_putu(errors);
+	tg_puts(" bad_ids=");
+	tg_putu(drv.bad_ids);
+	tg_puts("\n");
+	if (errors || drv.bad_ids)
+		tg_exit(1);
+	if (opt(cmdline, "testguest.bench=", 0))
+		bench();
+	tg_exit(0);
+}

@@ -1,0 +1,200 @@
+// SPDX-License-Identifier: MIT
+/*
+ * A small modern virtio-mmio virtio-blk driver that runs at CPL3 and polls
+ * the used ring. It follows Linux's split-ring rules, including the
+ * in-order rule that one used entry stands for every buffer up to its id.
+ */
+#include "guests/testguest/vblk_driver.h"
+
+#define R_MAGIC		0x000
+#define R_VERSION	0x004
+#define R_DEVICE_ID	0x008
+#define R_DEV_FEAT	0x010
+#define R_DEV_FEAT_SEL	0x014
+#define R_DRV_FEAT	0x020
+#define R_DRV_FEAT_SEL	0x024
+#define R_QUEUE_SEL	0x030
+#define R_QUEUE_NUM_MAX 0x034
+#define R_QUEUE_NUM	0x038
+#define R_QUEUE_READY	0x044
+#define R_QUEUE_NOTIFY	0x050
+#define R_STATUS	0x070
+#define R_DESC_LO	0x080
+#define R_DESC_HI	0x084
+#define R_AVAIL_LO	0x090
+#define R_AVAIL_HI	0x094
+#define R_USED_LO	0x0a0
+#define R_USED_HI	0x0a4
+#define R_CONFIG	0x100
+
+#define F_INDIRECT  28
+#define F_EVENT_IDX 29
+#define F_VERSION_1 32
+#define F_IN_ORDER  35
+
+#define DESC_NEXT  1
+#define DESC_WRITE 2
+
+struct desc {
+	uint64_t addr;
+	uint32_t len;
+	uint16_t flags, next;
+};
+
+static struct desc ring_desc[VB_QSIZE] __attribute__((aligned(4096)));
+static volatile uint16_t ring_avail[2 + VB_QSIZE + 1] __attribute__((aligned(4096)));
+static volatile uint32_t ring_used[1 + 2 * VB_QSIZE + 1] __attribute__((aligned(4096)));
+
+static volatile uint32_t *reg(struct vblk_drv *d, uint32_t off)
+{
+	return (volatile uint32_t *)(d->base + off);
+}
+
+static void barrier(void)
+{
+	__asm__ volatile("" ::: "memory");
+}
+
+int vb_init(struct vblk_drv *d, uint64_t base, int want_in_order, int want_event_idx)
+{
+	uint64_t feat, drv;
+	uint32_t num_max;
+
+	d->base = base;
+	if (*reg(d, R_MAGIC) != 0x74726976 || *reg(d, R_VERSION) != 2 || *reg(d, R_DEVICE_ID) != 2)
+		return -1;
+	*reg(d, R_STATUS) = 0;
+	*reg(d, R_STATUS) = 1 | 2; /* ACKNOWLEDGE | DRIVER */
+	*reg(d, R_DEV_FEAT_SEL) = 0;
+	feat = *reg(d, R_DEV_FEAT);
+	*reg(d, R_DEV_FEAT_SEL) = 1;
+	feat |= (uint64_t)*reg(d, R_DEV_FEAT) << 32;
+	drv = 1ULL << F_VERSION_1;
+	if (want_in_order && (feat >> F_IN_ORDER & 1))
+		drv |= 1ULL << F_IN_ORDER;
+	if (want_event_idx && (feat >> F_EVENT_IDX & 1))
+		drv |= 1ULL << F_EVENT_IDX;
+	if (!(feat >> F_VERSION_1 & 1))
+		return -2;
+	*reg(d, R_DRV_FEAT_SEL) = 0;
+	*reg(d, R_DRV_FEAT) = (uint32_t)drv;
+	*reg(d, R_DRV_FEAT_SEL) = 1;
+	*reg(d, R_DRV_FEAT) = (uint32_t)(drv >> 32);
+	*reg(d, R_STATUS) = 1 | 2 | 8;
+	if (!(*reg(d, R_STATUS) & 8))
+		return -3;
+	d->in_order = drv >> F_IN_ORDER & 1;
+	d->event_idx = drv >> F_EVENT_IDX & 1;
+
+	*reg(d, R_QUEUE_SEL) = 0;
+	num_max = *reg(d, R_QUEUE_NUM_MAX);
+	if (num_max < VB_QSIZE)
+		return -4;
+	*reg(d, R_QUEUE_NUM) = VB_QSIZE;
+	*reg(d, R_DESC_LO) = (uint32_t)(uint64_t)ring_desc;
+	*reg(d, R_DESC_HI) = (uint32_t)((uint64_t)ring_desc >> 32);
+	*reg(d, R_AVAIL_LO) = (uint32_t)(uint64_t)ring_avail;
+	*reg(d, R_AVAIL_HI) = (uint32_t)((uint64_t)ring_avail >> 32);
+	*reg(d, R_USED_LO) = (uint32_t)(uint64_t)ring_used;
+	*reg(d, R_USED_HI) = (uint32_t)((uint64_t)ring_used >> 32);
+	ring_avail[0] = 1; /* we poll: no interrupts please */
+	*reg(d, R_QUEUE_READY) = 1;
+	*reg(d, R_STATUS) = 1 | 2 | 8 | 4;
+	d->capacity = *(volatile uint32_t *)(d->base + R_CONFIG) |
+		      (uint64_t) * (volatile uint32_t *)(d->base + R_CONFIG + 4) << 32;
+	d->avail_idx = d->last_used = 0;
+	d->fifo_head = d->fifo_tail = 0;
+	d->inflight = 0;
+	for (int i = 0; i < VB_SLOTS; i++)
+		d->slot_busy[i] = 0;
+	return 0;
+}
+
+int vb_submit(struct vblk_drv *d, int slot, uint32_t type, uint64_t sector, void *buf, uint32_t len)
+{
+	struct vb_req *r = &d->req[slot];
+	uint16_t head = (uint16_t)(slot * 3), idx;
+	struct desc *dd = &ring_desc[head];
+
+	r->hdr.type = type;
+	r->hdr.reserved = 0;
+	r->hdr.sector = sector;
+	r->status = 0xff;
+	dd[0] = (struct desc){(uint64_t)&r->hdr, sizeof(r->hdr), DESC_NEXT, (uint16_t)(head + 1)};
+	if (len) {
+		dd[1] = (struct desc){
+			(uint64_t)buf, len,
+			(uint16_t)(DESC_NEXT |
+				   (type == VB_T_IN || type == VB_T_GET_ID ? DESC_WRITE : 0)),
+			(uint16_t)(head + 2)};
+		dd[2] = (struct desc){(uint64_t)&r->status, 1, DESC_WRITE, 0};
+	} else {
+		dd[0].next = (uint16_t)(head + 2);
+		dd[2] = (struct desc){(uint64_t)&r->status, 1, DESC_WRITE, 0};
+	}
+	idx = d->avail_idx;
+	ring_avail[2 + idx % VB_QSIZE] = head;
+	d->fifo[d->fifo_tail++ % VB_QSIZE] = (uint16_t)slot;
+	d->slot_busy[slot] = 1;
+	d->inflight++;
+	d->avail_idx = (uint16_t)(idx + 1);
+	barrier();
+	return 0;
+}
+
+/* Publishes what vb_submit queued and kicks the device if it wants a kick. */
+void vb_kick(struct vblk_drv *d)
+{
+	uint16_t old = d->kicked_idx, now = d->avail_idx;
+
+	__atomic_store_n(&ring_avail[1], now, __ATOMIC_RELEASE);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	d->kicked_idx = now;
+	if (d->event_idx) {
+		uint16_t ev = (uint16_t)ring_used[1 + 2 * VB_QSIZE];
+
+		if ((uint16_t)(now - ev - 1) >= (uint16_t)(now - old))
+			return;
+	} else if (ring_used[0] & 1) { /* VRING_USED_F_NO_NOTIFY */
+		return;
+	}
+	*reg(d, R_QUEUE_NOTIFY) = 0;
+}
+
+static void complete_slot(struct vblk_drv *d, int slot)
+{
+	d->slot_busy[slot] = 0;
+	d->inflight--;
+	d->done[d->ndone++] = (uint16_t)slot;
+}
+
+/* Collects finished requests into d->done; returns how many. */
+int vb_poll(struct vblk_drv *d)
+{
+	uint16_t used_idx = (uint16_t)(__atomic_load_n(&ring_used[0], __ATOMIC_ACQUIRE) >> 16);
+
+	d->ndone = 0;
+	while (d->last_used != used_idx) {
+		uint32_t id = ring_used[1 + 2 * (d->last_used % VB_QSIZE)];
+		int slot;
+
+		if (d->in_order) {
+			/* One entry stands for every buffer up to and including id. */
+			do {
+				slot = d->fifo[d->fifo_head++ % VB_QSIZE];
+				complete_slot(d, slot);
+				d->last_used++;
+			} while ((uint32_t)(slot * 3) != id && d->fifo_head != d->fifo_tail);
+		} else {
+			slot = (int)(id / 3);
+			if (id % 3 || slot >= VB_SLOTS || !d->slot_busy[slot]) {
+				d->bad_ids++;
+				d->last_used++;
+				continue;
+			}
+			complete_slot(d, slot);
+			d->last_used++;
+		}
+	}
+	return d->ndone;
+}

@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef GUESTS_TESTGUEST_VBLK_DRIVER_H
+#define GUESTS_TESTGUEST_VBLK_DRIVER_H
+
+#include <stdint.h>
+
+#define VB_QSIZE 256
+#define VB_SLOTS 64 /* three descriptors each */
+
+#define VB_T_IN	    0
+#define VB_T_OUT    1
+#define VB_T_FLUSH  4
+#define VB_T_GET_ID 8
+
+struct vb_req {
+	struct {
+		uint32_t type, reserved;
+		uint64_t sector;
+	} hdr;
+	volatile uint8_t status;
+};
+
+struct vblk_drv {
+	uint64_t base;
+	uint64_t capacity;
+	int in_order, event_idx;
+	uint16_t avail_idx, kicked_idx, last_used;
+	uint32_t fifo_head, fifo_tail;
+	uint16_t fifo[VB_QSIZE];
+	int inflight;
+	uint8_t slot_busy[VB_SLOTS];
+	struct vb_req req[VB_SLOTS];
+	uint16_t done[VB_SLOTS];
+	int ndone;
+	uint64_t bad_ids;
+};
+
+int vb_init(struct vblk_drv *d, uint64_t base, int want_in_order, int want_event_idx);
+int vb_submit(struct vblk_drv *d, int slot, uint32_t type, uint64_t sector, void *buf,
+	      uint32_t len);
+void vb_kick(struct vblk_drv *d);
+int vb_poll(struct vblk_drv *d);
+
+#endif
