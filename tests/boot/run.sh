@@ -45,8 +45,8 @@ else
 	ncases=$(echo $cases | wc -w)
 	limit=${LAYER_TIMEOUT:-$((120 + 90 * ncases))}
 	t0=$(date +%s)
-	layer_run "$kdir/bzImage" "$work/layer.cpio.gz" "$limit" \
-		"minivmm.cases=$(echo $cases | tr ' ' ,)" >"$log" 2>&1
+	layer_run_tries "$kdir/bzImage" "$work/layer.cpio.gz" "$limit" \
+		"minivmm.cases=$(echo $cases | tr ' ' ,)" "$log"
 	qrc=$?
 	echo "boot tests: middle layer ran $(($(date +%s) - t0)) s (qemu exit $qrc)"
 	[ "$qrc" -eq 124 ] && echo "boot tests: middle layer hit its ${limit}s timeout"

@@ -35,8 +35,8 @@ else
 	printf 'TESTGUEST=/guest/testguest.elf\nexport TESTGUEST\n' >>"$work/cases.sh"
 	. "$root/tests/boot/layer.sh"
 	layer_build "$work/layer" "$work/layer.cpio.gz" "$work/cases.sh" "$work/extra"
-	layer_run "$kdir/bzImage" "$work/layer.cpio.gz" 600 \
-		"minivmm.cases=$(echo $cases | tr ' ' ,)" >"$log" 2>&1
+	layer_run_tries "$kdir/bzImage" "$work/layer.cpio.gz" 600 \
+		"minivmm.cases=$(echo $cases | tr ' ' ,)" "$log"
 fi
 status=0
 for c in $cases; do
