@@ -122,6 +122,17 @@ static int check_config(const struct minivmm_config *cfg, char *err, size_t err_
 		snprintf(err, err_len, "at most %d disks", MINIVMM_MAX_DISKS);
 		return -EINVAL;
 	}
+	if (cfg->n_nets > MINIVMM_MAX_NETS) {
+		snprintf(err, err_len, "at most %d network cards", MINIVMM_MAX_NETS);
+		return -EINVAL;
+	}
+	for (unsigned int i = 0; i < cfg->n_nets; i++) {
+		if (cfg->nets[i].mtu && (cfg->nets[i].mtu < 68 || cfg->nets[i].mtu > 65535)) {
+			snprintf(err, err_len, "MTU %u is out of range (68 to 65535)",
+				 cfg->nets[i].mtu);
+			return -EINVAL;
+		}
+	}
 	if (cfg->cpus < 1 || cfg->cpus > MPTABLE_MAX_CPUS) {
 		snprintf(err, err_len, "%u CPUs is out of range (1 to %d)", cfg->cpus,
 			 MPTABLE_MAX_CPUS);
@@ -133,7 +144,7 @@ static int check_config(const struct minivmm_config *cfg, char *err, size_t err_
 static int load_guest(struct minivmm *vm, char *err, size_t err_len)
 {
 	struct x86_boot_config bc = {0};
-	struct cmdline_mmio_dev mmio[MINIVMM_MAX_DISKS];
+	struct cmdline_mmio_dev mmio[MINIVMM_MAX_VIRTIO];
 	struct x86_boot_info *info;
 	uint8_t *kernel = NULL, *initrd = NULL;
 	size_t kernel_len = 0, initrd_len = 0;

@@ -25,6 +25,10 @@ static const char usage[] =
 	"  -p, --cpus N          number of vCPUs, 1 to 32 (default 1)\n"
 	"  -d, --disk PATH[,ro][,direct][,serial=ID]\n"
 	"                        virtio-blk disk (repeatable: vda, vdb, ...)\n"
+	"  -n, --net tap=NAME[,mac=52:54:00:12:34:56][,mtu=N]\n"
+	"                        virtio-net on an existing TAP interface (repeatable:\n"
+	"                        eth0, eth1, ...); create one with\n"
+	"                        'ip tuntap add dev NAME mode tap user USER'\n"
 	"      --in-order        offer VIRTIO_F_IN_ORDER on every virtio device\n"
 	"  -t, --timeout SECS    stop the guest after SECS seconds (exit status 124)\n"
 	"  -v, --verbose         print the command line, how the VM ended and device counters\n"
@@ -158,28 +162,67 @@ static int parse_disk(char *spec, struct minivmm_config *cfg)
 	return 0;
 }
 
+static int parse_mac(const char *s, uint8_t mac[6])
+{
+	unsigned int b[6];
+	char tail;
+
+	if (strlen(s) != 17 || sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &b[0], &b[1], &b[2], &b[3],
+				      &b[4], &b[5], &tail) != 6)
+		return -1;
+	for (int i = 0; i < 6; i++)
+		mac[i] = (uint8_t)b[i];
+	/* A unicast address: the guest's driver refuses a multicast one. */
+	return (mac[0] & 1) ? -1 : 0;
+}
+
+/* tap=NAME[,mac=XX:XX:XX:XX:XX:XX][,mtu=N]; the string is modified and kept. */
+static int parse_net(char *spec, struct minivmm_config *cfg)
+{
+	struct minivmm_net *n;
+	char *opt, *save = NULL;
+	unsigned long v;
+
+	if (cfg->n_nets == MINIVMM_MAX_NETS)
+		return die("too many --net options (at most %s)", "4");
+	n = &cfg->nets[cfg->n_nets];
+	for (opt = strtok_r(spec, ",", &save); opt; opt = strtok_r(NULL, ",", &save)) {
+		if (!strncmp(opt, "tap=", 4) && opt[4])
+			n->tap = opt + 4;
+		else if (!strncmp(opt, "mac=", 4)) {
+			if (parse_mac(opt + 4, n->mac))
+				return die("bad --net mac '%s': give a unicast XX:XX:XX:XX:XX:XX",
+					   opt + 4);
+			n->has_mac = 1;
+		} else if (!strncmp(opt, "mtu=", 4)) {
+			if (parse_uint(opt + 4, 65535, &v) || v < 68)
+				return die("bad --net mtu '%s': give 68 to 65535", opt + 4);
+			n->mtu = (unsigned int)v;
+		} else
+			return die("bad --net option '%s': use tap=NAME, mac=MAC or mtu=N", opt);
+	}
+	if (!n->tap)
+		return die("%s", "bad --net: give tap=NAME[,mac=MAC][,mtu=N]");
+	cfg->n_nets++;
+	return 0;
+}
+
 static int parse_args(int argc, char **argv, struct minivmm_config *cfg, int *verbose)
 {
 	static const struct option opts[] = {
-		{"kernel", required_argument, NULL, 'k'},
-		{"initrd", required_argument, NULL, 'i'},
-		{"cmdline", required_argument, NULL, 'c'},
-		{"append", required_argument, NULL, 'a'},
-		{"mem", required_argument, NULL, 'm'},
-		{"cpus", required_argument, NULL, 'p'},
-		{"timeout", required_argument, NULL, 't'},
-		{"verbose", no_argument, NULL, 'v'},
-		{"disk", required_argument, NULL, 'd'},
-		{"in-order", no_argument, NULL, 'O'},
-		{"help", no_argument, NULL, 'h'},
-		{"version", no_argument, NULL, 'V'},
-		{NULL, 0, NULL, 0},
+		{"kernel", required_argument, NULL, 'k'},  {"initrd", required_argument, NULL, 'i'},
+		{"cmdline", required_argument, NULL, 'c'}, {"append", required_argument, NULL, 'a'},
+		{"mem", required_argument, NULL, 'm'},	   {"cpus", required_argument, NULL, 'p'},
+		{"timeout", required_argument, NULL, 't'}, {"verbose", no_argument, NULL, 'v'},
+		{"disk", required_argument, NULL, 'd'},	   {"net", required_argument, NULL, 'n'},
+		{"in-order", no_argument, NULL, 'O'},	   {"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, 'V'},	   {NULL, 0, NULL, 0},
 	};
 	unsigned long n;
 	int c;
 
 	opterr = 0; /* our own one-line messages instead of getopt's */
-	while ((c = getopt_long(argc, argv, ":k:i:c:a:m:p:t:d:vhV", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":k:i:c:a:m:p:t:d:n:vhV", opts, NULL)) != -1) {
 		switch (c) {
 		case 'k':
 			cfg->kernel = optarg;
@@ -212,6 +255,10 @@ static int parse_args(int argc, char **argv, struct minivmm_config *cfg, int *ve
 			break;
 		case 'd':
 			if (parse_disk(optarg, cfg))
+				return MINIVMM_STATUS_ERROR;
+			break;
+		case 'n':
+			if (parse_net(optarg, cfg))
 				return MINIVMM_STATUS_ERROR;
 			break;
 		case 'O':

@@ -27,13 +27,26 @@ enum {
 /* Port that ends the VM with the byte written as exit status. */
 #define MINIVMM_EXIT_PORT 0x501
 
-#define MINIVMM_MAX_DISKS 8
+#define MINIVMM_MAX_DISKS  8
+#define MINIVMM_MAX_NETS   4
+#define MINIVMM_MAX_VIRTIO (MINIVMM_MAX_DISKS + MINIVMM_MAX_NETS)
 
 struct minivmm_disk {
 	const char *path;   /* image file or block device */
 	int read_only;	    /* VIRTIO_BLK_F_RO; the file is opened read-only */
 	int direct;	    /* O_DIRECT */
 	const char *serial; /* GET_ID answer; NULL: the file's base name */
+};
+
+/*
+ * virtio-net on an existing TAP interface (create it first, e.g.
+ * `ip tuntap add dev tap0 mode tap user $USER`).
+ */
+struct minivmm_net {
+	const char *tap; /* interface name */
+	uint8_t mac[6];
+	int has_mac;	  /* 0: 52:54:00:12:34:56 + the card's index */
+	unsigned int mtu; /* 0: VIRTIO_NET_F_MTU not offered; else 68 .. 65535 */
 };
 
 struct minivmm_config {
@@ -49,6 +62,8 @@ struct minivmm_config {
 	const char *kvm_path;	 /* NULL means /dev/kvm */
 	struct minivmm_disk disks[MINIVMM_MAX_DISKS]; /* virtio-blk: vda, vdb, ... */
 	unsigned int n_disks;
+	struct minivmm_net nets[MINIVMM_MAX_NETS]; /* virtio-net: eth0, eth1, ... after the disks */
+	unsigned int n_nets;
 	int in_order; /* offer VIRTIO_F_IN_ORDER on every virtio device */
 };
 

@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: MIT
-/* virtio-mmio devices: slots in the MMIO window, ioeventfd/irqfd wiring. */
+/*
+ * virtio-mmio devices: slots in the MMIO window (disks first, then network
+ * cards, in the order given), ioeventfd/irqfd wiring.
+ */
 #include <errno.h>
 #include <linux/kvm.h>
 #include <stdio.h>
@@ -10,6 +13,7 @@
 
 #include "arch/x86_64/layout.h"
 #include "devices/virtio_blk.h"
+#include "devices/virtio_net.h"
 #include "vmm/vm.h"
 
 static void mmio_read(void *opaque, uint64_t off, uint8_t *data, unsigned int size)
@@ -22,11 +26,35 @@ static void mmio_write(void *opaque, uint64_t off, const uint8_t *data, unsigned
 	vmmio_write(opaque, off, data, size);
 }
 
+/* Takes the next slot and its eventfds (closed by virtio_devices_destroy). */
+static struct virtio_slot *new_slot(struct minivmm *vm, unsigned int n_queues, char *err,
+				    size_t err_len)
+{
+	struct virtio_slot *s = &vm->virtio[vm->n_virtio];
+
+	s->base = X86_VIRTIO_MMIO_BASE + vm->n_virtio * X86_VIRTIO_MMIO_SIZE;
+	s->irq = X86_VIRTIO_IRQ_BASE + vm->n_virtio;
+	s->n_queues = n_queues;
+	for (unsigned int q = 0; q < VIRTIO_SLOT_MAX_QUEUES; q++)
+		s->kick_fd[q] = q < n_queues ? eventfd(0, EFD_CLOEXEC) : -1;
+	s->irq_fd = eventfd(0, EFD_CLOEXEC);
+	vm->n_virtio++;
+	if (s->irq_fd < 0 || s->kick_fd[0] < 0 || (n_queues > 1 && s->kick_fd[1] < 0)) {
+		snprintf(err, err_len, "cannot create eventfds: %s", strerror(errno));
+		return NULL;
+	}
+	return s;
+}
+
+static struct vmmio *slot_mmio(struct virtio_slot *s)
+{
+	return s->blk ? vblk_mmio(s->blk) : vnet_mmio(s->net);
+}
+
 int virtio_devices_create(struct minivmm *vm, char *err, size_t err_len)
 {
 	for (unsigned int i = 0; i < vm->cfg.n_disks; i++) {
 		const struct minivmm_disk *d = &vm->cfg.disks[i];
-		struct virtio_slot *s = &vm->virtio[vm->n_virtio];
 		struct vblk_options o = {
 			.path = d->path,
 			.read_only = d->read_only,
@@ -34,18 +62,31 @@ int virtio_devices_create(struct minivmm *vm, char *err, size_t err_len)
 			.in_order = vm->cfg.in_order,
 			.serial = d->serial,
 		};
+		struct virtio_slot *s = new_slot(vm, 1, err, err_len);
 		int rc;
 
-		s->base = X86_VIRTIO_MMIO_BASE + vm->n_virtio * X86_VIRTIO_MMIO_SIZE;
-		s->irq = X86_VIRTIO_IRQ_BASE + vm->n_virtio;
-		s->kick_fd = eventfd(0, EFD_CLOEXEC);
-		s->irq_fd = eventfd(0, EFD_CLOEXEC);
-		vm->n_virtio++;
-		if (s->kick_fd < 0 || s->irq_fd < 0) {
-			snprintf(err, err_len, "cannot create eventfds: %s", strerror(errno));
-			return -errno;
-		}
-		rc = vblk_create(&o, &vm->gm, s->kick_fd, s->irq_fd, &s->blk, err, err_len);
+		if (!s)
+			return -EMFILE;
+		rc = vblk_create(&o, &vm->gm, s->kick_fd[0], s->irq_fd, &s->blk, err, err_len);
+		if (rc)
+			return rc;
+	}
+	for (unsigned int i = 0; i < vm->cfg.n_nets; i++) {
+		const struct minivmm_net *c = &vm->cfg.nets[i];
+		struct vnet_options o = {
+			.tap = c->tap,
+			.mac = {0x52, 0x54, 0x00, 0x12, 0x34, (uint8_t)(0x56 + i)},
+			.mtu = c->mtu,
+			.in_order = vm->cfg.in_order,
+		};
+		struct virtio_slot *s = new_slot(vm, 2, err, err_len);
+		int rc;
+
+		if (!s)
+			return -EMFILE;
+		if (c->has_mac)
+			memcpy(o.mac, c->mac, 6);
+		rc = vnet_create(&o, &vm->gm, s->kick_fd, s->irq_fd, &s->net, err, err_len);
 		if (rc)
 			return rc;
 	}
@@ -56,26 +97,29 @@ int virtio_devices_wire(struct minivmm *vm, char *err, size_t err_len)
 {
 	for (unsigned int i = 0; i < vm->n_virtio; i++) {
 		struct virtio_slot *s = &vm->virtio[i];
-		struct kvm_ioeventfd ioev = {
-			.datamatch = 0, /* the single request queue */
-			.addr = s->base + VMMIO_QUEUE_NOTIFY,
-			.len = 4,
-			.fd = s->kick_fd,
-			.flags = KVM_IOEVENTFD_FLAG_DATAMATCH,
-		};
 		struct kvm_irqfd irqfd = {.fd = (uint32_t)s->irq_fd, .gsi = s->irq};
 		int rc;
 
-		rc = bus_add(&vm->mmio, s->base, X86_VIRTIO_MMIO_SIZE, vblk_mmio(s->blk), mmio_read,
+		rc = bus_add(&vm->mmio, s->base, X86_VIRTIO_MMIO_SIZE, slot_mmio(s), mmio_read,
 			     mmio_write);
 		if (rc) {
 			snprintf(err, err_len, "cannot map virtio device %u: %s", i, strerror(-rc));
 			return rc;
 		}
 		/* A kick then never leaves the kernel on the vCPU thread. */
-		if (ioctl(vm->vm_fd, KVM_IOEVENTFD, &ioev) < 0) {
-			snprintf(err, err_len, "KVM_IOEVENTFD failed: %s", strerror(errno));
-			return -errno;
+		for (unsigned int q = 0; q < s->n_queues; q++) {
+			struct kvm_ioeventfd ioev = {
+				.datamatch = q,
+				.addr = s->base + VMMIO_QUEUE_NOTIFY,
+				.len = 4,
+				.fd = s->kick_fd[q],
+				.flags = KVM_IOEVENTFD_FLAG_DATAMATCH,
+			};
+
+			if (ioctl(vm->vm_fd, KVM_IOEVENTFD, &ioev) < 0) {
+				snprintf(err, err_len, "KVM_IOEVENTFD failed: %s", strerror(errno));
+				return -errno;
+			}
 		}
 		if (ioctl(vm->vm_fd, KVM_IRQFD, &irqfd) < 0) {
 			snprintf(err, err_len, "KVM_IRQFD failed: %s", strerror(errno));
@@ -88,10 +132,12 @@ int virtio_devices_wire(struct minivmm *vm, char *err, size_t err_len)
 int virtio_devices_start(struct minivmm *vm, char *err, size_t err_len)
 {
 	for (unsigned int i = 0; i < vm->n_virtio; i++) {
-		int rc = vblk_start(vm->virtio[i].blk);
+		struct virtio_slot *s = &vm->virtio[i];
+		int rc = s->blk ? vblk_start(s->blk) : vnet_start(s->net);
 
 		if (rc) {
-			snprintf(err, err_len, "cannot start virtio-blk thread: %s", strerror(-rc));
+			snprintf(err, err_len, "cannot start %s thread: %s",
+				 s->blk ? "virtio-blk" : "virtio-net", strerror(-rc));
 			return rc;
 		}
 	}
@@ -100,9 +146,12 @@ int virtio_devices_start(struct minivmm *vm, char *err, size_t err_len)
 
 void virtio_devices_stop(struct minivmm *vm)
 {
-	for (unsigned int i = 0; i < vm->n_virtio; i++)
+	for (unsigned int i = 0; i < vm->n_virtio; i++) {
 		if (vm->virtio[i].blk)
 			vblk_stop(vm->virtio[i].blk);
+		if (vm->virtio[i].net)
+			vnet_stop(vm->virtio[i].net);
+	}
 }
 
 void virtio_devices_destroy(struct minivmm *vm)
@@ -111,8 +160,10 @@ void virtio_devices_destroy(struct minivmm *vm)
 		struct virtio_slot *s = &vm->virtio[i];
 
 		vblk_destroy(s->blk);
-		if (s->kick_fd >= 0)
-			close(s->kick_fd);
+		vnet_destroy(s->net);
+		for (unsigned int q = 0; q < s->n_queues; q++)
+			if (s->kick_fd[q] >= 0)
+				close(s->kick_fd[q]);
 		if (s->irq_fd >= 0)
 			close(s->irq_fd);
 	}
@@ -121,10 +172,17 @@ void virtio_devices_destroy(struct minivmm *vm)
 
 void minivmm_print_stats(struct minivmm *vm, FILE *f)
 {
+	unsigned int disk = 0, net = 0;
+
 	for (unsigned int i = 0; i < vm->n_virtio; i++) {
 		char name[16];
 
-		snprintf(name, sizeof(name), "vd%c", 'a' + i);
-		vblk_print_stats(vm->virtio[i].blk, name, f);
+		if (vm->virtio[i].blk) {
+			snprintf(name, sizeof(name), "vd%c", 'a' + disk++);
+			vblk_print_stats(vm->virtio[i].blk, name, f);
+		} else if (vm->virtio[i].net) {
+			snprintf(name, sizeof(name), "eth%u", net++);
+			vnet_print_stats(vm->virtio[i].net, name, f);
+		}
 	}
 }

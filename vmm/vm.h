@@ -16,10 +16,17 @@
 
 struct kvm_run;
 struct vblk;
+struct vnet;
 
+#define VIRTIO_SLOT_MAX_QUEUES 2
+
+/* One virtio-mmio device: a disk or a network card. */
 struct virtio_slot {
-	struct vblk *blk;
-	int kick_fd, irq_fd;
+	struct vblk *blk; /* exactly one of blk and net is set */
+	struct vnet *net;
+	int kick_fd[VIRTIO_SLOT_MAX_QUEUES]; /* one per queue, KVM_IOEVENTFD datamatch = index */
+	unsigned int n_queues;
+	int irq_fd;
 	uint64_t base;
 	unsigned int irq;
 };
@@ -42,7 +49,7 @@ struct minivmm {
 	uint64_t mem_size;
 	struct x86_ram low;
 	struct guest_mem gm;
-	struct virtio_slot virtio[MINIVMM_MAX_DISKS];
+	struct virtio_slot virtio[MINIVMM_MAX_VIRTIO];
 	unsigned int n_virtio;
 	struct kvm_cpuid2 *cpuid;
 	struct vcpu *vcpus;

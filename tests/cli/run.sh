@@ -68,6 +68,12 @@ check disk-is-dir 125 "not a regular file or block device" --kernel "$bz" --disk
 check disk-empty 125 "smaller than one 512-byte sector" --kernel "$bz" --disk "$work/empty.img"
 check disk-bad-option 125 "bad --disk option 'fast'" --kernel "$bz" --disk "$work/disk.img,fast"
 check disk-no-path 125 "bad --disk" --kernel "$bz" --disk ,ro
+check net-missing-tap 125 "TAP device 'nope' does not exist" --kernel "$bz" --net tap=nope
+check net-not-a-tap 125 "is not a TAP device" --kernel "$bz" --net tap=lo
+check net-no-tap 125 "bad --net: give tap=NAME" --kernel "$bz" --net mtu=1500
+check net-bad-mac 125 "bad --net mac '01:00:00:00:00:01'" --kernel "$bz" --net tap=t,mac=01:00:00:00:00:01
+check net-bad-mtu 125 "bad --net mtu '20'" --kernel "$bz" --net tap=t,mtu=20
+check net-bad-option 125 "bad --net option 'fast'" --kernel "$bz" --net tap=t,fast
 # Another process holds the image's lock for as long as this minivmm runs.
 if flock -x "$work/disk.img" "$bin" --kernel "$bz" --disk "$work/disk.img" \
 	</dev/null >"$work/out" 2>"$work/err"; then

@@ -1,0 +1,784 @@
+// SPDX-License-Identifier: MIT
+#include "devices/virtio_net.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <liburing.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "devices/tap.h"
+#include "virtio/vring.h"
+
+#define NET_CONFIG_SIZE	     12 /* mac[6], status, max_virtqueue_pairs, mtu */
+#define VIRTIO_NET_S_LINK_UP 1
+
+#define TX_IOV_CAP 64 /* Linux sends at most MAX_SKB_FRAGS + 2 segments */
+#define RX_IOV_CAP 32 /* per receive chain; big-packet mode uses 19 */
+#define RX_POOL	   32 /* bounce buffers: frames read but not yet in the guest */
+#define RX_READS   1  /* reads posted at once: one keeps frames in TAP order */
+#define RX_BUF	   (VNET_MAX_PACKET + 256)
+
+/* io_uring user_data: a TX slot index, a bounce buffer with TAG_RX, or a tag. */
+#define TAG_KICK_RX (1ULL << 62)
+#define TAG_KICK_TX (1ULL << 61)
+#define TAG_CTRL    (1ULL << 60)
+#define TAG_CANCEL  (1ULL << 59)
+#define TAG_RX	    (1ULL << 58)
+
+enum ctrl_op { CTRL_NONE, CTRL_ENABLE, CTRL_RESET, CTRL_DRIVER_OK, CTRL_STOP };
+enum rxb_state { RXB_FREE, RXB_READING, RXB_FULL };
+
+struct tx_slot {
+	struct vq_ticket t;
+	struct iovec iov[TX_IOV_CAP];
+	uint32_t frame_len;
+	bool busy;
+};
+
+struct rx_buf {
+	uint8_t *data;
+	uint32_t len;
+	uint8_t state;
+	bool waited;
+};
+
+struct vnet {
+	struct vmmio mmio;
+	struct virtqueue vqs[2];
+	const struct guest_mem *gm;
+	uint8_t config[NET_CONFIG_SIZE];
+	int tap_fd, kick_fd[2], irq_fd, ctrl_fd;
+	char tap[32];
+
+	/* Device thread only. */
+	struct io_uring ring;
+	pthread_t thread;
+	bool started;
+	bool running; /* DRIVER_OK and not reset */
+	uint64_t features;
+	bool kick_armed[2], ctrl_armed;
+	uint64_t kick_buf[2], ctrl_buf;
+	bool need_flush[2];
+
+	struct tx_slot *tx;
+	uint16_t *tx_free;
+	unsigned int tx_nfree, tx_inflight;
+
+	uint8_t *rx_mem;
+	struct rx_buf rx[RX_POOL];
+	uint16_t rx_fifo[RX_POOL]; /* full buffers in the order the TAP gave them */
+	unsigned int rx_head, rx_count, rx_reading;
+	bool rx_paused; /* a read failed: repost after the next event, not at once */
+	struct vq_chain *rx_chains;
+	struct iovec *rx_iov;
+	uint32_t *rx_used;
+
+	/* vCPU thread -> device thread, synchronous. */
+	pthread_mutex_t ctrl_lock;
+	pthread_cond_t ctrl_cond;
+	enum ctrl_op op;
+	unsigned int op_queue;
+	uint64_t op_features;
+	int op_result;
+	bool op_done;
+
+	struct vnet_stats st;
+	pthread_mutex_t stats_lock;
+};
+
+/* Runs op on the device thread and waits for it (vmmio's lock is held). */
+static int ctrl(struct vnet *n, enum ctrl_op op, unsigned int q, uint64_t features)
+{
+	int rc;
+
+	if (!n->started)
+		return op == CTRL_ENABLE ? -EAGAIN : 0;
+	pthread_mutex_lock(&n->ctrl_lock);
+	n->op = op;
+	n->op_queue = q;
+	n->op_features = features;
+	n->op_done = false;
+	eventfd_write(n->ctrl_fd, 1);
+	while (!n->op_done)
+		pthread_cond_wait(&n->ctrl_cond, &n->ctrl_lock);
+	rc = n->op_result;
+	pthread_mutex_unlock(&n->ctrl_lock);
+	return rc;
+}
+
+static int op_queue_enable(void *dev, unsigned int q, uint64_t features)
+{
+	return ctrl(dev, CTRL_ENABLE, q, features);
+}
+
+static void op_reset(void *dev)
+{
+	ctrl(dev, CTRL_RESET, 0, 0);
+}
+
+static void op_driver_ok(void *dev, uint64_t features)
+{
+	ctrl(dev, CTRL_DRIVER_OK, 0, features);
+}
+
+static void op_notify(void *dev, unsigned int q)
+{
+	struct vnet *n = dev;
+
+	if (q < 2)
+		eventfd_write(n->kick_fd[q], 1);
+}
+
+static void op_config_read(void *dev, uint32_t off, uint8_t *data, unsigned int size)
+{
+	struct vnet *n = dev;
+
+	memcpy(data, n->config + off, size);
+}
+
+static void op_interrupt(void *dev)
+{
+	struct vnet *n = dev;
+
+	eventfd_write(n->irq_fd, 1);
+}
+
+static const struct vmmio_ops net_mmio_ops = {
+	.queue_enable = op_queue_enable,
+	.reset = op_reset,
+	.driver_ok = op_driver_ok,
+	.notify = op_notify,
+	.config_read = op_config_read,
+	.config_write = NULL, /* the MAC is read-only with VERSION_1 */
+	.interrupt = op_interrupt,
+};
+
+static struct io_uring_sqe *get_sqe(struct vnet *n)
+{
+	struct io_uring_sqe *sqe = io_uring_get_sqe(&n->ring);
+
+	if (!sqe) {
+		io_uring_submit(&n->ring);
+		sqe = io_uring_get_sqe(&n->ring);
+	}
+	return sqe; /* the ring holds every slot, buffer and tag, so never NULL */
+}
+
+static void arm_read(struct vnet *n, int fd, uint64_t *buf, uint64_t tag, bool *armed)
+{
+	struct io_uring_sqe *sqe;
+
+	if (*armed)
+		return;
+	sqe = get_sqe(n);
+	io_uring_prep_read(sqe, fd, buf, sizeof(*buf), 0);
+	io_uring_sqe_set_data64(sqe, tag);
+	*armed = true;
+}
+
+static void arm_events(struct vnet *n)
+{
+	arm_read(n, n->kick_fd[VNET_RXQ], &n->kick_buf[VNET_RXQ], TAG_KICK_RX,
+		 &n->kick_armed[VNET_RXQ]);
+	arm_read(n, n->kick_fd[VNET_TXQ], &n->kick_buf[VNET_TXQ], TAG_KICK_TX,
+		 &n->kick_armed[VNET_TXQ]);
+	arm_read(n, n->ctrl_fd, &n->ctrl_buf, TAG_CTRL, &n->ctrl_armed);
+}
+
+#define STAT(n, stmt)                                   \
+	do {                                            \
+		pthread_mutex_lock(&(n)->stats_lock);   \
+		stmt;                                   \
+		pthread_mutex_unlock(&(n)->stats_lock); \
+	} while (0)
+
+/* ---- transmit ---- */
+
+static void tx_release(struct vnet *n, struct tx_slot *s, uint32_t len)
+{
+	vq_complete(&n->vqs[VNET_TXQ], &s->t, len);
+	n->need_flush[VNET_TXQ] = true;
+	s->busy = false;
+	n->tx_free[n->tx_nfree++] = (uint16_t)(s - n->tx);
+}
+
+static void tx_done(struct vnet *n, struct tx_slot *s, int res)
+{
+	n->tx_inflight--;
+	if (res < 0 || (uint32_t)res != s->frame_len + VNET_HDR_LEN)
+		STAT(n, n->st.tx_drops[VNET_TX_IO]++);
+	else
+		STAT(n, n->st.tx_packets++; n->st.tx_bytes += s->frame_len);
+	/* A sent packet is completed with len 0: nothing was written into it. */
+	tx_release(n, s, 0);
+}
+
+static void process_tx(struct vnet *n)
+{
+	struct virtqueue *vq = &n->vqs[VNET_TXQ];
+
+	if (!n->running || !vq->ready || vq->broken)
+		return;
+	do {
+		vq_disable_notify(vq);
+		while (n->tx_nfree) {
+			struct tx_slot *s = &n->tx[n->tx_free[n->tx_nfree - 1]];
+			struct io_uring_sqe *sqe;
+			enum vnet_tx_drop why;
+			struct vnet_hdr h;
+			struct vq_chain c;
+			int rc;
+
+			vq_chain_init(&c, s->iov, TX_IOV_CAP);
+			rc = vq_pop(vq, &c);
+			if (rc == VQ_EMPTY)
+				break;
+			if (vq_err_is_fatal(rc)) {
+				vmmio_set_needs_reset(&n->mmio);
+				return;
+			}
+			n->tx_nfree--;
+			s->busy = true;
+			s->t = c.t;
+			why = rc < 0 ? VNET_TX_BAD_CHAIN : vnet_tx_check(&c, n->features, &h);
+			if (why != VNET_TX_OK) {
+				/* Dropped, counted and answered, never left a hole (R9). */
+				STAT(n, n->st.tx_drops[why]++);
+				tx_release(n, s, 0);
+				continue;
+			}
+			s->frame_len = c.out_len - VNET_HDR_LEN;
+			sqe = get_sqe(n);
+			io_uring_prep_writev(sqe, n->tap_fd, s->iov, c.n_out, (uint64_t)-1);
+			io_uring_sqe_set_data64(sqe, (uint64_t)(s - n->tx));
+			n->tx_inflight++;
+			if (n->tx_inflight > n->st.tx_max_inflight)
+				STAT(n, n->st.tx_max_inflight = n->tx_inflight);
+		}
+		/* Out of slots: the next completion frees one and we come back. */
+		if (!n->tx_nfree)
+			break;
+	} while (vq_enable_notify(vq));
+}
+
+/* ---- receive ---- */
+
+static void post_reads(struct vnet *n)
+{
+	if (!n->running || n->rx_paused)
+		return;
+	for (unsigned int i = 0; i < RX_POOL && n->rx_reading < RX_READS; i++) {
+		struct io_uring_sqe *sqe;
+
+		if (n->rx[i].state != RXB_FREE)
+			continue;
+		sqe = get_sqe(n);
+		io_uring_prep_read(sqe, n->tap_fd, n->rx[i].data, RX_BUF, (uint64_t)-1);
+		io_uring_sqe_set_data64(sqe, TAG_RX | i);
+		n->rx[i].state = RXB_READING;
+		n->rx_reading++;
+	}
+}
+
+static void rx_read_done(struct vnet *n, unsigned int i, int res)
+{
+	struct rx_buf *b = &n->rx[i];
+
+	n->rx_reading--;
+	if (res < VNET_HDR_LEN + VNET_MIN_FRAME || res >= RX_BUF) {
+		b->state = RXB_FREE;
+		if (res >= RX_BUF)
+			STAT(n, n->st.rx_drop_no_fit++);
+		else if (res != -ECANCELED) {
+			STAT(n, n->st.rx_read_errors++);
+			n->rx_paused = res < 0; /* don't spin on a failing TAP */
+		}
+		return;
+	}
+	b->len = (uint32_t)res;
+	b->state = RXB_FULL;
+	b->waited = false;
+	n->rx_fifo[(n->rx_head + n->rx_count) % RX_POOL] = (uint16_t)i;
+	n->rx_count++;
+	if (n->rx_count > n->st.rx_pool_hwm)
+		STAT(n, n->st.rx_pool_hwm = n->rx_count);
+}
+
+static void rx_pop_frame(struct vnet *n)
+{
+	n->rx[n->rx_fifo[n->rx_head]].state = RXB_FREE;
+	n->rx_head = (n->rx_head + 1) % RX_POOL;
+	n->rx_count--;
+}
+
+/* Completes chains[0 .. nb) with len 0: a packet we could not place. */
+static void rx_give_back_empty(struct vnet *n, unsigned int nb)
+{
+	for (unsigned int i = 0; i < nb; i++)
+		vq_complete(&n->vqs[VNET_RXQ], &n->rx_chains[i].t, 0);
+	n->need_flush[VNET_RXQ] = true;
+}
+
+enum rx_step { RX_DONE, RX_BLOCKED, RX_BROKEN };
+
+/* Places the oldest frame into guest buffers, drops it, or waits for buffers. */
+static enum rx_step rx_place_one(struct vnet *n)
+{
+	struct virtqueue *vq = &n->vqs[VNET_RXQ];
+	struct rx_buf *b = &n->rx[n->rx_fifo[n->rx_head]];
+	bool mrg = (n->features >> VIRTIO_NET_F_MRG_RXBUF) & 1;
+	enum vnet_rx_offer res = VNET_RX_MORE;
+	struct vnet_rx_plan p;
+	unsigned int nb = 0;
+
+	vnet_rx_plan_init(&p, b->len, mrg, vq->size);
+	while (res == VNET_RX_MORE) {
+		struct vq_chain *c = &n->rx_chains[nb];
+		int rc;
+
+		vq_chain_init(c, n->rx_iov + (size_t)nb * RX_IOV_CAP, RX_IOV_CAP);
+		rc = vq_pop(vq, c);
+		if (rc == VQ_EMPTY)
+			break;
+		if (vq_err_is_fatal(rc)) {
+			vq_unpop(vq, (uint16_t)nb);
+			vmmio_set_needs_reset(&n->mmio);
+			return RX_BROKEN;
+		}
+		if (rc < 0 || c->in_len == 0) {
+			/* Answer the bad chain and the ones taken before it; drop the frame. */
+			rx_give_back_empty(n, nb + 1);
+			STAT(n, n->st.rx_drop_bad_chain++);
+			rx_pop_frame(n);
+			return RX_DONE;
+		}
+		res = vnet_rx_offer(&p, c->in_len);
+		nb++;
+	}
+	if (res == VNET_RX_MORE) {
+		/* The guest has not posted enough buffers: give them back and wait. */
+		if (nb)
+			vq_unpop(vq, (uint16_t)nb);
+		if (!b->waited) {
+			b->waited = true;
+			STAT(n, n->st.rx_waits++);
+		}
+		return RX_BLOCKED;
+	}
+	if (res == VNET_RX_NO_FIT) {
+		vq_unpop(vq, (uint16_t)nb);
+		STAT(n, n->st.rx_drop_no_fit++);
+		rx_pop_frame(n);
+		return RX_DONE;
+	}
+	if (vnet_rx_fill(b->data, b->len, n->rx_chains, nb, n->rx_used) < 0) {
+		rx_give_back_empty(n, nb);
+		STAT(n, n->st.rx_drop_bad_chain++);
+	} else {
+		/* All buffers of the packet are published by the same flush (R14). */
+		for (unsigned int i = 0; i < nb; i++)
+			vq_complete(vq, &n->rx_chains[i].t, n->rx_used[i]);
+		n->need_flush[VNET_RXQ] = true;
+		STAT(n, n->st.rx_packets++; n->st.rx_bytes += b->len - VNET_HDR_LEN;
+		     if (nb > n->st.rx_max_bufs) n->st.rx_max_bufs = nb);
+	}
+	rx_pop_frame(n);
+	return RX_DONE;
+}
+
+static void process_rx(struct vnet *n)
+{
+	struct virtqueue *vq = &n->vqs[VNET_RXQ];
+
+	if (!n->running || !vq->ready || vq->broken || !n->rx_count)
+		return;
+	vq_disable_notify(vq);
+	while (n->rx_count) {
+		enum rx_step s = rx_place_one(n);
+
+		if (s == RX_BROKEN)
+			return;
+		/* Out of buffers: ask for a kick, unless some arrived meanwhile. */
+		if (s == RX_BLOCKED && !vq_enable_notify(vq))
+			return;
+	}
+	/* Nothing waiting: no kicks needed until a frame finds the ring empty. */
+}
+
+/* ---- thread ---- */
+
+static void flush_used(struct vnet *n)
+{
+	bool irq = false;
+
+	for (int q = 0; q < 2; q++) {
+		if (!n->need_flush[q])
+			continue;
+		n->need_flush[q] = false;
+		irq |= vq_flush(&n->vqs[q]);
+	}
+	if (irq)
+		vmmio_signal_used(&n->mmio);
+}
+
+static void disarm(struct vnet *n, uint64_t tag)
+{
+	if (tag == TAG_KICK_RX)
+		n->kick_armed[VNET_RXQ] = false;
+	else if (tag == TAG_KICK_TX)
+		n->kick_armed[VNET_TXQ] = false;
+	else if (tag == TAG_CTRL)
+		n->ctrl_armed = false;
+}
+
+/* Cancels and reaps all TAP I/O; nothing touches guest memory afterwards (R16). */
+static void drain(struct vnet *n)
+{
+	struct io_uring_sqe *sqe;
+	struct io_uring_cqe *cqe;
+
+	for (unsigned int i = 0; i < VNET_QUEUE_SIZE; i++) {
+		if (!n->tx[i].busy)
+			continue;
+		sqe = get_sqe(n);
+		io_uring_prep_cancel64(sqe, i, 0);
+		io_uring_sqe_set_data64(sqe, TAG_CANCEL);
+	}
+	for (unsigned int i = 0; i < RX_POOL; i++) {
+		if (n->rx[i].state != RXB_READING)
+			continue;
+		sqe = get_sqe(n);
+		io_uring_prep_cancel64(sqe, TAG_RX | i, 0);
+		io_uring_sqe_set_data64(sqe, TAG_CANCEL);
+	}
+	while (n->tx_inflight || n->rx_reading) {
+		if (io_uring_submit_and_wait(&n->ring, 1) < 0 && errno != EINTR)
+			break;
+		while (io_uring_peek_cqe(&n->ring, &cqe) == 0) {
+			uint64_t tag = io_uring_cqe_get_data64(cqe);
+
+			if (tag & TAG_RX && !(tag & (TAG_KICK_RX | TAG_KICK_TX | TAG_CTRL))) {
+				n->rx_reading--;
+				n->rx[tag & ~TAG_RX].state = RXB_FREE;
+			} else if (tag < VNET_QUEUE_SIZE) {
+				n->tx_inflight--;
+				n->tx[tag].busy = false;
+			} else {
+				disarm(n, tag);
+			}
+			io_uring_cqe_seen(&n->ring, cqe);
+		}
+	}
+}
+
+static void reset_device(struct vnet *n)
+{
+	drain(n);
+	for (int q = 0; q < 2; q++) {
+		vq_reset(&n->vqs[q]);
+		n->need_flush[q] = false;
+	}
+	n->running = false;
+	n->features = 0;
+	n->rx_paused = false;
+	n->rx_head = n->rx_count = 0;
+	for (unsigned int i = 0; i < RX_POOL; i++)
+		n->rx[i].state = RXB_FREE;
+	n->tx_nfree = 0;
+	for (unsigned int i = 0; i < VNET_QUEUE_SIZE; i++) {
+		n->tx[i].busy = false;
+		n->tx_free[n->tx_nfree++] = (uint16_t)(VNET_QUEUE_SIZE - 1 - i);
+	}
+	tap_set_offload(n->tap_fd, 0);
+}
+
+/* Returns false when the thread should end. */
+static bool handle_ctrl(struct vnet *n)
+{
+	bool keep = true;
+	int rc = 0;
+
+	pthread_mutex_lock(&n->ctrl_lock);
+	switch (n->op) {
+	case CTRL_ENABLE:
+		rc = n->op_queue < 2 ? vq_enable(&n->vqs[n->op_queue], n->gm, n->op_features)
+				     : -EINVAL;
+		break;
+	case CTRL_RESET:
+		reset_device(n);
+		break;
+	case CTRL_DRIVER_OK:
+		n->features = n->op_features;
+		/* What the guest accepts on receive is what the TAP may hand us. */
+		tap_set_offload(n->tap_fd, tap_offload_for(n->features));
+		n->running = true;
+		break;
+	case CTRL_STOP:
+		reset_device(n);
+		keep = false;
+		break;
+	default:
+		break;
+	}
+	if (n->op != CTRL_NONE) {
+		n->op = CTRL_NONE;
+		n->op_result = rc;
+		n->op_done = true;
+		pthread_cond_broadcast(&n->ctrl_cond);
+	}
+	pthread_mutex_unlock(&n->ctrl_lock);
+	return keep;
+}
+
+static void *net_thread(void *arg)
+{
+	struct vnet *n = arg;
+	struct io_uring_cqe *cqe;
+	bool keep = true;
+
+	pthread_setname_np(pthread_self(), "virtio-net");
+	while (keep) {
+		bool ctrl_pending = false, event = false;
+
+		arm_events(n);
+		post_reads(n);
+		if (io_uring_submit_and_wait(&n->ring, 1) < 0 && errno != EINTR)
+			break;
+		while (io_uring_peek_cqe(&n->ring, &cqe) == 0) {
+			uint64_t tag = io_uring_cqe_get_data64(cqe);
+			int res = cqe->res;
+
+			io_uring_cqe_seen(&n->ring, cqe);
+			if (tag < VNET_QUEUE_SIZE) {
+				tx_done(n, &n->tx[tag], res);
+			} else if (tag >= TAG_RX && tag < TAG_RX + RX_POOL) {
+				rx_read_done(n, (unsigned int)(tag - TAG_RX), res);
+			} else if (tag == TAG_CTRL) {
+				n->ctrl_armed = false;
+				ctrl_pending = true;
+			} else if (tag != TAG_CANCEL) {
+				disarm(n, tag);
+				event = true;
+			}
+		}
+		if (event)
+			n->rx_paused = false;
+		process_rx(n);
+		/* One drain per CQE batch (R10), then one interrupt decision. */
+		flush_used(n);
+		if (ctrl_pending)
+			keep = handle_ctrl(n);
+		if (keep) {
+			process_tx(n);
+			process_rx(n);
+		}
+		flush_used(n);
+	}
+	return NULL;
+}
+
+/* ---- setup ---- */
+
+static void build_config(struct vnet *n, const struct vnet_options *o)
+{
+	memcpy(n->config, o->mac, 6);
+	n->config[6] = VIRTIO_NET_S_LINK_UP;
+	n->config[8] = 1; /* max_virtqueue_pairs */
+	n->config[10] = (uint8_t)o->mtu;
+	n->config[11] = (uint8_t)(o->mtu >> 8);
+}
+
+static uint64_t offered_features(const struct vnet_options *o, int tap_fd)
+{
+	uint64_t f = 1ULL << VIRTIO_F_VERSION_1 | 1ULL << VIRTIO_RING_F_EVENT_IDX |
+		     1ULL << VIRTIO_RING_F_INDIRECT_DESC | 1ULL << VIRTIO_NET_F_MAC |
+		     1ULL << VIRTIO_NET_F_STATUS | 1ULL << VIRTIO_NET_F_MRG_RXBUF |
+		     1ULL << VIRTIO_NET_F_CSUM | 1ULL << VIRTIO_NET_F_GUEST_CSUM |
+		     1ULL << VIRTIO_NET_F_HOST_TSO4 | 1ULL << VIRTIO_NET_F_HOST_TSO6;
+
+	/* Receive segmentation only if this TAP can hand us TSO frames. */
+	if (tap_set_offload(tap_fd, tap_offload_for(f | 1ULL << VIRTIO_NET_F_GUEST_TSO4 |
+						    1ULL << VIRTIO_NET_F_GUEST_TSO6)) == 0)
+		f |= 1ULL << VIRTIO_NET_F_GUEST_TSO4 | 1ULL << VIRTIO_NET_F_GUEST_TSO6;
+	tap_set_offload(tap_fd, 0);
+	if (o->mtu)
+		f |= 1ULL << VIRTIO_NET_F_MTU;
+	if (o->in_order)
+		f |= 1ULL << VIRTIO_F_IN_ORDER;
+	return f;
+}
+
+int vnet_create(const struct vnet_options *o, const struct guest_mem *gm, const int kick_fds[2],
+		int irq_fd, struct vnet **out, char *err, size_t err_len)
+{
+	struct vnet *n = calloc(1, sizeof(*n));
+	size_t rx_bytes = (size_t)RX_POOL * RX_BUF;
+	int rc;
+
+	*out = NULL;
+	if (!n) {
+		snprintf(err, err_len, "out of memory");
+		return -ENOMEM;
+	}
+	n->ctrl_fd = -1;
+	n->gm = gm;
+	n->kick_fd[0] = kick_fds[0];
+	n->kick_fd[1] = kick_fds[1];
+	n->irq_fd = irq_fd;
+	n->rx_mem = MAP_FAILED;
+	snprintf(n->tap, sizeof(n->tap), "%s", o->tap);
+	pthread_mutex_init(&n->ctrl_lock, NULL);
+	pthread_cond_init(&n->ctrl_cond, NULL);
+	pthread_mutex_init(&n->stats_lock, NULL);
+	n->tap_fd = tap_open(o->tap, VNET_HDR_LEN, err, err_len);
+	if (n->tap_fd < 0) {
+		rc = n->tap_fd;
+		goto fail;
+	}
+	build_config(n, o);
+	vq_init(&n->vqs[VNET_RXQ], VNET_QUEUE_SIZE);
+	vq_init(&n->vqs[VNET_TXQ], VNET_QUEUE_SIZE);
+	rc = vmmio_init(&n->mmio, &net_mmio_ops, n, VIRTIO_ID_NET, offered_features(o, n->tap_fd),
+			NET_CONFIG_SIZE, n->vqs, 2);
+	if (rc) {
+		snprintf(err, err_len, "virtio-mmio setup failed");
+		goto fail;
+	}
+	n->tx = calloc(VNET_QUEUE_SIZE, sizeof(*n->tx));
+	n->tx_free = calloc(VNET_QUEUE_SIZE, sizeof(*n->tx_free));
+	n->rx_chains = calloc(VNET_QUEUE_SIZE, sizeof(*n->rx_chains));
+	n->rx_iov = calloc((size_t)VNET_QUEUE_SIZE * RX_IOV_CAP, sizeof(*n->rx_iov));
+	n->rx_used = calloc(VNET_QUEUE_SIZE, sizeof(*n->rx_used));
+	/* The bounce pool is all the memory received frames can take. */
+	n->rx_mem =
+		mmap(NULL, rx_bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	n->ctrl_fd = eventfd(0, EFD_CLOEXEC);
+	if (!n->tx || !n->tx_free || !n->rx_chains || !n->rx_iov || !n->rx_used ||
+	    n->rx_mem == MAP_FAILED || n->ctrl_fd < 0) {
+		snprintf(err, err_len, "out of memory or eventfds");
+		rc = -ENOMEM;
+		goto fail;
+	}
+	for (unsigned int i = 0; i < RX_POOL; i++)
+		n->rx[i].data = n->rx_mem + (size_t)i * RX_BUF;
+	for (unsigned int i = 0; i < VNET_QUEUE_SIZE; i++)
+		n->tx_free[n->tx_nfree++] = (uint16_t)(VNET_QUEUE_SIZE - 1 - i);
+	rc = io_uring_queue_init(2 * (VNET_QUEUE_SIZE + RX_POOL) + 8, &n->ring, 0);
+	if (rc < 0) {
+		snprintf(err, err_len, "io_uring setup failed: %s", strerror(-rc));
+		goto fail;
+	}
+	*out = n;
+	return 0;
+fail:
+	if (n->tap_fd >= 0)
+		close(n->tap_fd);
+	if (n->ctrl_fd >= 0)
+		close(n->ctrl_fd);
+	if (n->rx_mem != MAP_FAILED)
+		munmap(n->rx_mem, rx_bytes);
+	free(n->tx);
+	free(n->tx_free);
+	free(n->rx_chains);
+	free(n->rx_iov);
+	free(n->rx_used);
+	free(n);
+	return rc < 0 ? rc : -EINVAL;
+}
+
+int vnet_start(struct vnet *n)
+{
+	int rc = pthread_create(&n->thread, NULL, net_thread, n);
+
+	if (rc)
+		return -rc;
+	n->started = true;
+	return 0;
+}
+
+void vnet_stop(struct vnet *n)
+{
+	if (!n->started)
+		return;
+	ctrl(n, CTRL_STOP, 0, 0);
+	pthread_join(n->thread, NULL);
+	n->started = false;
+}
+
+void vnet_destroy(struct vnet *n)
+{
+	if (!n)
+		return;
+	vnet_stop(n);
+	io_uring_queue_exit(&n->ring);
+	for (int q = 0; q < 2; q++)
+		vq_destroy(&n->vqs[q]);
+	vmmio_destroy(&n->mmio);
+	close(n->tap_fd);
+	close(n->ctrl_fd);
+	munmap(n->rx_mem, (size_t)RX_POOL * RX_BUF);
+	free(n->tx);
+	free(n->tx_free);
+	free(n->rx_chains);
+	free(n->rx_iov);
+	free(n->rx_used);
+	pthread_mutex_destroy(&n->ctrl_lock);
+	pthread_cond_destroy(&n->ctrl_cond);
+	pthread_mutex_destroy(&n->stats_lock);
+	free(n);
+}
+
+struct vmmio *vnet_mmio(struct vnet *n)
+{
+	return &n->mmio;
+}
+
+void vnet_print_stats(struct vnet *n, const char *name, FILE *f)
+{
+	uint64_t neg = vmmio_negotiated(&n->mmio, true);
+	uint64_t drops = 0;
+
+	pthread_mutex_lock(&n->stats_lock);
+	for (int i = 1; i < VNET_TX_DROP_COUNT; i++)
+		drops += n->st.tx_drops[i];
+	fprintf(f,
+		"%s: virtio-net tap=%s in_order=%s mrg_rxbuf=%s rx_packets=%" PRIu64
+		" rx_bytes=%" PRIu64 " tx_packets=%" PRIu64 " tx_bytes=%" PRIu64
+		" rx_drops=%" PRIu64 " (no_fit=%" PRIu64 " bad_chain=%" PRIu64
+		") rx_read_errors=%" PRIu64 " rx_waits=%" PRIu64 " rx_max_bufs=%" PRIu64
+		" rx_pool_hwm=%" PRIu64 " tx_drops=%" PRIu64,
+		name, n->tap, (neg >> VIRTIO_F_IN_ORDER) & 1 ? "negotiated" : "off",
+		(neg >> VIRTIO_NET_F_MRG_RXBUF) & 1 ? "on" : "off", n->st.rx_packets,
+		n->st.rx_bytes, n->st.tx_packets, n->st.tx_bytes,
+		n->st.rx_drop_no_fit + n->st.rx_drop_bad_chain, n->st.rx_drop_no_fit,
+		n->st.rx_drop_bad_chain, n->st.rx_read_errors, n->st.rx_waits, n->st.rx_max_bufs,
+		n->st.rx_pool_hwm, drops);
+	if (drops) {
+		const char *sep = " (";
+
+		for (int i = 1; i < VNET_TX_DROP_COUNT; i++) {
+			if (!n->st.tx_drops[i])
+				continue;
+			fprintf(f, "%s%s=%" PRIu64, sep, vnet_tx_drop_name(i), n->st.tx_drops[i]);
+			sep = " ";
+		}
+		fputc(')', f);
+	}
+	fprintf(f, " tx_max_inflight=%" PRIu64 "\n", n->st.tx_max_inflight);
+	pthread_mutex_unlock(&n->stats_lock);
+	for (int q = 0; q < 2; q++) {
+		const struct vq_stats *s = &n->vqs[q].stats;
+
+		fprintf(f,
+			"%s: %s queue completed=%" PRIu64 " waited=%" PRIu64
+			" heap_hwm=%u unpopped=%" PRIu64 " used_entries=%" PRIu64
+			" batches=%" PRIu64 " batch_bufs=%" PRIu64 " notifies=%" PRIu64 "\n",
+			name, q == VNET_RXQ ? "rx" : "tx", s->completed, s->waited, s->heap_hwm,
+			s->unpopped, s->used_entries, s->batches, s->batch_bufs, s->notifies);
+	}
+}

@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * virtio-net on virtio-mmio with a TAP backend, served by a thread of its
+ * own over one io_uring, like virtio-blk: queue 0 receives (frames read
+ * from the TAP into a bounded pool of bounce buffers, then copied into
+ * guest buffers, mergeable when negotiated), queue 1 transmits (each chain
+ * written to the TAP with writev, many in flight). Guest kicks arrive on
+ * one eventfd per queue (KVM_IOEVENTFD with the queue index as datamatch);
+ * interrupts leave through another (KVM_IRQFD).
+ */
+#ifndef DEVICES_VIRTIO_NET_H
+#define DEVICES_VIRTIO_NET_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "devices/net_hdr.h"
+#include "virtio/guest_mem.h"
+#include "virtio/mmio.h"
+
+#define VIRTIO_ID_NET	1
+#define VNET_QUEUE_SIZE 256
+#define VNET_RXQ	0
+#define VNET_TXQ	1
+
+struct vnet_options {
+	const char *tap;
+	uint8_t mac[6];
+	unsigned int mtu; /* 0: VIRTIO_NET_F_MTU not offered */
+	bool in_order;	  /* offer VIRTIO_F_IN_ORDER */
+};
+
+struct vnet_stats {
+	uint64_t rx_packets, rx_bytes, tx_packets, tx_bytes;
+	uint64_t tx_drops[VNET_TX_DROP_COUNT]; /* by reason; [VNET_TX_OK] unused */
+	uint64_t rx_drop_no_fit;	       /* frame larger than the guest's buffers */
+	uint64_t rx_drop_bad_chain;	       /* the guest's RX chain was malformed */
+	uint64_t rx_read_errors;	       /* TAP reads that failed */
+	uint64_t rx_waits;    /* frames that waited for the guest to post buffers */
+	uint64_t rx_max_bufs; /* most buffers one frame used */
+	uint64_t rx_pool_hwm; /* most bounce buffers holding frames at once */
+	uint64_t tx_max_inflight;
+};
+
+struct vnet;
+
+/*
+ * Attaches to the TAP and builds the device. kick_fds[VNET_RXQ/TXQ] and
+ * irq_fd are eventfds the VMM wires to KVM. Returns 0 or a negative errno
+ * with one line in err.
+ */
+int vnet_create(const struct vnet_options *o, const struct guest_mem *gm, const int kick_fds[2],
+		int irq_fd, struct vnet **out, char *err, size_t err_len);
+int vnet_start(struct vnet *n); /* starts the device thread */
+void vnet_stop(struct vnet *n); /* cancels in-flight I/O, joins the thread */
+void vnet_destroy(struct vnet *n);
+
+struct vmmio *vnet_mmio(struct vnet *n);
+void vnet_print_stats(struct vnet *n, const char *name, FILE *f);
+
+#endif
