@@ -19,14 +19,19 @@
 static struct vblk_drv drv;
 static uint8_t bufs[VB_SLOTS][BENCH_BUF] __attribute__((aligned(4096)));
 
+static const char *cmdline_start;
+
+/* Where the value of "key" (e.g. "a.b=") starts, searching from s; 0 if none. */
 static const char *find(const char *s, const char *key)
 {
 	for (; *s; s++) {
 		const char *a = s, *b = key;
 
+		if (s != cmdline_start && s[-1] != ' ')
+			continue;
 		while (*b && *a == *b)
 			a++, b++;
-		if (!*b && (s == key || s[-1] == ' ' || s == key))
+		if (!*b)
 			return a;
 	}
 	return 0;
@@ -58,15 +63,25 @@ static int opt(const char *cmdline, const char *key, int dflt)
 	return v ? (int)parse_num(v, 10) : dflt;
 }
 
-static uint64_t device_base(const char *cmdline)
+/*
+ * The n-th virtio_mmio.device=SIZE@0xADDR:IRQ entry's address, or 0.
+ * QEMU microvm lists every transport, most of them empty.
+ */
+static uint64_t device_base(const char *cmdline, int n)
 {
-	const char *v = find(cmdline, "virtio_mmio.device=");
+	const char *v = cmdline;
 
-	while (v && *v && *v != '@')
-		v++;
-	if (!v || v[0] != '@' || v[1] != '0' || (v[2] != 'x' && v[2] != 'X'))
-		return 0;
-	return parse_num(v + 3, 16);
+	for (;;) {
+		v = find(v, "virtio_mmio.device=");
+		if (!v)
+			return 0;
+		while (*v && *v != '@' && *v != ' ')
+			v++;
+		if (v[0] != '@' || v[1] != '0' || (v[2] != 'x' && v[2] != 'X'))
+			continue;
+		if (n-- == 0)
+			return parse_num(v + 3, 16);
+	}
 }
 
 static uint64_t pattern(uint64_t block, uint64_t word, uint64_t seed)
@@ -199,14 +214,19 @@ void user_main(int kind, uint64_t info)
 
 	cmdline = kind == 0 ? (const char *)(uint64_t) * (volatile uint32_t *)(info + 0x228)
 			    : (const char *)*(volatile uint64_t *)(info + 24);
+	cmdline_start = cmdline;
 	tg_puts("TESTGUEST: running at CPL3\n");
-	base = device_base(cmdline);
-	if (!base) {
-		tg_puts("TESTGUEST: no virtio_mmio.device= on the command line\n");
+	/* The first transport that holds a virtio-blk device. */
+	rc = -1;
+	for (int n = 0; rc && (base = device_base(cmdline, n)) != 0; n++)
+		rc = vb_init(&drv, base, opt(cmdline, "testguest.in_order=", 1),
+			     opt(cmdline, "testguest.event_idx=", 1));
+	if (rc == -1) {
+		tg_puts("TESTGUEST: no virtio-blk among the virtio_mmio.device= entries of: ");
+		tg_puts(cmdline);
+		tg_puts("\n");
 		tg_exit(2);
 	}
-	rc = vb_init(&drv, base, opt(cmdline, "testguest.in_order=", 1),
-		     opt(cmdline, "testguest.event_idx=", 1));
 	if (rc) {
 		tg_puts("TESTGUEST: virtio-blk init failed ");
 		tg_putu((uint64_t)-rc);
