@@ -8,6 +8,7 @@
 ALL_CASES="boot_1cpu boot_2cpus boot_vmlinux reboot_exit0 exit_port_status timeout_stops_hang
  blk_root_in_order blk_root_no_in_order blk_guest_writes blk_host_writes blk_parallel
  blk_two_disks blk_read_only blk_enospc blk_direct"
+ALL_CASES="$ALL_CASES net_ping net_tcp_in_order net_tcp_no_in_order"
 VM_TIMEOUT=${VM_TIMEOUT:-120}
 
 now() { cut -d' ' -f1 /proc/uptime; }
@@ -178,4 +179,59 @@ case_demo() {
 	tr -d '\r' <"$log"
 	echo "MINIVMM-DEMO-END"
 	expect_rc 0 && expect_line "Hello from a Linux guest of minivmm"
+}
+
+# ---- virtio-net (issue 5) ----
+# The middle layer is the host side: a persistent TAP made by mktap (busybox
+# ip has no tuntap) with 10.0.0.1/24; the guest is 10.0.0.2 on eth0.
+NET_TAP=mvtap0
+NET_MB=${NET_MB:-32}
+NET_GUEST="minivmm.ip=10.0.0.2/24 minivmm.peer=10.0.0.1"
+
+net_up() {
+	if ! ip link show "$NET_TAP" >/dev/null 2>&1; then
+		"${MKTAP:-mktap}" "$NET_TAP" || { fail "cannot create TAP $NET_TAP"; return 1; }
+		ip addr add 10.0.0.1/24 dev "$NET_TAP" || { fail "cannot address $NET_TAP"; return 1; }
+	fi
+	ip link set lo up
+	ip link set "$NET_TAP" up
+}
+
+case_net_ping() {
+	net_up || return 1
+	vm --net "tap=$NET_TAP,mac=52:54:00:ab:cd:ef,mtu=1500" -v --append "minivmm.test=net_ping $NET_GUEST"
+	expect_rc 0 && expect_line "MINIVMM-GUEST: ping 10.0.0.1 ok" &&
+		expect_line "MINIVMM-GUEST: eth0 mac 52:54:00:ab:cd:ef mtu 1500" &&
+		expect_line "eth0: virtio-net tap=$NET_TAP"
+}
+
+# net_tcp IN_ORDER_FLAG EXPECTED_BIT35: NET_MB MiB each way, checksums compared.
+net_tcp() {
+	net_up || return 1
+	dd if=/dev/urandom of="$WORK/net_blob" bs=1M count="$NET_MB" 2>/dev/null
+	rm -f "$WORK/net_recv"
+	nc -l -p 5000 -e sh -c "cat >'$WORK/net_recv'" </dev/null >/dev/null 2>&1 &
+	recv_pid=$!
+	nc -l -p 5001 -e cat "$WORK/net_blob" </dev/null >/dev/null 2>&1 &
+	send_pid=$!
+	vm --mem 512M --net "tap=$NET_TAP" $1 -v \
+		--append "minivmm.test=net_tcp minivmm.mb=$NET_MB $NET_GUEST"
+	kill "$recv_pid" "$send_pid" 2>/dev/null
+	wait "$recv_pid" "$send_pid" 2>/dev/null
+	tx_s=$(guest_says 'tx seconds') rx_s=$(guest_says 'rx seconds')
+	rate=$(awk -v mb="$NET_MB" -v t="${tx_s:-0}" -v r="${rx_s:-0}" 'BEGIN {
+		if (t > 0 && r > 0) printf "%.2f / %.2f MB/s", mb * 1.048576 / t, mb * 1.048576 / r }')
+	echo "MINIVMM-NET: $case_name $NET_MB MiB guest->host ${tx_s:-?} s, host->guest ${rx_s:-?} s ($rate)"
+	tr -d '\r' <"$log" | grep "^eth0:" | sed 's/^/MINIVMM-NET:   /'
+	expect_rc 0 && expect_line "MINIVMM-GUEST: virtio virtio0 device 0x0001 bit35 $2" &&
+		expect_eq "$(guest_says 'tx md5')" "$(md5 "$WORK/net_recv")" "guest's sent md5 vs received" &&
+		expect_eq "$(guest_says 'rx md5')" "$(md5 "$WORK/net_blob")" "host's sent md5 vs guest's"
+}
+
+case_net_tcp_in_order() {
+	net_tcp --in-order 1 && expect_line "eth0: virtio-net tap=$NET_TAP in_order=negotiated"
+}
+
+case_net_tcp_no_in_order() {
+	net_tcp "" 0 && expect_line "eth0: virtio-net tap=$NET_TAP in_order=off"
 }

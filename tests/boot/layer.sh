@@ -19,6 +19,7 @@ layer_build() {
 		"$_stage/guest/"
 	cp "$_cases" "$_stage/tests/cases.sh"
 	cp "$root/tests/boot/layer-init" "$_stage/init"
+	[ -x "$root/build/mktap" ] && cp "$root/build/mktap" "$_stage/bin/mktap"
 	[ -n "$_extra" ] && cp -a "$_extra/." "$_stage/"
 	(cd "$_stage" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) |
 		gzip -1 >"$_out"

@@ -31,12 +31,18 @@ echo "boot tests: guest kernel $(cat "$kdir/version") from $kdir"
 cp "$kdir/bzImage" "$guest/bzImage"
 strip -o "$guest/vmlinux" "$kdir/vmlinux"
 
+# The TAP helper for the virtio-net cases (busybox ip has no tuntap).
+cc -std=c11 -D_GNU_SOURCE -O2 -static -o "$build/mktap" "$root/tests/boot/mktap.c" || {
+	record FAIL boot/mktap "cannot build tests/boot/mktap.c"
+	exit 1
+}
+
 cases=${BOOT_CASES:-$(sh -c ". '$root/tests/boot/cases.sh'; echo \$ALL_CASES")}
 log=$work/console.log
 
 if [ "$level" = direct ]; then
-	(MINIVMM=$build/minivmm GUEST=$guest WORK=$work
-	 export MINIVMM GUEST WORK
+	(MINIVMM=$build/minivmm GUEST=$guest WORK=$work MKTAP=$build/mktap
+	 export MINIVMM GUEST WORK MKTAP
 	 . "$root/tests/boot/cases.sh"
 	 run_cases $cases) >"$log" 2>&1
 else
@@ -52,7 +58,7 @@ else
 	[ "$qrc" -eq 124 ] && echo "boot tests: middle layer hit its ${limit}s timeout"
 fi
 
-grep -E '^MINIVMM-LAYER' "$log"
+grep -E '^MINIVMM-(LAYER|NET)' "$log"
 status=0
 for c in $cases; do
 	line=$(grep -a "^MINIVMM-RESULT [A-Z]* $c\b" "$log" | head -n 1 | tr -d '\r')
