@@ -16,7 +16,7 @@ tg() {
 }
 
 tg_ok() {
-	expect_rc 0 && expect_line "TESTGUEST: running at CPL3" &&
+	expect_rc 0 && expect_line "TESTGUEST: running at CPL3 tsc=" &&
 		expect_line "TESTGUEST: correctness ok writes=256 reads=256 errors=0 bad_ids=0"
 }
 
