@@ -206,6 +206,29 @@ static void bench(void)
 	}
 }
 
+/* Echoes one line typed on the serial port (polling LSR.DR, no interrupts). */
+static void echo_line(void)
+{
+	char line[128];
+	unsigned int n = 0;
+
+	tg_puts("TESTGUEST: ready for input\n");
+	for (;;) {
+		char c;
+
+		while (!(tg_inb(TG_SERIAL + 5) & 1))
+			__asm__ volatile("pause");
+		c = (char)tg_inb(TG_SERIAL);
+		if (c == '\n' || c == '\r' || n == sizeof(line) - 1)
+			break;
+		line[n++] = c;
+	}
+	line[n] = '\0';
+	tg_puts("TESTGUEST: got '");
+	tg_puts(line);
+	tg_puts("'\n");
+}
+
 void user_main(int kind, uint64_t info)
 {
 	uint64_t tsc = tg_rdtsc(), base, errors = 0, seed;
@@ -219,6 +242,10 @@ void user_main(int kind, uint64_t info)
 	tg_puts("TESTGUEST: running at CPL3 tsc=");
 	tg_putu(tsc);
 	tg_puts("\n");
+	if (opt(cmdline, "testguest.echo=", 0)) {
+		echo_line();
+		tg_exit(0);
+	}
 	/* The first transport that holds a virtio-blk device. */
 	rc = -1;
 	for (int n = 0; rc && (base = device_base(cmdline, n)) != 0; n++)

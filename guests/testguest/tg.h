@@ -13,6 +13,14 @@ static inline void tg_outb(uint16_t port, uint8_t v)
 	__asm__ volatile("outb %0, %1" ::"a"(v), "Nd"(port));
 }
 
+static inline uint8_t tg_inb(uint16_t port)
+{
+	uint8_t v;
+
+	__asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
+	return v;
+}
+
 static inline uint64_t tg_rdtsc(void)
 {
 	uint32_t lo, hi;

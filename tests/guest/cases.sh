@@ -4,7 +4,7 @@
 # Needs MINIVMM, WORK and TESTGUEST (the ELF).
 
 GUEST_CASES="testguest_in_order testguest_no_in_order testguest_in_order_refused
- testguest_no_event_idx"
+ testguest_no_event_idx testguest_console_input"
 
 # tg ARGS...: runs the test guest on a fresh 64 MiB disk; sets $rc and $log.
 tg() {
@@ -43,4 +43,13 @@ case_testguest_in_order_refused() {
 case_testguest_no_event_idx() {
 	tg --in-order --append "testguest.event_idx=0"
 	tg_ok && expect_line "in_order=1 event_idx=0"
+}
+
+case_testguest_console_input() {
+	# minivmm's stdin reaches the guest's UART receiver (the guest polls LSR).
+	log=$WORK/$case_name.log
+	printf 'typed-at-the-console\n' | "$MINIVMM" --kernel "$TESTGUEST" \
+		--append "testguest.echo=1" --timeout "$VM_TIMEOUT" >"$log" 2>&1
+	rc=$?
+	expect_rc 0 && expect_line "TESTGUEST: got 'typed-at-the-console'"
 }
