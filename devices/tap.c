@@ -24,19 +24,24 @@ int tap_open(const char *name, int hdr_len, char *err, size_t err_len)
 		snprintf(err, err_len, "bad TAP device name '%s'", name ? name : "");
 		return -EINVAL;
 	}
-	/* TUNSETIFF would create a missing TAP; only attach to an existing one. */
-	snprintf(path, sizeof(path), "/sys/class/net/%s", name);
-	if (stat(path, &st) < 0) {
+	/*
+	 * TUNSETIFF would create a missing TAP; only attach to an existing one.
+	 * Asked of the kernel in our network namespace (sysfs may show another).
+	 */
+	if (if_nametoindex(name) == 0) {
 		snprintf(
 			err, err_len,
 			"TAP device '%s' does not exist (create it: ip tuntap add dev %s mode tap)",
 			name, name);
 		return -ENODEV;
 	}
-	snprintf(path, sizeof(path), "/sys/class/net/%s/tun_flags", name);
-	if (stat(path, &st) < 0) {
-		snprintf(err, err_len, "network device '%s' is not a TAP device", name);
-		return -ENODEV;
+	snprintf(path, sizeof(path), "/sys/class/net/%s", name);
+	if (stat(path, &st) == 0) {
+		snprintf(path, sizeof(path), "/sys/class/net/%s/tun_flags", name);
+		if (stat(path, &st) < 0) {
+			snprintf(err, err_len, "network device '%s' is not a TAP device", name);
+			return -ENODEV;
+		}
 	}
 	fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
 	if (fd < 0) {
