@@ -101,7 +101,7 @@ static int run_batch(int type, int n, int qd, uint32_t len, uint64_t (*pick)(int
 	while (done < n) {
 		int free_slot = 0;
 
-		while (next < n && drv.inflight < qd) {
+		while (next < n && drv.inflight < qd && drv.inflight < drv.max_inflight) {
 			while (drv.slot_busy[free_slot])
 				free_slot++;
 			uint64_t blk = pick(next);
@@ -163,7 +163,8 @@ static uint64_t seq_block(int k)
 
 static void bench(void)
 {
-	static const int depths[] = {1, 16, 64};
+	/* The last depth is the whole queue (with indirect descriptors). */
+	const int depths[] = {1, 16, 64, drv.max_inflight};
 
 	tg_puts("TESTGUEST-BENCH: cycles are TSC cycles at CPL3\n");
 	for (unsigned int i = 0; i < sizeof(depths) / sizeof(depths[0]); i++) {
@@ -250,7 +251,8 @@ void user_main(int kind, uint64_t info)
 	rc = -1;
 	for (int n = 0; rc && (base = device_base(cmdline, n)) != 0; n++)
 		rc = vb_init(&drv, base, opt(cmdline, "testguest.in_order=", 1),
-			     opt(cmdline, "testguest.event_idx=", 1));
+			     opt(cmdline, "testguest.event_idx=", 1),
+			     opt(cmdline, "testguest.indirect=", 1));
 	if (rc == -1) {
 		tg_puts("TESTGUEST: no virtio-blk among the virtio_mmio.device= entries of: ");
 		tg_puts(cmdline);
@@ -271,6 +273,8 @@ void user_main(int kind, uint64_t info)
 	tg_putu((uint64_t)drv.in_order);
 	tg_puts(" event_idx=");
 	tg_putu((uint64_t)drv.event_idx);
+	tg_puts(" indirect=");
+	tg_putu((uint64_t)drv.indirect);
 	tg_puts("\n");
 	if (drv.capacity < NBLOCKS * (BLOCK / 512) + 512) {
 		tg_puts("TESTGUEST: disk too small\n");

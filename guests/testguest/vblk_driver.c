@@ -34,6 +34,7 @@
 
 #define DESC_NEXT  1
 #define DESC_WRITE 2
+#define DESC_INDIRECT 4
 
 struct desc {
 	uint64_t addr;
@@ -42,6 +43,7 @@ struct desc {
 };
 
 static struct desc ring_desc[VB_QSIZE] __attribute__((aligned(4096)));
+static struct desc indirect_tables[VB_SLOTS][3] __attribute__((aligned(16)));
 static volatile uint16_t ring_avail[2 + VB_QSIZE + 1] __attribute__((aligned(4096)));
 static volatile uint32_t ring_used[1 + 2 * VB_QSIZE + 1] __attribute__((aligned(4096)));
 
@@ -55,7 +57,8 @@ static void barrier(void)
 	__asm__ volatile("" ::: "memory");
 }
 
-int vb_init(struct vblk_drv *d, uint64_t base, int want_in_order, int want_event_idx)
+int vb_init(struct vblk_drv *d, uint64_t base, int want_in_order, int want_event_idx,
+	    int want_indirect)
 {
 	uint64_t feat, drv;
 	uint32_t num_max;
@@ -74,6 +77,8 @@ int vb_init(struct vblk_drv *d, uint64_t base, int want_in_order, int want_event
 		drv |= 1ULL << F_IN_ORDER;
 	if (want_event_idx && (feat >> F_EVENT_IDX & 1))
 		drv |= 1ULL << F_EVENT_IDX;
+	if (want_indirect && (feat >> F_INDIRECT & 1))
+		drv |= 1ULL << F_INDIRECT;
 	if (!(feat >> F_VERSION_1 & 1))
 		return -2;
 	*reg(d, R_DRV_FEAT_SEL) = 0;
@@ -85,6 +90,9 @@ int vb_init(struct vblk_drv *d, uint64_t base, int want_in_order, int want_event
 		return -3;
 	d->in_order = drv >> F_IN_ORDER & 1;
 	d->event_idx = drv >> F_EVENT_IDX & 1;
+	d->indirect = drv >> F_INDIRECT & 1;
+	/* One ring slot per request with indirect tables, three without. */
+	d->max_inflight = d->indirect ? VB_SLOTS : VB_QSIZE / 3;
 
 	*reg(d, R_QUEUE_SEL) = 0;
 	num_max = *reg(d, R_QUEUE_NUM_MAX);
@@ -113,25 +121,28 @@ int vb_init(struct vblk_drv *d, uint64_t base, int want_in_order, int want_event
 int vb_submit(struct vblk_drv *d, int slot, uint32_t type, uint64_t sector, void *buf, uint32_t len)
 {
 	struct vb_req *r = &d->req[slot];
-	uint16_t head = (uint16_t)(slot * 3), idx;
-	struct desc *dd = &ring_desc[head];
+	uint16_t head = vb_head(d, slot), idx;
+	struct desc *dd = d->indirect ? indirect_tables[slot] : &ring_desc[head];
+	uint16_t base = d->indirect ? 0 : head;
+	uint16_t wr = type == VB_T_IN || type == VB_T_GET_ID ? DESC_WRITE : 0;
 
 	r->hdr.type = type;
 	r->hdr.reserved = 0;
 	r->hdr.sector = sector;
 	r->status = 0xff;
-	dd[0] = (struct desc){(uint64_t)&r->hdr, sizeof(r->hdr), DESC_NEXT, (uint16_t)(head + 1)};
+	dd[0] = (struct desc){(uint64_t)&r->hdr, sizeof(r->hdr), DESC_NEXT, (uint16_t)(base + 1)};
 	if (len) {
-		dd[1] = (struct desc){
-			(uint64_t)buf, len,
-			(uint16_t)(DESC_NEXT |
-				   (type == VB_T_IN || type == VB_T_GET_ID ? DESC_WRITE : 0)),
-			(uint16_t)(head + 2)};
+		dd[1] = (struct desc){(uint64_t)buf, len, (uint16_t)(DESC_NEXT | wr),
+				      (uint16_t)(base + 2)};
 		dd[2] = (struct desc){(uint64_t)&r->status, 1, DESC_WRITE, 0};
 	} else {
-		dd[0].next = (uint16_t)(head + 2);
-		dd[2] = (struct desc){(uint64_t)&r->status, 1, DESC_WRITE, 0};
+		dd[0].next = (uint16_t)(base + 1);
+		dd[1] = (struct desc){(uint64_t)&r->status, 1, DESC_WRITE, 0};
 	}
+	if (d->indirect)
+		ring_desc[head] =
+			(struct desc){(uint64_t)dd, (uint32_t)((len ? 3 : 2) * sizeof(struct desc)),
+				      DESC_INDIRECT, 0};
 	idx = d->avail_idx;
 	ring_avail[2 + idx % VB_QSIZE] = head;
 	d->fifo[d->fifo_tail++ % VB_QSIZE] = (uint16_t)slot;
@@ -184,10 +195,10 @@ int vb_poll(struct vblk_drv *d)
 				slot = d->fifo[d->fifo_head++ % VB_QSIZE];
 				complete_slot(d, slot);
 				d->last_used++;
-			} while ((uint32_t)(slot * 3) != id && d->fifo_head != d->fifo_tail);
+			} while (vb_head(d, slot) != id && d->fifo_head != d->fifo_tail);
 		} else {
-			slot = (int)(id / 3);
-			if (id % 3 || slot >= VB_SLOTS || !d->slot_busy[slot]) {
+			slot = d->indirect ? (int)id : (int)(id / 3);
+			if ((!d->indirect && id % 3) || slot >= VB_SLOTS || !d->slot_busy[slot]) {
 				d->bad_ids++;
 				d->last_used++;
 				continue;

@@ -5,7 +5,7 @@
 #include <stdint.h>
 
 #define VB_QSIZE 256
-#define VB_SLOTS 64 /* three descriptors each */
+#define VB_SLOTS 256 /* one indirect descriptor each; 85 with direct chains of three */
 
 #define VB_T_IN	    0
 #define VB_T_OUT    1
@@ -23,7 +23,8 @@ struct vb_req {
 struct vblk_drv {
 	uint64_t base;
 	uint64_t capacity;
-	int in_order, event_idx;
+	int in_order, event_idx, indirect;
+	int max_inflight;
 	uint16_t avail_idx, kicked_idx, last_used;
 	uint32_t fifo_head, fifo_tail;
 	uint16_t fifo[VB_QSIZE];
@@ -35,7 +36,14 @@ struct vblk_drv {
 	uint64_t bad_ids;
 };
 
-int vb_init(struct vblk_drv *d, uint64_t base, int want_in_order, int want_event_idx);
+int vb_init(struct vblk_drv *d, uint64_t base, int want_in_order, int want_event_idx,
+	    int want_indirect);
+/* The ring slot (used id) of request slot: slot, or its first of three. */
+static inline uint16_t vb_head(const struct vblk_drv *d, int slot)
+{
+	return (uint16_t)(d->indirect ? slot : slot * 3);
+}
+
 int vb_submit(struct vblk_drv *d, int slot, uint32_t type, uint64_t sector, void *buf,
 	      uint32_t len);
 void vb_kick(struct vblk_drv *d);

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * The physical limit for the device benchmark: the test guest's I/O pattern
- * (4 KiB random reads/writes and 128 KiB sequential reads at QD 1/16/64)
+ * (4 KiB random reads/writes and 128 KiB sequential reads at QD 1/16/64/256)
  * issued by the host itself through io_uring on the same file.
  * Usage: bench_hostio FILE [direct] | --tsc-hz | --tsc-now
  * Prints lines like the guest's: "HOSTIO: randread bs=4k qd=1 ops=N ns=T".
@@ -17,7 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define MAXQD 64
+#define MAXQD 256
 
 static uint64_t now_ns(void)
 {
@@ -81,7 +81,7 @@ static int run(struct io_uring *ring, int fd, int write, int seq, size_t bs, int
 
 int main(int argc, char **argv)
 {
-	static const int depths[] = {1, 16, 64};
+	static const int depths[] = {1, 16, 64, 256};
 	struct io_uring ring;
 	struct stat st;
 	uint8_t *bufs;
@@ -123,12 +123,12 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	memset(bufs, 0x5a, MAXQD * 128 * 1024);
-	for (unsigned int i = 0; i < 3; i++)
+	for (unsigned int i = 0; i < 4; i++)
 		for (int w = 0; w <= 1; w++)
 			if (run(&ring, fd, w, 0, 4096, depths[i], 20000,
 				(uint64_t)st.st_size / 4096, bufs))
 				return 1;
-	for (unsigned int i = 0; i < 3; i++)
+	for (unsigned int i = 0; i < 4; i++)
 		if (run(&ring, fd, 0, 1, 128 * 1024, depths[i], 2000, (uint64_t)st.st_size / 4096,
 			bufs))
 			return 1;

@@ -1,7 +1,7 @@
 #!/bin/sh
 # Device benchmark (issue 6): the freestanding test guest's timed virtio-blk
 # workloads (4 KiB random read/write and 128 KiB sequential read at QD 1, 16,
-# 64), under minivmm (with and without --in-order) and QEMU microvm, side by
+# 64 and the queue size, 256), under minivmm (with and without --in-order) and QEMU microvm, side by
 # side on the same image file, alternating, ROUNDS rounds; plus the host's
 # own io_uring on that file with the same pattern (the physical limit).
 # Backing files in tmpfs (/dev/shm) and on disk (build/). Both VMMs use the
@@ -121,12 +121,12 @@ $1 == "RSS" { rss[$2] = $3 }
 END {
 	printf "minivmm device benchmark (issue 6): test guest at CPL3 on this host'"'"'s /dev/kvm, %d rounds, medians\n", rounds
 	printf "TSC %.0f MHz; both VMMs use the host page cache; QEMU microvm (Debian 7.2) has no in_order property for virtio-blk\n\n", hz / 1e6
-	split("randread-bs=4k-qd=1 randread-bs=4k-qd=16 randread-bs=4k-qd=64 randwrite-bs=4k-qd=1 randwrite-bs=4k-qd=16 randwrite-bs=4k-qd=64 seqread-bs=128k-qd=1 seqread-bs=128k-qd=16 seqread-bs=128k-qd=64", order, " ")
+	split("randread-bs=4k-qd=1 randread-bs=4k-qd=16 randread-bs=4k-qd=64 randread-bs=4k-qd=256 randwrite-bs=4k-qd=1 randwrite-bs=4k-qd=16 randwrite-bs=4k-qd=64 randwrite-bs=4k-qd=256 seqread-bs=128k-qd=1 seqread-bs=128k-qd=16 seqread-bs=128k-qd=64 seqread-bs=128k-qd=256", order, " ")
 	for (bi = 1; bi <= 2; bi++) {
 		b = bi == 1 ? "tmpfs" : "disk"
 		printf "backing: %s\n", b
 		printf "%-22s %12s %12s %12s %12s %9s %9s %9s\n", "workload", "minivmm+IO", "minivmm", "QEMU", "host", "IO/QEMU", "mvm/QEMU", "IO/host"
-		for (i = 1; i <= 9; i++) {
+		for (i = 1; i <= 12; i++) {
 			x = order[i]; a = median("minivmm-inorder" SUBSEP b SUBSEP x); m = median("minivmm" SUBSEP b SUBSEP x)
 			q = median("qemu" SUBSEP b SUBSEP x); h = median("host" SUBSEP b SUBSEP x)
 			unit = x ~ /seqread/ ? "MB/s" : "IOPS"

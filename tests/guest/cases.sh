@@ -4,7 +4,7 @@
 # Needs MINIVMM, WORK and TESTGUEST (the ELF).
 
 GUEST_CASES="testguest_in_order testguest_no_in_order testguest_in_order_refused
- testguest_no_event_idx testguest_console_input"
+ testguest_no_event_idx testguest_direct_chains testguest_console_input"
 
 # tg ARGS...: runs the test guest on a fresh 64 MiB disk; sets $rc and $log.
 tg() {
@@ -23,7 +23,7 @@ tg_ok() {
 case_testguest_in_order() {
 	tg --in-order
 	# Out-of-order completions waited and were published in batches.
-	tg_ok && expect_line "in_order=1 event_idx=1" &&
+	tg_ok && expect_line "in_order=1 event_idx=1 indirect=1" &&
 		expect_line "vda: virtio-blk in_order=negotiated"
 }
 
@@ -43,6 +43,12 @@ case_testguest_in_order_refused() {
 case_testguest_no_event_idx() {
 	tg --in-order --append "testguest.event_idx=0"
 	tg_ok && expect_line "in_order=1 event_idx=0"
+}
+
+case_testguest_direct_chains() {
+	# Three-descriptor chains in the ring instead of indirect tables.
+	tg --in-order --append "testguest.indirect=0"
+	tg_ok && expect_line "in_order=1 event_idx=1 indirect=0"
 }
 
 case_testguest_console_input() {
