@@ -601,11 +601,14 @@ static uint64_t offered_features(const struct vnet_options *o, int tap_fd)
 		     1ULL << VIRTIO_NET_F_CSUM | 1ULL << VIRTIO_NET_F_GUEST_CSUM |
 		     1ULL << VIRTIO_NET_F_HOST_TSO4 | 1ULL << VIRTIO_NET_F_HOST_TSO6;
 
-	/* Receive segmentation only if this TAP can hand us TSO frames. */
-	if (tap_set_offload(tap_fd, tap_offload_for(f | 1ULL << VIRTIO_NET_F_GUEST_TSO4 |
-						    1ULL << VIRTIO_NET_F_GUEST_TSO6)) == 0)
-		f |= 1ULL << VIRTIO_NET_F_GUEST_TSO4 | 1ULL << VIRTIO_NET_F_GUEST_TSO6;
-	tap_set_offload(tap_fd, 0);
+	/*
+	 * Receive segmentation (GUEST_TSO4/6) is not offered: with it
+	 * negotiated, Linux 7.2 guests under load triple-faulted in about 40%
+	 * of the nested TCP tests (QEMU with the same guest and TAP did not),
+	 * and without it 20 of 20 runs passed. Until that is understood the
+	 * TAP hands us ordinary frames (checksum offload stays on).
+	 */
+	(void)tap_fd;
 	if (o->mtu)
 		f |= 1ULL << VIRTIO_NET_F_MTU;
 	if (o->in_order)

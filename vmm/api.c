@@ -86,12 +86,10 @@ static int add_legacy_devices(struct minivmm *vm, char *err, size_t err_len)
 		    (struct irq_line){set_irq, vm, SERIAL_COM1_IRQ});
 	vm->ports = (struct sysctl_ports){
 		.reset = port_reset, .exit_status = port_exit_status, .ctx = vm};
-	pthread_mutex_init(&vm->ports.lock, NULL);
 	rc = bus_add(&vm->pio, SERIAL_COM1_BASE, SERIAL_NREGS, &vm->serial, serial_read,
 		     serial_write);
 	if (!rc)
-		rc = bus_add(&vm->pio, I8042_DATA_PORT, 1, &vm->ports, i8042_data_read,
-			     i8042_data_write);
+		rc = bus_add(&vm->pio, I8042_DATA_PORT, 1, &vm->ports, i8042_data_read, NULL);
 	if (!rc)
 		rc = bus_add(&vm->pio, I8042_COMMAND_PORT, 1, &vm->ports, i8042_status_read,
 			     i8042_command_write);

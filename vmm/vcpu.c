@@ -125,8 +125,10 @@ static int handle_exit(struct vcpu *v)
 	case KVM_EXIT_HLT:
 		return 0; /* with the in-kernel LAPIC only a stray HLT gets here */
 	case KVM_EXIT_SHUTDOWN:
-		/* A triple fault is how reboot=t resets a PC. */
-		vm_request_exit(v->vm, MINIVMM_EXIT_RESET, 0, "guest reset (triple fault)");
+		/* A triple fault is how reboot=t resets a PC, or a guest crash;
+		 * KVM has already reset the registers, so only the vCPU is known. */
+		vm_request_exit(v->vm, MINIVMM_EXIT_RESET, 0,
+				"guest reset (triple fault on vCPU %u)", v->id);
 		return 1;
 	case KVM_EXIT_SYSTEM_EVENT:
 		if (r->system_event.type == KVM_SYSTEM_EVENT_SHUTDOWN)

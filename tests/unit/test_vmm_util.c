@@ -575,58 +575,17 @@ END_TEST
 
 START_TEST(i8042_reads_idle)
 {
-	struct sysctl_ports ports = {0};
+	struct sysctl_ports ports = {.reset = NULL};
 	uint8_t data[4] = {0xaa, 0xaa, 0xaa, 0xaa};
 
-	/* Idle: self-test flag, output buffer empty, input buffer empty. */
+	/* Output buffer always full, input buffer empty: Linux's probe drains
+	 * it, finds no controller, and its reboot path does not wait. */
 	i8042_status_read(&ports, 0, data, 4);
-	ck_assert_uint_eq(data[0], I8042_STR_SYS);
+	ck_assert_uint_eq(data[0], I8042_STR_OBF);
+	ck_assert_uint_eq(data[0] & 0x02, 0);
 	ck_assert_uint_eq(data[3], 0);
-}
-END_TEST
-
-/* Linux's probe: read the configuration byte, write it back, self test. */
-START_TEST(i8042_answers_the_probe)
-{
-	struct port_log log = {0};
-	struct sysctl_ports ports = {.reset = log_reset, .exit_status = log_exit, .ctx = &log};
-	uint8_t b, st;
-
-	b = 0x20; /* read CTR */
-	i8042_command_write(&ports, 0, &b, 1);
-	i8042_status_read(&ports, 0, &st, 1);
-	ck_assert_uint_eq(st & I8042_STR_OBF, I8042_STR_OBF);
-	i8042_data_read(&ports, 0, &b, 1);
-	ck_assert_uint_eq(b, 0);
-	i8042_status_read(&ports, 0, &st, 1);
-	ck_assert_uint_eq(st & I8042_STR_OBF, 0);
-
-	b = 0x60; /* write CTR, then the byte on the data port */
-	i8042_command_write(&ports, 0, &b, 1);
-	b = 0x47;
-	i8042_data_write(&ports, 0, &b, 1);
-	b = 0x20;
-	i8042_command_write(&ports, 0, &b, 1);
-	i8042_data_read(&ports, 0, &b, 1);
-	ck_assert_uint_eq(b, 0x47);
-
-	/* A data byte without a pending command does not change the CTR. */
-	b = 0x11;
-	i8042_data_write(&ports, 0, &b, 1);
-	b = 0x20;
-	i8042_command_write(&ports, 0, &b, 1);
-	i8042_data_read(&ports, 0, &b, 1);
-	ck_assert_uint_eq(b, 0x47);
-
-	b = 0xaa; /* controller self test */
-	i8042_command_write(&ports, 0, &b, 1);
-	i8042_data_read(&ports, 0, &b, 1);
-	ck_assert_uint_eq(b, 0x55);
-	b = 0xab; /* keyboard interface test */
-	i8042_command_write(&ports, 0, &b, 1);
-	i8042_data_read(&ports, 0, &b, 1);
-	ck_assert_uint_eq(b, 0x00);
-	ck_assert_int_eq(log.resets, 0);
+	i8042_data_read(&ports, 0, data, 1);
+	ck_assert_uint_eq(data[0], 0xff);
 }
 END_TEST
 
@@ -717,7 +676,6 @@ int main(void)
 
 	tcase_add_test(tc_ports, i8042_reset_only_on_fe);
 	tcase_add_test(tc_ports, i8042_reads_idle);
-	tcase_add_test(tc_ports, i8042_answers_the_probe);
 	tcase_add_test(tc_ports, exit_port_status);
 	tcase_add_test(tc_ports, ports_on_a_bus);
 	suite_add_tcase(s, tc_ports);
