@@ -201,12 +201,18 @@ run_cases() {
 
 # Not a test: boots the demo guest and shows its whole console (make demo).
 case_demo() {
+	net_up || return 1
 	cp "$GUEST/rootfs.ext4" "$WORK/root.img"
-	vmd --cpus 2 --disk "$WORK/root.img" --in-order --append "minivmm.test=demo"
+	log=$WORK/$case_name.log
+	netns "$MINIVMM" --kernel "$GUEST/bzImage" --timeout "$VM_TIMEOUT" -v --cpus 2 \
+		--disk "$WORK/root.img" --net "tap=$NET_TAP" --in-order \
+		--append "minivmm.test=demo $NET_GUEST" </dev/null >"$log" 2>&1
+	rc=$?
 	echo "MINIVMM-DEMO-BEGIN"
 	tr -d '\r' <"$log"
 	echo "MINIVMM-DEMO-END"
-	expect_rc 0 && expect_line "Hello from a Linux guest of minivmm"
+	expect_rc 0 && expect_line "Hello from a Linux guest of minivmm" &&
+		expect_line "network: eth0 .* ping 10.0.0.1 ok"
 }
 
 # ---- virtio-net (issue 5) ----
