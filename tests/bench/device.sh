@@ -37,9 +37,9 @@ run_vmm() {
 	log=$out/device-$label.log
 	t0=$("$hostio" --tsc-now)
 	case $label in
-	minivmm-inorder) "$build/minivmm" --kernel "$tg" --disk "$img" --in-order \
+	minivmm-inorder) "$build/minivmm" --kernel "$tg" --disk "$img" --in-order -v \
 		--append "testguest.bench=1" --timeout 300 </dev/null >"$log" 2>&1 || true ;;
-	minivmm) "$build/minivmm" --kernel "$tg" --disk "$img" \
+	minivmm) "$build/minivmm" --kernel "$tg" --disk "$img" -v \
 		--append "testguest.bench=1" --timeout 300 </dev/null >"$log" 2>&1 || true ;;
 	qemu) timeout 300 "$QEMU" -M microvm,acpi=off -enable-kvm -cpu host,-arch-capabilities \
 		-m 256 -nodefaults -no-user-config -display none -serial stdio -no-reboot \
@@ -55,6 +55,7 @@ run_vmm() {
 			w = $2; bs = $3; qd = $4; ops = $5; cyc = $6; sub("ops=", "", ops); sub("cycles=", "", cyc)
 			s = cyc / hz; printf "RES %s %s %s-%s-%s %.0f %.1f\n", l, b, w, bs, qd, ops / s, ops * (bs == "bs=4k" ? 4096 : 131072) / s / 1e6
 		}' >>"$raw"
+	tr -d '\r' <"$log" | sed -n "s/^vda: queue /COUNTERS $label $backing /p" >>"$raw"
 	grep -q "TESTGUEST: correctness ok" "$log" || echo "device bench: $label on $backing: guest did not pass its checks (see $log)" >&2
 }
 
@@ -118,6 +119,7 @@ function median(key,   n, i, j, t, v) {
 $1 == "RES" { k = $2 SUBSEP $3 SUBSEP $4; cnt[k]++; val[k, cnt[k]] = $5; k2 = k SUBSEP "mb"; cnt[k2]++; val[k2, cnt[k2]] = $6; w[$4] = 1 }
 $1 == "START" { k = "start" SUBSEP $2; cnt[k]++; val[k, cnt[k]] = $4 }
 $1 == "RSS" { rss[$2] = $3 }
+$1 == "COUNTERS" { c = $0; sub(/^COUNTERS [^ ]+ [^ ]+ /, "", c); counters[$2 " " $3] = c }
 END {
 	printf "minivmm device benchmark (issue 6): test guest at CPL3 on this host'"'"'s /dev/kvm, %d rounds, medians\n", rounds
 	printf "TSC %.0f MHz; both VMMs use the host page cache; QEMU microvm (Debian 7.2) has no in_order property for virtio-blk\n\n", hz / 1e6
@@ -139,6 +141,9 @@ END {
 	printf "start-up, process start to the guest'"'"'s first CPL3 instruction (ms, median): minivmm %.1f (with --in-order %.1f), QEMU %.1f\n", median("start" SUBSEP "minivmm"), median("start" SUBSEP "minivmm-inorder"), median("start" SUBSEP "qemu")
 	printf "RSS outside the 256 MiB guest RAM while the guest runs (MiB): minivmm %s, QEMU %s\n", rss["minivmm"], rss["qemu"]
 	printf "IO = --in-order (VIRTIO_F_IN_ORDER negotiated); minivmm = without it.\n"
+	printf "queue counters of the last run (all workloads of one boot):\n"
+	printf "  minivmm --in-order, tmpfs: %s\n", counters["minivmm-inorder tmpfs"]
+	printf "  minivmm,            tmpfs: %s\n", counters["minivmm tmpfs"]
 }' "$raw" 2>"$out/device.dat" | tee "$out/device.txt"
 
 gnuplot <<EOG 2>/dev/null || echo "device bench: gnuplot failed; table only"
