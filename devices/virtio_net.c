@@ -605,7 +605,7 @@ static uint64_t offered_features(const struct vnet_options *o, int tap_fd)
 	 * Receive segmentation (GUEST_TSO4/6) is not offered: with it
 	 * negotiated, Linux 7.2 guests under load triple-faulted in about 40%
 	 * of the nested TCP tests (QEMU with the same guest and TAP did not),
-	 * and without it 20 of 20 runs passed. Until that is understood the
+	 * and without it 13 of 13 runs passed. Until that is understood the
 	 * TAP hands us ordinary frames (checksum offload stays on).
 	 */
 	(void)tap_fd;
