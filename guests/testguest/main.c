@@ -7,7 +7,8 @@
  * (status 0: all checks passed).
  *
  * Command line: testguest.in_order=0 / testguest.event_idx=0 refuse those
- * features; testguest.bench=1 runs the timed workloads after the checks.
+ * features; testguest.bench=1 runs the timed workloads after the checks,
+ * testguest.ops=N requests per workload (default 20000).
  */
 #include "guests/testguest/tg.h"
 #include "guests/testguest/vblk_driver.h"
@@ -161,7 +162,8 @@ static uint64_t seq_block(int k)
 	return ((uint64_t)k * (BENCH_BUF / BLOCK)) % (drv.capacity / (BLOCK / 512) - 32);
 }
 
-static void bench(void)
+/* ops: 4 KiB requests per random workload; sequential ones run ops / 10. */
+static void bench(int ops)
 {
 	/* The last depth is the whole queue (with indirect descriptors). */
 	const int depths[] = {1, 16, 64, drv.max_inflight};
@@ -170,7 +172,7 @@ static void bench(void)
 	for (unsigned int i = 0; i < sizeof(depths) / sizeof(depths[0]); i++) {
 		for (int type = VB_T_IN; type <= VB_T_OUT; type++) {
 			uint64_t errors = 0, t0, t1;
-			int n = 20000;
+			int n = ops;
 
 			t0 = tg_rdtsc();
 			run_batch(type, n, depths[i], BLOCK, random_block, 0, 0, &errors);
@@ -190,7 +192,7 @@ static void bench(void)
 	}
 	for (unsigned int i = 0; i < sizeof(depths) / sizeof(depths[0]); i++) {
 		uint64_t errors = 0, t0, t1;
-		int n = 2000;
+		int n = ops / 10 ? ops / 10 : 1;
 
 		t0 = tg_rdtsc();
 		run_batch(VB_T_IN, n, depths[i], BENCH_BUF, seq_block, 0, 0, &errors);
@@ -310,6 +312,6 @@ void user_main(int kind, uint64_t info)
 	if (errors || drv.bad_ids)
 		tg_exit(1);
 	if (opt(cmdline, "testguest.bench=", 0))
-		bench();
+		bench(opt(cmdline, "testguest.ops=", 20000));
 	tg_exit(0);
 }
