@@ -13,3 +13,31 @@ record() {
 	fi
 	return 0
 }
+
+# record_results GROUP LOG CASE...: records each case's MINIVMM-RESULT line
+# from LOG (tests/boot/cases.sh prints them), with the console lines a
+# failing case showed, or the log's tail when a case left no result at all.
+# Returns 1 if any case failed.
+record_results() {
+	_g=$1 _log=$2 _st=0
+	shift 2
+	for _c in "$@"; do
+		_line=$(grep -a "^MINIVMM-RESULT [A-Z]* $_c\b" "$_log" | head -n 1 | tr -d '\r')
+		case $_line in
+		"MINIVMM-RESULT PASS "*)
+			record PASS "$_g/$_c" "$(echo "$_line" | awk '{ print $4 }') s"
+			;;
+		"MINIVMM-RESULT FAIL "*)
+			record FAIL "$_g/$_c" "${_line#MINIVMM-RESULT FAIL $_c }"
+			awk -v c="$_c" '$0 ~ "^MINIVMM-RESULT FAIL " c {p=1; next} p && /^  \|/ {print; next} {p=0}' "$_log"
+			_st=1
+			;;
+		*)
+			record FAIL "$_g/$_c" "no result (crash or hang); log tail:"
+			tail -n 30 "$_log" | sed 's/^/  > /'
+			_st=1
+			;;
+		esac
+	done
+	return $_st
+}

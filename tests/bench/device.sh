@@ -74,12 +74,9 @@ case_devbench() {
 	sed 's/^/DEVBENCH /' "\$raw"
 }
 EOC
-	kdir=$("$root/guests/linux/build-kernel.sh")
 	guest=$build/guest
-	"$root/guests/rootfs/build-rootfs.sh" "$guest" >/dev/null
-	cp "$kdir/bzImage" "$guest/bzImage"
-	strip -o "$guest/vmlinux" "$kdir/vmlinux"
 	. "$root/tests/boot/layer.sh"
+	guest_prepare
 	layer_build "$work/layer" "$work/layer.cpio.gz" "$work/cases.sh" "$extra"
 	layer_run_tries "$kdir/bzImage" "$work/layer.cpio.gz" 3000 "minivmm.cases=devbench" \
 		"$work/console.log"

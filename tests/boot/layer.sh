@@ -51,3 +51,19 @@ layer_run_tries() {
 		_try=$((_try + 1))
 	done
 }
+
+# guest_prepare: the guest kernel (cached build; sets $kdir) and rootfs in
+# $guest: bzImage, stripped vmlinux, initrd.cpio.gz, rootfs.ext4.
+guest_prepare() {
+	kdir=$("$root/guests/linux/build-kernel.sh") || {
+		echo "guest kernel build failed" >&2
+		return 1
+	}
+	mkdir -p "$guest"
+	"$root/guests/rootfs/build-rootfs.sh" "$guest" >/dev/null || {
+		echo "rootfs build failed" >&2
+		return 1
+	}
+	cp "$kdir/bzImage" "$guest/bzImage"
+	strip -o "$guest/vmlinux" "$kdir/vmlinux"
+}

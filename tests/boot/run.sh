@@ -19,17 +19,12 @@ hardware) level=direct ;;
 esac
 echo "boot tests: host KVM: $kind; level: $level"
 
-kdir=$("$root/guests/linux/build-kernel.sh") || {
-	record FAIL boot/guest-kernel "kernel build failed"
+. "$root/tests/boot/layer.sh"
+guest_prepare || {
+	record FAIL boot/guest "guest kernel or rootfs build failed"
 	exit 1
 }
 echo "boot tests: guest kernel $(cat "$kdir/version") from $kdir"
-"$root/guests/rootfs/build-rootfs.sh" "$guest" >/dev/null || {
-	record FAIL boot/rootfs "rootfs build failed"
-	exit 1
-}
-cp "$kdir/bzImage" "$guest/bzImage"
-strip -o "$guest/vmlinux" "$kdir/vmlinux"
 
 # The TAP helper for the virtio-net cases (busybox ip has no tuntap).
 cc -std=c11 -D_GNU_SOURCE -O2 -static -o "$build/mktap" "$root/tests/boot/mktap.c" || {
@@ -46,7 +41,6 @@ if [ "$level" = direct ]; then
 	 . "$root/tests/boot/cases.sh"
 	 run_cases $cases) >"$log" 2>&1
 else
-	. "$root/tests/boot/layer.sh"
 	layer_build "$work/layer" "$work/layer.cpio.gz" "$root/tests/boot/cases.sh"
 	ncases=$(echo $cases | wc -w)
 	limit=${LAYER_TIMEOUT:-$((120 + 90 * ncases))}
@@ -59,23 +53,4 @@ else
 fi
 
 grep -E '^MINIVMM-(LAYER|NET)' "$log"
-status=0
-for c in $cases; do
-	line=$(grep -a "^MINIVMM-RESULT [A-Z]* $c\b" "$log" | head -n 1 | tr -d '\r')
-	case $line in
-	"MINIVMM-RESULT PASS "*)
-		record PASS "boot/$c" "$(echo "$line" | awk '{ print $4 }') s"
-		;;
-	"MINIVMM-RESULT FAIL "*)
-		record FAIL "boot/$c" "${line#MINIVMM-RESULT FAIL $c }"
-		awk -v c="$c" '$0 ~ "^MINIVMM-RESULT FAIL " c {p=1; next} p && /^  \|/ {print; next} {p=0}' "$log"
-		status=1
-		;;
-	*)
-		record FAIL "boot/$c" "no result (crash or hang); console tail:"
-		tail -n 30 "$log" | sed 's/^/  > /'
-		status=1
-		;;
-	esac
-done
-exit $status
+record_results boot "$log" $cases

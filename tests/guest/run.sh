@@ -21,38 +21,18 @@ if [ "$kind" != none ]; then
 	 run_cases $cases) >"$log" 2>&1
 else
 	echo "test guest: host KVM: none; level: nested (Linux with KVM under QEMU TCG)"
-	kdir=$("$root/guests/linux/build-kernel.sh") || {
-		record FAIL guest/kernel "guest kernel build failed"
+	guest=$build/guest
+	. "$root/tests/boot/layer.sh"
+	guest_prepare || {
+		record FAIL guest/kernel "guest kernel or rootfs build failed"
 		exit 1
 	}
-	guest=$build/guest
-	mkdir -p "$guest" "$work/extra/guest" "$work/extra/tests"
-	"$root/guests/rootfs/build-rootfs.sh" "$guest" >/dev/null
-	cp "$kdir/bzImage" "$guest/bzImage"
-	strip -o "$guest/vmlinux" "$kdir/vmlinux"
+	mkdir -p "$work/extra/guest" "$work/extra/tests"
 	cp "$build/testguest/testguest.elf" "$work/extra/guest/"
 	cat "$root/tests/boot/cases.sh" "$root/tests/guest/cases.sh" >"$work/cases.sh"
 	printf 'TESTGUEST=/guest/testguest.elf\nexport TESTGUEST\n' >>"$work/cases.sh"
-	. "$root/tests/boot/layer.sh"
 	layer_build "$work/layer" "$work/layer.cpio.gz" "$work/cases.sh" "$work/extra"
 	layer_run_tries "$kdir/bzImage" "$work/layer.cpio.gz" 600 \
 		"minivmm.cases=$(echo $cases | tr ' ' ,)" "$log"
 fi
-status=0
-for c in $cases; do
-	line=$(grep -a "^MINIVMM-RESULT [A-Z]* $c\b" "$log" | head -n 1 | tr -d '\r')
-	case $line in
-	"MINIVMM-RESULT PASS "*) record PASS "guest/$c" "$(echo "$line" | awk '{ print $4 }') s" ;;
-	"MINIVMM-RESULT FAIL "*)
-		record FAIL "guest/$c" "${line#MINIVMM-RESULT FAIL $c }"
-		awk -v c="$c" '$0 ~ "^MINIVMM-RESULT FAIL " c {p=1; next} p && /^  \|/ {print; next} {p=0}' "$log"
-		status=1
-		;;
-	*)
-		record FAIL "guest/$c" "no result (crash or hang); log tail:"
-		tail -n 20 "$log" | sed 's/^/  > /'
-		status=1
-		;;
-	esac
-done
-exit $status
+record_results guest "$log" $cases
