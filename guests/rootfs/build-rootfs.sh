@@ -18,7 +18,7 @@ for applet in $("$busybox" --list); do
 	[ -e "$stage/bin/$applet" ] || ln -s busybox "$stage/bin/$applet"
 done
 cp "$here/init" "$stage/init"
-cp "$here/minivmm-exit" "$stage/bin/minivmm-exit"
+cp "$here/minivmm-exit" "$here/minivmm-arg" "$stage/bin/"
 cp "$here"/tests/*.sh "$stage/tests/"
 ln -s /init "$stage/sbin/init"
 mkdir -p "$out"

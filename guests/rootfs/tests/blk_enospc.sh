@@ -1,8 +1,7 @@
 #!/bin/sh
 # The host backs this disk with a file on a full filesystem: writes must
 # fail with I/O errors in the guest, and the VM must keep running.
-dev=/dev/vda
-for a in $(cat /proc/cmdline); do case $a in minivmm.dev=*) dev=/dev/${a#*=} ;; esac; done
+dev=/dev/$(minivmm-arg dev vda)
 if dd if=/dev/urandom of="$dev" bs=64k count=256 conv=fsync 2>/dev/null; then
 	echo "MINIVMM-GUEST: enospc write succeeded"
 else

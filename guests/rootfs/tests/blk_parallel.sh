@@ -2,8 +2,7 @@
 # Eight writers in parallel, each its own 1 MiB region of the data disk, then
 # eight readers in parallel after dropping caches: many requests in flight at
 # once, completed out of order by io_uring. Every region must read back intact.
-dev=/dev/vda
-for a in $(cat /proc/cmdline); do case $a in minivmm.dev=*) dev=/dev/${a#*=} ;; esac; done
+dev=/dev/$(minivmm-arg dev vda)
 n=8
 i=0
 while [ $i -lt $n ]; do

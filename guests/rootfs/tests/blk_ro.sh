@@ -1,7 +1,6 @@
 #!/bin/sh
 # On a read-only disk the kernel must see ro=1 and writes must fail.
-dev=/dev/vda
-for a in $(cat /proc/cmdline); do case $a in minivmm.dev=*) dev=/dev/${a#*=} ;; esac; done
+dev=/dev/$(minivmm-arg dev vda)
 echo "MINIVMM-GUEST: $dev ro flag $(cat /sys/block/${dev#/dev/}/ro)"
 if dd if=/dev/zero of="$dev" bs=4k count=1 conv=fsync 2>/dev/null; then
 	echo "MINIVMM-GUEST: ro write succeeded"

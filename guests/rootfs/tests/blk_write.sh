@@ -1,8 +1,7 @@
 #!/bin/sh
 # Fills the data disk (minivmm.dev=, default vda) with random bytes, syncs,
 # and prints the device's md5 for the host to compare with the image.
-dev=/dev/vda
-for a in $(cat /proc/cmdline); do case $a in minivmm.dev=*) dev=/dev/${a#*=} ;; esac; done
+dev=/dev/$(minivmm-arg dev vda)
 size=$(($(cat /sys/block/${dev#/dev/}/size) * 512))
 dd if=/dev/urandom of=/tmp/pattern bs=4096 count=$((size / 4096)) 2>/dev/null
 dd if=/tmp/pattern of="$dev" bs=64k conv=fsync 2>/dev/null || { echo "MINIVMM-GUEST: write failed"; exit 1; }

@@ -6,13 +6,8 @@ echo "  cpus:    $(cat /sys/devices/system/cpu/online) online"
 echo "  memory:  $(awk '/MemTotal/ { print $2 " kB" }' /proc/meminfo)"
 echo "  cmdline: $(cat /proc/cmdline)"
 echo "  root:    $(awk '$2 == "/" { print $1 " (" $3 ")" }' /proc/mounts | tail -n 1) on virtio-blk, VIRTIO_F_IN_ORDER $(cut -c36 /sys/bus/virtio/devices/virtio0/features | sed 's/1/negotiated/;s/0/off/')"
-ip= peer=
-for a in $(cat /proc/cmdline); do
-	case $a in
-	minivmm.ip=*) ip=${a#*=} ;;
-	minivmm.peer=*) peer=${a#*=} ;;
-	esac
-done
+ip=$(minivmm-arg ip)
+peer=$(minivmm-arg peer)
 if [ -n "$ip" ] && [ -e /sys/class/net/eth0 ]; then
 	ip link set lo up
 	ip link set eth0 up && ip addr add "$ip" dev eth0

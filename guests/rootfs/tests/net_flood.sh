@@ -2,13 +2,8 @@
 # Stays off the network (eth0 down: no receive buffers are consumed) while
 # the host floods the TAP, until the host writes a line to the console;
 # then brings eth0 up and pings minivmm.peer= to show the card recovered.
-ip= peer=
-for a in $(cat /proc/cmdline); do
-	case $a in
-	minivmm.ip=*) ip=${a#*=} ;;
-	minivmm.peer=*) peer=${a#*=} ;;
-	esac
-done
+ip=$(minivmm-arg ip)
+peer=$(minivmm-arg peer)
 echo "MINIVMM-GUEST: flood ready"
 read -t 300 line || echo "MINIVMM-GUEST: no word from the host"
 ip link set lo up

@@ -1,13 +1,8 @@
 #!/bin/sh
 # Brings eth0 up with minivmm.ip= (e.g. 10.0.0.2/24), pings minivmm.peer=,
 # and prints whether VIRTIO_F_IN_ORDER (bit 35) was negotiated.
-ip= peer=
-for a in $(cat /proc/cmdline); do
-	case $a in
-	minivmm.ip=*) ip=${a#*=} ;;
-	minivmm.peer=*) peer=${a#*=} ;;
-	esac
-done
+ip=$(minivmm-arg ip)
+peer=$(minivmm-arg peer)
 for d in /sys/bus/virtio/devices/*; do
 	echo "MINIVMM-GUEST: virtio $(basename "$d") device $(cat "$d/device") bit35 $(cut -c36 "$d/features")"
 done

@@ -2,14 +2,9 @@
 # TCP both ways with the host side of the TAP (minivmm.peer=): sends
 # minivmm.mb= MiB of random data to port 5000, receives a file from port
 # 5001, and prints the md5 and the time of each for the host to check.
-ip= peer= mb=8
-for a in $(cat /proc/cmdline); do
-	case $a in
-	minivmm.ip=*) ip=${a#*=} ;;
-	minivmm.peer=*) peer=${a#*=} ;;
-	minivmm.mb=*) mb=${a#*=} ;;
-	esac
-done
+ip=$(minivmm-arg ip)
+peer=$(minivmm-arg peer)
+mb=$(minivmm-arg mb 8)
 for d in /sys/bus/virtio/devices/*; do
 	echo "MINIVMM-GUEST: virtio $(basename "$d") device $(cat "$d/device") bit35 $(cut -c36 "$d/features")"
 done
