@@ -25,7 +25,7 @@ static const char usage[] =
 	"  -p, --cpus N          number of vCPUs, 1 to 32 (default 1)\n"
 	"  -d, --disk PATH[,ro][,direct][,serial=ID]\n"
 	"                        virtio-blk disk (repeatable: vda, vdb, ...)\n"
-	"  -n, --net tap=NAME[,mac=52:54:00:12:34:56][,mtu=N]\n"
+	"  -n, --net tap=NAME[,mac=52:54:00:12:34:56][,mtu=N][,guest_tso=off]\n"
 	"                        virtio-net on an existing TAP interface (repeatable:\n"
 	"                        eth0, eth1, ...); create one with\n"
 	"                        'ip tuntap add dev NAME mode tap user USER'\n"
@@ -176,7 +176,7 @@ static int parse_mac(const char *s, uint8_t mac[6])
 	return (mac[0] & 1) ? -1 : 0;
 }
 
-/* tap=NAME[,mac=XX:XX:XX:XX:XX:XX][,mtu=N]; the string is modified and kept. */
+/* tap=NAME[,mac=XX:XX:XX:XX:XX:XX][,mtu=N][,guest_tso=on|off]; modified and kept. */
 static int parse_net(char *spec, struct minivmm_config *cfg)
 {
 	struct minivmm_net *n;
@@ -198,8 +198,14 @@ static int parse_net(char *spec, struct minivmm_config *cfg)
 			if (parse_uint(opt + 4, 65535, &v) || v < 68)
 				return die("bad --net mtu '%s': give 68 to 65535", opt + 4);
 			n->mtu = (unsigned int)v;
+		} else if (!strcmp(opt, "guest_tso=on") || !strcmp(opt, "guest_tso=off")) {
+			n->no_guest_tso = !strcmp(opt, "guest_tso=off");
+		} else if (!strncmp(opt, "guest_tso=", 10)) {
+			return die("bad --net guest_tso '%s': give on or off", opt + 10);
 		} else
-			return die("bad --net option '%s': use tap=NAME, mac=MAC or mtu=N", opt);
+			return die("bad --net option '%s': use tap=NAME, mac=MAC, mtu=N or "
+				   "guest_tso=on|off",
+				   opt);
 	}
 	if (!n->tap)
 		return die("%s", "bad --net: give tap=NAME[,mac=MAC][,mtu=N]");

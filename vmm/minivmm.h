@@ -47,6 +47,7 @@ struct minivmm_net {
 	uint8_t mac[6];
 	int has_mac;	  /* 0: 52:54:00:12:34:56 + the card's index */
 	unsigned int mtu; /* 0: VIRTIO_NET_F_MTU not offered; else 68 .. 65535 */
+	int no_guest_tso; /* 1: GUEST_TSO4/6 not offered (the TAP segments for the guest) */
 };
 
 struct minivmm_config {

@@ -78,6 +78,7 @@ int virtio_devices_create(struct minivmm *vm, char *err, size_t err_len)
 			.mac = {0x52, 0x54, 0x00, 0x12, 0x34, (uint8_t)(0x56 + i)},
 			.mtu = c->mtu,
 			.in_order = vm->cfg.in_order,
+			.guest_tso = !c->no_guest_tso,
 		};
 		struct virtio_slot *s = new_slot(vm, 2, err, err_len);
 		int rc;

@@ -256,7 +256,8 @@ case_net_ping() {
 		{ ! ip link show "$NET_TAP" >/dev/null 2>&1 || fail "TAP visible outside its namespace"; }
 }
 
-# net_tcp IN_ORDER_FLAG EXPECTED_BIT35: NET_MB MiB each way, checksums compared.
+# net_tcp IN_ORDER_FLAG EXPECTED_BIT35 NET_OPTIONS: NET_MB MiB each way,
+# checksums compared.
 net_tcp() {
 	net_up || return 1
 	dd if=/dev/urandom of="$WORK/net_blob" bs=1M count="$NET_MB" 2>/dev/null
@@ -265,13 +266,15 @@ net_tcp() {
 	recv_pid=$!
 	netns nc -l -p 5001 -e cat "$WORK/net_blob" </dev/null >/dev/null 2>&1 &
 	send_pid=$!
-	vmn --mem 512M --net "tap=$NET_TAP" $1 -v \
+	vmn --mem 512M --net "tap=$NET_TAP$3" $1 -v \
 		--append "minivmm.test=net_tcp minivmm.mb=$NET_MB $NET_GUEST"
 	kill "$recv_pid" "$send_pid" 2>/dev/null
 	wait "$recv_pid" "$send_pid" 2>/dev/null
 	tx_s=$(guest_says 'tx seconds') rx_s=$(guest_says 'rx seconds')
 	rate=$(awk -v mb="$NET_MB" -v t="${tx_s:-0}" -v r="${rx_s:-0}" 'BEGIN {
-		if (t > 0 && r > 0) printf "%.2f / %.2f MB/s", mb * 1.048576 / t, mb * 1.048576 / r }')
+		f = mb * 1.048576
+		printf (t > 0 ? "%.2f" : "-"), (t > 0 ? f / t : 0)
+		printf (r > 0 ? " / %.2f MB/s" : " / - MB/s"), (r > 0 ? f / r : 0) }')
 	echo "MINIVMM-NET: $case_name $NET_MB MiB guest->host ${tx_s:-?} s, host->guest ${rx_s:-?} s ($rate)"
 	tr -d '\r' <"$log" | grep "^eth0:" | sed 's/^/MINIVMM-NET:   /'
 	expect_rc 0 && expect_line "MINIVMM-GUEST: virtio virtio0 device 0x0001 bit35 $2" &&
@@ -279,12 +282,21 @@ net_tcp() {
 		expect_eq "$(guest_says 'rx md5')" "$(md5 "$WORK/net_blob")" "host's sent md5 vs guest's"
 }
 
+# Receive segmentation on (the default): the TAP hands over TSO frames of up
+# to 64 KiB, each spread over several mergeable buffers, never batched under
+# IN_ORDER (every buffer has its own length).
 case_net_tcp_in_order() {
-	net_tcp --in-order 1 && expect_line "eth0: virtio-net tap=$NET_TAP in_order=negotiated"
+	net_tcp --in-order 1 "" &&
+		expect_line "eth0: virtio-net tap=$NET_TAP in_order=negotiated mrg_rxbuf=on guest_tso=on" &&
+		{ n=$(tr -d '\r' <"$log" | sed -n 's/^eth0: .* rx_max_bufs=\([0-9]*\) .*/\1/p')
+		  [ "${n:-0}" -ge 2 ] || fail "no frame spread over several buffers (rx_max_bufs=${n:-?})"; }
 }
 
+# And off (--net ...,guest_tso=off): the TAP segments for the guest.
 case_net_tcp_no_in_order() {
-	net_tcp "" 0 && expect_line "eth0: virtio-net tap=$NET_TAP in_order=off"
+	net_tcp "" 0 ,guest_tso=off &&
+		expect_line "eth0: virtio-net tap=$NET_TAP in_order=off mrg_rxbuf=on guest_tso=off" &&
+		expect_line "rx_max_bufs=1 "
 }
 
 rss_kb() { awk '/^VmRSS/ { print $2 }' "/proc/$1/status" 2>/dev/null; }
