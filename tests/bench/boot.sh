@@ -78,22 +78,9 @@ else
 	echo "boot bench: host KVM: $kind; running one level down (middle layer under QEMU TCG), $ROUNDS rounds"
 	. "$root/tests/boot/layer.sh"
 
-	# The middle layer's extra files: QEMU, every library ldd lists (same
-	# paths, the dynamic loader included) and the firmware microvm loads for
-	# -kernel (qboot as bios-microvm.bin, linuxboot_dma.bin; found by strace).
 	extra=$work/extra
 	mkdir -p "$extra/tests"
-	stage() {
-		mkdir -p "$extra$(dirname "$1")"
-		cp -L "$1" "$extra$1"
-	}
-	stage "$QEMU"
-	for lib in $(ldd "$QEMU" | awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }'); do
-		stage "$lib"
-	done
-	for fw in bios-microvm.bin qboot.rom linuxboot_dma.bin; do
-		[ -e "/usr/share/qemu/$fw" ] && stage "/usr/share/qemu/$fw"
-	done
+	layer_stage_qemu "$extra" "$QEMU"
 	echo "$conf" >"$extra/tests/bootbench.conf"
 
 	layer_build "$work/layer" "$work/layer.cpio.gz" "$here/boot-cases" "$extra"

@@ -45,18 +45,10 @@ else
 	extra=$work/extra
 	rm -rf "$work"
 	mkdir -p "$extra/guest" "$extra/bin" "$extra/tests"
-	stage() {
-		mkdir -p "$extra$(dirname "$1")"
-		cp -L "$1" "$extra$1"
-	}
 	qemu_path=$(command -v "$QEMU")
-	stage "$qemu_path"
-	for lib in $(ldd "$qemu_path" | awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }'); do
-		stage "$lib"
-	done
-	for fw in bios-microvm.bin qboot.rom linuxboot_dma.bin; do
-		[ -e "/usr/share/qemu/$fw" ] && stage "/usr/share/qemu/$fw"
-	done
+	guest=$build/guest
+	. "$root/tests/boot/layer.sh"
+	layer_stage_qemu "$extra" "$qemu_path"
 	cp "$tg" "$extra/guest/testguest.elf"
 	cc -std=c11 -D_GNU_SOURCE -O2 -static -o "$extra/bin/bench_hostio" "$root/tests/bench/bench_hostio.c" -luring
 	cp "$root/tests/bench/device-rounds" "$extra/tests/"
@@ -74,8 +66,6 @@ case_devbench() {
 	sed 's/^/DEVBENCH /' "\$raw"
 }
 EOC
-	guest=$build/guest
-	. "$root/tests/boot/layer.sh"
 	guest_prepare
 	layer_build "$work/layer" "$work/layer.cpio.gz" "$work/cases.sh" "$extra"
 	layer_run_tries "$kdir/bzImage" "$work/layer.cpio.gz" 3000 "minivmm.cases=devbench" \

@@ -25,6 +25,22 @@ layer_build() {
 		gzip -1 >"$_out"
 }
 
+# layer_stage_qemu EXTRA_DIR QEMU_PATH: QEMU for the middle layer, under the
+# same paths in EXTRA_DIR: the binary, every library ldd lists (the dynamic
+# loader included) and the firmware microvm loads for -kernel (qboot as
+# bios-microvm.bin, linuxboot_dma.bin; found by strace).
+layer_stage_qemu() {
+	for _f in "$2" $(ldd "$2" | awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }'); do
+		mkdir -p "$1$(dirname "$_f")"
+		cp -L "$_f" "$1$_f"
+	done
+	for _f in bios-microvm.bin qboot.rom linuxboot_dma.bin; do
+		[ -e "/usr/share/qemu/$_f" ] || continue
+		mkdir -p "$1/usr/share/qemu"
+		cp -L "/usr/share/qemu/$_f" "$1/usr/share/qemu/$_f"
+	done
+}
+
 # layer_run BZIMAGE INITRAMFS TIMEOUT_S EXTRA_CMDLINE: console on stdout.
 # reboot=t: microvm has no keyboard controller, and reboot=k would make it
 # reset and boot again instead of exiting under -no-reboot.
