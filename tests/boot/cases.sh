@@ -256,21 +256,32 @@ case_net_ping() {
 		{ ! ip link show "$NET_TAP" >/dev/null 2>&1 || fail "TAP visible outside its namespace"; }
 }
 
-# net_tcp IN_ORDER_FLAG EXPECTED_BIT35 NET_OPTIONS: NET_MB MiB each way,
-# checksums compared.
-net_tcp() {
-	net_up || return 1
-	dd if=/dev/urandom of="$WORK/net_blob" bs=1M count="$NET_MB" 2>/dev/null
+# The host side of the guest's net_tcp test: port 5000 stores what the guest
+# sends in net_recv, port 5001 sends it net_blob. net_listen starts both,
+# net_unlisten stops them once the guest is done.
+net_listen() {
 	rm -f "$WORK/net_recv"
 	netns nc -l -p 5000 -e sh -c "cat >'$WORK/net_recv'" </dev/null >/dev/null 2>&1 &
 	recv_pid=$!
 	netns nc -l -p 5001 -e cat "$WORK/net_blob" </dev/null >/dev/null 2>&1 &
 	send_pid=$!
-	vmn --mem 512M --net "tap=$NET_TAP$3" $1 -v \
-		--append "minivmm.test=net_tcp minivmm.mb=$NET_MB $NET_GUEST"
+}
+
+net_unlisten() {
 	kill "$recv_pid" "$send_pid" 2>/dev/null
 	wait "$recv_pid" "$send_pid" 2>/dev/null
 	tx_s=$(guest_says 'tx seconds') rx_s=$(guest_says 'rx seconds')
+}
+
+# net_tcp IN_ORDER_FLAG EXPECTED_BIT35 NET_OPTIONS: NET_MB MiB each way,
+# checksums compared.
+net_tcp() {
+	net_up || return 1
+	dd if=/dev/urandom of="$WORK/net_blob" bs=1M count="$NET_MB" 2>/dev/null
+	net_listen
+	vmn --mem 512M --net "tap=$NET_TAP$3" $1 -v \
+		--append "minivmm.test=net_tcp minivmm.mb=$NET_MB $NET_GUEST"
+	net_unlisten
 	rate=$(awk -v mb="$NET_MB" -v t="${tx_s:-0}" -v r="${rx_s:-0}" 'BEGIN {
 		f = mb * 1.048576
 		printf (t > 0 ? "%.2f" : "-"), (t > 0 ? f / t : 0)

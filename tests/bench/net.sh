@@ -1,0 +1,110 @@
+#!/bin/sh
+# Network benchmark (issue 5): TCP throughput guest->host and host->guest
+# over a TAP, minivmm (with and without --in-order) beside QEMU microvm's
+# virtio-net (userspace, vhost=off), same guest kernel and initrd, same TAP
+# in a network namespace of its own, ROUNDS rounds alternating. The guest
+# is Linux, so on hosts without hardware virtualization (these) it all runs
+# one level down, in the boot tests' middle layer; the table says so.
+# Settings: ROUNDS (3), NET_MB (32 MiB each way), QEMU.
+# Output: table on stdout and build/bench/net.txt, plot build/bench/net.png.
+set -eu
+root=$(cd "$(dirname "$0")/../.." && pwd)
+build=$root/build
+out=$build/bench
+work=$out/net-work
+here=$root/tests/bench
+ROUNDS=${ROUNDS:-3}
+NET_MB=${NET_MB:-32}
+QEMU=$(command -v "${QEMU:-qemu-system-x86_64}") || { echo "net bench: QEMU missing (make deps)" >&2; exit 1; }
+case $ROUNDS in '' | *[!0-9]* | 0) echo "net bench: ROUNDS must be a positive number" >&2; exit 2 ;; esac
+[ -x "$build/minivmm-static" ] || { echo "net bench: $build/minivmm-static missing (make bench)" >&2; exit 1; }
+command -v gnuplot >/dev/null || { echo "net bench: gnuplot missing (make deps)" >&2; exit 1; }
+
+rm -rf "$work"
+mkdir -p "$out" "$work"
+# A guest directory of our own, as in boot.sh.
+guest=$work/guest
+. "$root/tests/boot/layer.sh"
+guest_prepare
+kver=$(cat "$kdir/version")
+qver=$("$QEMU" --version | head -n 1 | sed 's/^QEMU emulator version //')
+cat "$root/tests/boot/cases.sh" "$here/net-cases" >"$work/cases.sh"
+conf="NETBENCH_ROUNDS=$ROUNDS NET_MB=$NET_MB"
+log=$work/console.log
+kind=$("$root/tests/host-kvm-kind.sh")
+# mktap makes the TAP (busybox ip has no tuntap); layer_build takes it along.
+cc -std=c11 -D_GNU_SOURCE -O2 -static -o "$build/mktap" "$root/tests/boot/mktap.c"
+t0=$(date +%s)
+if [ "$kind" = hardware ]; then
+	where="directly on this host's KVM (hardware virtualization)"
+	echo "net bench: host KVM: $kind; running directly, $ROUNDS rounds"
+	mkdir -p "$work/run"
+	(MINIVMM=$build/minivmm-static GUEST=$guest WORK=$work/run MKTAP=$build/mktap
+	 NETBENCH_QEMU=$QEMU VM_TIMEOUT=300
+	 export MINIVMM GUEST WORK MKTAP NETBENCH_QEMU VM_TIMEOUT
+	 eval "$conf"
+	 . "$work/cases.sh"
+	 run_cases netbench) >"$log" 2>&1 || true
+else
+	where="ONE LEVEL DOWN: both VMMs inside a Linux with KVM (shadow paging) under QEMU TCG (host KVM: $kind); relative figures only"
+	echo "net bench: host KVM: $kind; running one level down (middle layer under QEMU TCG), $ROUNDS rounds"
+	extra=$work/extra
+	mkdir -p "$extra/tests"
+	layer_stage_qemu "$extra" "$QEMU"
+	# The layer's init sources /tests/cases.sh; the settings go in front.
+	{ echo "$conf NETBENCH_QEMU=$QEMU VM_TIMEOUT=300"; cat "$work/cases.sh"; } >"$work/cases-layer.sh"
+	layer_build "$work/layer" "$work/layer.cpio.gz" "$work/cases-layer.sh" "$extra"
+	layer_run_tries "$kdir/bzImage" "$work/layer.cpio.gz" $((300 + 120 * ROUNDS)) \
+		"minivmm.cases=netbench" "$log" || true
+fi
+echo "net bench: ran $(($(date +%s) - t0)) s; console log $log"
+tr -d '\r' <"$log" | grep -a '^NETBENCH ' >"$out/net.raw" || true
+[ -s "$out/net.raw" ] || { echo "net bench: no results; see $log" >&2; exit 1; }
+tr -d '\r' <"$log" | grep -a -A15 '^NETBENCH .* ok=0' || true
+
+# MB/s medians per VMM and direction over the runs whose checksums matched.
+awk -v mb="$NET_MB" -v where="$where" -v rounds="$ROUNDS" -v kver="$kver" -v qver="$qver" \
+	-v plot="$work/net.dat" '
+function median(k,   n, i, j, t, v) {
+	n = cnt[k]; if (!n) return -1
+	for (i = 1; i <= n; i++) v[i] = val[k, i]
+	for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (v[j] < v[i]) { t = v[i]; v[i] = v[j]; v[j] = t }
+	return n % 2 ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2
+}
+function lo(k,   i, m) { m = -1; for (i = 1; i <= cnt[k]; i++) if (m < 0 || val[k, i] < m) m = val[k, i]; return m }
+function hi(k,   i, m) { m = -1; for (i = 1; i <= cnt[k]; i++) if (val[k, i] > m) m = val[k, i]; return m }
+{
+	delete f
+	for (i = 2; i <= NF; i++) { j = index($i, "="); f[substr($i, 1, j - 1)] = substr($i, j + 1) }
+	runs[f["vmm"]]++
+	if (f["ok"] != 1 || f["tx_s"] == "NA" || f["rx_s"] == "NA" || f["tx_s"] <= 0 || f["rx_s"] <= 0) { bad[f["vmm"]]++; next }
+	for (d = 1; d <= 2; d++) {
+		k = f["vmm"] SUBSEP d
+		val[k, ++cnt[k]] = mb * 1.048576 / f[d == 1 ? "tx_s" : "rx_s"]
+	}
+}
+END {
+	printf "minivmm network benchmark (issue 5): %s\n", where
+	printf "guest: Linux %s, busybox nc, %d MiB each way over TCP through one TAP; 1 vCPU, 512 MiB; %d rounds, medians\n", kver, mb, rounds
+	printf "QEMU %s: -M microvm -accel kvm, -device virtio-net-device on -netdev tap,vhost=off (no IN_ORDER in this version)\n\n", qver
+	printf "%-18s %24s %24s %6s\n", "", "guest->host MB/s", "host->guest MB/s", ""
+	printf "%-18s %8s %7s %7s %8s %7s %7s %6s\n", "VMM", "median", "min", "max", "median", "min", "max", "runs ok"
+	split("minivmm-inorder minivmm qemu", order, " ")
+	name["minivmm-inorder"] = "minivmm --in-order"; name["minivmm"] = "minivmm"; name["qemu"] = "QEMU microvm"
+	for (i = 1; i <= 3; i++) {
+		v = order[i]
+		t = median(v SUBSEP 1); r = median(v SUBSEP 2)
+		printf "%-18s %8.1f %7.1f %7.1f %8.1f %7.1f %7.1f %3d/%d\n", name[v], t, lo(v SUBSEP 1), hi(v SUBSEP 1), r, lo(v SUBSEP 2), hi(v SUBSEP 2), runs[v] - bad[v], runs[v]
+		printf "\"%s\" %f %f %f %f %f %f\n", name[v], t, lo(v SUBSEP 1), hi(v SUBSEP 1), r, lo(v SUBSEP 2), hi(v SUBSEP 2) > plot
+		med[v, 1] = t; med[v, 2] = r
+	}
+	printf "\nratios of medians, minivmm --in-order / QEMU and minivmm / QEMU:\n"
+	for (d = 1; d <= 2; d++) {
+		q = med["qemu", d]
+		printf "  %-12s %5.2f %5.2f\n", (d == 1 ? "guest->host" : "host->guest"), \
+			(q > 0 ? med["minivmm-inorder", d] / q : 0), (q > 0 ? med["minivmm", d] / q : 0)
+	}
+}' "$out/net.raw" | tee "$out/net.txt"
+
+gnuplot -e "datafile='$work/net.dat'; outfile='$out/net.png'; subtitle='$(date -u '+%Y-%m-%d'), $ROUNDS rounds, medians with min..max'" \
+	"$here/net.gnuplot" && echo "plot: $out/net.png"
