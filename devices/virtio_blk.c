@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "devices/dev_thread.h"
 #include "virtio/vring.h"
 
 #define VIRTIO_BLK_F_SIZE_MAX	  1
@@ -29,12 +30,8 @@
 #define BLK_CONFIG_SIZE 60
 #define IOV_CAP		(VBLK_SEG_MAX + 2)
 
-/* io_uring user_data: a slot index, or one of these tags. */
-#define TAG_KICK   (1ULL << 62)
-#define TAG_CTRL   (1ULL << 61)
-#define TAG_CANCEL (1ULL << 60)
-
-enum ctrl_op { CTRL_NONE, CTRL_ENABLE, CTRL_RESET, CTRL_DRIVER_OK, CTRL_STOP };
+/* io_uring user_data: a slot index, or this tag (or dev_thread's own). */
+#define TAG_KICK (1ULL << 62)
 
 struct slot {
 	struct vq_ticket t;
@@ -50,30 +47,20 @@ struct vblk {
 	const struct guest_mem *gm;
 	uint8_t config[BLK_CONFIG_SIZE];
 	uint64_t capacity;
-	int fd, kick_fd, irq_fd, ctrl_fd;
+	int fd, irq_fd;
 	bool read_only;
 	bool direct;
 	char serial[VIRTIO_BLK_ID_BYTES];
 
+	struct dev_thread dt;
+	struct dev_event kick; /* its fd is written by vCPU threads too */
+
 	/* Device thread only. */
-	struct io_uring ring;
-	pthread_t thread;
-	bool started;
 	bool running; /* DRIVER_OK and not reset */
-	bool kick_armed, ctrl_armed;
-	uint64_t kick_buf, ctrl_buf;
 	struct slot *slots;
 	uint16_t *free_slots;
 	unsigned int nfree, inflight;
 	bool need_flush;
-
-	/* vCPU thread -> device thread, synchronous. */
-	pthread_mutex_t ctrl_lock;
-	pthread_cond_t ctrl_cond;
-	enum ctrl_op op;
-	uint64_t op_features;
-	int op_result;
-	bool op_done;
 
 	struct vblk_stats st;
 	pthread_mutex_t stats_lock;
@@ -85,39 +72,25 @@ static void put_le(uint8_t *p, uint64_t v, int n)
 		p[i] = (uint8_t)v;
 }
 
-/* Runs op on the device thread and waits for it (vmmio's lock is held). */
-static int ctrl(struct vblk *b, enum ctrl_op op, uint64_t features)
-{
-	int rc;
-
-	if (!b->started)
-		return op == CTRL_ENABLE ? -EAGAIN : 0;
-	pthread_mutex_lock(&b->ctrl_lock);
-	b->op = op;
-	b->op_features = features;
-	b->op_done = false;
-	eventfd_write(b->ctrl_fd, 1);
-	while (!b->op_done)
-		pthread_cond_wait(&b->ctrl_cond, &b->ctrl_lock);
-	rc = b->op_result;
-	pthread_mutex_unlock(&b->ctrl_lock);
-	return rc;
-}
-
 static int op_queue_enable(void *dev, unsigned int q, uint64_t features)
 {
-	(void)q;
-	return ctrl(dev, CTRL_ENABLE, features);
+	struct vblk *b = dev;
+
+	return dev_thread_call(&b->dt, DEV_OP_ENABLE, q, features);
 }
 
 static void op_reset(void *dev)
 {
-	ctrl(dev, CTRL_RESET, 0);
+	struct vblk *b = dev;
+
+	dev_thread_call(&b->dt, DEV_OP_RESET, 0, 0);
 }
 
 static void op_driver_ok(void *dev, uint64_t features)
 {
-	ctrl(dev, CTRL_DRIVER_OK, features);
+	struct vblk *b = dev;
+
+	dev_thread_call(&b->dt, DEV_OP_DRIVER_OK, 0, features);
 }
 
 static void op_notify(void *dev, unsigned int q)
@@ -125,7 +98,7 @@ static void op_notify(void *dev, unsigned int q)
 	struct vblk *b = dev;
 
 	(void)q;
-	eventfd_write(b->kick_fd, 1);
+	eventfd_write(b->kick.fd, 1);
 }
 
 static void op_config_read(void *dev, uint32_t off, uint8_t *data, unsigned int size)
@@ -151,41 +124,6 @@ static const struct vmmio_ops blk_mmio_ops = {
 	.config_write = NULL, /* writeback toggling (CONFIG_WCE) is not offered */
 	.interrupt = op_interrupt,
 };
-
-static struct io_uring_sqe *get_sqe(struct vblk *b)
-{
-	struct io_uring_sqe *sqe = io_uring_get_sqe(&b->ring);
-
-	if (!sqe) {
-		io_uring_submit(&b->ring);
-		sqe = io_uring_get_sqe(&b->ring);
-	}
-	return sqe; /* the ring holds every slot plus the tags, so never NULL */
-}
-
-static void arm_kick(struct vblk *b)
-{
-	struct io_uring_sqe *sqe;
-
-	if (b->kick_armed)
-		return;
-	sqe = get_sqe(b);
-	io_uring_prep_read(sqe, b->kick_fd, &b->kick_buf, sizeof(b->kick_buf), 0);
-	io_uring_sqe_set_data64(sqe, TAG_KICK);
-	b->kick_armed = true;
-}
-
-static void arm_ctrl(struct vblk *b)
-{
-	struct io_uring_sqe *sqe;
-
-	if (b->ctrl_armed)
-		return;
-	sqe = get_sqe(b);
-	io_uring_prep_read(sqe, b->ctrl_fd, &b->ctrl_buf, sizeof(b->ctrl_buf), 0);
-	io_uring_sqe_set_data64(sqe, TAG_CTRL);
-	b->ctrl_armed = true;
-}
 
 /* Counters are read by other threads (minivmm_print_stats). */
 static void stat_inc(struct vblk *b, uint64_t *counter)
@@ -328,7 +266,7 @@ static void submit(struct vblk *b, struct slot *s)
 		finish(b, s, VIRTIO_BLK_S_IOERR, 0);
 		return;
 	}
-	sqe = get_sqe(b);
+	sqe = dev_thread_sqe(&b->dt);
 	switch (r->type) {
 	case VIRTIO_BLK_T_IN:
 		io_uring_prep_readv(sqe, b->fd, r->data, r->n_data, (uint64_t)off);
@@ -415,39 +353,35 @@ static void flush_used(struct vblk *b)
 		vmmio_signal_used(&b->mmio);
 }
 
+static bool drain_busy(void *dev)
+{
+	struct vblk *b = dev;
+
+	return b->inflight != 0;
+}
+
+static void drain_reap(void *dev, uint64_t tag)
+{
+	struct vblk *b = dev;
+
+	if (dev_event_fired(&b->kick, tag))
+		return;
+	if (tag < VBLK_QUEUE_SIZE) {
+		/* No used-ring write after a reset began (R16). */
+		b->inflight--;
+		b->slots[tag].busy = false;
+	}
+}
+
 /* Waits until nothing of ours is in flight; other CQEs just disarm their tag. */
 static void drain(struct vblk *b)
 {
-	struct io_uring_sqe *sqe;
-	struct io_uring_cqe *cqe;
-
 	if (!b->inflight)
 		return;
-	for (unsigned int i = 0; i < VBLK_QUEUE_SIZE; i++) {
-		if (!b->slots[i].busy)
-			continue;
-		sqe = get_sqe(b);
-		io_uring_prep_cancel64(sqe, i, 0);
-		io_uring_sqe_set_data64(sqe, TAG_CANCEL);
-	}
-	while (b->inflight) {
-		if (io_uring_submit_and_wait(&b->ring, 1) < 0 && errno != EINTR)
-			break;
-		while (io_uring_peek_cqe(&b->ring, &cqe) == 0) {
-			uint64_t tag = io_uring_cqe_get_data64(cqe);
-
-			if (tag == TAG_KICK)
-				b->kick_armed = false;
-			else if (tag == TAG_CTRL)
-				b->ctrl_armed = false;
-			else if (tag < VBLK_QUEUE_SIZE) {
-				/* No used-ring write after a reset began (R16). */
-				b->inflight--;
-				b->slots[tag].busy = false;
-			}
-			io_uring_cqe_seen(&b->ring, cqe);
-		}
-	}
+	for (unsigned int i = 0; i < VBLK_QUEUE_SIZE; i++)
+		if (b->slots[i].busy)
+			dev_thread_cancel(&b->dt, i);
+	dev_thread_drain(&b->dt, drain_busy, drain_reap, b);
 }
 
 static void reset_queue(struct vblk *b)
@@ -459,37 +393,32 @@ static void reset_queue(struct vblk *b)
 	reset_slots(b);
 }
 
-/* Returns false when the thread should end. */
-static bool handle_ctrl(struct vblk *b)
+static int blk_ctrl(void *dev, enum dev_op op, unsigned int q, uint64_t features)
 {
-	bool keep = true;
-	int rc = 0;
+	struct vblk *b = dev;
 
-	pthread_mutex_lock(&b->ctrl_lock);
-	switch (b->op) {
-	case CTRL_ENABLE:
-		rc = vq_enable(&b->vq, b->gm, b->op_features);
-		break;
-	case CTRL_RESET:
+	(void)q;
+	switch (op) {
+	case DEV_OP_ENABLE:
+		return vq_enable(&b->vq, b->gm, features);
+	case DEV_OP_RESET:
+	case DEV_OP_STOP:
 		reset_queue(b);
 		break;
-	case CTRL_DRIVER_OK:
+	case DEV_OP_DRIVER_OK:
 		b->running = true;
-		break;
-	case CTRL_STOP:
-		reset_queue(b);
-		keep = false;
 		break;
 	default:
 		break;
 	}
-	if (b->op != CTRL_NONE) {
-		b->op = CTRL_NONE;
-		b->op_result = rc;
-		b->op_done = true;
-		pthread_cond_broadcast(&b->ctrl_cond);
-	}
-	pthread_mutex_unlock(&b->ctrl_lock);
+	return 0;
+}
+
+/* Returns false when the thread should end. */
+static bool handle_ctrl(struct vblk *b)
+{
+	bool keep = dev_thread_serve(&b->dt, blk_ctrl, b);
+
 	if (keep)
 		process_queue(b);
 	return keep;
@@ -498,31 +427,24 @@ static bool handle_ctrl(struct vblk *b)
 static void *blk_thread(void *arg)
 {
 	struct vblk *b = arg;
-	struct io_uring_cqe *cqe;
 	bool keep = true;
 
 	pthread_setname_np(pthread_self(), "virtio-blk");
 	while (keep) {
 		bool kicked = false, ctrl_pending = false;
+		uint64_t tag;
+		int res;
 
-		arm_kick(b);
-		arm_ctrl(b);
-		if (io_uring_submit_and_wait(&b->ring, 1) < 0 && errno != EINTR)
+		dev_thread_arm(&b->dt, &b->kick);
+		if (!dev_thread_wait(&b->dt))
 			break;
-		while (io_uring_peek_cqe(&b->ring, &cqe) == 0) {
-			uint64_t tag = io_uring_cqe_get_data64(cqe);
-			int res = cqe->res;
-
-			io_uring_cqe_seen(&b->ring, cqe);
-			if (tag == TAG_KICK) {
-				b->kick_armed = false;
+		while (dev_thread_next(&b->dt, &tag, &res)) {
+			if (dev_event_fired(&b->kick, tag))
 				kicked = true;
-			} else if (tag == TAG_CTRL) {
-				b->ctrl_armed = false;
+			else if (dev_thread_ctrl_fired(&b->dt, tag))
 				ctrl_pending = true;
-			} else if (tag < VBLK_QUEUE_SIZE) {
+			else if (tag < VBLK_QUEUE_SIZE)
 				io_done(b, &b->slots[tag], res);
-			}
 		}
 		/* One drain per CQE batch (R10), then one interrupt decision. */
 		flush_used(b);
@@ -605,14 +527,12 @@ int vblk_create(const struct vblk_options *o, const struct guest_mem *gm, int ki
 		snprintf(err, err_len, "out of memory");
 		return -ENOMEM;
 	}
-	b->fd = b->ctrl_fd = -1;
+	b->fd = -1;
 	b->gm = gm;
-	b->kick_fd = kick_fd;
+	b->kick = (struct dev_event){.fd = kick_fd, .tag = TAG_KICK};
 	b->irq_fd = irq_fd;
 	b->read_only = o->read_only;
 	b->direct = o->direct;
-	pthread_mutex_init(&b->ctrl_lock, NULL);
-	pthread_cond_init(&b->ctrl_cond, NULL);
 	pthread_mutex_init(&b->stats_lock, NULL);
 	rc = open_image(o, b, err, err_len);
 	if (rc)
@@ -640,14 +560,14 @@ int vblk_create(const struct vblk_options *o, const struct guest_mem *gm, int ki
 	}
 	b->slots = calloc(VBLK_QUEUE_SIZE, sizeof(*b->slots));
 	b->free_slots = calloc(VBLK_QUEUE_SIZE, sizeof(*b->free_slots));
-	b->ctrl_fd = eventfd(0, EFD_CLOEXEC);
-	if (!b->slots || !b->free_slots || b->ctrl_fd < 0) {
+	if (!b->slots || !b->free_slots) {
 		snprintf(err, err_len, "out of memory or eventfds");
 		rc = -ENOMEM;
 		goto fail;
 	}
 	reset_slots(b);
-	rc = io_uring_queue_init(2 * VBLK_QUEUE_SIZE + 8, &b->ring, 0);
+	/* Every slot plus the kick, the control read and the cancels of a drain. */
+	rc = dev_thread_init(&b->dt, 2 * VBLK_QUEUE_SIZE + 8);
 	if (rc < 0) {
 		snprintf(err, err_len, "io_uring setup failed: %s", strerror(-rc));
 		goto fail;
@@ -657,8 +577,6 @@ int vblk_create(const struct vblk_options *o, const struct guest_mem *gm, int ki
 fail:
 	if (b->fd >= 0)
 		close(b->fd);
-	if (b->ctrl_fd >= 0)
-		close(b->ctrl_fd);
 	free(b->slots);
 	free(b->free_slots);
 	free(b);
@@ -667,21 +585,12 @@ fail:
 
 int vblk_start(struct vblk *b)
 {
-	int rc = pthread_create(&b->thread, NULL, blk_thread, b);
-
-	if (rc)
-		return -rc;
-	b->started = true;
-	return 0;
+	return dev_thread_start(&b->dt, blk_thread, b);
 }
 
 void vblk_stop(struct vblk *b)
 {
-	if (!b->started)
-		return;
-	ctrl(b, CTRL_STOP, 0);
-	pthread_join(b->thread, NULL);
-	b->started = false;
+	dev_thread_stop(&b->dt);
 }
 
 void vblk_destroy(struct vblk *b)
@@ -689,15 +598,12 @@ void vblk_destroy(struct vblk *b)
 	if (!b)
 		return;
 	vblk_stop(b);
-	io_uring_queue_exit(&b->ring);
+	dev_thread_destroy(&b->dt);
 	vq_destroy(&b->vq);
 	vmmio_destroy(&b->mmio);
 	close(b->fd);
-	close(b->ctrl_fd);
 	free(b->slots);
 	free(b->free_slots);
-	pthread_mutex_destroy(&b->ctrl_lock);
-	pthread_cond_destroy(&b->ctrl_cond);
 	pthread_mutex_destroy(&b->stats_lock);
 	free(b);
 }

@@ -11,6 +11,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "devices/dev_thread.h"
 #include "devices/tap.h"
 #include "virtio/vring.h"
 
@@ -23,14 +24,11 @@
 #define RX_READS   1  /* reads posted at once: one keeps frames in TAP order */
 #define RX_BUF	   (VNET_MAX_PACKET + 256)
 
-/* io_uring user_data: a TX slot index, a bounce buffer with TAG_RX, or a tag. */
+/* io_uring user_data: a TX slot index, a bounce buffer with TAG_RX, a kick, or dev_thread's. */
 #define TAG_KICK_RX (1ULL << 62)
 #define TAG_KICK_TX (1ULL << 61)
-#define TAG_CTRL    (1ULL << 60)
-#define TAG_CANCEL  (1ULL << 59)
 #define TAG_RX	    (1ULL << 58)
 
-enum ctrl_op { CTRL_NONE, CTRL_ENABLE, CTRL_RESET, CTRL_DRIVER_OK, CTRL_STOP };
 enum rxb_state { RXB_FREE, RXB_READING, RXB_FULL };
 
 struct tx_slot {
@@ -52,17 +50,15 @@ struct vnet {
 	struct virtqueue vqs[2];
 	const struct guest_mem *gm;
 	uint8_t config[NET_CONFIG_SIZE];
-	int tap_fd, kick_fd[2], irq_fd, ctrl_fd;
+	int tap_fd, irq_fd;
 	char tap[32];
 
+	struct dev_thread dt;
+	struct dev_event kick[2]; /* their fds are written by vCPU threads too */
+
 	/* Device thread only. */
-	struct io_uring ring;
-	pthread_t thread;
-	bool started;
 	bool running; /* DRIVER_OK and not reset */
 	uint64_t features;
-	bool kick_armed[2], ctrl_armed;
-	uint64_t kick_buf[2], ctrl_buf;
 	bool need_flush[2];
 
 	struct tx_slot *tx;
@@ -78,52 +74,29 @@ struct vnet {
 	struct iovec *rx_iov;
 	uint32_t *rx_used;
 
-	/* vCPU thread -> device thread, synchronous. */
-	pthread_mutex_t ctrl_lock;
-	pthread_cond_t ctrl_cond;
-	enum ctrl_op op;
-	unsigned int op_queue;
-	uint64_t op_features;
-	int op_result;
-	bool op_done;
-
 	struct vnet_stats st;
 	pthread_mutex_t stats_lock;
 };
 
-/* Runs op on the device thread and waits for it (vmmio's lock is held). */
-static int ctrl(struct vnet *n, enum ctrl_op op, unsigned int q, uint64_t features)
-{
-	int rc;
-
-	if (!n->started)
-		return op == CTRL_ENABLE ? -EAGAIN : 0;
-	pthread_mutex_lock(&n->ctrl_lock);
-	n->op = op;
-	n->op_queue = q;
-	n->op_features = features;
-	n->op_done = false;
-	eventfd_write(n->ctrl_fd, 1);
-	while (!n->op_done)
-		pthread_cond_wait(&n->ctrl_cond, &n->ctrl_lock);
-	rc = n->op_result;
-	pthread_mutex_unlock(&n->ctrl_lock);
-	return rc;
-}
-
 static int op_queue_enable(void *dev, unsigned int q, uint64_t features)
 {
-	return ctrl(dev, CTRL_ENABLE, q, features);
+	struct vnet *n = dev;
+
+	return dev_thread_call(&n->dt, DEV_OP_ENABLE, q, features);
 }
 
 static void op_reset(void *dev)
 {
-	ctrl(dev, CTRL_RESET, 0, 0);
+	struct vnet *n = dev;
+
+	dev_thread_call(&n->dt, DEV_OP_RESET, 0, 0);
 }
 
 static void op_driver_ok(void *dev, uint64_t features)
 {
-	ctrl(dev, CTRL_DRIVER_OK, 0, features);
+	struct vnet *n = dev;
+
+	dev_thread_call(&n->dt, DEV_OP_DRIVER_OK, 0, features);
 }
 
 static void op_notify(void *dev, unsigned int q)
@@ -131,7 +104,7 @@ static void op_notify(void *dev, unsigned int q)
 	struct vnet *n = dev;
 
 	if (q < 2)
-		eventfd_write(n->kick_fd[q], 1);
+		eventfd_write(n->kick[q].fd, 1);
 }
 
 static void op_config_read(void *dev, uint32_t off, uint8_t *data, unsigned int size)
@@ -157,38 +130,6 @@ static const struct vmmio_ops net_mmio_ops = {
 	.config_write = NULL, /* the MAC is read-only with VERSION_1 */
 	.interrupt = op_interrupt,
 };
-
-static struct io_uring_sqe *get_sqe(struct vnet *n)
-{
-	struct io_uring_sqe *sqe = io_uring_get_sqe(&n->ring);
-
-	if (!sqe) {
-		io_uring_submit(&n->ring);
-		sqe = io_uring_get_sqe(&n->ring);
-	}
-	return sqe; /* the ring holds every slot, buffer and tag, so never NULL */
-}
-
-static void arm_read(struct vnet *n, int fd, uint64_t *buf, uint64_t tag, bool *armed)
-{
-	struct io_uring_sqe *sqe;
-
-	if (*armed)
-		return;
-	sqe = get_sqe(n);
-	io_uring_prep_read(sqe, fd, buf, sizeof(*buf), 0);
-	io_uring_sqe_set_data64(sqe, tag);
-	*armed = true;
-}
-
-static void arm_events(struct vnet *n)
-{
-	arm_read(n, n->kick_fd[VNET_RXQ], &n->kick_buf[VNET_RXQ], TAG_KICK_RX,
-		 &n->kick_armed[VNET_RXQ]);
-	arm_read(n, n->kick_fd[VNET_TXQ], &n->kick_buf[VNET_TXQ], TAG_KICK_TX,
-		 &n->kick_armed[VNET_TXQ]);
-	arm_read(n, n->ctrl_fd, &n->ctrl_buf, TAG_CTRL, &n->ctrl_armed);
-}
 
 #define STAT(n, stmt)                                   \
 	do {                                            \
@@ -253,7 +194,7 @@ static void process_tx(struct vnet *n)
 				continue;
 			}
 			s->frame_len = c.out_len - VNET_HDR_LEN;
-			sqe = get_sqe(n);
+			sqe = dev_thread_sqe(&n->dt);
 			io_uring_prep_writev(sqe, n->tap_fd, s->iov, c.n_out, (uint64_t)-1);
 			io_uring_sqe_set_data64(sqe, (uint64_t)(s - n->tx));
 			n->tx_inflight++;
@@ -277,7 +218,7 @@ static void post_reads(struct vnet *n)
 
 		if (n->rx[i].state != RXB_FREE)
 			continue;
-		sqe = get_sqe(n);
+		sqe = dev_thread_sqe(&n->dt);
 		io_uring_prep_read(sqe, n->tap_fd, n->rx[i].data, RX_BUF, (uint64_t)-1);
 		io_uring_sqe_set_data64(sqe, TAG_RX | i);
 		n->rx[i].state = RXB_READING;
@@ -426,54 +367,49 @@ static void flush_used(struct vnet *n)
 		vmmio_signal_used(&n->mmio);
 }
 
-static void disarm(struct vnet *n, uint64_t tag)
+/* True, and that kick's read disarmed, if tag is a queue's kick. */
+static bool kick_fired(struct vnet *n, uint64_t tag)
 {
-	if (tag == TAG_KICK_RX)
-		n->kick_armed[VNET_RXQ] = false;
-	else if (tag == TAG_KICK_TX)
-		n->kick_armed[VNET_TXQ] = false;
-	else if (tag == TAG_CTRL)
-		n->ctrl_armed = false;
+	return dev_event_fired(&n->kick[VNET_RXQ], tag) || dev_event_fired(&n->kick[VNET_TXQ], tag);
+}
+
+static bool is_rx_tag(uint64_t tag)
+{
+	return tag >= TAG_RX && tag < TAG_RX + RX_POOL;
+}
+
+static bool drain_busy(void *dev)
+{
+	struct vnet *n = dev;
+
+	return n->tx_inflight || n->rx_reading;
+}
+
+static void drain_reap(void *dev, uint64_t tag)
+{
+	struct vnet *n = dev;
+
+	if (is_rx_tag(tag)) {
+		n->rx_reading--;
+		n->rx[tag - TAG_RX].state = RXB_FREE;
+	} else if (tag < VNET_QUEUE_SIZE) {
+		n->tx_inflight--;
+		n->tx[tag].busy = false;
+	} else {
+		kick_fired(n, tag);
+	}
 }
 
 /* Cancels and reaps all TAP I/O; nothing touches guest memory afterwards (R16). */
 static void drain(struct vnet *n)
 {
-	struct io_uring_sqe *sqe;
-	struct io_uring_cqe *cqe;
-
-	for (unsigned int i = 0; i < VNET_QUEUE_SIZE; i++) {
-		if (!n->tx[i].busy)
-			continue;
-		sqe = get_sqe(n);
-		io_uring_prep_cancel64(sqe, i, 0);
-		io_uring_sqe_set_data64(sqe, TAG_CANCEL);
-	}
-	for (unsigned int i = 0; i < RX_POOL; i++) {
-		if (n->rx[i].state != RXB_READING)
-			continue;
-		sqe = get_sqe(n);
-		io_uring_prep_cancel64(sqe, TAG_RX | i, 0);
-		io_uring_sqe_set_data64(sqe, TAG_CANCEL);
-	}
-	while (n->tx_inflight || n->rx_reading) {
-		if (io_uring_submit_and_wait(&n->ring, 1) < 0 && errno != EINTR)
-			break;
-		while (io_uring_peek_cqe(&n->ring, &cqe) == 0) {
-			uint64_t tag = io_uring_cqe_get_data64(cqe);
-
-			if (tag & TAG_RX && !(tag & (TAG_KICK_RX | TAG_KICK_TX | TAG_CTRL))) {
-				n->rx_reading--;
-				n->rx[tag & ~TAG_RX].state = RXB_FREE;
-			} else if (tag < VNET_QUEUE_SIZE) {
-				n->tx_inflight--;
-				n->tx[tag].busy = false;
-			} else {
-				disarm(n, tag);
-			}
-			io_uring_cqe_seen(&n->ring, cqe);
-		}
-	}
+	for (unsigned int i = 0; i < VNET_QUEUE_SIZE; i++)
+		if (n->tx[i].busy)
+			dev_thread_cancel(&n->dt, i);
+	for (unsigned int i = 0; i < RX_POOL; i++)
+		if (n->rx[i].state == RXB_READING)
+			dev_thread_cancel(&n->dt, TAG_RX | i);
+	dev_thread_drain(&n->dt, drain_busy, drain_reap, n);
 }
 
 static void reset_device(struct vnet *n)
@@ -497,74 +433,54 @@ static void reset_device(struct vnet *n)
 	tap_set_offload(n->tap_fd, 0);
 }
 
-/* Returns false when the thread should end. */
-static bool handle_ctrl(struct vnet *n)
+static int net_ctrl(void *dev, enum dev_op op, unsigned int q, uint64_t features)
 {
-	bool keep = true;
-	int rc = 0;
+	struct vnet *n = dev;
 
-	pthread_mutex_lock(&n->ctrl_lock);
-	switch (n->op) {
-	case CTRL_ENABLE:
-		rc = n->op_queue < 2 ? vq_enable(&n->vqs[n->op_queue], n->gm, n->op_features)
-				     : -EINVAL;
-		break;
-	case CTRL_RESET:
+	switch (op) {
+	case DEV_OP_ENABLE:
+		return q < 2 ? vq_enable(&n->vqs[q], n->gm, features) : -EINVAL;
+	case DEV_OP_RESET:
+	case DEV_OP_STOP:
 		reset_device(n);
 		break;
-	case CTRL_DRIVER_OK:
-		n->features = n->op_features;
+	case DEV_OP_DRIVER_OK:
+		n->features = features;
 		/* What the guest accepts on receive is what the TAP may hand us. */
 		tap_set_offload(n->tap_fd, tap_offload_for(n->features));
 		n->running = true;
 		break;
-	case CTRL_STOP:
-		reset_device(n);
-		keep = false;
-		break;
 	default:
 		break;
 	}
-	if (n->op != CTRL_NONE) {
-		n->op = CTRL_NONE;
-		n->op_result = rc;
-		n->op_done = true;
-		pthread_cond_broadcast(&n->ctrl_cond);
-	}
-	pthread_mutex_unlock(&n->ctrl_lock);
-	return keep;
+	return 0;
 }
 
 static void *net_thread(void *arg)
 {
 	struct vnet *n = arg;
-	struct io_uring_cqe *cqe;
 	bool keep = true;
 
 	pthread_setname_np(pthread_self(), "virtio-net");
 	while (keep) {
 		bool ctrl_pending = false, event = false;
+		uint64_t tag;
+		int res;
 
-		arm_events(n);
+		dev_thread_arm(&n->dt, &n->kick[VNET_RXQ]);
+		dev_thread_arm(&n->dt, &n->kick[VNET_TXQ]);
 		post_reads(n);
-		if (io_uring_submit_and_wait(&n->ring, 1) < 0 && errno != EINTR)
+		if (!dev_thread_wait(&n->dt))
 			break;
-		while (io_uring_peek_cqe(&n->ring, &cqe) == 0) {
-			uint64_t tag = io_uring_cqe_get_data64(cqe);
-			int res = cqe->res;
-
-			io_uring_cqe_seen(&n->ring, cqe);
-			if (tag < VNET_QUEUE_SIZE) {
+		while (dev_thread_next(&n->dt, &tag, &res)) {
+			if (tag < VNET_QUEUE_SIZE)
 				tx_done(n, &n->tx[tag], res);
-			} else if (tag >= TAG_RX && tag < TAG_RX + RX_POOL) {
+			else if (is_rx_tag(tag))
 				rx_read_done(n, (unsigned int)(tag - TAG_RX), res);
-			} else if (tag == TAG_CTRL) {
-				n->ctrl_armed = false;
+			else if (dev_thread_ctrl_fired(&n->dt, tag))
 				ctrl_pending = true;
-			} else if (tag != TAG_CANCEL) {
-				disarm(n, tag);
+			else if (kick_fired(n, tag))
 				event = true;
-			}
 		}
 		if (event)
 			n->rx_paused = false;
@@ -572,7 +488,7 @@ static void *net_thread(void *arg)
 		/* One drain per CQE batch (R10), then one interrupt decision. */
 		flush_used(n);
 		if (ctrl_pending)
-			keep = handle_ctrl(n);
+			keep = dev_thread_serve(&n->dt, net_ctrl, n);
 		if (keep) {
 			process_tx(n);
 			process_rx(n);
@@ -626,15 +542,12 @@ int vnet_create(const struct vnet_options *o, const struct guest_mem *gm, const 
 		snprintf(err, err_len, "out of memory");
 		return -ENOMEM;
 	}
-	n->ctrl_fd = -1;
 	n->gm = gm;
-	n->kick_fd[0] = kick_fds[0];
-	n->kick_fd[1] = kick_fds[1];
+	n->kick[VNET_RXQ] = (struct dev_event){.fd = kick_fds[VNET_RXQ], .tag = TAG_KICK_RX};
+	n->kick[VNET_TXQ] = (struct dev_event){.fd = kick_fds[VNET_TXQ], .tag = TAG_KICK_TX};
 	n->irq_fd = irq_fd;
 	n->rx_mem = MAP_FAILED;
 	snprintf(n->tap, sizeof(n->tap), "%s", o->tap);
-	pthread_mutex_init(&n->ctrl_lock, NULL);
-	pthread_cond_init(&n->ctrl_cond, NULL);
 	pthread_mutex_init(&n->stats_lock, NULL);
 	n->tap_fd = tap_open(o->tap, VNET_HDR_LEN, err, err_len);
 	if (n->tap_fd < 0) {
@@ -658,9 +571,8 @@ int vnet_create(const struct vnet_options *o, const struct guest_mem *gm, const 
 	/* The bounce pool is all the memory received frames can take. */
 	n->rx_mem =
 		mmap(NULL, rx_bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	n->ctrl_fd = eventfd(0, EFD_CLOEXEC);
 	if (!n->tx || !n->tx_free || !n->rx_chains || !n->rx_iov || !n->rx_used ||
-	    n->rx_mem == MAP_FAILED || n->ctrl_fd < 0) {
+	    n->rx_mem == MAP_FAILED) {
 		snprintf(err, err_len, "out of memory or eventfds");
 		rc = -ENOMEM;
 		goto fail;
@@ -669,7 +581,8 @@ int vnet_create(const struct vnet_options *o, const struct guest_mem *gm, const 
 		n->rx[i].data = n->rx_mem + (size_t)i * RX_BUF;
 	for (unsigned int i = 0; i < VNET_QUEUE_SIZE; i++)
 		n->tx_free[n->tx_nfree++] = (uint16_t)(VNET_QUEUE_SIZE - 1 - i);
-	rc = io_uring_queue_init(2 * (VNET_QUEUE_SIZE + RX_POOL) + 8, &n->ring, 0);
+	/* Every slot and buffer, their cancels, the kicks and the control read. */
+	rc = dev_thread_init(&n->dt, 2 * (VNET_QUEUE_SIZE + RX_POOL) + 8);
 	if (rc < 0) {
 		snprintf(err, err_len, "io_uring setup failed: %s", strerror(-rc));
 		goto fail;
@@ -679,8 +592,6 @@ int vnet_create(const struct vnet_options *o, const struct guest_mem *gm, const 
 fail:
 	if (n->tap_fd >= 0)
 		close(n->tap_fd);
-	if (n->ctrl_fd >= 0)
-		close(n->ctrl_fd);
 	if (n->rx_mem != MAP_FAILED)
 		munmap(n->rx_mem, rx_bytes);
 	free(n->tx);
@@ -694,21 +605,12 @@ fail:
 
 int vnet_start(struct vnet *n)
 {
-	int rc = pthread_create(&n->thread, NULL, net_thread, n);
-
-	if (rc)
-		return -rc;
-	n->started = true;
-	return 0;
+	return dev_thread_start(&n->dt, net_thread, n);
 }
 
 void vnet_stop(struct vnet *n)
 {
-	if (!n->started)
-		return;
-	ctrl(n, CTRL_STOP, 0, 0);
-	pthread_join(n->thread, NULL);
-	n->started = false;
+	dev_thread_stop(&n->dt);
 }
 
 void vnet_destroy(struct vnet *n)
@@ -716,20 +618,17 @@ void vnet_destroy(struct vnet *n)
 	if (!n)
 		return;
 	vnet_stop(n);
-	io_uring_queue_exit(&n->ring);
+	dev_thread_destroy(&n->dt);
 	for (int q = 0; q < 2; q++)
 		vq_destroy(&n->vqs[q]);
 	vmmio_destroy(&n->mmio);
 	close(n->tap_fd);
-	close(n->ctrl_fd);
 	munmap(n->rx_mem, (size_t)RX_POOL * RX_BUF);
 	free(n->tx);
 	free(n->tx_free);
 	free(n->rx_chains);
 	free(n->rx_iov);
 	free(n->rx_used);
-	pthread_mutex_destroy(&n->ctrl_lock);
-	pthread_cond_destroy(&n->ctrl_cond);
 	pthread_mutex_destroy(&n->stats_lock);
 	free(n);
 }

@@ -1,0 +1,186 @@
+// SPDX-License-Identifier: MIT
+#include "devices/dev_thread.h"
+
+#include <errno.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#define TAG_CTRL   (DEV_TAG_RESERVED | 1)
+#define TAG_CANCEL (DEV_TAG_RESERVED | 2)
+
+int dev_thread_init(struct dev_thread *t, unsigned int ring_entries)
+{
+	int rc;
+
+	t->started = false;
+	t->op = DEV_OP_NONE;
+	t->ctrl = (struct dev_event){.fd = eventfd(0, EFD_CLOEXEC), .tag = TAG_CTRL};
+	if (t->ctrl.fd < 0)
+		return -errno;
+	rc = io_uring_queue_init(ring_entries, &t->ring, 0);
+	if (rc < 0) {
+		close(t->ctrl.fd);
+		return rc;
+	}
+	pthread_mutex_init(&t->lock, NULL);
+	pthread_cond_init(&t->cond, NULL);
+	return 0;
+}
+
+void dev_thread_destroy(struct dev_thread *t)
+{
+	io_uring_queue_exit(&t->ring);
+	close(t->ctrl.fd);
+	pthread_mutex_destroy(&t->lock);
+	pthread_cond_destroy(&t->cond);
+}
+
+int dev_thread_start(struct dev_thread *t, void *(*fn)(void *), void *arg)
+{
+	int rc = pthread_create(&t->thread, NULL, fn, arg);
+
+	if (rc)
+		return -rc;
+	t->started = true;
+	return 0;
+}
+
+void dev_thread_stop(struct dev_thread *t)
+{
+	if (!t->started)
+		return;
+	dev_thread_call(t, DEV_OP_STOP, 0, 0);
+	pthread_join(t->thread, NULL);
+	t->started = false;
+}
+
+/*
+ * One operation at a time: vCPUs call with vmmio's lock held, and stop comes
+ * after the vCPUs are gone.
+ */
+int dev_thread_call(struct dev_thread *t, enum dev_op op, unsigned int queue, uint64_t features)
+{
+	int rc;
+
+	if (!t->started)
+		return op == DEV_OP_ENABLE ? -EAGAIN : 0;
+	pthread_mutex_lock(&t->lock);
+	t->op = op;
+	t->op_queue = queue;
+	t->op_features = features;
+	t->op_done = false;
+	eventfd_write(t->ctrl.fd, 1);
+	while (!t->op_done)
+		pthread_cond_wait(&t->cond, &t->lock);
+	rc = t->op_result;
+	pthread_mutex_unlock(&t->lock);
+	return rc;
+}
+
+/* Devices size their ring for all they can have queued at once, so this never returns NULL. */
+struct io_uring_sqe *dev_thread_sqe(struct dev_thread *t)
+{
+	struct io_uring_sqe *sqe = io_uring_get_sqe(&t->ring);
+
+	if (!sqe) {
+		io_uring_submit(&t->ring);
+		sqe = io_uring_get_sqe(&t->ring);
+	}
+	return sqe;
+}
+
+void dev_thread_arm(struct dev_thread *t, struct dev_event *ev)
+{
+	struct io_uring_sqe *sqe;
+
+	if (ev->armed)
+		return;
+	sqe = dev_thread_sqe(t);
+	io_uring_prep_read(sqe, ev->fd, &ev->buf, sizeof(ev->buf), 0);
+	io_uring_sqe_set_data64(sqe, ev->tag);
+	ev->armed = true;
+}
+
+bool dev_event_fired(struct dev_event *ev, uint64_t tag)
+{
+	if (tag != ev->tag)
+		return false;
+	ev->armed = false;
+	return true;
+}
+
+static bool submit_and_wait(struct dev_thread *t)
+{
+	return !(io_uring_submit_and_wait(&t->ring, 1) < 0 && errno != EINTR);
+}
+
+bool dev_thread_wait(struct dev_thread *t)
+{
+	dev_thread_arm(t, &t->ctrl);
+	return submit_and_wait(t);
+}
+
+bool dev_thread_next(struct dev_thread *t, uint64_t *tag, int *res)
+{
+	struct io_uring_cqe *cqe;
+
+	if (io_uring_peek_cqe(&t->ring, &cqe) != 0)
+		return false;
+	*tag = io_uring_cqe_get_data64(cqe);
+	*res = cqe->res;
+	io_uring_cqe_seen(&t->ring, cqe);
+	return true;
+}
+
+bool dev_thread_ctrl_fired(struct dev_thread *t, uint64_t tag)
+{
+	return dev_event_fired(&t->ctrl, tag);
+}
+
+/*
+ * fn runs with the lock held: the caller is blocked in dev_thread_call()
+ * anyway, and a second caller must not replace op before this one is done.
+ */
+bool dev_thread_serve(struct dev_thread *t, dev_ctrl_fn *fn, void *dev)
+{
+	bool keep;
+
+	pthread_mutex_lock(&t->lock);
+	keep = t->op != DEV_OP_STOP;
+	if (t->op != DEV_OP_NONE) {
+		t->op_result = fn(dev, t->op, t->op_queue, t->op_features);
+		t->op = DEV_OP_NONE;
+		t->op_done = true;
+		pthread_cond_broadcast(&t->cond);
+	}
+	pthread_mutex_unlock(&t->lock);
+	return keep;
+}
+
+void dev_thread_cancel(struct dev_thread *t, uint64_t user_data)
+{
+	struct io_uring_sqe *sqe = dev_thread_sqe(t);
+
+	io_uring_prep_cancel64(sqe, user_data, 0);
+	io_uring_sqe_set_data64(sqe, TAG_CANCEL);
+}
+
+/*
+ * The control read is not re-armed here: the drain runs inside an operation
+ * whose caller still waits, so no other operation can be posted meanwhile.
+ */
+void dev_thread_drain(struct dev_thread *t, bool (*busy)(void *dev),
+		      void (*reap)(void *dev, uint64_t tag), void *dev)
+{
+	uint64_t tag;
+	int res;
+
+	while (busy(dev)) {
+		if (!submit_and_wait(t))
+			break;
+		while (dev_thread_next(t, &tag, &res)) {
+			if (!dev_thread_ctrl_fired(t, tag) && tag != TAG_CANCEL)
+				reap(dev, tag);
+		}
+	}
+}

@@ -1,0 +1,103 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * What every io_uring-backed virtio device thread shares, so that a device
+ * only says what its requests and control operations do:
+ *
+ * - a synchronous control channel: vmmio calls queue_enable, reset and
+ *   driver_ok on a vCPU thread with its transport lock held, but only the
+ *   device thread may touch the virtqueues and in-flight I/O, so the vCPU
+ *   hands the operation over and waits for its result (DESIGN.md: reset
+ *   completes before status reads back 0). The device thread never takes the
+ *   transport lock, or that wait would deadlock;
+ * - one io_uring, with eventfd reads (guest kicks, the control wake-up) kept
+ *   armed on it so a single submit-and-wait sleeps on everything;
+ * - the drain a reset needs (IN_ORDER.md R16): cancel every request still in
+ *   flight, then reap until none is left.
+ *
+ * dev_thread_init/start/stop/destroy belong to whoever owns the device,
+ * dev_thread_call() to vCPU threads, the rest to the device thread alone.
+ * Errors are returned as negative errnos.
+ */
+#ifndef DEVICES_DEV_THREAD_H
+#define DEVICES_DEV_THREAD_H
+
+#include <liburing.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+/* io_uring user_data with this bit set is dev_thread's own; devices tag below it. */
+#define DEV_TAG_RESERVED (1ULL << 63)
+
+enum dev_op { DEV_OP_NONE, DEV_OP_ENABLE, DEV_OP_RESET, DEV_OP_DRIVER_OK, DEV_OP_STOP };
+
+/* A read on an eventfd: its CQE, tagged tag, means the counter was bumped. */
+struct dev_event {
+	int fd;
+	uint64_t tag;
+	uint64_t buf;
+	bool armed; /* at most one read in flight, however often it is bumped */
+};
+
+struct dev_thread {
+	struct io_uring ring;
+	pthread_t thread;
+	bool started;
+	struct dev_event ctrl;
+
+	/* vCPU thread -> device thread, one operation at a time. */
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	enum dev_op op;
+	unsigned int op_queue;
+	uint64_t op_features;
+	int op_result;
+	bool op_done;
+};
+
+/*
+ * A device's side of an operation, run on the device thread while the
+ * calling vCPU waits; its return value is dev_thread_call()'s. DEV_OP_STOP
+ * must leave nothing in flight: the thread ends after it.
+ */
+typedef int dev_ctrl_fn(void *dev, enum dev_op op, unsigned int queue, uint64_t features);
+
+/* Sets up the channel and a ring of ring_entries SQEs. 0 or a negative errno. */
+int dev_thread_init(struct dev_thread *t, unsigned int ring_entries);
+/* Frees what dev_thread_init() set up; the thread must be stopped. */
+void dev_thread_destroy(struct dev_thread *t);
+int dev_thread_start(struct dev_thread *t, void *(*fn)(void *), void *arg);
+/* Runs DEV_OP_STOP on the device thread, then joins it. */
+void dev_thread_stop(struct dev_thread *t);
+
+/*
+ * Runs op on the device thread and waits for it. Before the thread starts,
+ * DEV_OP_ENABLE fails with -EAGAIN and the rest do nothing.
+ */
+int dev_thread_call(struct dev_thread *t, enum dev_op op, unsigned int queue, uint64_t features);
+
+/* On the device thread only. A full SQ is submitted to make room. */
+struct io_uring_sqe *dev_thread_sqe(struct dev_thread *t);
+void dev_thread_arm(struct dev_thread *t, struct dev_event *ev);
+/* True, and ev disarmed, if tag is ev's CQE. */
+bool dev_event_fired(struct dev_event *ev, uint64_t tag);
+/* Arms the control read, submits and waits; false when the ring failed. */
+bool dev_thread_wait(struct dev_thread *t);
+/* Takes the next completed CQE, if any. */
+bool dev_thread_next(struct dev_thread *t, uint64_t *tag, int *res);
+/* True if tag is the control wake-up: call dev_thread_serve() after the batch. */
+bool dev_thread_ctrl_fired(struct dev_thread *t, uint64_t tag);
+/* Runs the pending operation through fn, wakes its caller; false after DEV_OP_STOP. */
+bool dev_thread_serve(struct dev_thread *t, dev_ctrl_fn *fn, void *dev);
+
+/*
+ * For a reset: dev_thread_cancel() each request in flight by its user_data,
+ * then dev_thread_drain() reaps until busy(dev) is false, handing each CQE
+ * of the device's own to reap(dev, tag) (the cancels' and the control
+ * read's it takes itself).
+ */
+void dev_thread_cancel(struct dev_thread *t, uint64_t user_data);
+void dev_thread_drain(struct dev_thread *t, bool (*busy)(void *dev),
+		      void (*reap)(void *dev, uint64_t tag), void *dev);
+
+#endif
