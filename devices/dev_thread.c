@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <sys/eventfd.h>
+#include <time.h>
 #include <unistd.h>
 
 #define TAG_CTRL   (DEV_TAG_RESERVED | 1)
@@ -14,6 +15,9 @@ int dev_thread_init(struct dev_thread *t, unsigned int ring_entries)
 
 	t->started = false;
 	t->op = DEV_OP_NONE;
+	t->poll_ns = 0;
+	t->polled = false;
+	t->poll_hits = 0;
 	t->ctrl = (struct dev_event){.fd = eventfd(0, EFD_CLOEXEC), .tag = TAG_CTRL};
 	if (t->ctrl.fd < 0)
 		return -errno;
@@ -109,15 +113,69 @@ bool dev_event_fired(struct dev_event *ev, uint64_t tag)
 	return true;
 }
 
+/* liburing returns -errno and leaves errno alone. */
 static bool submit_and_wait(struct dev_thread *t)
 {
-	return !(io_uring_submit_and_wait(&t->ring, 1) < 0 && errno != EINTR);
+	int rc = io_uring_submit_and_wait(&t->ring, 1);
+
+	return rc >= 0 || rc == -EINTR;
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
 bool dev_thread_wait(struct dev_thread *t)
 {
+	uint64_t t0 = t->polled ? now_ns() : 0;
+	bool ok;
+
 	dev_thread_arm(t, &t->ctrl);
-	return submit_and_wait(t);
+	ok = submit_and_wait(t);
+	if (t->polled) {
+		/*
+		 * The poll before this sleep found nothing. If the event came
+		 * soon after, a longer poll would have caught it: grow. If the
+		 * guest went quiet, stop polling until it is busy again.
+		 */
+		uint64_t slept = now_ns() - t0;
+
+		t->polled = false;
+		if (slept > t->poll_max_ns)
+			t->poll_ns = 0;
+		else if (t->poll_ns < t->poll_max_ns)
+			t->poll_ns = t->poll_ns ? t->poll_ns * 2 : DEV_POLL_START_NS;
+		if (t->poll_ns > t->poll_max_ns)
+			t->poll_ns = t->poll_max_ns;
+	}
+	return ok;
+}
+
+bool dev_thread_poll(struct dev_thread *t, bool (*pending)(void *dev), void *dev)
+{
+	uint64_t start, end;
+
+	if (!t->poll_max_ns)
+		return false;
+	t->polled = true;
+	if (!t->poll_ns || io_uring_submit(&t->ring) < 0)
+		return false;
+	start = now_ns();
+	end = start + t->poll_ns;
+	do {
+		if (io_uring_cq_ready(&t->ring))
+			return false;
+		if (pending(dev)) {
+			t->polled = false;
+			__atomic_fetch_add(&t->poll_hits, 1, __ATOMIC_RELAXED);
+			return true;
+		}
+	} while (now_ns() < end);
+	return false;
 }
 
 bool dev_thread_next(struct dev_thread *t, uint64_t *tag, int *res)

@@ -39,11 +39,20 @@ struct dev_event {
 	bool armed; /* at most one read in flight, however often it is bumped */
 };
 
+/* Adaptive polling starts at this many ns and doubles up to poll_max_ns. */
+#define DEV_POLL_START_NS 4000u
+
 struct dev_thread {
 	struct io_uring ring;
 	pthread_t thread;
 	bool started;
 	struct dev_event ctrl;
+
+	/* Device thread only (poll_max_ns set before the thread starts). */
+	uint64_t poll_max_ns; /* 0: never poll */
+	uint64_t poll_ns;     /* the current budget, adapted by dev_thread_wait() */
+	bool polled;	      /* the last poll found nothing: measure the sleep after it */
+	uint64_t poll_hits;   /* polls that found work; read with __atomic_load_n */
 
 	/* vCPU thread -> device thread, one operation at a time. */
 	pthread_mutex_t lock;
@@ -83,6 +92,16 @@ void dev_thread_arm(struct dev_thread *t, struct dev_event *ev);
 bool dev_event_fired(struct dev_event *ev, uint64_t tag);
 /* Arms the control read, submits and waits; false when the ring failed. */
 bool dev_thread_wait(struct dev_thread *t);
+/*
+ * Busy-polls before a sleep, as QEMU's event loop does: submits, then spins
+ * for up to the current budget until pending(dev) says the guest has posted
+ * work (true: handle it, no sleep) or a CQE is ready (false: wait returns at
+ * once). A poll that finds nothing lets the next dev_thread_wait() adapt the
+ * budget: doubled (from DEV_POLL_START_NS up to poll_max_ns) when the sleep
+ * was short, zero when it was longer than poll_max_ns, so an idle guest
+ * costs no CPU. The device keeps the guest from kicking while it polls.
+ */
+bool dev_thread_poll(struct dev_thread *t, bool (*pending)(void *dev), void *dev);
 /* Takes the next completed CQE, if any. */
 bool dev_thread_next(struct dev_thread *t, uint64_t *tag, int *res);
 /* True if tag is the control wake-up: call dev_thread_serve() after the batch. */

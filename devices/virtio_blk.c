@@ -60,6 +60,7 @@ struct vblk {
 	struct slot *slots;
 	uint16_t *free_slots;
 	unsigned int nfree, inflight;
+	unsigned int last_popped; /* requests per wake-up: 1 when latency-bound */
 	bool need_flush;
 
 	struct vblk_stats st;
@@ -297,6 +298,8 @@ static void submit(struct vblk *b, struct slot *s)
 
 static void process_queue(struct vblk *b)
 {
+	unsigned int popped = 0;
+
 	if (!b->running || !b->vq.ready || b->vq.broken)
 		return;
 	do {
@@ -315,6 +318,7 @@ static void process_queue(struct vblk *b)
 				return;
 			}
 			b->nfree--;
+			popped++;
 			s->busy = true;
 			s->t = c.t;
 			if (rc < 0) {
@@ -342,6 +346,8 @@ static void process_queue(struct vblk *b)
 		if (!b->nfree)
 			break;
 	} while (vq_enable_notify(&b->vq));
+	if (popped)
+		b->last_popped = popped;
 }
 
 static void flush_used(struct vblk *b)
@@ -390,6 +396,7 @@ static void reset_queue(struct vblk *b)
 	vq_reset(&b->vq);
 	b->running = false;
 	b->need_flush = false;
+	b->last_popped = 0;
 	reset_slots(b);
 }
 
@@ -424,6 +431,44 @@ static bool handle_ctrl(struct vblk *b)
 	return keep;
 }
 
+static bool requests_pending(void *dev)
+{
+	struct vblk *b = dev;
+
+	return vq_avail_pending(&b->vq);
+}
+
+/*
+ * When the guest sends one request at a time (the last wake-up found a
+ * single one) and nothing is in flight, the next event can only be its next
+ * request: poll the avail ring for it with kicks off, which spares the guest
+ * an exit and us a wake-up per request. Measured with the test guest on
+ * tmpfs (medians of 4 runs): 4 KiB reads at QD1 from 46k to 104k IOPS.
+ * Batches (QD 16 and up) are left alone: polling them split the guest's
+ * batches and cost up to a third at QD 64/256, and with requests in flight
+ * a spin would take a CPU from the io_uring workers. True if requests were
+ * found (and handled).
+ */
+static bool poll_requests(struct vblk *b)
+{
+	bool spin = b->dt.poll_ns != 0, work;
+
+	if (!b->running || b->inflight || !b->nfree || !b->vq.ready || b->vq.broken ||
+	    b->last_popped > 1)
+		return false;
+	if (spin)
+		vq_quiet(&b->vq);
+	work = dev_thread_poll(&b->dt, requests_pending, b);
+	/* Kicks back on; the re-check catches a request posted meanwhile. */
+	if (spin && vq_enable_notify(&b->vq))
+		work = true;
+	if (work) {
+		process_queue(b);
+		flush_used(b);
+	}
+	return work;
+}
+
 static void *blk_thread(void *arg)
 {
 	struct vblk *b = arg;
@@ -436,6 +481,8 @@ static void *blk_thread(void *arg)
 		int res;
 
 		dev_thread_arm(&b->dt, &b->kick);
+		if (poll_requests(b))
+			continue;
 		if (!dev_thread_wait(&b->dt))
 			break;
 		while (dev_thread_next(&b->dt, &tag, &res)) {
@@ -572,6 +619,7 @@ int vblk_create(const struct vblk_options *o, const struct guest_mem *gm, int ki
 		snprintf(err, err_len, "io_uring setup failed: %s", strerror(-rc));
 		goto fail;
 	}
+	b->dt.poll_max_ns = (uint64_t)o->poll_us * 1000;
 	*out = b;
 	return 0;
 fail:
@@ -631,11 +679,11 @@ void vblk_print_stats(struct vblk *b, const char *name, FILE *f)
 		"%s: virtio-blk in_order=%s reads=%" PRIu64 " writes=%" PRIu64 " flushes=%" PRIu64
 		" read_bytes=%" PRIu64 " written_bytes=%" PRIu64 " io_errors=%" PRIu64
 		" (eio=%" PRIu64 " enospc=%" PRIu64 ") rejected=%" PRIu64 " chain_errors=%" PRIu64
-		" misaligned=%" PRIu64 " max_inflight=%" PRIu64 "\n",
+		" misaligned=%" PRIu64 " max_inflight=%" PRIu64 " poll_hits=%" PRIu64 "\n",
 		name, (neg >> VIRTIO_F_IN_ORDER) & 1 ? "negotiated" : "off", b->st.reads,
 		b->st.writes, b->st.flushes, b->st.bytes_read, b->st.bytes_written, b->st.io_errors,
 		b->st.err_eio, b->st.err_enospc, rejected, b->st.chain_errors, b->st.misaligned,
-		b->st.max_inflight);
+		b->st.max_inflight, __atomic_load_n(&b->dt.poll_hits, __ATOMIC_RELAXED));
 	pthread_mutex_unlock(&b->stats_lock);
 	fprintf(f,
 		"%s: queue completed=%" PRIu64 " waited=%" PRIu64

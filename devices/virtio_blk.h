@@ -25,9 +25,10 @@
 struct vblk_options {
 	const char *path;
 	bool read_only;
-	bool direct;	    /* O_DIRECT */
-	bool in_order;	    /* offer VIRTIO_F_IN_ORDER */
-	const char *serial; /* GET_ID; NULL: derived from the path */
+	bool direct;	      /* O_DIRECT */
+	bool in_order;	      /* offer VIRTIO_F_IN_ORDER */
+	const char *serial;   /* GET_ID; NULL: derived from the path */
+	unsigned int poll_us; /* busy-poll for new requests when idle; 0: never */
 };
 
 struct vblk_stats {

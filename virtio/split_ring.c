@@ -233,6 +233,17 @@ static void split_set_notify(struct virtqueue *vq, bool enable)
 		gm_store16(s->used + VQ_USED_FLAGS, enable ? 0 : VRING_USED_F_NO_NOTIFY);
 }
 
+static void split_quiet(struct virtqueue *vq)
+{
+	struct vq_split *s = &vq->split;
+
+	s->notify_enabled = false;
+	if (vq->event_idx)
+		gm_store16(s->used + VQ_AVAIL_EVENT(vq->size), (uint16_t)(s->last_avail - 1));
+	else
+		gm_store16(s->used + VQ_USED_FLAGS, VRING_USED_F_NO_NOTIFY);
+}
+
 static bool split_avail_pending(struct virtqueue *vq)
 {
 	struct vq_split *s = &vq->split;
@@ -248,5 +259,6 @@ const struct vq_ops vq_split_ops = {
 	.write_used = split_write_used,
 	.flush = split_flush,
 	.set_notify = split_set_notify,
+	.quiet = split_quiet,
 	.avail_pending = split_avail_pending,
 };

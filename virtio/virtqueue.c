@@ -324,6 +324,17 @@ void vq_disable_notify(struct virtqueue *vq)
 		vq->ops->set_notify(vq, false);
 }
 
+void vq_quiet(struct virtqueue *vq)
+{
+	if (vq->ready)
+		vq->ops->quiet(vq);
+}
+
+bool vq_avail_pending(struct virtqueue *vq)
+{
+	return vq->ready && !vq->broken && vq->ops->avail_pending(vq);
+}
+
 bool vq_enable_notify(struct virtqueue *vq)
 {
 	if (!vq->ready)

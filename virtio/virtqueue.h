@@ -181,6 +181,8 @@ struct vq_ops {
 	/* Make written entries visible; true if the driver wants an interrupt. */
 	bool (*flush)(struct virtqueue *vq);
 	void (*set_notify)(struct virtqueue *vq, bool enable);
+	/* No kicks at all, not even for the next buffer, until set_notify(true). */
+	void (*quiet)(struct virtqueue *vq);
 	bool (*avail_pending)(struct virtqueue *vq);
 };
 
@@ -317,5 +319,15 @@ void vq_disable_notify(struct virtqueue *vq);
  * arrived meanwhile: keep popping.
  */
 bool vq_enable_notify(struct virtqueue *vq);
+
+/*
+ * While the device busy-polls the ring: no kicks at all (EVENT_IDX:
+ * avail_event one behind last_avail, a value the driver has passed, so
+ * vring_need_event() stays false). End it with vq_enable_notify(), whose
+ * re-check catches a buffer made available meanwhile.
+ */
+void vq_quiet(struct virtqueue *vq);
+/* True if the driver has made buffers available that were not popped yet. */
+bool vq_avail_pending(struct virtqueue *vq);
 
 #endif

@@ -120,6 +120,14 @@ static int check_config(const struct minivmm_config *cfg, char *err, size_t err_
 		snprintf(err, err_len, "at most %d disks", MINIVMM_MAX_DISKS);
 		return -EINVAL;
 	}
+	for (unsigned int i = 0; i < cfg->n_disks && i < MINIVMM_MAX_DISKS; i++) {
+		if (cfg->disks[i].poll_us > 1000) {
+			snprintf(err, err_len,
+				 "disk poll time %d us is out of range (at most 1000)",
+				 cfg->disks[i].poll_us);
+			return -EINVAL;
+		}
+	}
 	if (cfg->n_nets > MINIVMM_MAX_NETS) {
 		snprintf(err, err_len, "at most %d network cards", MINIVMM_MAX_NETS);
 		return -EINVAL;

@@ -23,7 +23,7 @@ static const char usage[] =
 	"  -a, --append TEXT     text appended to the kernel command line\n"
 	"  -m, --mem SIZE        guest RAM, e.g. 512M or 2G (default 256M)\n"
 	"  -p, --cpus N          number of vCPUs, 1 to 32 (default 1)\n"
-	"  -d, --disk PATH[,ro][,direct][,serial=ID]\n"
+	"  -d, --disk PATH[,ro][,direct][,serial=ID][,poll=US]\n"
 	"                        virtio-blk disk (repeatable: vda, vdb, ...)\n"
 	"  -n, --net tap=NAME[,mac=52:54:00:12:34:56][,mtu=N][,guest_tso=off]\n"
 	"                        virtio-net on an existing TAP interface (repeatable:\n"
@@ -131,21 +131,22 @@ static int parse_timeout(const char *s, unsigned int *ms)
 	return *ms ? 0 : -1;
 }
 
-/* PATH[,ro][,direct][,serial=ID]; the string is modified and kept. */
+/* PATH[,ro][,direct][,serial=ID][,poll=US]; the string is modified and kept. */
 static int parse_disk(char *spec, struct minivmm_config *cfg)
 {
 	struct minivmm_disk *d;
 	char *opt, *save = NULL;
+	unsigned long v;
 
 	if (cfg->n_disks == MINIVMM_MAX_DISKS)
 		return die("too many --disk options (at most %s)", "8");
 	d = &cfg->disks[cfg->n_disks];
 	/* strtok_r would skip a leading comma and take an option for the path. */
 	if (spec[0] == ',' || spec[0] == '\0')
-		return die("%s", "bad --disk: give PATH[,ro][,direct][,serial=ID]");
+		return die("%s", "bad --disk: give PATH[,ro][,direct][,serial=ID][,poll=US]");
 	d->path = strtok_r(spec, ",", &save);
 	if (!d->path || !*d->path)
-		return die("%s", "bad --disk: give PATH[,ro][,direct][,serial=ID]");
+		return die("%s", "bad --disk: give PATH[,ro][,direct][,serial=ID][,poll=US]");
 	while ((opt = strtok_r(NULL, ",", &save))) {
 		if (!strcmp(opt, "ro"))
 			d->read_only = 1;
@@ -153,10 +154,15 @@ static int parse_disk(char *spec, struct minivmm_config *cfg)
 			d->direct = 1;
 		else if (!strncmp(opt, "serial=", 7) && strlen(opt + 7) <= 20)
 			d->serial = opt + 7;
-		else
-			return die(
-				"bad --disk option '%s': use ro, direct or serial=ID (<= 20 chars)",
-				opt);
+		else if (!strncmp(opt, "poll=", 5)) {
+			if (parse_uint(opt + 5, 1000, &v))
+				return die("bad --disk poll '%s': give 0 to 1000 (microseconds)",
+					   opt + 5);
+			d->poll_us = v ? (int)v : -1;
+		} else
+			return die("bad --disk option '%s': use ro, direct, serial=ID (<= 20 "
+				   "chars) or poll=US",
+				   opt);
 	}
 	cfg->n_disks++;
 	return 0;

@@ -36,7 +36,12 @@ struct minivmm_disk {
 	int read_only;	    /* VIRTIO_BLK_F_RO; the file is opened read-only */
 	int direct;	    /* O_DIRECT */
 	const char *serial; /* GET_ID answer; NULL: the file's base name */
+	/* Busy-poll budget of the device thread before it sleeps, in us (adaptive,
+	 * up to this): 0 = the default, MINIVMM_DISK_POLL_US; negative = never. */
+	int poll_us;
 };
+
+#define MINIVMM_DISK_POLL_US 50
 
 /*
  * virtio-net on an existing TAP interface (create it first, e.g.

@@ -61,6 +61,9 @@ int virtio_devices_create(struct minivmm *vm, char *err, size_t err_len)
 			.direct = d->direct,
 			.in_order = vm->cfg.in_order,
 			.serial = d->serial,
+			.poll_us = d->poll_us < 0 ? 0
+				   : d->poll_us	  ? (unsigned int)d->poll_us
+						  : MINIVMM_DISK_POLL_US,
 		};
 		struct virtio_slot *s = new_slot(vm, 1, err, err_len);
 		int rc;

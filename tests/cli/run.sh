@@ -68,6 +68,7 @@ check disk-is-dir 125 "not a regular file or block device" --kernel "$bz" --disk
 check disk-empty 125 "smaller than one 512-byte sector" --kernel "$bz" --disk "$work/empty.img"
 check disk-bad-option 125 "bad --disk option 'fast'" --kernel "$bz" --disk "$work/disk.img,fast"
 check disk-no-path 125 "bad --disk" --kernel "$bz" --disk ,ro
+check disk-bad-poll 125 "bad --disk poll '2000'" --kernel "$bz" --disk "$work/disk.img,poll=2000"
 check net-missing-tap 125 "TAP device 'nope' does not exist" --kernel "$bz" --net tap=nope
 check net-not-a-tap 125 "is not a TAP device" --kernel "$bz" --net tap=lo
 check net-no-tap 125 "bad --net: give tap=NAME" --kernel "$bz" --net mtu=1500

@@ -6,6 +6,9 @@
  * through DEV_OP_STOP, an eventfd read fires once and is re-armed, and a
  * drain cancels what is in flight and reaps until the device says nothing
  * is left, without showing it the cancels' or the control read's CQEs.
+ * Adaptive polling: off when poll_max_ns is 0, a hit when the device has
+ * work, a ready CQE ends it, and the budget grows after a short sleep and
+ * drops to zero after a long one.
  */
 #include <check.h>
 #include <errno.h>
@@ -175,6 +178,87 @@ START_TEST(drain_cancels_and_reaps_until_idle)
 }
 END_TEST
 
+static bool pending_answer;
+static unsigned int pending_calls;
+
+static bool fake_pending(void *dev)
+{
+	(void)dev;
+	pending_calls++;
+	return pending_answer;
+}
+
+START_TEST(poll_off_hit_and_cqe)
+{
+	struct fake *f = fake_new();
+
+	/* poll_max_ns 0: never spins, never asks. */
+	pending_answer = true;
+	pending_calls = 0;
+	ck_assert(!dev_thread_poll(&f->dt, fake_pending, f));
+	ck_assert_uint_eq(pending_calls, 0);
+	/* With a budget: the device's work is found and counted. */
+	f->dt.poll_max_ns = 50000;
+	f->dt.poll_ns = 50000;
+	ck_assert(dev_thread_poll(&f->dt, fake_pending, f));
+	ck_assert_uint_eq(f->dt.poll_hits, 1);
+	/* A completion already there ends the poll before the device is asked. */
+	pending_calls = 0;
+	io_uring_prep_nop(dev_thread_sqe(&f->dt));
+	ck_assert(!dev_thread_poll(&f->dt, fake_pending, f));
+	ck_assert_uint_eq(pending_calls, 0);
+	ck_assert_uint_eq(f->dt.poll_hits, 1);
+	fake_free(f);
+}
+END_TEST
+
+/* A wait that a NOP ends at once (short) or a 20 ms timeout ends (long). */
+static void wait_for(struct fake *f, bool long_sleep)
+{
+	struct __kernel_timespec ts = {.tv_sec = 0, .tv_nsec = 20 * 1000 * 1000};
+	struct io_uring_sqe *sqe = dev_thread_sqe(&f->dt);
+	uint64_t tag;
+	int res;
+
+	if (long_sleep)
+		io_uring_prep_timeout(sqe, &ts, 0, 0);
+	else
+		io_uring_prep_nop(sqe);
+	io_uring_sqe_set_data64(sqe, TAG_REQ);
+	ck_assert(dev_thread_wait(&f->dt));
+	while (dev_thread_next(&f->dt, &tag, &res))
+		;
+}
+
+START_TEST(poll_budget_adapts)
+{
+	struct fake *f = fake_new();
+
+	f->dt.poll_max_ns = 10 * 1000 * 1000; /* 10 ms: any NOP wait is shorter */
+	pending_answer = false;
+	/* Budget 0: no spin, but the sleep after it is measured. */
+	ck_assert(!dev_thread_poll(&f->dt, fake_pending, f));
+	wait_for(f, false);
+	ck_assert_uint_eq(f->dt.poll_ns, DEV_POLL_START_NS);
+	ck_assert(!dev_thread_poll(&f->dt, fake_pending, f));
+	wait_for(f, false);
+	ck_assert_uint_eq(f->dt.poll_ns, 2 * DEV_POLL_START_NS);
+	/* Capped at poll_max_ns. */
+	f->dt.poll_ns = f->dt.poll_max_ns - 1;
+	ck_assert(!dev_thread_poll(&f->dt, fake_pending, f));
+	wait_for(f, false);
+	ck_assert_uint_eq(f->dt.poll_ns, f->dt.poll_max_ns);
+	/* A sleep longer than poll_max_ns: the guest went quiet, stop polling. */
+	ck_assert(!dev_thread_poll(&f->dt, fake_pending, f));
+	wait_for(f, true);
+	ck_assert_uint_eq(f->dt.poll_ns, 0);
+	/* A wait without a poll before it changes nothing. */
+	wait_for(f, false);
+	ck_assert_uint_eq(f->dt.poll_ns, 0);
+	fake_free(f);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("dev_thread");
@@ -187,6 +271,8 @@ int main(void)
 	tcase_add_test(tc, operations_run_on_the_thread_and_stop_ends_it);
 	tcase_add_test(tc, event_fires_once_per_read);
 	tcase_add_test(tc, drain_cancels_and_reaps_until_idle);
+	tcase_add_test(tc, poll_off_hit_and_cqe);
+	tcase_add_test(tc, poll_budget_adapts);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
