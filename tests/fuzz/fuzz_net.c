@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "devices/net_hdr.h"
+#include "tests/fuzz/fuzz_input.h"
 #include "virtio/virtqueue.h"
 
 #define RAM_GPA	 0x10000ULL
@@ -26,33 +27,6 @@
 static uint8_t ram[RAM_SIZE] __attribute__((aligned(4096)));
 static uint8_t frame[VNET_MAX_PACKET + 256]; /* a received frame */
 static uint8_t wire[VNET_MAX_PACKET + 256];  /* a sent one */
-
-struct input {
-	const uint8_t *p;
-	size_t n;
-};
-
-static uint32_t take(struct input *in, unsigned int bytes)
-{
-	uint32_t v = 0;
-
-	while (bytes--) {
-		v = (v << 8) | (in->n ? *in->p : 0);
-		if (in->n) {
-			in->p++;
-			in->n--;
-		}
-	}
-	return v;
-}
-
-#define require(cond)                                                                        \
-	do {                                                                                 \
-		if (!(cond)) {                                                               \
-			fprintf(stderr, "invariant failed, line %d: %s\n", __LINE__, #cond); \
-			abort();                                                             \
-		}                                                                            \
-	} while (0)
 
 static void check_in_ram(const struct iovec *iov, uint32_t n)
 {

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tests/fuzz/fuzz_input.h"
 #include "virtio/virtqueue.h"
 
 #define RAM_GPA	 0x10000ULL
@@ -19,33 +20,6 @@
 #define POOL	 64
 
 static uint8_t ram[RAM_SIZE] __attribute__((aligned(4096)));
-
-struct input {
-	const uint8_t *p;
-	size_t n;
-};
-
-static uint32_t take(struct input *in, unsigned int bytes)
-{
-	uint32_t v = 0;
-
-	while (bytes--) {
-		v = (v << 8) | (in->n ? *in->p : 0);
-		if (in->n) {
-			in->p++;
-			in->n--;
-		}
-	}
-	return v;
-}
-
-#define require(cond)                                                                        \
-	do {                                                                                 \
-		if (!(cond)) {                                                               \
-			fprintf(stderr, "invariant failed, line %d: %s\n", __LINE__, #cond); \
-			abort();                                                             \
-		}                                                                            \
-	} while (0)
 
 /* Every segment handed to a device must lie inside guest RAM. */
 static void check_chain(const struct vq_chain *c)

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tests/unit/check_run.h"
 #include "devices/blk_req.h"
 #include "tests/unit/mock_driver.h"
 #include "virtio/virtqueue.h"
@@ -836,8 +837,6 @@ int main(void)
 {
 	Suite *s = suite_create("blk_req");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
 
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, parse_in);
@@ -863,9 +862,5 @@ int main(void)
 	tcase_add_test(tc, reject_names);
 	tcase_add_test(tc, popped_chain_from_mock_ring);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(s);
 }

@@ -16,6 +16,7 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include "tests/unit/check_run.h"
 #include "devices/dev_thread.h"
 
 #define TAG_KICK 1ULL
@@ -263,8 +264,6 @@ int main(void)
 {
 	Suite *s = suite_create("dev_thread");
 	TCase *tc = tcase_create("dev_thread");
-	SRunner *sr;
-	int failed;
 
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, nothing_runs_before_start);
@@ -274,9 +273,5 @@ int main(void)
 	tcase_add_test(tc, poll_off_hit_and_cqe);
 	tcase_add_test(tc, poll_budget_adapts);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(s);
 }

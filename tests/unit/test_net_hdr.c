@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tests/unit/check_run.h"
 #include "devices/net_hdr.h"
 #include "tests/unit/mock_driver.h"
 #include "virtio/virtqueue.h"
@@ -396,8 +397,6 @@ int main(void)
 {
 	Suite *s = suite_create("net_hdr");
 	TCase *tc = tcase_create("net_hdr");
-	SRunner *sr;
-	int failed;
 
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, header_round_trip_little_endian);
@@ -414,9 +413,5 @@ int main(void)
 	tcase_add_test(tc, rx_in_order_partial_last_buffer_not_skipped);
 	tcase_add_test(tc, rx_waits_for_buffers_and_gives_them_back);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(s);
 }

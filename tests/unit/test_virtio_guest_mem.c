@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
+#include "tests/unit/check_run.h"
 #include "virtio/guest_mem.h"
 #include "virtio/seq_heap.h"
 
@@ -176,8 +177,6 @@ int main(void)
 {
 	Suite *s = suite_create("virtio_guest_mem");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, translate_inside);
 	tcase_add_test(tc, translate_outside);
@@ -188,9 +187,5 @@ int main(void)
 	tcase_add_test(tc, heap_orders_by_seq);
 	tcase_add_test(tc, heap_large_seq_values);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(s);
 }

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tests/unit/check_run.h"
 #include "tests/unit/mock_driver.h"
 #include "virtio/virtqueue.h"
 
@@ -861,8 +862,6 @@ int main(void)
 	Suite *s = suite_create("virtio_inorder");
 	TCase *tc = tcase_create("core");
 	TCase *prop = tcase_create("property");
-	SRunner *sr;
-	int failed;
 
 	tcase_set_timeout(tc, 120);
 	tcase_set_timeout(prop, 120);
@@ -890,9 +889,5 @@ int main(void)
 	tcase_add_test(prop, property_random_permutations_unordered);
 	suite_add_tcase(s, tc);
 	suite_add_tcase(s, prop);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(s);
 }

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tests/unit/check_run.h"
 #include "virtio/guest_mem.h"
 #include "virtio/mmio.h"
 #include "virtio/virtqueue.h"
@@ -1051,8 +1052,6 @@ int main(void)
 {
 	Suite *s = suite_create("virtio_mmio");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
 
 	tcase_set_timeout(tc, 30);
 	tcase_add_checked_fixture(tc, setup, teardown);
@@ -1088,9 +1087,5 @@ int main(void)
 	tcase_add_test(tc, unknown_and_write_only_registers);
 	tcase_add_test(tc, read_only_register_writes_ignored);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(s);
 }

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include "tests/unit/check_run.h"
 #include "tests/unit/mock_driver.h"
 #include "virtio/virtqueue.h"
 
@@ -766,8 +767,6 @@ int main(void)
 {
 	Suite *s = suite_create("virtio_split");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
 
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, enable_validates_size);
@@ -799,9 +798,5 @@ int main(void)
 	tcase_add_test(tc, driver_notify_flags);
 	tcase_add_test(tc, driver_notify_avail_event);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(s);
 }

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "tests/unit/check_run.h"
 #include "devices/serial.h"
 #include "devices/sysctl_ports.h"
 #include "vmm/bus.h"
@@ -648,8 +649,6 @@ int main(void)
 	TCase *tc_bus = tcase_create("bus");
 	TCase *tc_uart = tcase_create("serial");
 	TCase *tc_ports = tcase_create("sysctl_ports");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc_size, size_valid);
 	tcase_add_test(tc_size, size_invalid);
@@ -680,9 +679,5 @@ int main(void)
 	tcase_add_test(tc_ports, ports_on_a_bus);
 	suite_add_tcase(s, tc_ports);
 
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(s);
 }

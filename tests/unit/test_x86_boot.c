@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tests/unit/check_run.h"
 #include "arch/x86_64/boot.h"
 #include "arch/x86_64/bytes.h"
 #include "arch/x86_64/bzimage.h"
@@ -1473,8 +1474,6 @@ int main(void)
 	TCase *tc_cpuid = tcase_create("cpuid");
 	TCase *tc_boot = tcase_create("boot_setup");
 	TCase *tc_bugs = tcase_create("regressions");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc_bz, bz_good_image);
 	tcase_add_test(tc_bz, bz_mem_needed_without_pref);
@@ -1543,9 +1542,5 @@ int main(void)
 	tcase_add_test(tc_bugs, bug_pref_address_overflow);
 	suite_add_tcase(s, tc_bugs);
 
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(s);
 }
