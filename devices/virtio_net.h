@@ -27,9 +27,10 @@
 struct vnet_options {
 	const char *tap;
 	uint8_t mac[6];
-	unsigned int mtu; /* 0: VIRTIO_NET_F_MTU not offered */
-	bool in_order;	  /* offer VIRTIO_F_IN_ORDER */
-	bool guest_tso;	  /* offer GUEST_TSO4/6 if the TAP can hand us TSO frames */
+	unsigned int mtu;     /* 0: VIRTIO_NET_F_MTU not offered */
+	bool in_order;	      /* offer VIRTIO_F_IN_ORDER */
+	bool guest_tso;	      /* offer GUEST_TSO4/6 if the TAP can hand us TSO frames */
+	unsigned int poll_us; /* busy-poll the transmit ring after sending; 0: never */
 };
 
 struct vnet_stats {

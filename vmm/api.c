@@ -133,6 +133,12 @@ static int check_config(const struct minivmm_config *cfg, char *err, size_t err_
 		return -EINVAL;
 	}
 	for (unsigned int i = 0; i < cfg->n_nets; i++) {
+		if (cfg->nets[i].poll_us > 1000) {
+			snprintf(err, err_len,
+				 "network poll time %d us is out of range (at most 1000)",
+				 cfg->nets[i].poll_us);
+			return -EINVAL;
+		}
 		if (cfg->nets[i].mtu && (cfg->nets[i].mtu < 68 || cfg->nets[i].mtu > 65535)) {
 			snprintf(err, err_len, "MTU %u is out of range (68 to 65535)",
 				 cfg->nets[i].mtu);

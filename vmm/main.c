@@ -25,7 +25,7 @@ static const char usage[] =
 	"  -p, --cpus N          number of vCPUs, 1 to 32 (default 1)\n"
 	"  -d, --disk PATH[,ro][,direct][,serial=ID][,poll=US]\n"
 	"                        virtio-blk disk (repeatable: vda, vdb, ...)\n"
-	"  -n, --net tap=NAME[,mac=52:54:00:12:34:56][,mtu=N][,guest_tso=off]\n"
+	"  -n, --net tap=NAME[,mac=52:54:00:12:34:56][,mtu=N][,guest_tso=off][,poll=US]\n"
 	"                        virtio-net on an existing TAP interface (repeatable:\n"
 	"                        eth0, eth1, ...); create one with\n"
 	"                        'ip tuntap add dev NAME mode tap user USER'\n"
@@ -182,7 +182,7 @@ static int parse_mac(const char *s, uint8_t mac[6])
 	return (mac[0] & 1) ? -1 : 0;
 }
 
-/* tap=NAME[,mac=XX:XX:XX:XX:XX:XX][,mtu=N][,guest_tso=on|off]; modified and kept. */
+/* tap=NAME[,mac=MAC][,mtu=N][,guest_tso=on|off][,poll=US]; modified and kept. */
 static int parse_net(char *spec, struct minivmm_config *cfg)
 {
 	struct minivmm_net *n;
@@ -208,9 +208,14 @@ static int parse_net(char *spec, struct minivmm_config *cfg)
 			n->no_guest_tso = !strcmp(opt, "guest_tso=off");
 		} else if (!strncmp(opt, "guest_tso=", 10)) {
 			return die("bad --net guest_tso '%s': give on or off", opt + 10);
+		} else if (!strncmp(opt, "poll=", 5)) {
+			if (parse_uint(opt + 5, 1000, &v))
+				return die("bad --net poll '%s': give 0 to 1000 (microseconds)",
+					   opt + 5);
+			n->poll_us = v ? (int)v : -1;
 		} else
-			return die("bad --net option '%s': use tap=NAME, mac=MAC, mtu=N or "
-				   "guest_tso=on|off",
+			return die("bad --net option '%s': use tap=NAME, mac=MAC, mtu=N, "
+				   "guest_tso=on|off or poll=US",
 				   opt);
 	}
 	if (!n->tap)

@@ -37,11 +37,12 @@ struct minivmm_disk {
 	int direct;	    /* O_DIRECT */
 	const char *serial; /* GET_ID answer; NULL: the file's base name */
 	/* Busy-poll budget of the device thread before it sleeps, in us (adaptive,
-	 * up to this): 0 = the default, MINIVMM_DISK_POLL_US; negative = never. */
+	 * up to this) when the guest sends one request at a time: 0 = the default,
+	 * MINIVMM_POLL_US; negative = never. */
 	int poll_us;
 };
 
-#define MINIVMM_DISK_POLL_US 50
+#define MINIVMM_POLL_US 50
 
 /*
  * virtio-net on an existing TAP interface (create it first, e.g.
@@ -53,6 +54,7 @@ struct minivmm_net {
 	int has_mac;	  /* 0: 52:54:00:12:34:56 + the card's index */
 	unsigned int mtu; /* 0: VIRTIO_NET_F_MTU not offered; else 68 .. 65535 */
 	int no_guest_tso; /* 1: GUEST_TSO4/6 not offered (the TAP segments for the guest) */
+	int poll_us;	  /* as minivmm_disk.poll_us, for the transmit ring */
 };
 
 struct minivmm_config {

@@ -63,7 +63,7 @@ int virtio_devices_create(struct minivmm *vm, char *err, size_t err_len)
 			.serial = d->serial,
 			.poll_us = d->poll_us < 0 ? 0
 				   : d->poll_us	  ? (unsigned int)d->poll_us
-						  : MINIVMM_DISK_POLL_US,
+						  : MINIVMM_POLL_US,
 		};
 		struct virtio_slot *s = new_slot(vm, 1, err, err_len);
 		int rc;
@@ -82,6 +82,9 @@ int virtio_devices_create(struct minivmm *vm, char *err, size_t err_len)
 			.mtu = c->mtu,
 			.in_order = vm->cfg.in_order,
 			.guest_tso = !c->no_guest_tso,
+			.poll_us = c->poll_us < 0 ? 0
+				   : c->poll_us	  ? (unsigned int)c->poll_us
+						  : MINIVMM_POLL_US,
 		};
 		struct virtio_slot *s = new_slot(vm, 2, err, err_len);
 		int rc;

@@ -1,6 +1,6 @@
 # Bar chart of tests/bench/net.sh's results: median TCP throughput each way
 # per VMM, with min..max error bars. Variables (gnuplot -e): datafile,
-# outfile, subtitle. datafile rows:
+# outfile, subtitle, bars (rows in datafile). datafile rows:
 #   "VMM" tx_median tx_min tx_max rx_median rx_min rx_max
 set terminal pngcairo size 800,520 font "sans,11" noenhanced
 set output outfile
@@ -8,7 +8,7 @@ set title "TCP through a TAP: minivmm vs QEMU microvm (same guest, TAP and KVM)\
 set ylabel "MB/s"
 set yrange [0:*]
 set offsets 0, 0, graph 0.12, 0
-set xrange [-0.6:2.6]
+set xrange [-0.6:bars - 0.4]
 set xtics nomirror scale 0
 set grid ytics
 set key below horizontal

@@ -298,15 +298,16 @@ net_tcp() {
 # IN_ORDER (every buffer has its own length).
 case_net_tcp_in_order() {
 	net_tcp --in-order 1 "" &&
-		expect_line "eth0: virtio-net tap=$NET_TAP in_order=negotiated mrg_rxbuf=on guest_tso=on" &&
+		expect_line "eth0: virtio-net tap=$NET_TAP in_order=negotiated mrg_rxbuf=on guest_tso=on poll_hits=[1-9]" &&
 		{ n=$(tr -d '\r' <"$log" | sed -n 's/^eth0: .* rx_max_bufs=\([0-9]*\) .*/\1/p')
 		  [ "${n:-0}" -ge 2 ] || fail "no frame spread over several buffers (rx_max_bufs=${n:-?})"; }
 }
 
-# And off (--net ...,guest_tso=off): the TAP segments for the guest.
+# And off (--net ...,guest_tso=off): the TAP segments for the guest; the
+# transmit ring is not polled (poll=0), so every frame comes with a kick.
 case_net_tcp_no_in_order() {
-	net_tcp "" 0 ,guest_tso=off &&
-		expect_line "eth0: virtio-net tap=$NET_TAP in_order=off mrg_rxbuf=on guest_tso=off" &&
+	net_tcp "" 0 ,guest_tso=off,poll=0 &&
+		expect_line "eth0: virtio-net tap=$NET_TAP in_order=off mrg_rxbuf=on guest_tso=off poll_hits=0 " &&
 		expect_line "rx_max_bufs=1 "
 }
 

@@ -75,6 +75,7 @@ check net-no-tap 125 "bad --net: give tap=NAME" --kernel "$bz" --net mtu=1500
 check net-bad-mac 125 "bad --net mac '01:00:00:00:00:01'" --kernel "$bz" --net tap=t,mac=01:00:00:00:00:01
 check net-bad-mtu 125 "bad --net mtu '20'" --kernel "$bz" --net tap=t,mtu=20
 check net-bad-option 125 "bad --net option 'fast'" --kernel "$bz" --net tap=t,fast
+check net-bad-poll 125 "bad --net poll 'x'" --kernel "$bz" --net tap=t,poll=x
 check net-bad-guest-tso 125 "bad --net guest_tso 'no'" --kernel "$bz" --net tap=t,guest_tso=no
 # Another process holds the image's lock for as long as this minivmm runs.
 if flock -x "$work/disk.img" "$bin" --kernel "$bz" --disk "$work/disk.img" \
