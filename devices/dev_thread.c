@@ -178,6 +178,11 @@ bool dev_thread_poll(struct dev_thread *t, bool (*pending)(void *dev), void *dev
 	return false;
 }
 
+bool dev_thread_has_cqe(struct dev_thread *t)
+{
+	return io_uring_cq_ready(&t->ring) != 0;
+}
+
 bool dev_thread_next(struct dev_thread *t, uint64_t *tag, int *res)
 {
 	struct io_uring_cqe *cqe;

@@ -102,6 +102,8 @@ bool dev_thread_wait(struct dev_thread *t);
  * costs no CPU. The device keeps the guest from kicking while it polls.
  */
 bool dev_thread_poll(struct dev_thread *t, bool (*pending)(void *dev), void *dev);
+/* True if a CQE is ready: dev_thread_wait() would return at once. */
+bool dev_thread_has_cqe(struct dev_thread *t);
 /* Takes the next completed CQE, if any. */
 bool dev_thread_next(struct dev_thread *t, uint64_t *tag, int *res);
 /* True if tag is the control wake-up: call dev_thread_serve() after the batch. */

@@ -481,7 +481,9 @@ static void *blk_thread(void *arg)
 		int res;
 
 		dev_thread_arm(&b->dt, &b->kick);
-		if (poll_requests(b))
+		/* Completions and control come first: a guest that keeps posting
+		 * must not keep them waiting. */
+		if (poll_requests(b) && !dev_thread_has_cqe(&b->dt))
 			continue;
 		if (!dev_thread_wait(&b->dt))
 			break;

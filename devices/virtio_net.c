@@ -504,7 +504,9 @@ static void *net_thread(void *arg)
 		dev_thread_arm(&n->dt, &n->kick[VNET_RXQ]);
 		dev_thread_arm(&n->dt, &n->kick[VNET_TXQ]);
 		post_reads(n);
-		if (poll_tx(n))
+		/* Completions and control come first: a guest that keeps sending
+		 * must not keep them waiting. */
+		if (poll_tx(n) && !dev_thread_has_cqe(&n->dt))
 			continue;
 		if (!dev_thread_wait(&n->dt))
 			break;

@@ -205,9 +205,11 @@ START_TEST(poll_off_hit_and_cqe)
 	ck_assert_uint_eq(f->dt.poll_hits, 1);
 	/* A completion already there ends the poll before the device is asked. */
 	pending_calls = 0;
+	ck_assert(!dev_thread_has_cqe(&f->dt));
 	io_uring_prep_nop(dev_thread_sqe(&f->dt));
 	ck_assert(!dev_thread_poll(&f->dt, fake_pending, f));
 	ck_assert_uint_eq(pending_calls, 0);
+	ck_assert(dev_thread_has_cqe(&f->dt));
 	ck_assert_uint_eq(f->dt.poll_hits, 1);
 	fake_free(f);
 }
