@@ -47,6 +47,12 @@ void serial_init(struct serial *s, int out_fd, struct irq_line irq)
 	s->mcr = MCR_OUT2;
 }
 
+void serial_set_tx_hook(struct serial *s, void (*hook)(void *ctx, uint8_t c), void *ctx)
+{
+	s->tx_hook = hook;
+	s->tx_ctx = ctx;
+}
+
 void serial_destroy(struct serial *s)
 {
 	pthread_cond_destroy(&s->rx_space);
@@ -94,6 +100,8 @@ static void transmit(struct serial *s, uint8_t c)
 			n = write(s->out_fd, &c, 1);
 		while (n < 0 && errno == EINTR);
 		s->tx_bytes++;
+		if (s->tx_hook)
+			s->tx_hook(s->tx_ctx, c);
 	}
 	/* Transmission is instant, so THR is empty again at once. */
 	s->thri_pending = 1;

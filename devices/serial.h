@@ -30,9 +30,13 @@ struct serial {
 	uint8_t rx[SERIAL_RX_SIZE];
 	unsigned int rx_head, rx_count;
 	uint64_t tx_bytes;
+	void (*tx_hook)(void *ctx, uint8_t c); /* sees every byte sent out */
+	void *tx_ctx;
 };
 
 void serial_init(struct serial *s, int out_fd, struct irq_line irq);
+/* Calls hook(ctx, c) for each transmitted byte (vCPU thread, UART lock held). */
+void serial_set_tx_hook(struct serial *s, void (*hook)(void *ctx, uint8_t c), void *ctx);
 void serial_destroy(struct serial *s);
 
 /* Bus callbacks for the 8 registers at SERIAL_COM1_BASE. */

@@ -36,7 +36,7 @@ const char *minivmm_exit_reason_name(enum minivmm_exit_reason r)
 		[MINIVMM_EXIT_NONE] = "none",	      [MINIVMM_EXIT_RESET] = "reset",
 		[MINIVMM_EXIT_POWEROFF] = "poweroff", [MINIVMM_EXIT_STATUS_PORT] = "exit-port",
 		[MINIVMM_EXIT_TIMEOUT] = "timeout",   [MINIVMM_EXIT_STOPPED] = "stopped",
-		[MINIVMM_EXIT_FAILED] = "failed",
+		[MINIVMM_EXIT_FAILED] = "failed",     [MINIVMM_EXIT_GUEST_PANIC] = "panic",
 	};
 
 	return (unsigned int)r < sizeof(names) / sizeof(names[0]) ? names[r] : "unknown";
@@ -54,6 +54,17 @@ void vm_request_exit(struct minivmm *vm, enum minivmm_exit_reason reason, int st
 		va_start(ap, fmt);
 		vsnprintf(vm->exit.message, sizeof(vm->exit.message), fmt, ap);
 		va_end(ap);
+		/* A reset after a panic is no clean reboot: a CI verdict must see it. */
+		if ((reason == MINIVMM_EXIT_RESET || reason == MINIVMM_EXIT_POWEROFF) &&
+		    atomic_load(&vm->panicked)) {
+			size_t l = strlen(vm->exit.message);
+
+			vm->exit.reason = MINIVMM_EXIT_GUEST_PANIC;
+			vm->exit.status = MINIVMM_STATUS_GUEST_PANIC;
+			snprintf(vm->exit.message + l, sizeof(vm->exit.message) - l,
+				 " after a guest kernel panic (\"%s\" on the console)",
+				 PANIC_SCAN_TEXT);
+		}
 		atomic_store(&vm->stopping, 1);
 		pthread_cond_broadcast(&vm->exit_cond);
 	}
@@ -78,12 +89,21 @@ static void port_exit_status(void *ctx, int status)
 	vm_request_exit(ctx, MINIVMM_EXIT_STATUS_PORT, status, "guest exit status %d", status);
 }
 
+static void console_byte(void *ctx, uint8_t c)
+{
+	struct minivmm *vm = ctx;
+
+	if (panic_scan_byte(&vm->panic, c))
+		atomic_store(&vm->panicked, 1);
+}
+
 static int add_legacy_devices(struct minivmm *vm, char *err, size_t err_len)
 {
 	int rc;
 
 	serial_init(&vm->serial, vm->cfg.console_out,
 		    (struct irq_line){set_irq, vm, SERIAL_COM1_IRQ});
+	serial_set_tx_hook(&vm->serial, console_byte, vm);
 	vm->ports = (struct sysctl_ports){
 		.reset = port_reset, .exit_status = port_exit_status, .ctx = vm};
 	rc = bus_add(&vm->pio, SERIAL_COM1_BASE, SERIAL_NREGS, &vm->serial, serial_read,

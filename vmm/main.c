@@ -42,6 +42,7 @@ static const char usage[] =
 	"Exit status:\n"
 	"  0        the guest rebooted or powered off\n"
 	"  N        the guest wrote N to port 0x501\n"
+	"  123      the guest rebooted after \"Kernel panic\" on its console\n"
 	"  124      the --timeout expired\n"
 	"  125      bad usage, or the VM could not be created\n"
 	"  126      KVM could not run the guest (emulation failure, internal error)\n"
@@ -354,7 +355,7 @@ int main(int argc, char **argv)
 	if (ex.reason == MINIVMM_EXIT_TIMEOUT)
 		fprintf(stderr, "minivmm: timeout: guest still running after %.1f s, stopped it\n",
 			ex.runtime_ms / 1000.0);
-	else if (ex.reason == MINIVMM_EXIT_FAILED)
+	else if (ex.reason == MINIVMM_EXIT_FAILED || ex.reason == MINIVMM_EXIT_GUEST_PANIC)
 		fprintf(stderr, "minivmm: %s\n", ex.message);
 	else if (verbose)
 		fprintf(stderr, "minivmm: %s after %.3f s (%s), exit status %d\n", ex.message,

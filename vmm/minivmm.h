@@ -19,9 +19,10 @@ extern "C" {
 
 /* Exit statuses the CLI uses for its own verdicts; a guest may pick any other. */
 enum {
-	MINIVMM_STATUS_TIMEOUT = 124,	/* --timeout expired */
-	MINIVMM_STATUS_ERROR = 125,	/* bad usage or start-up failure */
-	MINIVMM_STATUS_VM_FAILED = 126, /* KVM could not run the guest */
+	MINIVMM_STATUS_TIMEOUT = 124,	  /* --timeout expired */
+	MINIVMM_STATUS_ERROR = 125,	  /* bad usage or start-up failure */
+	MINIVMM_STATUS_VM_FAILED = 126,	  /* KVM could not run the guest */
+	MINIVMM_STATUS_GUEST_PANIC = 123, /* the guest kernel panicked, then reset */
 };
 
 /* Port that ends the VM with the byte written as exit status. */
@@ -83,6 +84,7 @@ enum minivmm_exit_reason {
 	MINIVMM_EXIT_TIMEOUT,	  /* config.timeout_ms elapsed */
 	MINIVMM_EXIT_STOPPED,	  /* minivmm_stop() was called */
 	MINIVMM_EXIT_FAILED,	  /* KVM could not run the guest; see message */
+	MINIVMM_EXIT_GUEST_PANIC, /* a reset after "Kernel panic" on the console */
 };
 
 struct minivmm_exit {

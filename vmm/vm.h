@@ -13,6 +13,7 @@
 #include "virtio/guest_mem.h"
 #include "vmm/bus.h"
 #include "vmm/minivmm.h"
+#include "vmm/panic_scan.h"
 
 struct kvm_run;
 struct vblk;
@@ -56,6 +57,8 @@ struct minivmm {
 	unsigned int ncpus;
 	struct bus pio, mmio;
 	struct serial serial;
+	struct panic_scan panic; /* vCPU threads, under the UART's lock */
+	atomic_int panicked;
 	struct sysctl_ports ports;
 	char cmdline[4096];
 	uint64_t entry;

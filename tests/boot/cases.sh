@@ -5,7 +5,8 @@
 #   MINIVMM-RESULT PASS name seconds   or   MINIVMM-RESULT FAIL name reason
 # and on failure the guest console it asserted on, prefixed with "  | ".
 
-ALL_CASES="boot_1cpu boot_2cpus boot_vmlinux reboot_exit0 exit_port_status timeout_stops_hang
+ALL_CASES="boot_1cpu boot_2cpus boot_vmlinux reboot_exit0 exit_port_status guest_panic_status
+ timeout_stops_hang
  blk_root_in_order blk_root_no_in_order blk_guest_writes blk_host_writes blk_parallel
  blk_two_disks blk_read_only blk_enospc blk_direct shell_from_disk"
 ALL_CASES="$ALL_CASES net_ping net_tcp_in_order net_tcp_no_in_order net_flood"
@@ -58,6 +59,13 @@ case_reboot_exit0() {
 case_exit_port_status() {
 	vm --append "minivmm.test=exit3 minivmm.exit=status"
 	expect_rc 3 && expect_line "MINIVMM-GUEST: test exit3 status 3"
+}
+
+# A panicking guest reboots like a clean one; minivmm tells them apart.
+case_guest_panic_status() {
+	vm --append "minivmm.exit=panic"
+	expect_rc 123 && expect_line "Kernel panic - not syncing: Attempted to kill init" &&
+		expect_line "minivmm: guest reset (i8042) after a guest kernel panic"
 }
 
 case_timeout_stops_hang() {

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
  * VMM helpers: --mem size parsing, the MMIO/PIO bus, the 8250 UART as Linux's
- * driver probes and drives it, and the i8042 reset and exit-status ports.
+ * driver probes and drives it, and the i8042 reset and exit-status ports,
+ * and the console scan that tells a panic's reboot from a clean one.
  */
 #include <check.h>
 #include <errno.h>
@@ -16,6 +17,7 @@
 #include "devices/sysctl_ports.h"
 #include "vmm/bus.h"
 #include "vmm/minivmm.h"
+#include "vmm/panic_scan.h"
 
 /* ------------------------------------------------------------------ */
 /* minivmm_parse_size                                                   */
@@ -28,6 +30,56 @@ static uint64_t size_ok(const char *s)
 	ck_assert_msg(minivmm_parse_size(s, &v) == 0, "\"%s\" rejected", s);
 	return v;
 }
+
+/* Feeds s; returns how many bytes reported a match (at most one may). */
+static int scan(struct panic_scan *p, const char *s)
+{
+	int hits = 0;
+
+	while (*s)
+		hits += panic_scan_byte(p, (uint8_t)*s++);
+	return hits;
+}
+
+START_TEST(panic_scan_finds_the_panic_line)
+{
+	struct panic_scan p = {0};
+
+	ck_assert_int_eq(scan(&p, "[    1.2] Kernel panic - not syncing: Attempted to kill init!"),
+			 1);
+	ck_assert(p.seen);
+	/* Reported once, however often it is printed again. */
+	ck_assert_int_eq(scan(&p, "\r\nKernel panic - not syncing: again\r\n"), 0);
+}
+END_TEST
+
+START_TEST(panic_scan_across_chunks_and_restarts)
+{
+	struct panic_scan p = {0};
+
+	/* Split anywhere, as the UART sends it: byte by byte. */
+	ck_assert_int_eq(scan(&p, "Kernel pa"), 0);
+	ck_assert_int_eq(scan(&p, "nic - not sync"), 0);
+	ck_assert_int_eq(scan(&p, "ing"), 1);
+	/* A broken match restarts at a 'K' that breaks it. */
+	p = (struct panic_scan){0};
+	ck_assert_int_eq(scan(&p, "Kernel pKernel panic - not syncing"), 1);
+	p = (struct panic_scan){0};
+	ck_assert_int_eq(scan(&p, "KKernel panic - not syncing"), 1);
+}
+END_TEST
+
+START_TEST(panic_scan_ignores_near_misses)
+{
+	struct panic_scan p = {0};
+
+	ck_assert_int_eq(scan(&p, "Kernel Panic - not syncing"), 0);
+	ck_assert_int_eq(scan(&p, "Kernel panic - not syncin"), 0);
+	ck_assert_int_eq(scan(&p, "kernel panic - not syncing"), 0);
+	ck_assert_int_eq(scan(&p, "Kernel panic: not syncing"), 0);
+	ck_assert(!p.seen);
+}
+END_TEST
 
 START_TEST(size_valid)
 {
@@ -651,6 +703,9 @@ int main(void)
 	TCase *tc_ports = tcase_create("sysctl_ports");
 
 	tcase_add_test(tc_size, size_valid);
+	tcase_add_test(tc_size, panic_scan_finds_the_panic_line);
+	tcase_add_test(tc_size, panic_scan_across_chunks_and_restarts);
+	tcase_add_test(tc_size, panic_scan_ignores_near_misses);
 	tcase_add_test(tc_size, size_invalid);
 	tcase_add_test(tc_size, size_overflow);
 	suite_add_tcase(s, tc_size);
