@@ -117,6 +117,20 @@ static int parse_uint(const char *s, unsigned long max, unsigned long *out)
 	return (errno || *end || *out > max) ? -1 : 0;
 }
 
+/* poll=US of --disk and --net: 0 means never (the API's negative value). */
+static int parse_poll(const char *s, const char *what, int *poll_us)
+{
+	unsigned long v;
+
+	if (parse_uint(s, 1000, &v)) {
+		fprintf(stderr, "minivmm: bad %s poll '%s': give 0 to 1000 (microseconds)\n", what,
+			s);
+		return -1;
+	}
+	*poll_us = v ? (int)v : -1;
+	return 0;
+}
+
 static int parse_timeout(const char *s, unsigned int *ms)
 {
 	char *end;
@@ -137,7 +151,6 @@ static int parse_disk(char *spec, struct minivmm_config *cfg)
 {
 	struct minivmm_disk *d;
 	char *opt, *save = NULL;
-	unsigned long v;
 
 	if (cfg->n_disks == MINIVMM_MAX_DISKS)
 		return die("too many --disk options (at most %s)", "8");
@@ -156,10 +169,8 @@ static int parse_disk(char *spec, struct minivmm_config *cfg)
 		else if (!strncmp(opt, "serial=", 7) && strlen(opt + 7) <= 20)
 			d->serial = opt + 7;
 		else if (!strncmp(opt, "poll=", 5)) {
-			if (parse_uint(opt + 5, 1000, &v))
-				return die("bad --disk poll '%s': give 0 to 1000 (microseconds)",
-					   opt + 5);
-			d->poll_us = v ? (int)v : -1;
+			if (parse_poll(opt + 5, "--disk", &d->poll_us))
+				return MINIVMM_STATUS_ERROR;
 		} else
 			return die("bad --disk option '%s': use ro, direct, serial=ID (<= 20 "
 				   "chars) or poll=US",
@@ -210,10 +221,8 @@ static int parse_net(char *spec, struct minivmm_config *cfg)
 		} else if (!strncmp(opt, "guest_tso=", 10)) {
 			return die("bad --net guest_tso '%s': give on or off", opt + 10);
 		} else if (!strncmp(opt, "poll=", 5)) {
-			if (parse_uint(opt + 5, 1000, &v))
-				return die("bad --net poll '%s': give 0 to 1000 (microseconds)",
-					   opt + 5);
-			n->poll_us = v ? (int)v : -1;
+			if (parse_poll(opt + 5, "--net", &n->poll_us))
+				return MINIVMM_STATUS_ERROR;
 		} else
 			return die("bad --net option '%s': use tap=NAME, mac=MAC, mtu=N, "
 				   "guest_tso=on|off or poll=US",
