@@ -9,7 +9,7 @@
  * inside its config space; DRIVER_OK reaches it only after FEATURES_OK with
  * features that were offered and include VERSION_1; a Status write of 0
  * resets the device and every queue reads not ready; a queue is enabled
- * only while the driver may set it up, and never twice without a reset.
+ * only after FEATURES_OK with offered features, never twice without a reset.
  */
 #include <stdint.h>
 #include <string.h>
@@ -41,8 +41,10 @@ static int fake_queue_enable(void *dev, unsigned int q, uint64_t features)
 {
 	struct fake *f = dev;
 
-	require(q < NQ && !f->enabled[q] && !f->driver_ok);
-	require((features & ~OFFERED) == 0);
+	/* After DRIVER_OK too: a queue not set up yet may still be (it runs on
+	 * the device thread like any enable), but never one that is ready. */
+	require(q < NQ && !f->enabled[q]);
+	require((features & ~OFFERED) == 0 && (features >> VIRTIO_F_VERSION_1) & 1);
 	if (vq_enable(&f->vqs[q], &f->gm, features) != VQ_OK)
 		return -1;
 	f->enabled[q] = true;
