@@ -31,7 +31,20 @@
 #define IOV_CAP		(VBLK_SEG_MAX + 2)
 
 /* io_uring user_data: a slot index, or this tag (or dev_thread's own). */
-#define TAG_KICK (1ULL << 62)
+#define TAG_KICK      (1ULL << 62)
+#define TAG_MERGE     (1ULL << 61) /* | merge record index */
+#define MERGE_IOV     256	   /* segments of one merged read or write */
+#define MERGE_BYTES   (1u << 20)   /* and its bytes */
+#define MERGE_RECORDS 32
+
+/* Adjacent reads (or writes) popped together go out as one readv (writev). */
+struct merge {
+	struct iovec iov[MERGE_IOV];
+	uint16_t member[MERGE_IOV]; /* slot indices, in sector order */
+	unsigned int n;
+	uint64_t bytes;
+	bool busy;
+};
 
 struct slot {
 	struct vq_ticket t;
@@ -62,6 +75,12 @@ struct vblk {
 	unsigned int nfree, inflight;
 	unsigned int last_popped; /* requests per wake-up: 1 when latency-bound */
 	bool need_flush;
+	/* Reads or writes popped in this pass and not submitted yet: a run of
+	 * adjacent ones of one type goes out as one merged request. */
+	uint16_t run[MERGE_IOV];
+	unsigned int run_len, run_segs;
+	uint64_t run_bytes;
+	struct merge *merges;
 
 	struct vblk_stats st;
 	pthread_mutex_t stats_lock;
@@ -224,11 +243,111 @@ static bool direct_aligned(const struct blk_req *r)
 	return true;
 }
 
+static void count_inflight(struct vblk *b, unsigned int n)
+{
+	b->inflight += n;
+	pthread_mutex_lock(&b->stats_lock);
+	if (b->inflight > b->st.max_inflight)
+		b->st.max_inflight = b->inflight;
+	pthread_mutex_unlock(&b->stats_lock);
+}
+
+static void prep_rw(struct io_uring_sqe *sqe, int fd, uint32_t type, const struct iovec *iov,
+		    unsigned int n, uint64_t sector)
+{
+	if (type == VIRTIO_BLK_T_IN)
+		io_uring_prep_readv(sqe, fd, iov, n, sector * VIRTIO_BLK_SECTOR);
+	else
+		io_uring_prep_writev(sqe, fd, iov, n, sector * VIRTIO_BLK_SECTOR);
+}
+
+static struct merge *free_merge(struct vblk *b)
+{
+	for (unsigned int i = 0; i < MERGE_RECORDS; i++)
+		if (!b->merges[i].busy)
+			return &b->merges[i];
+	return NULL;
+}
+
+/* Submits the run: one request as it is, several adjacent ones as one. */
+static void flush_run(struct vblk *b)
+{
+	struct merge *m = b->run_len > 1 ? free_merge(b) : NULL;
+	struct io_uring_sqe *sqe;
+	const struct blk_req *first;
+
+	if (!b->run_len)
+		return;
+	if (!m) {
+		for (unsigned int i = 0; i < b->run_len; i++) {
+			const struct blk_req *r = &b->slots[b->run[i]].req;
+
+			sqe = dev_thread_sqe(&b->dt);
+			prep_rw(sqe, b->fd, r->type, r->data, r->n_data, r->sector);
+			io_uring_sqe_set_data64(sqe, b->run[i]);
+		}
+	} else {
+		unsigned int k = 0;
+
+		for (unsigned int i = 0; i < b->run_len; i++) {
+			const struct blk_req *r = &b->slots[b->run[i]].req;
+
+			memcpy(m->iov + k, r->data, r->n_data * sizeof(*r->data));
+			k += r->n_data;
+			m->member[i] = b->run[i];
+		}
+		m->n = b->run_len;
+		m->bytes = b->run_bytes;
+		m->busy = true;
+		first = &b->slots[b->run[0]].req;
+		sqe = dev_thread_sqe(&b->dt);
+		prep_rw(sqe, b->fd, first->type, m->iov, k, first->sector);
+		io_uring_sqe_set_data64(sqe, TAG_MERGE | (uint64_t)(m - b->merges));
+		pthread_mutex_lock(&b->stats_lock);
+		b->st.merged_ios++;
+		b->st.merged_reqs += b->run_len;
+		pthread_mutex_unlock(&b->stats_lock);
+	}
+	count_inflight(b, b->run_len);
+	b->run_len = b->run_segs = 0;
+	b->run_bytes = 0;
+}
+
+/* A read or write joins the run if it continues it, else the run goes first. */
+static void queue_rw(struct vblk *b, struct slot *s)
+{
+	const struct blk_req *r = &s->req;
+
+	if (b->run_len) {
+		const struct blk_req *last = &b->slots[b->run[b->run_len - 1]].req;
+
+		if (r->type != last->type ||
+		    r->sector != last->sector + last->data_len / VIRTIO_BLK_SECTOR ||
+		    b->run_segs + r->n_data > MERGE_IOV || b->run_bytes + r->data_len > MERGE_BYTES)
+			flush_run(b);
+	}
+	b->run[b->run_len++] = (uint16_t)(s - b->slots);
+	b->run_segs += r->n_data;
+	b->run_bytes += r->data_len;
+}
+
+/* A merged request finished: each member gets its share, or the error. */
+static void merge_done(struct vblk *b, struct merge *m, int res)
+{
+	bool whole = res >= 0 && (uint64_t)res == m->bytes;
+
+	m->busy = false;
+	for (unsigned int i = 0; i < m->n; i++) {
+		struct slot *s = &b->slots[m->member[i]];
+
+		io_done(b, s, whole ? (int)s->req.data_len : res < 0 ? res : -EIO);
+	}
+}
+
 static void submit(struct vblk *b, struct slot *s)
 {
 	struct blk_req *r = &s->req;
 	struct io_uring_sqe *sqe;
-	off_t off = (off_t)(r->sector * VIRTIO_BLK_SECTOR);
 	int mode;
 
 	pthread_mutex_lock(&b->stats_lock);
@@ -267,14 +386,14 @@ static void submit(struct vblk *b, struct slot *s)
 		finish(b, s, VIRTIO_BLK_S_IOERR, 0);
 		return;
 	}
+	if (r->type == VIRTIO_BLK_T_IN || r->type == VIRTIO_BLK_T_OUT) {
+		queue_rw(b, s);
+		return;
+	}
+	/* Everything before it goes out first: requests keep their order. */
+	flush_run(b);
 	sqe = dev_thread_sqe(&b->dt);
 	switch (r->type) {
-	case VIRTIO_BLK_T_IN:
-		io_uring_prep_readv(sqe, b->fd, r->data, r->n_data, (uint64_t)off);
-		break;
-	case VIRTIO_BLK_T_OUT:
-		io_uring_prep_writev(sqe, b->fd, r->data, r->n_data, (uint64_t)off);
-		break;
 	case VIRTIO_BLK_T_FLUSH:
 		/* Acknowledged only once fdatasync has finished (io_done). */
 		io_uring_prep_fsync(sqe, b->fd, IORING_FSYNC_DATASYNC);
@@ -289,11 +408,7 @@ static void submit(struct vblk *b, struct slot *s)
 		break;
 	}
 	io_uring_sqe_set_data64(sqe, (uint64_t)(s - b->slots));
-	b->inflight++;
-	pthread_mutex_lock(&b->stats_lock);
-	if (b->inflight > b->st.max_inflight)
-		b->st.max_inflight = b->inflight;
-	pthread_mutex_unlock(&b->stats_lock);
+	count_inflight(b, 1);
 }
 
 static void process_queue(struct vblk *b)
@@ -315,6 +430,7 @@ static void process_queue(struct vblk *b)
 				break;
 			if (vq_err_is_fatal(rc)) {
 				vmmio_set_needs_reset(&b->mmio);
+				flush_run(b);
 				return;
 			}
 			b->nfree--;
@@ -346,6 +462,7 @@ static void process_queue(struct vblk *b)
 		if (!b->nfree)
 			break;
 	} while (vq_enable_notify(&b->vq));
+	flush_run(b);
 	if (popped)
 		b->last_popped = popped;
 }
@@ -376,6 +493,14 @@ static void drain_reap(void *dev, uint64_t tag)
 		/* No used-ring write after a reset began (R16). */
 		b->inflight--;
 		b->slots[tag].busy = false;
+	} else if ((tag & TAG_MERGE) && (tag & ~TAG_MERGE) < MERGE_RECORDS) {
+		struct merge *m = &b->merges[tag & ~TAG_MERGE];
+
+		for (unsigned int i = 0; i < m->n; i++) {
+			b->inflight--;
+			b->slots[m->member[i]].busy = false;
+		}
+		m->busy = false;
 	}
 }
 
@@ -387,6 +512,9 @@ static void drain(struct vblk *b)
 	for (unsigned int i = 0; i < VBLK_QUEUE_SIZE; i++)
 		if (b->slots[i].busy)
 			dev_thread_cancel(&b->dt, i);
+	for (unsigned int i = 0; i < MERGE_RECORDS; i++)
+		if (b->merges[i].busy)
+			dev_thread_cancel(&b->dt, TAG_MERGE | i);
 	dev_thread_drain(&b->dt, drain_busy, drain_reap, b);
 }
 
@@ -494,6 +622,8 @@ static void *blk_thread(void *arg)
 				ctrl_pending = true;
 			else if (tag < VBLK_QUEUE_SIZE)
 				io_done(b, &b->slots[tag], res);
+			else if ((tag & TAG_MERGE) && (tag & ~TAG_MERGE) < MERGE_RECORDS)
+				merge_done(b, &b->merges[tag & ~TAG_MERGE], res);
 		}
 		/* One drain per CQE batch (R10), then one interrupt decision. */
 		flush_used(b);
@@ -609,7 +739,8 @@ int vblk_create(const struct vblk_options *o, const struct guest_mem *gm, int ki
 	}
 	b->slots = calloc(VBLK_QUEUE_SIZE, sizeof(*b->slots));
 	b->free_slots = calloc(VBLK_QUEUE_SIZE, sizeof(*b->free_slots));
-	if (!b->slots || !b->free_slots) {
+	b->merges = calloc(MERGE_RECORDS, sizeof(*b->merges));
+	if (!b->slots || !b->free_slots || !b->merges) {
 		snprintf(err, err_len, "out of memory or eventfds");
 		rc = -ENOMEM;
 		goto fail;
@@ -629,6 +760,7 @@ fail:
 		close(b->fd);
 	free(b->slots);
 	free(b->free_slots);
+	free(b->merges);
 	free(b);
 	return rc < 0 ? rc : -EINVAL;
 }
@@ -654,6 +786,7 @@ void vblk_destroy(struct vblk *b)
 	close(b->fd);
 	free(b->slots);
 	free(b->free_slots);
+	free(b->merges);
 	pthread_mutex_destroy(&b->stats_lock);
 	free(b);
 }
@@ -681,11 +814,13 @@ void vblk_print_stats(struct vblk *b, const char *name, FILE *f)
 		"%s: virtio-blk in_order=%s reads=%" PRIu64 " writes=%" PRIu64 " flushes=%" PRIu64
 		" read_bytes=%" PRIu64 " written_bytes=%" PRIu64 " io_errors=%" PRIu64
 		" (eio=%" PRIu64 " enospc=%" PRIu64 ") rejected=%" PRIu64 " chain_errors=%" PRIu64
-		" misaligned=%" PRIu64 " max_inflight=%" PRIu64 " poll_hits=%" PRIu64 "\n",
+		" misaligned=%" PRIu64 " max_inflight=%" PRIu64 " poll_hits=%" PRIu64
+		" merged=%" PRIu64 "/%" PRIu64 "\n",
 		name, (neg >> VIRTIO_F_IN_ORDER) & 1 ? "negotiated" : "off", b->st.reads,
 		b->st.writes, b->st.flushes, b->st.bytes_read, b->st.bytes_written, b->st.io_errors,
 		b->st.err_eio, b->st.err_enospc, rejected, b->st.chain_errors, b->st.misaligned,
-		b->st.max_inflight, __atomic_load_n(&b->dt.poll_hits, __ATOMIC_RELAXED));
+		b->st.max_inflight, __atomic_load_n(&b->dt.poll_hits, __ATOMIC_RELAXED),
+		b->st.merged_reqs, b->st.merged_ios);
 	pthread_mutex_unlock(&b->stats_lock);
 	fprintf(f,
 		"%s: queue completed=%" PRIu64 " waited=%" PRIu64

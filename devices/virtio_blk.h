@@ -40,6 +40,7 @@ struct vblk_stats {
 	uint64_t chain_errors;		  /* chains the queue layer refused */
 	uint64_t misaligned;		  /* O_DIRECT requests with unaligned buffers: IOERR */
 	uint64_t max_inflight;
+	uint64_t merged_ios, merged_reqs; /* adjacent requests sent as one, and how many */
 };
 
 struct vblk;

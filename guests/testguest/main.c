@@ -140,6 +140,11 @@ static int run_batch(int type, int n, int qd, uint32_t len, uint64_t (*pick)(int
 	return 0;
 }
 
+static uint64_t in_a_row(int k)
+{
+	return (uint64_t)k;
+}
+
 static uint64_t spread(int k)
 {
 	/* Distinct blocks spread over the disk (NBLOCKS <= its size in blocks). */
@@ -282,10 +287,19 @@ void user_main(int kind, uint64_t info)
 		tg_puts("TESTGUEST: disk too small\n");
 		tg_exit(4);
 	}
-	/* Correctness: write distinct patterns at QD 16, flush, read back at QD 16. */
+	/* Correctness: write distinct patterns at QD 16, flush, read back at QD 16,
+	 * over blocks spread over the disk and then over blocks in a row. */
 	seed = tg_rdtsc();
 	run_batch(VB_T_OUT, NBLOCKS, 16, BLOCK, spread, 1, seed, &errors);
 	run_batch(VB_T_FLUSH, 1, 1, 0, spread, 0, seed, &errors);
+	run_batch(VB_T_IN, NBLOCKS, 16, BLOCK, spread, 1, seed, &errors);
+	/* Blocks in a row, which the device may merge, checked against requests
+	 * it cannot merge: reads in a row of what went out spread, then writes
+	 * in a row read back spread. Each request must carry its own block. */
+	run_batch(VB_T_IN, NBLOCKS, 16, BLOCK, in_a_row, 1, seed, &errors);
+	seed = tg_rdtsc();
+	run_batch(VB_T_OUT, NBLOCKS, 16, BLOCK, in_a_row, 1, seed, &errors);
+	run_batch(VB_T_FLUSH, 1, 1, 0, in_a_row, 0, seed, &errors);
 	run_batch(VB_T_IN, NBLOCKS, 16, BLOCK, spread, 1, seed, &errors);
 	/* A read past the end must fail with IOERR, not succeed or hang. */
 	vb_submit(&drv, 0, VB_T_IN, drv.capacity, bufs[0], BLOCK);

@@ -115,7 +115,7 @@ case_blk_guest_writes() {
 
 case_blk_host_writes() {
 	image data.img 8 /dev/urandom
-	vm --disk "$WORK/data.img" --in-order --append "minivmm.test=blk_read"
+	vm --disk "$WORK/data.img" --in-order -v --append "minivmm.test=blk_read"
 	expect_rc 0 && expect_eq "$(guest_says '/dev/vda read md5')" "$(md5 "$WORK/data.img")" \
 		"guest's md5 vs image"
 }
