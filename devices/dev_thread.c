@@ -178,6 +178,23 @@ bool dev_thread_poll(struct dev_thread *t, bool (*pending)(void *dev), void *dev
 	return false;
 }
 
+static bool ring_pending(void *vq)
+{
+	return vq_avail_pending(vq);
+}
+
+bool dev_thread_poll_ring(struct dev_thread *t, struct virtqueue *vq)
+{
+	bool spin = t->poll_ns != 0, work;
+
+	if (spin)
+		vq_quiet(vq);
+	work = dev_thread_poll(t, ring_pending, vq);
+	if (spin && vq_enable_notify(vq))
+		work = true;
+	return work;
+}
+
 bool dev_thread_has_cqe(struct dev_thread *t)
 {
 	return io_uring_cq_ready(&t->ring) != 0;

@@ -26,6 +26,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "virtio/virtqueue.h"
+
 /* io_uring user_data with this bit set is dev_thread's own; devices tag below it. */
 #define DEV_TAG_RESERVED (1ULL << 63)
 
@@ -102,6 +104,12 @@ bool dev_thread_wait(struct dev_thread *t);
  * costs no CPU. The device keeps the guest from kicking while it polls.
  */
 bool dev_thread_poll(struct dev_thread *t, bool (*pending)(void *dev), void *dev);
+/*
+ * dev_thread_poll() on one ring, with kicks off while it spins (vq_quiet)
+ * and back on after (vq_enable_notify), whose re-check catches a buffer
+ * made available meanwhile. True if the ring has buffers to pop.
+ */
+bool dev_thread_poll_ring(struct dev_thread *t, struct virtqueue *vq);
 /* True if a CQE is ready: dev_thread_wait() would return at once. */
 bool dev_thread_has_cqe(struct dev_thread *t);
 /* Takes the next completed CQE, if any. */

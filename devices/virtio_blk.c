@@ -559,13 +559,6 @@ static bool handle_ctrl(struct vblk *b)
 	return keep;
 }
 
-static bool requests_pending(void *dev)
-{
-	struct vblk *b = dev;
-
-	return vq_avail_pending(&b->vq);
-}
-
 /*
  * When the guest sends one request at a time (the last wake-up found a
  * single one) and nothing is in flight, the next event can only be its next
@@ -579,22 +572,12 @@ static bool requests_pending(void *dev)
  */
 static bool poll_requests(struct vblk *b)
 {
-	bool spin = b->dt.poll_ns != 0, work;
-
 	if (!b->running || b->inflight || !b->nfree || !b->vq.ready || b->vq.broken ||
-	    b->last_popped > 1)
+	    b->last_popped > 1 || !dev_thread_poll_ring(&b->dt, &b->vq))
 		return false;
-	if (spin)
-		vq_quiet(&b->vq);
-	work = dev_thread_poll(&b->dt, requests_pending, b);
-	/* Kicks back on; the re-check catches a request posted meanwhile. */
-	if (spin && vq_enable_notify(&b->vq))
-		work = true;
-	if (work) {
-		process_queue(b);
-		flush_used(b);
-	}
-	return work;
+	process_queue(b);
+	flush_used(b);
+	return true;
 }
 
 static void *blk_thread(void *arg)

@@ -456,13 +456,6 @@ static int net_ctrl(void *dev, enum dev_op op, unsigned int q, uint64_t features
 	return 0;
 }
 
-static bool tx_pending(void *dev)
-{
-	struct vnet *n = dev;
-
-	return vq_avail_pending(&n->vqs[VNET_TXQ]);
-}
-
 /*
  * A sending guest queues its next frame within microseconds of the last:
  * poll the transmit ring for it with kicks off (as QEMU's event loop
@@ -473,21 +466,13 @@ static bool tx_pending(void *dev)
 static bool poll_tx(struct vnet *n)
 {
 	struct virtqueue *vq = &n->vqs[VNET_TXQ];
-	bool spin = n->dt.poll_ns != 0, work;
 
-	if (!n->running || !vq->ready || vq->broken || !n->tx_nfree)
+	if (!n->running || !vq->ready || vq->broken || !n->tx_nfree ||
+	    !dev_thread_poll_ring(&n->dt, vq))
 		return false;
-	if (spin)
-		vq_quiet(vq);
-	work = dev_thread_poll(&n->dt, tx_pending, n);
-	/* Kicks back on; the re-check catches a frame queued meanwhile. */
-	if (spin && vq_enable_notify(vq))
-		work = true;
-	if (work) {
-		process_tx(n);
-		flush_used(n);
-	}
-	return work;
+	process_tx(n);
+	flush_used(n);
+	return true;
 }
 
 static void *net_thread(void *arg)
