@@ -141,10 +141,9 @@ static int check_config(const struct minivmm_config *cfg, char *err, size_t err_
 		return -EINVAL;
 	}
 	for (unsigned int i = 0; i < cfg->n_disks && i < MINIVMM_MAX_DISKS; i++) {
-		if (cfg->disks[i].poll_us > 1000) {
-			snprintf(err, err_len,
-				 "disk poll time %d us is out of range (at most 1000)",
-				 cfg->disks[i].poll_us);
+		if (cfg->disks[i].poll_us > MINIVMM_POLL_US_MAX) {
+			snprintf(err, err_len, "disk poll time %d us is out of range (at most %d)",
+				 cfg->disks[i].poll_us, MINIVMM_POLL_US_MAX);
 			return -EINVAL;
 		}
 	}
@@ -153,10 +152,10 @@ static int check_config(const struct minivmm_config *cfg, char *err, size_t err_
 		return -EINVAL;
 	}
 	for (unsigned int i = 0; i < cfg->n_nets; i++) {
-		if (cfg->nets[i].poll_us > 1000) {
+		if (cfg->nets[i].poll_us > MINIVMM_POLL_US_MAX) {
 			snprintf(err, err_len,
-				 "network poll time %d us is out of range (at most 1000)",
-				 cfg->nets[i].poll_us);
+				 "network poll time %d us is out of range (at most %d)",
+				 cfg->nets[i].poll_us, MINIVMM_POLL_US_MAX);
 			return -EINVAL;
 		}
 		if (cfg->nets[i].mtu && (cfg->nets[i].mtu < 68 || cfg->nets[i].mtu > 65535)) {

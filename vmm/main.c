@@ -122,9 +122,9 @@ static int parse_poll(const char *s, const char *what, int *poll_us)
 {
 	unsigned long v;
 
-	if (parse_uint(s, 1000, &v)) {
-		fprintf(stderr, "minivmm: bad %s poll '%s': give 0 to 1000 (microseconds)\n", what,
-			s);
+	if (parse_uint(s, MINIVMM_POLL_US_MAX, &v)) {
+		fprintf(stderr, "minivmm: bad %s poll '%s': give 0 to %d (microseconds)\n", what, s,
+			MINIVMM_POLL_US_MAX);
 		return -1;
 	}
 	*poll_us = v ? (int)v : -1;

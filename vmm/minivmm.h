@@ -43,7 +43,8 @@ struct minivmm_disk {
 	int poll_us;
 };
 
-#define MINIVMM_POLL_US 50
+#define MINIVMM_POLL_US	    50
+#define MINIVMM_POLL_US_MAX 1000
 
 /*
  * virtio-net on an existing TAP interface (create it first, e.g.

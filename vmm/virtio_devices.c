@@ -27,6 +27,14 @@ static void mmio_write(void *opaque, uint64_t off, const uint8_t *data, unsigned
 }
 
 /* Takes the next slot and its eventfds (closed by virtio_devices_destroy). */
+/* The API's poll_us: 0 the default, negative never, else the budget. */
+static unsigned int poll_budget_us(int configured)
+{
+	if (configured < 0)
+		return 0;
+	return configured ? (unsigned int)configured : MINIVMM_POLL_US;
+}
+
 static struct virtio_slot *new_slot(struct minivmm *vm, unsigned int n_queues, char *err,
 				    size_t err_len)
 {
@@ -61,9 +69,7 @@ int virtio_devices_create(struct minivmm *vm, char *err, size_t err_len)
 			.direct = d->direct,
 			.in_order = vm->cfg.in_order,
 			.serial = d->serial,
-			.poll_us = d->poll_us < 0 ? 0
-				   : d->poll_us	  ? (unsigned int)d->poll_us
-						  : MINIVMM_POLL_US,
+			.poll_us = poll_budget_us(d->poll_us),
 		};
 		struct virtio_slot *s = new_slot(vm, 1, err, err_len);
 		int rc;
@@ -82,9 +88,7 @@ int virtio_devices_create(struct minivmm *vm, char *err, size_t err_len)
 			.mtu = c->mtu,
 			.in_order = vm->cfg.in_order,
 			.guest_tso = !c->no_guest_tso,
-			.poll_us = c->poll_us < 0 ? 0
-				   : c->poll_us	  ? (unsigned int)c->poll_us
-						  : MINIVMM_POLL_US,
+			.poll_us = poll_budget_us(c->poll_us),
 		};
 		struct virtio_slot *s = new_slot(vm, 2, err, err_len);
 		int rc;
