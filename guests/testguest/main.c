@@ -167,6 +167,22 @@ static uint64_t seq_block(int k)
 	return ((uint64_t)k * (BENCH_BUF / BLOCK)) % (drv.capacity / (BLOCK / 512) - 32);
 }
 
+/* One result line: "TESTGUEST-BENCH: WHAT qd=Q ops=N cycles=C errors=E". */
+static void report(const char *what, int qd, int n, uint64_t cycles, uint64_t errors)
+{
+	tg_puts("TESTGUEST-BENCH: ");
+	tg_puts(what);
+	tg_puts(" qd=");
+	tg_putu((uint64_t)qd);
+	tg_puts(" ops=");
+	tg_putu((uint64_t)n);
+	tg_puts(" cycles=");
+	tg_putu(cycles);
+	tg_puts(" errors=");
+	tg_putu(errors);
+	tg_puts("\n");
+}
+
 /* ops: 4 KiB requests per random workload; sequential ones run ops / 10. */
 static void bench(int ops)
 {
@@ -182,17 +198,8 @@ static void bench(int ops)
 			t0 = tg_rdtsc();
 			run_batch(type, n, depths[i], BLOCK, random_block, 0, 0, &errors);
 			t1 = tg_rdtsc();
-			tg_puts("TESTGUEST-BENCH: ");
-			tg_puts(type == VB_T_IN ? "randread" : "randwrite");
-			tg_puts(" bs=4k qd=");
-			tg_putu((uint64_t)depths[i]);
-			tg_puts(" ops=");
-			tg_putu((uint64_t)n);
-			tg_puts(" cycles=");
-			tg_putu(t1 - t0);
-			tg_puts(" errors=");
-			tg_putu(errors);
-			tg_puts("\n");
+			report(type == VB_T_IN ? "randread bs=4k" : "randwrite bs=4k", depths[i], n,
+			       t1 - t0, errors);
 		}
 	}
 	for (unsigned int i = 0; i < sizeof(depths) / sizeof(depths[0]); i++) {
@@ -202,15 +209,7 @@ static void bench(int ops)
 		t0 = tg_rdtsc();
 		run_batch(VB_T_IN, n, depths[i], BENCH_BUF, seq_block, 0, 0, &errors);
 		t1 = tg_rdtsc();
-		tg_puts("TESTGUEST-BENCH: seqread bs=128k qd=");
-		tg_putu((uint64_t)depths[i]);
-		tg_puts(" ops=");
-		tg_putu((uint64_t)n);
-		tg_puts(" cycles=");
-		tg_putu(t1 - t0);
-		tg_puts(" errors=");
-		tg_putu(errors);
-		tg_puts("\n");
+		report("seqread bs=128k", depths[i], n, t1 - t0, errors);
 	}
 }
 
