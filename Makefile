@@ -98,7 +98,7 @@ $(BUILD)/unit-asan/%: $(ASAN_OBJ)/tests/unit/%.o $(UNIT_HELPERS:%.c=$(ASAN_OBJ)/
 
 $(BUILD)/fuzzers/%: tests/fuzz/%.c $(LIB_SRCS)
 	@mkdir -p $(dir $@)
-	clang $(CSTD) $(WARN) -g -O1 -I. -fsanitize=fuzzer,address,undefined -o $@ $< $(filter virtio/%.c devices/net_hdr.c,$(LIB_SRCS))
+	clang $(CSTD) $(WARN) -g -O1 -I. -fsanitize=fuzzer,address,undefined -o $@ $< $(filter virtio/%.c devices/net_hdr.c devices/net_rx.c,$(LIB_SRCS))
 
 $(BUILD)/bench-bin/%: $(OBJ)/tests/bench/%.o $(LIB)
 	@mkdir -p $(dir $@)

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "devices/dev_thread.h"
+#include "devices/net_rx.h"
 #include "devices/tap.h"
 #include "virtio/vring.h"
 
@@ -19,7 +20,6 @@
 #define VIRTIO_NET_S_LINK_UP 1
 
 #define TX_IOV_CAP 64 /* Linux sends at most MAX_SKB_FRAGS + 2 segments */
-#define RX_IOV_CAP 32 /* per receive chain; big-packet mode uses 19 */
 #define RX_POOL	   32 /* bounce buffers: frames read but not yet in the guest */
 #define RX_READS   1  /* reads posted at once: one keeps frames in TAP order */
 #define RX_BUF	   (VNET_MAX_PACKET + 256)
@@ -39,10 +39,8 @@ struct tx_slot {
 };
 
 struct rx_buf {
-	uint8_t *data;
-	uint32_t len;
+	struct vnet_rx_frame f;
 	uint8_t state;
-	bool waited;
 };
 
 struct vnet {
@@ -70,9 +68,7 @@ struct vnet {
 	uint16_t rx_fifo[RX_POOL]; /* full buffers in the order the TAP gave them */
 	unsigned int rx_head, rx_count, rx_reading;
 	bool rx_paused; /* a read failed: repost after the next event, not at once */
-	struct vq_chain *rx_chains;
-	struct iovec *rx_iov;
-	uint32_t *rx_used;
+	struct vnet_rx rxq;
 
 	struct vnet_stats st;
 	pthread_mutex_t stats_lock;
@@ -219,7 +215,7 @@ static void post_reads(struct vnet *n)
 		if (n->rx[i].state != RXB_FREE)
 			continue;
 		sqe = dev_thread_sqe(&n->dt);
-		io_uring_prep_read(sqe, n->tap_fd, n->rx[i].data, RX_BUF, (uint64_t)-1);
+		io_uring_prep_read(sqe, n->tap_fd, n->rx[i].f.data, RX_BUF, (uint64_t)-1);
 		io_uring_sqe_set_data64(sqe, TAG_RX | i);
 		n->rx[i].state = RXB_READING;
 		n->rx_reading++;
@@ -234,121 +230,50 @@ static void rx_read_done(struct vnet *n, unsigned int i, int res)
 	if (res < VNET_HDR_LEN + VNET_MIN_FRAME || res >= RX_BUF) {
 		b->state = RXB_FREE;
 		if (res >= RX_BUF)
-			STAT(n, n->st.rx_drop_no_fit++);
+			STAT(n, n->st.rx_drop_too_big++);
 		else if (res != -ECANCELED) {
 			STAT(n, n->st.rx_read_errors++);
 			n->rx_paused = res < 0; /* don't spin on a failing TAP */
 		}
 		return;
 	}
-	b->len = (uint32_t)res;
+	b->f.len = (uint32_t)res;
 	b->state = RXB_FULL;
-	b->waited = false;
+	b->f.waited = false;
 	n->rx_fifo[(n->rx_head + n->rx_count) % RX_POOL] = (uint16_t)i;
 	n->rx_count++;
 	if (n->rx_count > n->st.rx_pool_hwm)
 		STAT(n, n->st.rx_pool_hwm = n->rx_count);
 }
 
-static void rx_pop_frame(struct vnet *n)
+static struct vnet_rx_frame *rx_peek(void *ctx)
 {
+	struct vnet *n = ctx;
+
+	return n->rx_count ? &n->rx[n->rx_fifo[n->rx_head]].f : NULL;
+}
+
+static void rx_consume(void *ctx)
+{
+	struct vnet *n = ctx;
+
 	n->rx[n->rx_fifo[n->rx_head]].state = RXB_FREE;
 	n->rx_head = (n->rx_head + 1) % RX_POOL;
 	n->rx_count--;
 }
 
-/* Completes chains[0 .. nb) with len 0: a packet we could not place. */
-static void rx_give_back_empty(struct vnet *n, unsigned int nb)
-{
-	for (unsigned int i = 0; i < nb; i++)
-		vq_complete(&n->vqs[VNET_RXQ], &n->rx_chains[i].t, 0);
-	n->need_flush[VNET_RXQ] = true;
-}
-
-enum rx_step { RX_DONE, RX_BLOCKED, RX_BROKEN };
-
-/* Places the oldest frame into guest buffers, drops it, or waits for buffers. */
-static enum rx_step rx_place_one(struct vnet *n)
-{
-	struct virtqueue *vq = &n->vqs[VNET_RXQ];
-	struct rx_buf *b = &n->rx[n->rx_fifo[n->rx_head]];
-	bool mrg = (n->features >> VIRTIO_NET_F_MRG_RXBUF) & 1;
-	enum vnet_rx_offer res = VNET_RX_MORE;
-	struct vnet_rx_plan p;
-	unsigned int nb = 0;
-
-	vnet_rx_plan_init(&p, b->len, mrg, vq->size);
-	while (res == VNET_RX_MORE) {
-		struct vq_chain *c = &n->rx_chains[nb];
-		int rc;
-
-		vq_chain_init(c, n->rx_iov + (size_t)nb * RX_IOV_CAP, RX_IOV_CAP);
-		rc = vq_pop(vq, c);
-		if (rc == VQ_EMPTY)
-			break;
-		if (vq_err_is_fatal(rc)) {
-			vq_unpop(vq, (uint16_t)nb);
-			vmmio_set_needs_reset(&n->mmio);
-			return RX_BROKEN;
-		}
-		if (rc < 0 || c->in_len == 0) {
-			/* Answer the bad chain and the ones taken before it; drop the frame. */
-			rx_give_back_empty(n, nb + 1);
-			STAT(n, n->st.rx_drop_bad_chain++);
-			rx_pop_frame(n);
-			return RX_DONE;
-		}
-		res = vnet_rx_offer(&p, c->in_len);
-		nb++;
-	}
-	if (res == VNET_RX_MORE) {
-		/* The guest has not posted enough buffers: give them back and wait. */
-		if (nb)
-			vq_unpop(vq, (uint16_t)nb);
-		if (!b->waited) {
-			b->waited = true;
-			STAT(n, n->st.rx_waits++);
-		}
-		return RX_BLOCKED;
-	}
-	if (res == VNET_RX_NO_FIT) {
-		vq_unpop(vq, (uint16_t)nb);
-		STAT(n, n->st.rx_drop_no_fit++);
-		rx_pop_frame(n);
-		return RX_DONE;
-	}
-	if (vnet_rx_fill(b->data, b->len, n->rx_chains, nb, n->rx_used) < 0) {
-		rx_give_back_empty(n, nb);
-		STAT(n, n->st.rx_drop_bad_chain++);
-	} else {
-		/* All buffers of the packet are published by the same flush (R14). */
-		for (unsigned int i = 0; i < nb; i++)
-			vq_complete(vq, &n->rx_chains[i].t, n->rx_used[i]);
-		n->need_flush[VNET_RXQ] = true;
-		STAT(n, n->st.rx_packets++; n->st.rx_bytes += b->len - VNET_HDR_LEN;
-		     if (nb > n->st.rx_max_bufs) n->st.rx_max_bufs = nb);
-	}
-	rx_pop_frame(n);
-	return RX_DONE;
-}
-
 static void process_rx(struct vnet *n)
 {
-	struct virtqueue *vq = &n->vqs[VNET_RXQ];
+	const struct vnet_rx_source src = {.peek = rx_peek, .consume = rx_consume, .ctx = n};
 
-	if (!n->running || !vq->ready || vq->broken || !n->rx_count)
+	if (!n->running)
 		return;
-	vq_disable_notify(vq);
-	while (n->rx_count) {
-		enum rx_step s = rx_place_one(n);
-
-		if (s == RX_BROKEN)
-			return;
-		/* Out of buffers: ask for a kick, unless some arrived meanwhile. */
-		if (s == RX_BLOCKED && !vq_enable_notify(vq))
-			return;
+	if (vnet_rx_process(&n->rxq, &src) == VNET_RX_BROKEN)
+		vmmio_set_needs_reset(&n->mmio);
+	if (n->rxq.need_flush) {
+		n->rxq.need_flush = false;
+		n->need_flush[VNET_RXQ] = true;
 	}
-	/* Nothing waiting: no kicks needed until a frame finds the ring empty. */
 }
 
 /* ---- thread ---- */
@@ -421,6 +346,8 @@ static void reset_device(struct vnet *n)
 	}
 	n->running = false;
 	n->features = 0;
+	n->rxq.mrg_rxbuf = false;
+	n->rxq.need_flush = false;
 	n->rx_paused = false;
 	n->rx_head = n->rx_count = 0;
 	for (unsigned int i = 0; i < RX_POOL; i++)
@@ -446,6 +373,7 @@ static int net_ctrl(void *dev, enum dev_op op, unsigned int q, uint64_t features
 		break;
 	case DEV_OP_DRIVER_OK:
 		n->features = features;
+		n->rxq.mrg_rxbuf = (features >> VIRTIO_NET_F_MRG_RXBUF) & 1;
 		/* What the guest accepts on receive is what the TAP may hand us. */
 		tap_set_offload(n->tap_fd, tap_offload_for(n->features));
 		n->running = true;
@@ -588,20 +516,17 @@ int vnet_create(const struct vnet_options *o, const struct guest_mem *gm, const 
 	}
 	n->tx = calloc(VNET_QUEUE_SIZE, sizeof(*n->tx));
 	n->tx_free = calloc(VNET_QUEUE_SIZE, sizeof(*n->tx_free));
-	n->rx_chains = calloc(VNET_QUEUE_SIZE, sizeof(*n->rx_chains));
-	n->rx_iov = calloc((size_t)VNET_QUEUE_SIZE * RX_IOV_CAP, sizeof(*n->rx_iov));
-	n->rx_used = calloc(VNET_QUEUE_SIZE, sizeof(*n->rx_used));
 	/* The bounce pool is all the memory received frames can take. */
 	n->rx_mem =
 		mmap(NULL, rx_bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (!n->tx || !n->tx_free || !n->rx_chains || !n->rx_iov || !n->rx_used ||
+	if (!n->tx || !n->tx_free || vnet_rx_init(&n->rxq, &n->vqs[VNET_RXQ], VNET_QUEUE_SIZE) ||
 	    n->rx_mem == MAP_FAILED) {
 		snprintf(err, err_len, "out of memory or eventfds");
 		rc = -ENOMEM;
 		goto fail;
 	}
 	for (unsigned int i = 0; i < RX_POOL; i++)
-		n->rx[i].data = n->rx_mem + (size_t)i * RX_BUF;
+		n->rx[i].f.data = n->rx_mem + (size_t)i * RX_BUF;
 	for (unsigned int i = 0; i < VNET_QUEUE_SIZE; i++)
 		n->tx_free[n->tx_nfree++] = (uint16_t)(VNET_QUEUE_SIZE - 1 - i);
 	/* Every slot and buffer, their cancels, the kicks and the control read. */
@@ -620,9 +545,7 @@ fail:
 		munmap(n->rx_mem, rx_bytes);
 	free(n->tx);
 	free(n->tx_free);
-	free(n->rx_chains);
-	free(n->rx_iov);
-	free(n->rx_used);
+	vnet_rx_free(&n->rxq);
 	free(n);
 	return rc < 0 ? rc : -EINVAL;
 }
@@ -650,9 +573,7 @@ void vnet_destroy(struct vnet *n)
 	munmap(n->rx_mem, (size_t)RX_POOL * RX_BUF);
 	free(n->tx);
 	free(n->tx_free);
-	free(n->rx_chains);
-	free(n->rx_iov);
-	free(n->rx_used);
+	vnet_rx_free(&n->rxq);
 	pthread_mutex_destroy(&n->stats_lock);
 	free(n);
 }
@@ -665,11 +586,14 @@ struct vmmio *vnet_mmio(struct vnet *n)
 void vnet_print_stats(struct vnet *n, const char *name, FILE *f)
 {
 	uint64_t neg = vmmio_negotiated(&n->mmio, true);
-	uint64_t drops = 0;
+	const struct vnet_rx_stats *rs = &n->rxq.st;
+	uint64_t no_fit, bad_chain, drops = 0;
 
 	pthread_mutex_lock(&n->stats_lock);
 	for (int i = 1; i < VNET_TX_DROP_COUNT; i++)
 		drops += n->st.tx_drops[i];
+	no_fit = __atomic_load_n(&rs->drop_no_fit, __ATOMIC_RELAXED) + n->st.rx_drop_too_big;
+	bad_chain = __atomic_load_n(&rs->drop_bad_chain, __ATOMIC_RELAXED);
 	fprintf(f,
 		"%s: virtio-net tap=%s in_order=%s mrg_rxbuf=%s guest_tso=%s poll_hits=%" PRIu64
 		" rx_packets=%" PRIu64 " rx_bytes=%" PRIu64 " tx_packets=%" PRIu64
@@ -679,11 +603,12 @@ void vnet_print_stats(struct vnet *n, const char *name, FILE *f)
 		name, n->tap, (neg >> VIRTIO_F_IN_ORDER) & 1 ? "negotiated" : "off",
 		(neg >> VIRTIO_NET_F_MRG_RXBUF) & 1 ? "on" : "off",
 		(neg >> VIRTIO_NET_F_GUEST_TSO4) & 1 ? "on" : "off",
-		__atomic_load_n(&n->dt.poll_hits, __ATOMIC_RELAXED), n->st.rx_packets,
-		n->st.rx_bytes, n->st.tx_packets, n->st.tx_bytes,
-		n->st.rx_drop_no_fit + n->st.rx_drop_bad_chain, n->st.rx_drop_no_fit,
-		n->st.rx_drop_bad_chain, n->st.rx_read_errors, n->st.rx_waits, n->st.rx_max_bufs,
-		n->st.rx_pool_hwm, drops);
+		__atomic_load_n(&n->dt.poll_hits, __ATOMIC_RELAXED),
+		__atomic_load_n(&rs->packets, __ATOMIC_RELAXED),
+		__atomic_load_n(&rs->bytes, __ATOMIC_RELAXED), n->st.tx_packets, n->st.tx_bytes,
+		no_fit + bad_chain, no_fit, bad_chain, n->st.rx_read_errors,
+		__atomic_load_n(&rs->waits, __ATOMIC_RELAXED),
+		__atomic_load_n(&rs->max_bufs, __ATOMIC_RELAXED), n->st.rx_pool_hwm, drops);
 	if (drops) {
 		const char *sep = " (";
 

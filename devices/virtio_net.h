@@ -34,14 +34,12 @@ struct vnet_options {
 };
 
 struct vnet_stats {
-	uint64_t rx_packets, rx_bytes, tx_packets, tx_bytes;
+	/* Receive placement counts its own (struct vnet_rx_stats). */
+	uint64_t tx_packets, tx_bytes;
 	uint64_t tx_drops[VNET_TX_DROP_COUNT]; /* by reason; [VNET_TX_OK] unused */
-	uint64_t rx_drop_no_fit;	       /* frame larger than the guest's buffers */
-	uint64_t rx_drop_bad_chain;	       /* the guest's RX chain was malformed */
+	uint64_t rx_drop_too_big;	       /* a TAP read filled the whole bounce buffer */
 	uint64_t rx_read_errors;	       /* TAP reads that failed */
-	uint64_t rx_waits;    /* frames that waited for the guest to post buffers */
-	uint64_t rx_max_bufs; /* most buffers one frame used */
-	uint64_t rx_pool_hwm; /* most bounce buffers holding frames at once */
+	uint64_t rx_pool_hwm;		       /* most bounce buffers holding frames at once */
 	uint64_t tx_max_inflight;
 };
 

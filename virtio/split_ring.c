@@ -121,12 +121,18 @@ static int walk_chain(struct virtqueue *vq, uint16_t head, struct vq_chain *c)
 	return VQ_OK;
 }
 
+/* The first avail slot the device has not looked at: what a kick should announce. */
+static uint16_t avail_unseen(const struct vq_split *s)
+{
+	return (uint16_t)(s->last_avail + s->given_back);
+}
+
 static void update_avail_event(struct virtqueue *vq)
 {
 	struct vq_split *s = &vq->split;
 
 	if (vq->event_idx && s->notify_enabled)
-		gm_store16(s->used + VQ_AVAIL_EVENT(vq->size), s->last_avail);
+		gm_store16(s->used + VQ_AVAIL_EVENT(vq->size), avail_unseen(s));
 }
 
 static int split_pop(struct virtqueue *vq, struct vq_chain *c)
@@ -153,13 +159,22 @@ static int split_pop(struct virtqueue *vq, struct vq_chain *c)
 	c->indirect = false;
 	r = walk_chain(vq, head, c);
 	s->last_avail++;
+	if (s->given_back)
+		s->given_back--;
 	update_avail_event(vq);
 	return r;
 }
 
+/*
+ * The given-back slots stay looked at: a device that unpops because the
+ * driver posted too few buffers must next hear of new ones, not of these.
+ */
 static void split_unpop(struct virtqueue *vq, uint16_t n)
 {
-	vq->split.last_avail -= n;
+	struct vq_split *s = &vq->split;
+
+	s->last_avail -= n;
+	s->given_back += n;
 	update_avail_event(vq);
 }
 
@@ -249,7 +264,8 @@ static bool split_avail_pending(struct virtqueue *vq)
 	struct vq_split *s = &vq->split;
 
 	s->avail_shadow = gm_load16_acquire(s->avail + VQ_AVAIL_IDX);
-	return s->avail_shadow != s->last_avail;
+	/* More than the slots already looked at; a driver that moves avail.idx back has none. */
+	return (uint16_t)(s->avail_shadow - s->last_avail) > s->given_back;
 }
 
 const struct vq_ops vq_split_ops = {

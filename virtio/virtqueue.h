@@ -208,6 +208,7 @@ struct vq_split {
 	uint8_t *avail;
 	uint8_t *used;
 	uint16_t last_avail;	 /* next avail slot to pop */
+	uint16_t given_back;	 /* slots from last_avail on that were popped, then unpopped */
 	uint16_t avail_shadow;	 /* avail.idx as last read */
 	uint16_t used_idx;	 /* device cursor: entries written, published or not */
 	uint16_t used_published; /* last value stored to used.idx */
@@ -285,8 +286,12 @@ int vq_pop(struct virtqueue *vq, struct vq_chain *c);
 
 /*
  * Give back the n newest popped chains that were not completed (e.g. an RX
- * packet needed fewer buffers). last_avail and the sequence counter rewind
- * together, so the next pops return the same heads with the same seqs.
+ * packet needed more buffers than the guest has posted). last_avail and the
+ * sequence counter rewind together, so the next pops return the same heads
+ * with the same seqs. The queue remembers how far it has looked, though:
+ * vq_enable_notify() and vq_avail_pending() report only buffers beyond
+ * that, and a kick is asked for the first of those, so a device that waits
+ * for more buffers waits for the driver, not in a loop over the same ones.
  * Returns VQ_OK, or VQ_E_BAD_SEQ (nothing changed) if any of them was
  * completed or is not among the newest n.
  */
@@ -314,9 +319,10 @@ bool vq_flush(struct virtqueue *vq);
 /* Driver-notification suppression: stop asking for kicks while busy. */
 void vq_disable_notify(struct virtqueue *vq);
 /*
- * Ask for kicks again (EVENT_IDX: avail_event = last_avail; else clear
- * NO_NOTIFY), then re-check with a full barrier. Returns true if buffers
- * arrived meanwhile: keep popping.
+ * Ask for kicks again (EVENT_IDX: avail_event = the first slot not looked
+ * at yet; else clear NO_NOTIFY), then re-check with a full barrier. Returns
+ * true if buffers the device has not looked at arrived meanwhile: keep
+ * popping. Buffers given back with vq_unpop() do not count.
  */
 bool vq_enable_notify(struct virtqueue *vq);
 
@@ -327,7 +333,7 @@ bool vq_enable_notify(struct virtqueue *vq);
  * re-check catches a buffer made available meanwhile.
  */
 void vq_quiet(struct virtqueue *vq);
-/* True if the driver has made buffers available that were not popped yet. */
+/* True if the driver has made buffers available that the device has not looked at. */
 bool vq_avail_pending(struct virtqueue *vq);
 
 #endif

@@ -6,8 +6,8 @@
  * chains go through the split ring and vnet_tx_check() exactly as the
  * device thread does; what the check passes must be a frame the TAP could
  * take (header present, 14 bytes to 64 KiB, checksum range inside it) and
- * must lie in guest RAM. Receive runs the buffer accounting and the scatter
- * of rx_place_one(): the frame lands whole, header first, every buffer but
+ * must lie in guest RAM. Receive runs the device's own placement
+ * (vnet_rx_process): it returns, and a frame lands whole, header first, every buffer but
  * the last full, never outside a writable segment.
  */
 #include <stdint.h>
@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "devices/net_hdr.h"
+#include "devices/net_rx.h"
 #include "tests/fuzz/fuzz_input.h"
 #include "virtio/virtqueue.h"
 
@@ -74,49 +75,45 @@ static void tx_one(struct virtqueue *vq, uint64_t features)
 	vq_complete(vq, &c.t, 0);
 }
 
-static void rx_one(struct virtqueue *vq, uint32_t pkt_len, bool mrg)
+static struct vnet_rx_frame pending;
+static bool has_pending;
+
+static struct vnet_rx_frame *rx_peek(void *ctx)
 {
-	static struct vq_chain chains[QSIZE];
-	static struct iovec iov[QSIZE][IOV_CAP];
-	static uint32_t used[QSIZE];
-	enum vnet_rx_offer res = VNET_RX_MORE;
-	struct vnet_rx_plan p;
-	uint32_t nb = 0, total = 0;
+	(void)ctx;
+	return has_pending ? &pending : NULL;
+}
 
-	vnet_rx_plan_init(&p, pkt_len, mrg, vq->size);
-	while (res == VNET_RX_MORE && nb < QSIZE) {
-		struct vq_chain *c = &chains[nb];
-		int rc;
+static void rx_consume(void *ctx)
+{
+	(void)ctx;
+	has_pending = false;
+}
 
-		vq_chain_init(c, iov[nb], IOV_CAP);
-		rc = vq_pop(vq, c);
-		if (rc == VQ_EMPTY || vq_err_is_fatal(rc))
-			break;
-		if (rc < 0 || c->in_len == 0) {
-			/* The device answers the bad chain and those before it. */
-			for (uint32_t i = 0; i <= nb; i++)
-				vq_complete(vq, &chains[i].t, 0);
-			return;
-		}
-		check_in_ram(vq_chain_in(c), c->n_in);
-		res = vnet_rx_offer(&p, c->in_len);
-		nb++;
-	}
-	if (res != VNET_RX_FITS) {
-		require(vq_unpop(vq, (uint16_t)nb) == VQ_OK);
+/* One frame through the device's own receive path (devices/net_rx.c). */
+static void rx_one(struct vnet_rx *rx, uint32_t pkt_len)
+{
+	const struct vnet_rx_source src = {.peek = rx_peek, .consume = rx_consume};
+	uint64_t packets = rx->st.packets;
+	enum vnet_rx_result r;
+	uint32_t total = 0, nb;
+
+	pending = (struct vnet_rx_frame){.data = frame, .len = pkt_len};
+	has_pending = true;
+	r = vnet_rx_process(rx, &src);
+	/* It returns: a frame is placed or dropped, or waits for more buffers. */
+	require(r == VNET_RX_IDLE ? !has_pending : has_pending);
+	if (rx->st.packets == packets)
 		return;
-	}
-	require(nb == 1 || mrg);
-	if (vnet_rx_fill(frame, pkt_len, chains, nb, used) < 0) {
-		for (uint32_t i = 0; i < nb; i++)
-			vq_complete(vq, &chains[i].t, 0);
-		return;
-	}
+	nb = rx->last_nbufs;
+	require(nb >= 1 && (nb == 1 || rx->mrg_rxbuf));
 	for (uint32_t i = 0; i < nb; i++) {
-		require(used[i] <= chains[i].in_len);
-		require(i + 1 == nb || used[i] == chains[i].in_len);
-		total += used[i];
-		vq_complete(vq, &chains[i].t, used[i]);
+		const struct vq_chain *c = &rx->chains[i];
+
+		check_in_ram(vq_chain_in(c), c->n_in);
+		require(rx->used[i] <= c->in_len);
+		require(i + 1 == nb || rx->used[i] == c->in_len);
+		total += rx->used[i];
 	}
 	require(total == pkt_len);
 	require(frame[VNET_NUM_BUF_OFF] == (uint8_t)nb && frame[VNET_NUM_BUF_OFF + 1] == nb >> 8);
@@ -127,6 +124,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct input in = {data, size};
+	static struct vnet_rx rx;
 	struct virtqueue rxq, txq;
 	struct guest_mem gm;
 	uint64_t features = 1ULL << VIRTIO_F_VERSION_1;
@@ -150,6 +148,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (cfg & 0x20)
 		features |= 1ULL << VIRTIO_RING_F_EVENT_IDX;
 	mrg = cfg & 0x40;
+	if (!rx.chains && vnet_rx_init(&rx, NULL, QSIZE))
+		abort();
+	rx.vq = &rxq;
+	rx.mrg_rxbuf = mrg;
 
 	fill = take(&in, 2) % 8192;
 	if (!fill)
@@ -175,7 +177,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			tx_one(&txq, features);
 			break;
 		case 1:
-			rx_one(&rxq, VNET_HDR_LEN + take(&in, 3) % (VNET_MAX_FRAME + 1), mrg);
+			rx_one(&rx, VNET_HDR_LEN + take(&in, 3) % (VNET_MAX_FRAME + 1));
 			break;
 		case 2:
 			vq_flush(&rxq);
