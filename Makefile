@@ -135,6 +135,7 @@ install: $(BIN) $(LIB)
 	install -D -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/bin/minivmm
 	install -D -m 0644 $(LIB) $(DESTDIR)$(PREFIX)/lib/libminivmm.a
 	install -D -m 0644 vmm/minivmm.h $(DESTDIR)$(PREFIX)/include/minivmm.h
+	install -D -m 0644 docs/minivmm.1 $(DESTDIR)$(PREFIX)/share/man/man1/minivmm.1
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')

@@ -6,13 +6,14 @@
  * - a synchronous control channel: vmmio calls queue_enable, reset and
  *   driver_ok on a vCPU thread with its transport lock held, but only the
  *   device thread may touch the virtqueues and in-flight I/O, so the vCPU
- *   hands the operation over and waits for its result (DESIGN.md: reset
- *   completes before status reads back 0). The device thread never takes the
- *   transport lock, or that wait would deadlock;
+ *   hands the operation over and waits for its result (docs/design.md,
+ *   "The control channel": a reset completes before status reads back 0).
+ *   The device thread never takes the transport lock, or that wait would
+ *   deadlock;
  * - one io_uring, with eventfd reads (guest kicks, the control wake-up) kept
  *   armed on it so a single submit-and-wait sleeps on everything;
- * - the drain a reset needs (IN_ORDER.md R16): cancel every request still in
- *   flight, then reap until none is left.
+ * - the drain a reset needs (docs/design.md, "In-order rules", R16): cancel
+ *   every request still in flight, then reap until none is left.
  *
  * dev_thread_init/start/stop/destroy belong to whoever owns the device,
  * dev_thread_call() to vCPU threads, the rest to the device thread alone.

@@ -108,7 +108,8 @@ enum vnet_rx_offer vnet_rx_offer(struct vnet_rx_plan *p, uint32_t buf_len);
 /*
  * Writes packet pkt (pkt_len bytes, header first) into the writable parts
  * of chains[0 .. n): num_buffers in the header becomes n, every buffer but
- * the last is filled completely (R14), used[i] gets each buffer's length.
+ * the last is filled completely (docs/design.md, "In-order rules", R14),
+ * used[i] gets each buffer's length.
  * The header in pkt is updated in place. Returns 0, or -1 if the chains
  * hold fewer than pkt_len bytes or the first cannot hold the header.
  */

@@ -438,7 +438,7 @@ static void process_queue(struct vblk *b)
 			s->busy = true;
 			s->t = c.t;
 			if (rc < 0) {
-				/* A bad chain is answered, never dropped (R9). */
+				/* A bad chain is answered, never dropped (docs/design.md, "In-order rules", R9). */
 				stat_inc(b, &b->st.chain_errors);
 				release(b, s, 0);
 				continue;

@@ -184,7 +184,7 @@ static void process_tx(struct vnet *n)
 			s->t = c.t;
 			why = rc < 0 ? VNET_TX_BAD_CHAIN : vnet_tx_check(&c, n->features, &h);
 			if (why != VNET_TX_OK) {
-				/* Dropped, counted and answered, never left a hole (R9). */
+				/* Dropped, counted and answered, never a hole (docs/design.md, "In-order rules", R9). */
 				STAT(n, n->st.tx_drops[why]++);
 				tx_release(n, s, 0);
 				continue;

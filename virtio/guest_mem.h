@@ -48,8 +48,8 @@ void *gm_translate(const struct guest_mem *gm, uint64_t gpa, uint64_t len);
  * Ring fields. The guest writes them concurrently, so every access is a
  * single atomic load or store of the field's natural width (callers
  * guarantee alignment by validating ring addresses), little-endian as
- * virtio 1.x requires. Acquire/release variants carry the ordering that
- * DESIGN.md asks for around avail.idx and used.idx.
+ * virtio 1.x requires. Acquire/release variants carry the ordering around
+ * avail.idx and used.idx (docs/design.md, "Memory ordering").
  */
 static inline uint16_t gm_load16(const void *p)
 {

@@ -313,7 +313,7 @@ void vmmio_write(struct vmmio *m, uint64_t offset, const uint8_t *data, unsigned
 
 void vmmio_signal_used(struct vmmio *m)
 {
-	/* InterruptStatus is set before the interrupt, as DESIGN.md requires. */
+	/* InterruptStatus is set before the interrupt (docs/design.md, "In-order rules", R15). */
 	atomic_fetch_or(&m->isr, VMMIO_INT_VRING);
 	m->ops->interrupt(m->dev);
 }

@@ -7,7 +7,8 @@
  * device's 4 KiB window. What must happen on the device's own thread (queue
  * enable, reset with in-flight I/O drained) is asked of the device through
  * struct vmmio_ops, synchronously: when vmmio_write() returns, the effect
- * has happened (so Status reads 0 only after a reset has completed, R16).
+ * has happened (so Status reads 0 only after a reset has completed;
+ * docs/design.md, "In-order rules", R16).
  * Queue addresses and sizes written here are stored straight into the
  * device's struct virtqueue while that queue is not ready; the device thread
  * touches a queue only after queue_enable succeeded.

@@ -27,6 +27,9 @@
  *                                          the old generation are dropped
  *   vq_destroy(&vq)
  *
+ * Rule numbers (R4, R9, ...) in comments here and in devices/ are those of
+ * docs/design.md, "In-order rules".
+ *
  * A popped chain must be completed exactly once (R9) or, while it is still
  * the newest and unsubmitted, given back with vq_unpop() (R8). A chain that
  * is never completed is a hole: with VIRTIO_F_IN_ORDER every later

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* What kind of KVM this host offers (see DESIGN.md, "Testing"). */
+/* What kind of KVM this host offers (docs/design.md, "Why the KVM tests run one level down"). */
 #ifndef VMM_HOSTINFO_H
 #define VMM_HOSTINFO_H
 

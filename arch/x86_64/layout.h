@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Guest-physical memory map of the x86_64 machine (see DESIGN.md). */
+/* Guest-physical memory map of the x86_64 machine (docs/design.md, "x86_64 machine"). */
 #ifndef ARCH_X86_64_LAYOUT_H
 #define ARCH_X86_64_LAYOUT_H
 

@@ -88,4 +88,15 @@ else
 	record FAIL cli/disk-locked "$(cat "$work/err")"
 	status=1
 fi
+# The man page (installed by make install) renders without a groff warning.
+if command -v groff >/dev/null 2>&1; then
+	if groff -man -ww -z "$root/docs/minivmm.1" >"$work/man.err" 2>&1 && [ ! -s "$work/man.err" ]; then
+		record PASS cli/man-page
+	else
+		record FAIL cli/man-page "$(head -c 300 "$work/man.err")"
+		status=1
+	fi
+else
+	echo "SKIP cli/man-page: groff is not installed, cannot check docs/minivmm.1"
+fi
 exit $status

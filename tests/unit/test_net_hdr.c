@@ -7,8 +7,8 @@
  * buffers a frame takes with and without mergeable buffers, num_buffers,
  * and the scatter that fills every buffer but the last. The last cases run
  * receive through a real split ring under IN_ORDER with the mock driver
- * (IN_ORDER.md T6, T10): a packet's partly filled last buffer is never
- * skipped over, and unused buffers are given back.
+ * (docs/design.md, "Test cases", T6, T10): a packet's partly filled last
+ * buffer is never skipped over, and unused buffers are given back.
  */
 #include <check.h>
 #include <stdlib.h>

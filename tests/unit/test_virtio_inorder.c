@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: MIT
 /*
- * The in-order publisher (IN_ORDER.md R3-R11, R13, R15, R16, R18) against a
- * mock driver that reads the used ring as Linux's in-order driver does: a
- * used entry stands for every buffer up to and including its id, skipped
- * buffers credited with their full writable length. Test cases T1-T3, T5,
- * T7, T9, T10, T12, T15 at the queue level, and property tests over
- * random and exhaustive completion permutations.
+ * The in-order publisher (docs/design.md, "In-order rules", R3-R11, R13,
+ * R15, R16, R18) against a mock driver that reads the used ring as Linux's
+ * in-order driver does: a used entry stands for every buffer up to and
+ * including its id, skipped buffers credited with their full writable
+ * length. Test cases T1-T3, T5, T7, T9, T10, T12, T15 (docs/design.md,
+ * "Test cases") at the queue level, and property tests over random and
+ * exhaustive completion permutations.
  */
 #include <check.h>
 #include <stdlib.h>

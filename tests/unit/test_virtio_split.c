@@ -474,7 +474,7 @@ START_TEST(too_many_segments_for_caller)
 }
 END_TEST
 
-/* T11: avail.idx jumping by N + 1 is a broken driver: no pop, queue broken. */
+/* T11 (docs/design.md, "Test cases"): avail.idx jumping by N + 1 is a broken driver. */
 START_TEST(hostile_avail_idx_runs_ahead)
 {
 	uint16_t i;
