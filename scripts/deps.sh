@@ -5,10 +5,11 @@ set -eu
 # libfdt-dev: nothing builds against it yet. It stays because the aarch64
 # machine will describe itself to the guest in a device tree built with
 # libfdt (docs/design.md, "Not yet built"), and a CI image made from this
-# list should not change when that lands.
+# list should not change when that lands. groff-base: tests/cli renders the
+# man page (docs/minivmm.1) to check it.
 pkgs="build-essential pkg-config clang liburing-dev libfdt-dev check
  linux-libc-dev qemu-system-x86 busybox-static e2fsprogs cpio xz-utils
- flex bison bc libelf-dev libssl-dev gnuplot-nox iproute2"
+ flex bison bc libelf-dev libssl-dev gnuplot-nox iproute2 groff-base"
 missing=""
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing="$missing $p"
