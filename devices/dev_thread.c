@@ -14,6 +14,7 @@ int dev_thread_init(struct dev_thread *t, unsigned int ring_entries)
 	int rc;
 
 	t->started = false;
+	t->dead = t->abandoned = t->test_hang = false;
 	t->op = DEV_OP_NONE;
 	t->poll_ns = 0;
 	t->polled = false;
@@ -26,8 +27,13 @@ int dev_thread_init(struct dev_thread *t, unsigned int ring_entries)
 		close(t->ctrl.fd);
 		return rc;
 	}
+	pthread_condattr_t ca;
+
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_mutex_init(&t->lock, NULL);
-	pthread_cond_init(&t->cond, NULL);
+	pthread_cond_init(&t->cond, &ca);
+	pthread_condattr_destroy(&ca);
 	return 0;
 }
 
@@ -39,23 +45,70 @@ void dev_thread_destroy(struct dev_thread *t)
 	pthread_cond_destroy(&t->cond);
 }
 
+/* Whatever way the device's loop ends, callers must stop waiting for it. */
+static void *trampoline(void *arg)
+{
+	struct dev_thread *t = arg;
+	void *ret = t->fn(t->arg);
+
+	pthread_mutex_lock(&t->lock);
+	t->dead = true;
+	pthread_cond_broadcast(&t->cond);
+	pthread_mutex_unlock(&t->lock);
+	return ret;
+}
+
 int dev_thread_start(struct dev_thread *t, void *(*fn)(void *), void *arg)
 {
-	int rc = pthread_create(&t->thread, NULL, fn, arg);
+	int rc;
 
+	t->fn = fn;
+	t->arg = arg;
+	rc = pthread_create(&t->thread, NULL, trampoline, t);
 	if (rc)
 		return -rc;
 	t->started = true;
 	return 0;
 }
 
-void dev_thread_stop(struct dev_thread *t)
+/* Posts op; the lock is held. */
+static void post(struct dev_thread *t, enum dev_op op, unsigned int queue, uint64_t features)
 {
+	t->op = op;
+	t->op_queue = queue;
+	t->op_features = features;
+	t->op_done = false;
+	eventfd_write(t->ctrl.fd, 1);
+}
+
+int dev_thread_stop(struct dev_thread *t, const struct timespec *deadline)
+{
+	int rc = 0;
+
 	if (!t->started)
-		return;
-	dev_thread_call(t, DEV_OP_STOP, 0, 0);
+		return 0;
+	pthread_mutex_lock(&t->lock);
+	if (!t->dead) {
+		/* Replaces an operation an abandoned caller left behind: nobody waits for it. */
+		post(t, DEV_OP_STOP, 0, 0);
+		while (!t->dead && rc != ETIMEDOUT)
+			rc = deadline ? pthread_cond_timedwait(&t->cond, &t->lock, deadline)
+				      : pthread_cond_wait(&t->cond, &t->lock);
+	}
+	pthread_mutex_unlock(&t->lock);
+	if (rc == ETIMEDOUT && !t->dead)
+		return -ETIMEDOUT;
 	pthread_join(t->thread, NULL);
 	t->started = false;
+	return 0;
+}
+
+void dev_thread_abandon(struct dev_thread *t)
+{
+	pthread_mutex_lock(&t->lock);
+	t->abandoned = true;
+	pthread_cond_broadcast(&t->cond);
+	pthread_mutex_unlock(&t->lock);
 }
 
 /*
@@ -64,19 +117,18 @@ void dev_thread_stop(struct dev_thread *t)
  */
 int dev_thread_call(struct dev_thread *t, enum dev_op op, unsigned int queue, uint64_t features)
 {
-	int rc;
+	int rc = -ESHUTDOWN;
 
 	if (!t->started)
 		return op == DEV_OP_ENABLE ? -EAGAIN : 0;
 	pthread_mutex_lock(&t->lock);
-	t->op = op;
-	t->op_queue = queue;
-	t->op_features = features;
-	t->op_done = false;
-	eventfd_write(t->ctrl.fd, 1);
-	while (!t->op_done)
-		pthread_cond_wait(&t->cond, &t->lock);
-	rc = t->op_result;
+	if (!t->dead && !t->abandoned) {
+		post(t, op, queue, features);
+		while (!t->op_done && !t->dead && !t->abandoned)
+			pthread_cond_wait(&t->cond, &t->lock);
+		if (t->op_done)
+			rc = t->op_result;
+	}
 	pthread_mutex_unlock(&t->lock);
 	return rc;
 }
@@ -227,6 +279,12 @@ bool dev_thread_serve(struct dev_thread *t, dev_ctrl_fn *fn, void *dev)
 
 	pthread_mutex_lock(&t->lock);
 	keep = t->op != DEV_OP_STOP;
+	/* Test-only: a thread stuck where no wake-up reaches it (the lock is dropped). */
+	while (t->test_hang) {
+		pthread_mutex_unlock(&t->lock);
+		pause();
+		pthread_mutex_lock(&t->lock);
+	}
 	if (t->op != DEV_OP_NONE) {
 		t->op_result = fn(dev, t->op, t->op_queue, t->op_features);
 		t->op = DEV_OP_NONE;
@@ -249,7 +307,7 @@ void dev_thread_cancel(struct dev_thread *t, uint64_t user_data)
  * The control read is not re-armed here: the drain runs inside an operation
  * whose caller still waits, so no other operation can be posted meanwhile.
  */
-void dev_thread_drain(struct dev_thread *t, bool (*busy)(void *dev),
+bool dev_thread_drain(struct dev_thread *t, bool (*busy)(void *dev),
 		      void (*reap)(void *dev, uint64_t tag), void *dev)
 {
 	uint64_t tag;
@@ -257,10 +315,11 @@ void dev_thread_drain(struct dev_thread *t, bool (*busy)(void *dev),
 
 	while (busy(dev)) {
 		if (!submit_and_wait(t))
-			break;
+			return false;
 		while (dev_thread_next(t, &tag, &res)) {
 			if (!dev_thread_ctrl_fired(t, tag) && tag != TAG_CANCEL)
 				reap(dev, tag);
 		}
 	}
+	return true;
 }

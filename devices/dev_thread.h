@@ -26,6 +26,7 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "virtio/virtqueue.h"
 
@@ -50,6 +51,9 @@ struct dev_thread {
 	pthread_t thread;
 	bool started;
 	struct dev_event ctrl;
+	void *(*fn)(void *);
+	void *arg;
+	bool test_hang; /* test-only: hang in the next operation, as a stuck thread would */
 
 	/* Device thread only (poll_max_ns set before the thread starts). */
 	uint64_t poll_max_ns; /* 0: never poll */
@@ -65,6 +69,8 @@ struct dev_thread {
 	uint64_t op_features;
 	int op_result;
 	bool op_done;
+	bool dead;	/* the thread ended: nobody will answer */
+	bool abandoned; /* the VM is going away: callers stop waiting */
 };
 
 /*
@@ -79,12 +85,24 @@ int dev_thread_init(struct dev_thread *t, unsigned int ring_entries);
 /* Frees what dev_thread_init() set up; the thread must be stopped. */
 void dev_thread_destroy(struct dev_thread *t);
 int dev_thread_start(struct dev_thread *t, void *(*fn)(void *), void *arg);
-/* Runs DEV_OP_STOP on the device thread, then joins it. */
-void dev_thread_stop(struct dev_thread *t);
+/*
+ * Runs DEV_OP_STOP on the device thread, then joins it. If the thread has
+ * not answered by deadline (CLOCK_MONOTONIC; NULL: wait as long as it
+ * takes), returns -ETIMEDOUT and leaves it running: whatever it uses must
+ * then stay allocated. 0 otherwise.
+ */
+int dev_thread_stop(struct dev_thread *t, const struct timespec *deadline);
+/*
+ * The VM is going away: every caller waiting in dev_thread_call(), and
+ * every later one, returns -ESHUTDOWN at once, so a vCPU never waits on a
+ * device thread that may not answer. dev_thread_stop() still works.
+ */
+void dev_thread_abandon(struct dev_thread *t);
 
 /*
  * Runs op on the device thread and waits for it. Before the thread starts,
- * DEV_OP_ENABLE fails with -EAGAIN and the rest do nothing.
+ * DEV_OP_ENABLE fails with -EAGAIN and the rest do nothing. -ESHUTDOWN when
+ * the thread has ended or was abandoned.
  */
 int dev_thread_call(struct dev_thread *t, enum dev_op op, unsigned int queue, uint64_t features);
 
@@ -124,10 +142,12 @@ bool dev_thread_serve(struct dev_thread *t, dev_ctrl_fn *fn, void *dev);
  * For a reset: dev_thread_cancel() each request in flight by its user_data,
  * then dev_thread_drain() reaps until busy(dev) is false, handing each CQE
  * of the device's own to reap(dev, tag) (the cancels' and the control
- * read's it takes itself).
+ * read's it takes itself). False if the ring failed with requests still in
+ * flight: their buffers and slots are not free, and the device must not
+ * reuse them (the thread should end).
  */
 void dev_thread_cancel(struct dev_thread *t, uint64_t user_data);
-void dev_thread_drain(struct dev_thread *t, bool (*busy)(void *dev),
+bool dev_thread_drain(struct dev_thread *t, bool (*busy)(void *dev),
 		      void (*reap)(void *dev, uint64_t tag), void *dev);
 
 #endif

@@ -69,7 +69,8 @@ struct vblk {
 	struct dev_event kick; /* its fd is written by vCPU threads too */
 
 	/* Device thread only. */
-	bool running; /* DRIVER_OK and not reset */
+	bool running;	  /* DRIVER_OK and not reset */
+	bool ring_failed; /* a reset could not drain: the thread ends */
 	struct slot *slots;
 	uint16_t *free_slots;
 	unsigned int nfree, inflight;
@@ -438,7 +439,8 @@ static void process_queue(struct vblk *b)
 			s->busy = true;
 			s->t = c.t;
 			if (rc < 0) {
-				/* A bad chain is answered, never dropped (docs/design.md, "In-order rules", R9). */
+				/* A bad chain is answered, never dropped (docs/design.md, "In-order
+				 * rules", R9). */
 				stat_inc(b, &b->st.chain_errors);
 				release(b, s, 0);
 				continue;
@@ -504,23 +506,30 @@ static void drain_reap(void *dev, uint64_t tag)
 	}
 }
 
-/* Waits until nothing of ours is in flight; other CQEs just disarm their tag. */
-static void drain(struct vblk *b)
+/*
+ * Waits until nothing of ours is in flight; other CQEs just disarm their tag.
+ * False if the ring failed first: the slots still in flight stay taken.
+ */
+static bool drain(struct vblk *b)
 {
 	if (!b->inflight)
-		return;
+		return true;
 	for (unsigned int i = 0; i < VBLK_QUEUE_SIZE; i++)
 		if (b->slots[i].busy)
 			dev_thread_cancel(&b->dt, i);
 	for (unsigned int i = 0; i < MERGE_RECORDS; i++)
 		if (b->merges[i].busy)
 			dev_thread_cancel(&b->dt, TAG_MERGE | i);
-	dev_thread_drain(&b->dt, drain_busy, drain_reap, b);
+	return dev_thread_drain(&b->dt, drain_busy, drain_reap, b);
 }
 
 static void reset_queue(struct vblk *b)
 {
-	drain(b);
+	/* I/O may still land in guest memory and free slots: serve nothing more. */
+	if (!drain(b)) {
+		b->ring_failed = true;
+		return;
+	}
 	vq_reset(&b->vq);
 	b->running = false;
 	b->need_flush = false;
@@ -552,7 +561,7 @@ static int blk_ctrl(void *dev, enum dev_op op, unsigned int q, uint64_t features
 /* Returns false when the thread should end. */
 static bool handle_ctrl(struct vblk *b)
 {
-	bool keep = dev_thread_serve(&b->dt, blk_ctrl, b);
+	bool keep = dev_thread_serve(&b->dt, blk_ctrl, b) && !b->ring_failed;
 
 	if (keep)
 		process_queue(b);
@@ -753,16 +762,16 @@ int vblk_start(struct vblk *b)
 	return dev_thread_start(&b->dt, blk_thread, b);
 }
 
-void vblk_stop(struct vblk *b)
+struct dev_thread *vblk_thread(struct vblk *b)
 {
-	dev_thread_stop(&b->dt);
+	return &b->dt;
 }
 
 void vblk_destroy(struct vblk *b)
 {
 	if (!b)
 		return;
-	vblk_stop(b);
+	dev_thread_stop(&b->dt, NULL);
 	dev_thread_destroy(&b->dt);
 	vq_destroy(&b->vq);
 	vmmio_destroy(&b->mmio);

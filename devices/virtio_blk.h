@@ -44,6 +44,7 @@ struct vblk_stats {
 };
 
 struct vblk;
+struct dev_thread;
 
 /*
  * Opens and locks the image (flock: shared for ro, exclusive otherwise) and
@@ -53,7 +54,8 @@ struct vblk;
 int vblk_create(const struct vblk_options *o, const struct guest_mem *gm, int kick_fd, int irq_fd,
 		struct vblk **out, char *err, size_t err_len);
 int vblk_start(struct vblk *b); /* starts the device thread */
-void vblk_stop(struct vblk *b); /* drains in-flight I/O, joins the thread */
+/* Its thread: the VM stops it (bounded) before destroy, which joins it. */
+struct dev_thread *vblk_thread(struct vblk *b);
 void vblk_destroy(struct vblk *b);
 
 struct vmmio *vblk_mmio(struct vblk *b);

@@ -55,7 +55,8 @@ struct vnet {
 	struct dev_event kick[2]; /* their fds are written by vCPU threads too */
 
 	/* Device thread only. */
-	bool running; /* DRIVER_OK and not reset */
+	bool running;	  /* DRIVER_OK and not reset */
+	bool ring_failed; /* a reset could not drain: the thread ends */
 	uint64_t features;
 	bool need_flush[2];
 
@@ -184,7 +185,8 @@ static void process_tx(struct vnet *n)
 			s->t = c.t;
 			why = rc < 0 ? VNET_TX_BAD_CHAIN : vnet_tx_check(&c, n->features, &h);
 			if (why != VNET_TX_OK) {
-				/* Dropped, counted and answered, never a hole (docs/design.md, "In-order rules", R9). */
+				/* Dropped, counted and answered, never a hole (docs/design.md,
+				 * "In-order rules", R9). */
 				STAT(n, n->st.tx_drops[why]++);
 				tx_release(n, s, 0);
 				continue;
@@ -325,8 +327,11 @@ static void drain_reap(void *dev, uint64_t tag)
 	}
 }
 
-/* Cancels and reaps all TAP I/O; nothing touches guest memory afterwards (R16). */
-static void drain(struct vnet *n)
+/*
+ * Cancels and reaps all TAP I/O; nothing touches guest memory afterwards (R16).
+ * False if the ring failed first: slots and buffers still in flight stay taken.
+ */
+static bool drain(struct vnet *n)
 {
 	for (unsigned int i = 0; i < VNET_QUEUE_SIZE; i++)
 		if (n->tx[i].busy)
@@ -334,12 +339,16 @@ static void drain(struct vnet *n)
 	for (unsigned int i = 0; i < RX_POOL; i++)
 		if (n->rx[i].state == RXB_READING)
 			dev_thread_cancel(&n->dt, TAG_RX | i);
-	dev_thread_drain(&n->dt, drain_busy, drain_reap, n);
+	return dev_thread_drain(&n->dt, drain_busy, drain_reap, n);
 }
 
 static void reset_device(struct vnet *n)
 {
-	drain(n);
+	/* I/O may still land in guest memory and free slots: serve nothing more. */
+	if (!drain(n)) {
+		n->ring_failed = true;
+		return;
+	}
 	for (int q = 0; q < 2; q++) {
 		vq_reset(&n->vqs[q]);
 		n->need_flush[q] = false;
@@ -439,7 +448,7 @@ static void *net_thread(void *arg)
 		/* One drain per CQE batch (R10), then one interrupt decision. */
 		flush_used(n);
 		if (ctrl_pending)
-			keep = dev_thread_serve(&n->dt, net_ctrl, n);
+			keep = dev_thread_serve(&n->dt, net_ctrl, n) && !n->ring_failed;
 		if (keep) {
 			process_tx(n);
 			process_rx(n);
@@ -555,16 +564,16 @@ int vnet_start(struct vnet *n)
 	return dev_thread_start(&n->dt, net_thread, n);
 }
 
-void vnet_stop(struct vnet *n)
+struct dev_thread *vnet_thread(struct vnet *n)
 {
-	dev_thread_stop(&n->dt);
+	return &n->dt;
 }
 
 void vnet_destroy(struct vnet *n)
 {
 	if (!n)
 		return;
-	vnet_stop(n);
+	dev_thread_stop(&n->dt, NULL);
 	dev_thread_destroy(&n->dt);
 	for (int q = 0; q < 2; q++)
 		vq_destroy(&n->vqs[q]);

@@ -44,6 +44,7 @@ struct vnet_stats {
 };
 
 struct vnet;
+struct dev_thread;
 
 /*
  * Attaches to the TAP and builds the device. kick_fds[VNET_RXQ/TXQ] and
@@ -53,7 +54,8 @@ struct vnet;
 int vnet_create(const struct vnet_options *o, const struct guest_mem *gm, const int kick_fds[2],
 		int irq_fd, struct vnet **out, char *err, size_t err_len);
 int vnet_start(struct vnet *n); /* starts the device thread */
-void vnet_stop(struct vnet *n); /* cancels in-flight I/O, joins the thread */
+/* Its thread: the VM stops it (bounded) before destroy, which joins it. */
+struct dev_thread *vnet_thread(struct vnet *n);
 void vnet_destroy(struct vnet *n);
 
 struct vmmio *vnet_mmio(struct vnet *n);

@@ -316,12 +316,26 @@ int minivmm_run(struct minivmm *vm, struct minivmm_exit *exit)
 	}
 	pthread_mutex_unlock(&vm->exit_lock);
 
-	vcpus_stop(vm);
-	/* In-flight I/O is drained before the disks are closed. */
-	virtio_devices_stop(vm);
-	console_stop(vm);
+	/*
+	 * Stopping is bounded whatever a thread does: vCPUs no longer wait for
+	 * device threads, and a device thread that does not answer by the
+	 * deadline is named and left behind.
+	 */
 	*exit = vm->exit;
 	exit->runtime_ms = now_ms() - start;
+	virtio_devices_abandon(vm);
+	clock_gettime(CLOCK_MONOTONIC, &deadline);
+	deadline.tv_sec += MINIVMM_STOP_GRACE_MS / 1000;
+	deadline.tv_nsec += (long)(MINIVMM_STOP_GRACE_MS % 1000) * 1000000;
+	if (deadline.tv_nsec >= 1000000000) {
+		deadline.tv_sec++;
+		deadline.tv_nsec -= 1000000000;
+	}
+	vcpus_stop(vm, &deadline, exit->stuck, sizeof(exit->stuck));
+	/* In-flight I/O is drained before the disks are closed. */
+	if (!exit->stuck[0])
+		virtio_devices_stop(vm, &deadline, exit->stuck, sizeof(exit->stuck));
+	console_stop(vm);
 	return 0;
 }
 
@@ -339,7 +353,10 @@ void minivmm_destroy(struct minivmm *vm)
 {
 	if (!vm)
 		return;
-	vcpus_stop(vm);
+	/* A thread left running may still use guest memory, the vCPUs and the devices. */
+	if (vm->threads_stuck || virtio_devices_stuck(vm))
+		return;
+	vcpus_stop(vm, NULL, NULL, 0);
 	console_stop(vm);
 	virtio_devices_destroy(vm);
 	vcpus_destroy(vm);

@@ -359,6 +359,9 @@ int main(int argc, char **argv)
 		return die("%s", strerror(-rc));
 
 	status = ex.status;
+	if (ex.stuck[0])
+		fprintf(stderr, "minivmm: %s did not stop within %.1f s; left it running\n",
+			ex.stuck, MINIVMM_STOP_GRACE_MS / 1000.0);
 	if (ex.reason == MINIVMM_EXIT_STOPPED && sig_caught)
 		status = 128 + sig_caught;
 	if (ex.reason == MINIVMM_EXIT_TIMEOUT)

@@ -93,7 +93,17 @@ struct minivmm_exit {
 	int status;	     /* suggested process exit status */
 	uint64_t runtime_ms; /* wall time from run() to the end of the VM */
 	char message[MINIVMM_ERR_LEN];
+	/*
+	 * Threads that did not stop within MINIVMM_STOP_GRACE_MS of the end
+	 * ("virtio-blk thread (vda)", ...), empty when all did. They are left
+	 * running and the VM stays allocated: minivmm_destroy() then frees
+	 * nothing they may still use. status is not changed by it.
+	 */
+	char stuck[MINIVMM_ERR_LEN];
 };
+
+/* How long run() waits for vCPU and device threads once the VM ends. */
+#define MINIVMM_STOP_GRACE_MS 2000
 
 struct minivmm;
 

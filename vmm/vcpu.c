@@ -198,8 +198,10 @@ int vcpus_start(struct minivmm *vm, char *err, size_t err_len)
 	return 0;
 }
 
-void vcpus_stop(struct minivmm *vm)
+void vcpus_stop(struct minivmm *vm, const struct timespec *deadline, char *why, size_t why_len)
 {
+	size_t l = 0;
+
 	atomic_store(&vm->stopping, 1);
 	if (!vm->vcpus)
 		return;
@@ -213,9 +215,19 @@ void vcpus_stop(struct minivmm *vm)
 		pthread_kill(v->thread, kick_signal());
 	}
 	for (unsigned int i = 0; i < vm->ncpus; i++) {
-		if (vm->vcpus[i].started)
-			pthread_join(vm->vcpus[i].thread, NULL);
-		vm->vcpus[i].started = 0;
+		struct vcpu *v = &vm->vcpus[i];
+
+		if (!v->started)
+			continue;
+		if (deadline ? pthread_clockjoin_np(v->thread, NULL, CLOCK_MONOTONIC, deadline)
+			     : pthread_join(v->thread, NULL)) {
+			vm->threads_stuck = true;
+			if (l < why_len)
+				l += (size_t)snprintf(why + l, why_len - l, "%svCPU %u thread",
+						      l ? ", " : "", v->id);
+			continue;
+		}
+		v->started = 0;
 	}
 }
 

@@ -6,12 +6,14 @@
 #include <errno.h>
 #include <linux/kvm.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "arch/x86_64/layout.h"
+#include "devices/dev_thread.h"
 #include "devices/virtio_blk.h"
 #include "devices/virtio_net.h"
 #include "vmm/vm.h"
@@ -59,6 +61,11 @@ static struct vmmio *slot_mmio(struct virtio_slot *s)
 	return s->blk ? vblk_mmio(s->blk) : vnet_mmio(s->net);
 }
 
+static struct dev_thread *slot_thread(struct virtio_slot *s)
+{
+	return s->blk ? vblk_thread(s->blk) : vnet_thread(s->net);
+}
+
 int virtio_devices_create(struct minivmm *vm, char *err, size_t err_len)
 {
 	for (unsigned int i = 0; i < vm->cfg.n_disks; i++) {
@@ -76,6 +83,7 @@ int virtio_devices_create(struct minivmm *vm, char *err, size_t err_len)
 
 		if (!s)
 			return -EMFILE;
+		snprintf(s->name, sizeof(s->name), "vd%c", 'a' + i);
 		rc = vblk_create(&o, &vm->gm, s->kick_fd[0], s->irq_fd, &s->blk, err, err_len);
 		if (rc)
 			return rc;
@@ -97,6 +105,7 @@ int virtio_devices_create(struct minivmm *vm, char *err, size_t err_len)
 			return -EMFILE;
 		if (c->has_mac)
 			memcpy(o.mac, c->mac, 6);
+		snprintf(s->name, sizeof(s->name), "eth%u", i);
 		rc = vnet_create(&o, &vm->gm, s->kick_fd, s->irq_fd, &s->net, err, err_len);
 		if (rc)
 			return rc;
@@ -142,9 +151,15 @@ int virtio_devices_wire(struct minivmm *vm, char *err, size_t err_len)
 
 int virtio_devices_start(struct minivmm *vm, char *err, size_t err_len)
 {
+	/* Test-only: make one device's thread hang, to test that stopping still works. */
+	const char *hang = getenv("MINIVMM_TEST_HANG_THREAD");
+
 	for (unsigned int i = 0; i < vm->n_virtio; i++) {
 		struct virtio_slot *s = &vm->virtio[i];
-		int rc = s->blk ? vblk_start(s->blk) : vnet_start(s->net);
+		int rc;
+
+		slot_thread(s)->test_hang = hang && !strcmp(hang, s->name);
+		rc = s->blk ? vblk_start(s->blk) : vnet_start(s->net);
 
 		if (rc) {
 			snprintf(err, err_len, "cannot start %s thread: %s",
@@ -155,14 +170,42 @@ int virtio_devices_start(struct minivmm *vm, char *err, size_t err_len)
 	return 0;
 }
 
-void virtio_devices_stop(struct minivmm *vm)
+void virtio_devices_abandon(struct minivmm *vm)
 {
+	for (unsigned int i = 0; i < vm->n_virtio; i++)
+		dev_thread_abandon(slot_thread(&vm->virtio[i]));
+}
+
+unsigned int virtio_devices_stop(struct minivmm *vm, const struct timespec *deadline, char *why,
+				 size_t why_len)
+{
+	unsigned int stuck = 0;
+	size_t l = 0;
+
+	if (why_len)
+		why[0] = '\0';
 	for (unsigned int i = 0; i < vm->n_virtio; i++) {
-		if (vm->virtio[i].blk)
-			vblk_stop(vm->virtio[i].blk);
-		if (vm->virtio[i].net)
-			vnet_stop(vm->virtio[i].net);
+		struct virtio_slot *s = &vm->virtio[i];
+
+		if (s->stuck || dev_thread_stop(slot_thread(s), deadline) == 0)
+			continue;
+		/* Its io_uring may still write guest memory: nothing it uses may be freed. */
+		s->stuck = true;
+		stuck++;
+		if (l < why_len)
+			l += (size_t)snprintf(why + l, why_len - l, "%s%s thread (%s)",
+					      l ? ", " : "", s->blk ? "virtio-blk" : "virtio-net",
+					      s->name);
 	}
+	return stuck;
+}
+
+bool virtio_devices_stuck(const struct minivmm *vm)
+{
+	for (unsigned int i = 0; i < vm->n_virtio; i++)
+		if (vm->virtio[i].stuck)
+			return true;
+	return false;
 }
 
 void virtio_devices_destroy(struct minivmm *vm)
@@ -170,6 +213,8 @@ void virtio_devices_destroy(struct minivmm *vm)
 	for (unsigned int i = 0; i < vm->n_virtio; i++) {
 		struct virtio_slot *s = &vm->virtio[i];
 
+		if (s->stuck)
+			continue;
 		vblk_destroy(s->blk);
 		vnet_destroy(s->net);
 		for (unsigned int q = 0; q < s->n_queues; q++)

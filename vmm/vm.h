@@ -4,6 +4,7 @@
 #define VMM_VM_H
 
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdatomic.h>
 #include <stdint.h>
 
@@ -30,6 +31,8 @@ struct virtio_slot {
 	int irq_fd;
 	uint64_t base;
 	unsigned int irq;
+	char name[16]; /* vda, eth0, ...: what the guest and the user call it */
+	bool stuck;    /* its thread did not stop: leave it allocated */
 };
 struct kvm_cpuid2;
 
@@ -68,6 +71,7 @@ struct minivmm {
 	pthread_cond_t exit_cond;
 	struct minivmm_exit exit;
 	atomic_int stopping;
+	bool threads_stuck; /* a vCPU did not stop: the VM is never freed */
 
 	pthread_t console_thread;
 	int console_started;
@@ -87,14 +91,29 @@ void kvm_vm_close(struct minivmm *vm);
 /* vCPUs (vmm/vcpu.c). */
 int vcpus_create(struct minivmm *vm, char *err, size_t err_len);
 int vcpus_start(struct minivmm *vm, char *err, size_t err_len);
-void vcpus_stop(struct minivmm *vm);
+/*
+ * Kicks every vCPU out of KVM_RUN and joins it, until deadline at most
+ * (NULL: no limit). A vCPU not joined by then is named in why and the VM
+ * marked threads_stuck.
+ */
+void vcpus_stop(struct minivmm *vm, const struct timespec *deadline, char *why, size_t why_len);
 void vcpus_destroy(struct minivmm *vm);
 
 /* virtio-mmio devices (vmm/virtio_devices.c). */
 int virtio_devices_create(struct minivmm *vm, char *err, size_t err_len);
 int virtio_devices_wire(struct minivmm *vm, char *err, size_t err_len);
 int virtio_devices_start(struct minivmm *vm, char *err, size_t err_len);
-void virtio_devices_stop(struct minivmm *vm);
+/* Device threads stop answering vCPUs; call before joining the vCPUs. */
+void virtio_devices_abandon(struct minivmm *vm);
+/*
+ * Stops every device thread, waiting until deadline at most; a thread that
+ * has not stopped by then is left running and named in why. Returns the
+ * number of such threads.
+ */
+unsigned int virtio_devices_stop(struct minivmm *vm, const struct timespec *deadline, char *why,
+				 size_t why_len);
+/* True if a device thread never stopped: guest memory and the VM must then stay mapped. */
+bool virtio_devices_stuck(const struct minivmm *vm);
 void virtio_devices_destroy(struct minivmm *vm);
 
 /* Console input (vmm/console.c). */

@@ -5,7 +5,7 @@
 
 GUEST_CASES="testguest_in_order testguest_no_in_order testguest_in_order_refused
  testguest_no_event_idx testguest_direct_chains testguest_console_input
- testguest_poll testguest_poll_no_event_idx testguest_no_poll"
+ testguest_poll testguest_poll_no_event_idx testguest_no_poll testguest_hung_device_stops"
 
 # tg ARGS...: runs the test guest on a fresh 64 MiB disk (with the --disk
 # options in $TG_DISK_OPTS); sets $rc and $log.
@@ -89,4 +89,18 @@ case_testguest_no_poll() {
 	TG_DISK_OPTS=,poll=0 tg --in-order --append "$TG_BENCH"
 	tg_ok && expect_line "TESTGUEST-BENCH: randread bs=4k qd=1 ops=2000" &&
 		expect_line "max_inflight=[0-9]* poll_hits=0 "
+}
+
+# A device thread that never answers (a test-only hook hangs it in the
+# guest's first reset) must not keep minivmm from ending: --timeout still
+# ends it with its own status, naming the thread it left behind. The outer
+# SIGKILL bound only turns a hang into a failure (status 137, not 124).
+case_testguest_hung_device_stops() {
+	log=$WORK/$case_name.log
+	dd if=/dev/zero of="$WORK/tg.img" bs=1M count=64 2>/dev/null
+	MINIVMM_TEST_HANG_THREAD=vda timeout -s KILL 120 "$MINIVMM" --kernel "$TESTGUEST" \
+		--disk "$WORK/tg.img" --timeout 3 </dev/null >"$log" 2>&1
+	rc=$?
+	expect_rc 124 && expect_line "minivmm: timeout: guest still running after" &&
+		expect_line "minivmm: virtio-blk thread (vda) did not stop within 2.0 s; left it running"
 }

@@ -8,10 +8,15 @@
  * is left, without showing it the cancels' or the control read's CQEs.
  * Adaptive polling: off when poll_max_ns is 0, a hit when the device has
  * work, a ready CQE ends it, and the budget grows after a short sleep and
- * drops to zero after a long one.
+ * drops to zero after a long one. A thread that died or hangs never holds
+ * a caller: calls to a dead thread fail at once, abandon releases a waiting
+ * caller, and stop gives up on a hung thread at its deadline.
  */
 #include <check.h>
 #include <errno.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
@@ -86,7 +91,7 @@ START_TEST(nothing_runs_before_start)
 	ck_assert_int_eq(dev_thread_call(&f->dt, DEV_OP_ENABLE, 0, 1), -EAGAIN);
 	ck_assert_int_eq(dev_thread_call(&f->dt, DEV_OP_RESET, 0, 0), 0);
 	ck_assert_int_eq(dev_thread_call(&f->dt, DEV_OP_DRIVER_OK, 0, 1), 0);
-	dev_thread_stop(&f->dt); /* not started: nothing to stop */
+	ck_assert_int_eq(dev_thread_stop(&f->dt, NULL), 0); /* not started: nothing to stop */
 	ck_assert_uint_eq(f->nops, 0);
 	fake_free(f);
 }
@@ -103,7 +108,8 @@ START_TEST(operations_run_on_the_thread_and_stop_ends_it)
 	ck_assert_int_eq(dev_thread_call(&f->dt, DEV_OP_DRIVER_OK, 0, 0x55), 0);
 	ck_assert_uint_eq(f->features, 0x55);
 	ck_assert_int_eq(dev_thread_call(&f->dt, DEV_OP_RESET, 0, 0), 0);
-	dev_thread_stop(&f->dt); /* joins: hangs here if STOP did not end the loop */
+	ck_assert_int_eq(dev_thread_stop(&f->dt, NULL),
+			 0); /* joins: hangs if STOP did not end it */
 	ck_assert_uint_eq(f->nops, 4);
 	ck_assert_int_eq(f->ops[0], DEV_OP_ENABLE);
 	ck_assert_int_eq(f->ops[1], DEV_OP_DRIVER_OK);
@@ -262,6 +268,66 @@ START_TEST(poll_budget_adapts)
 }
 END_TEST
 
+static void *dies_at_once(void *arg)
+{
+	(void)arg;
+	return NULL;
+}
+
+START_TEST(calls_to_a_dead_thread_fail)
+{
+	struct fake *f = fake_new();
+
+	ck_assert_int_eq(dev_thread_start(&f->dt, dies_at_once, f), 0);
+	/* Posted before or after it died: either way the caller is not left waiting. */
+	ck_assert_int_eq(dev_thread_call(&f->dt, DEV_OP_RESET, 0, 0), -ESHUTDOWN);
+	ck_assert_int_eq(dev_thread_call(&f->dt, DEV_OP_ENABLE, 0, 0), -ESHUTDOWN);
+	ck_assert_int_eq(dev_thread_stop(&f->dt, NULL), 0);
+	fake_free(f);
+}
+END_TEST
+
+static void *call_reset(void *arg)
+{
+	struct fake *f = arg;
+
+	return (void *)(intptr_t)dev_thread_call(&f->dt, DEV_OP_RESET, 0, 0);
+}
+
+START_TEST(abandon_and_stop_bound_a_hung_thread)
+{
+	struct fake *f = fake_new();
+	struct timespec deadline;
+	pthread_t caller;
+	void *rc;
+
+	f->dt.test_hang = true; /* hangs in the first operation it serves */
+	ck_assert_int_eq(dev_thread_start(&f->dt, fake_thread, f), 0);
+	ck_assert_int_eq(pthread_create(&caller, NULL, call_reset, f), 0);
+	/* Wait until the caller has posted: it is then blocked on the hung thread. */
+	pthread_mutex_lock(&f->dt.lock);
+	while (f->dt.op == DEV_OP_NONE) {
+		pthread_mutex_unlock(&f->dt.lock);
+		sched_yield();
+		pthread_mutex_lock(&f->dt.lock);
+	}
+	pthread_mutex_unlock(&f->dt.lock);
+	dev_thread_abandon(&f->dt);
+	ck_assert_int_eq(pthread_join(caller, &rc), 0); /* hangs here without abandon */
+	ck_assert_int_eq((int)(intptr_t)rc, -ESHUTDOWN);
+	ck_assert_int_eq(dev_thread_call(&f->dt, DEV_OP_DRIVER_OK, 0, 0), -ESHUTDOWN);
+	clock_gettime(CLOCK_MONOTONIC, &deadline);
+	deadline.tv_nsec += 50 * 1000000;
+	if (deadline.tv_nsec >= 1000000000) {
+		deadline.tv_sec++;
+		deadline.tv_nsec -= 1000000000;
+	}
+	ck_assert_int_eq(dev_thread_stop(&f->dt, &deadline), -ETIMEDOUT);
+	ck_assert_uint_eq(f->nops, 0);
+	/* The hung thread still uses f: it is left allocated, as minivmm leaves a stuck device. */
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("dev_thread");
@@ -274,6 +340,8 @@ int main(void)
 	tcase_add_test(tc, drain_cancels_and_reaps_until_idle);
 	tcase_add_test(tc, poll_off_hit_and_cqe);
 	tcase_add_test(tc, poll_budget_adapts);
+	tcase_add_test(tc, calls_to_a_dead_thread_fail);
+	tcase_add_test(tc, abandon_and_stop_bound_a_hung_thread);
 	suite_add_tcase(s, tc);
 	return check_run(s);
 }
