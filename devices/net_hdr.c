@@ -135,6 +135,30 @@ enum vnet_tx_drop vnet_tx_check(const struct vq_chain *c, uint64_t features, str
 	return VNET_TX_OK;
 }
 
+uint32_t vnet_tx_wire_iov(const struct vq_chain *c, const struct vnet_hdr *h,
+			  uint8_t hdr[VNET_HDR_LEN], struct iovec *out, uint32_t cap)
+{
+	size_t skip = VNET_HDR_LEN;
+	uint32_t n = 0;
+
+	if (!cap)
+		return 0;
+	vnet_hdr_encode(h, hdr);
+	out[n++] = (struct iovec){.iov_base = hdr, .iov_len = VNET_HDR_LEN};
+	for (uint32_t i = 0; i < c->n_out && n < cap; i++) {
+		const struct iovec *v = &c->iov[i];
+
+		if (v->iov_len <= skip) {
+			skip -= v->iov_len;
+			continue;
+		}
+		out[n++] = (struct iovec){.iov_base = (uint8_t *)v->iov_base + skip,
+					  .iov_len = v->iov_len - skip};
+		skip = 0;
+	}
+	return n;
+}
+
 void vnet_rx_plan_init(struct vnet_rx_plan *p, uint32_t pkt_len, bool mrg_rxbuf,
 		       uint32_t queue_size)
 {

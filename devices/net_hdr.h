@@ -77,6 +77,16 @@ const char *vnet_tx_drop_name(enum vnet_tx_drop d);
  */
 enum vnet_tx_drop vnet_tx_check(const struct vq_chain *c, uint64_t features, struct vnet_hdr *h);
 
+/*
+ * What goes to the TAP for a chain that passed vnet_tx_check(): the checked
+ * header h, encoded into hdr (the device's own memory), then the frame bytes
+ * of c's readable segments past the header. The guest's header is not read
+ * again, so a driver that rewrites it after the check changes nothing.
+ * Fills out (cap entries; c->n_out + 1 always suffice) and returns the count.
+ */
+uint32_t vnet_tx_wire_iov(const struct vq_chain *c, const struct vnet_hdr *h,
+			  uint8_t hdr[VNET_HDR_LEN], struct iovec *out, uint32_t cap);
+
 /* Copies len bytes from iov (n segments) starting at byte off; returns bytes copied. */
 size_t vnet_iov_gather(const struct iovec *iov, uint32_t n, size_t off, void *dst, size_t len);
 /* Copies len bytes into iov (n segments); returns bytes copied (< len if iov is short). */

@@ -34,6 +34,8 @@ enum rxb_state { RXB_FREE, RXB_READING, RXB_FULL };
 struct tx_slot {
 	struct vq_ticket t;
 	struct iovec iov[TX_IOV_CAP];
+	struct iovec wire[TX_IOV_CAP + 1]; /* the checked header, then the frame */
+	uint8_t hdr[VNET_HDR_LEN];
 	uint32_t frame_len;
 	bool busy;
 };
@@ -193,7 +195,12 @@ static void process_tx(struct vnet *n)
 			}
 			s->frame_len = c.out_len - VNET_HDR_LEN;
 			sqe = dev_thread_sqe(&n->dt);
-			io_uring_prep_writev(sqe, n->tap_fd, s->iov, c.n_out, (uint64_t)-1);
+			/* The header we checked, not the guest's, which it may rewrite meanwhile.
+			 */
+			io_uring_prep_writev(
+				sqe, n->tap_fd, s->wire,
+				vnet_tx_wire_iov(&c, &h, s->hdr, s->wire, TX_IOV_CAP + 1),
+				(uint64_t)-1);
 			io_uring_sqe_set_data64(sqe, (uint64_t)(s - n->tx));
 			n->tx_inflight++;
 			if (n->tx_inflight > n->st.tx_max_inflight)

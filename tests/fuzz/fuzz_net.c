@@ -69,8 +69,15 @@ static void tx_one(struct virtqueue *vq, uint64_t features)
 			require((uint32_t)h.csum_start + h.csum_offset + 2 <= len);
 		else
 			require(h.gso_type == VNET_GSO_NONE);
-		/* What writev() would send: exactly out_len bytes, header first. */
-		require(vnet_iov_gather(c.iov, c.n_out, 0, wire, sizeof(wire)) == c.out_len);
+		static struct iovec wiov[IOV_CAP + 1];
+		uint8_t hdr[VNET_HDR_LEN];
+		uint32_t n = vnet_tx_wire_iov(&c, &h, hdr, wiov, IOV_CAP + 1);
+		struct vnet_hdr again;
+
+		/* What writev() sends: exactly out_len bytes, the checked header first. */
+		require(vnet_iov_gather(wiov, n, 0, wire, sizeof(wire)) == c.out_len);
+		vnet_hdr_decode(wire, &again);
+		require(!memcmp(&again, &h, sizeof(h)));
 	}
 	vq_complete(vq, &c.t, 0);
 }

@@ -97,6 +97,34 @@ START_TEST(tx_header_split_is_gathered)
 }
 END_TEST
 
+START_TEST(tx_wire_sends_the_checked_header)
+{
+	/* Header split 3 + 5 + 4, the last segment starting with frame bytes. */
+	uint32_t l[] = {3, 5, 8, 1500};
+	struct iovec wire[MAXSEG + 1];
+	uint8_t hdr[VNET_HDR_LEN], sent[1600];
+	struct vnet_hdr h, out;
+	uint32_t n;
+
+	put_hdr(VNET_HDR_F_NEEDS_CSUM, VNET_GSO_TCPV4, 1448, 34, 16);
+	for (int i = VNET_HDR_LEN; i < 16 + 1500; i++)
+		big[i] = (uint8_t)(i * 5);
+	tx_chain(l, 4);
+	ck_assert_int_eq(vnet_tx_check(&ch, F_ALL, &h), VNET_TX_OK);
+	/* Another vCPU rewrites the header after the check: a GSO type never negotiated. */
+	big[1] = VNET_GSO_UDP;
+	big[6] = 0xff;
+	n = vnet_tx_wire_iov(&ch, &h, hdr, wire, MAXSEG + 1);
+	ck_assert_uint_eq(n, 3); /* the header copy, the 4 frame bytes of segment 3, segment 4 */
+	ck_assert_uint_eq(vnet_iov_gather(wire, n, 0, sent, sizeof(sent)), ch.out_len);
+	vnet_hdr_decode(sent, &out);
+	ck_assert_uint_eq(out.gso_type, VNET_GSO_TCPV4);
+	ck_assert_uint_eq(out.csum_start, 34);
+	ck_assert_mem_eq(sent + VNET_HDR_LEN, big + VNET_HDR_LEN, ch.out_len - VNET_HDR_LEN);
+	ck_assert_ptr_eq(wire[0].iov_base, hdr);
+}
+END_TEST
+
 START_TEST(tx_no_header)
 {
 	uint32_t l[] = {VNET_HDR_LEN - 1};
@@ -402,6 +430,7 @@ int main(void)
 	tcase_add_test(tc, header_round_trip_little_endian);
 	tcase_add_test(tc, tx_plain_frame_ok);
 	tcase_add_test(tc, tx_header_split_is_gathered);
+	tcase_add_test(tc, tx_wire_sends_the_checked_header);
 	tcase_add_test(tc, tx_no_header);
 	tcase_add_test(tc, tx_runt_and_too_big);
 	tcase_add_test(tc, tx_gso_must_be_negotiated);
