@@ -91,9 +91,10 @@ static enum blk_parse parse_range(struct blk_req *r, uint64_t capacity, bool rea
 	return BLK_REQ_OK;
 }
 
-enum blk_parse blk_req_parse(const struct vq_chain *c, uint64_t capacity, bool read_only,
+enum blk_parse blk_req_parse(const struct vq_chain *c, uint64_t capacity, unsigned int flags,
 			     struct iovec *data, uint32_t cap, struct blk_req *r)
 {
+	bool read_only = flags & BLK_REQ_RO;
 	const struct iovec *in = c->iov + c->n_out;
 	struct iovec *last;
 	uint8_t hdr[BLK_HDR_SIZE];
@@ -137,6 +138,10 @@ enum blk_parse blk_req_parse(const struct vq_chain *c, uint64_t capacity, bool r
 		return BLK_REQ_OK;
 	case VIRTIO_BLK_T_DISCARD:
 	case VIRTIO_BLK_T_WRITE_ZEROES:
+		/* Only what the driver negotiated: it sized its requests by our config for it. */
+		if (!(flags &
+		      (r->type == VIRTIO_BLK_T_DISCARD ? BLK_REQ_DISCARD : BLK_REQ_WRITE_ZEROES)))
+			return reject(r, BLK_REJ_UNSUPPORTED, VIRTIO_BLK_S_UNSUPP);
 		r->data_len = slice(c->iov, c->n_out, BLK_HDR_SIZE, data, cap, &r->n_data);
 		return parse_range(r, capacity, read_only);
 	default:

@@ -63,12 +63,18 @@ struct blk_req {
 	uint32_t range_flags;
 };
 
+/* What the disk allows, for blk_req_parse(). */
+#define BLK_REQ_RO	     1u /* writes, discards and write-zeroes get IOERR */
+#define BLK_REQ_DISCARD	     2u /* VIRTIO_BLK_F_DISCARD negotiated; else UNSUPP */
+#define BLK_REQ_WRITE_ZEROES 4u /* VIRTIO_BLK_F_WRITE_ZEROES negotiated; else UNSUPP */
+
 /*
- * Parses chain c for a disk of capacity sectors. data/cap is storage for
- * the payload segments (cap >= c->n_out + c->n_in suffices). The header may
- * be split across descriptors; the status byte is the last writable byte.
+ * Parses chain c for a disk of capacity sectors with the BLK_REQ_* flags.
+ * data/cap is storage for the payload segments (cap >= c->n_out + c->n_in
+ * suffices). The header may be split across descriptors; the status byte is
+ * the last writable byte.
  */
-enum blk_parse blk_req_parse(const struct vq_chain *c, uint64_t capacity, bool read_only,
+enum blk_parse blk_req_parse(const struct vq_chain *c, uint64_t capacity, unsigned int flags,
 			     struct iovec *data, uint32_t cap, struct blk_req *r);
 
 const char *blk_reject_name(enum blk_reject r);

@@ -63,14 +63,15 @@ struct vblk {
 	int fd, irq_fd;
 	bool read_only;
 	bool direct;
-	char serial[VIRTIO_BLK_ID_BYTES];
+	char serial[VIRTIO_BLK_ID_BYTES + 1]; /* GET_ID sends up to 20 bytes, no NUL */
 
 	struct dev_thread dt;
 	struct dev_event kick; /* its fd is written by vCPU threads too */
 
 	/* Device thread only. */
-	bool running;	  /* DRIVER_OK and not reset */
-	bool ring_failed; /* a reset could not drain: the thread ends */
+	bool running;		  /* DRIVER_OK and not reset */
+	unsigned int parse_flags; /* BLK_REQ_*: read-only, and what was negotiated */
+	bool ring_failed;	  /* a reset could not drain: the thread ends */
 	struct slot *slots;
 	uint16_t *free_slots;
 	unsigned int nfree, inflight;
@@ -445,7 +446,7 @@ static void process_queue(struct vblk *b)
 				release(b, s, 0);
 				continue;
 			}
-			switch (blk_req_parse(&c, b->capacity, b->read_only, s->data_iov, IOV_CAP,
+			switch (blk_req_parse(&c, b->capacity, b->parse_flags, s->data_iov, IOV_CAP,
 					      &s->req)) {
 			case BLK_REQ_OK:
 				submit(b, s);
@@ -550,6 +551,10 @@ static int blk_ctrl(void *dev, enum dev_op op, unsigned int q, uint64_t features
 		reset_queue(b);
 		break;
 	case DEV_OP_DRIVER_OK:
+		b->parse_flags =
+			(b->read_only ? BLK_REQ_RO : 0) |
+			((features >> VIRTIO_BLK_F_DISCARD) & 1 ? BLK_REQ_DISCARD : 0) |
+			((features >> VIRTIO_BLK_F_WRITE_ZEROES) & 1 ? BLK_REQ_WRITE_ZEROES : 0);
 		b->running = true;
 		break;
 	default:

@@ -142,7 +142,9 @@ static void write_status(struct vmmio *m, uint32_t v)
 		do_reset(m);
 		return;
 	}
-	v &= 0xff;
+	/* Bits the spec does not define are not kept: the driver reads back what it means. */
+	v &= VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER | VIRTIO_STATUS_DRIVER_OK |
+	     VIRTIO_STATUS_FEATURES_OK | VIRTIO_STATUS_NEEDS_RESET | VIRTIO_STATUS_FAILED;
 	/* Only a reset clears bits (NEEDS_RESET is the device's to set). */
 	if ((m->status & ~(uint32_t)VIRTIO_STATUS_NEEDS_RESET) & ~v) {
 		m->counters.bad_state++;

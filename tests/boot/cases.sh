@@ -139,8 +139,9 @@ case_blk_two_disks() {
 case_blk_read_only() {
 	image data.img 4 /dev/urandom
 	before=$(md5 "$WORK/data.img")
-	vm --disk "$WORK/data.img,ro" -v --append "minivmm.test=blk_ro"
+	vm --disk "$WORK/data.img,ro,serial=ABCDEFGHIJKLMNOPQRST" -v --append "minivmm.test=blk_ro"
 	expect_rc 0 && expect_line "MINIVMM-GUEST: /dev/vda ro flag 1" &&
+		expect_line "MINIVMM-GUEST: /dev/vda serial 'ABCDEFGHIJKLMNOPQRST'" &&
 		expect_line "MINIVMM-GUEST: ro write refused" &&
 		expect_eq "$(guest_says '/dev/vda read md5')" "$before" "guest's md5" &&
 		expect_eq "$(md5 "$WORK/data.img")" "$before" "image after the guest ran"

@@ -79,11 +79,14 @@ static void chain(const struct iovec *out, uint32_t nout, const struct iovec *in
 	ch.ndesc = (uint16_t)(nout + nin);
 }
 
+/* The request types the driver negotiated beyond the basics. */
+static unsigned int parse_ops = BLK_REQ_DISCARD | BLK_REQ_WRITE_ZEROES;
+
 static enum blk_parse parse(uint64_t capacity, bool ro)
 {
 	memset(&r, 0xa5, sizeof(r)); /* the parser must set every field it reports */
 	memset(data, 0, sizeof(data));
-	return blk_req_parse(&ch, capacity, ro, data, MAX_SEGS, &r);
+	return blk_req_parse(&ch, capacity, (ro ? BLK_REQ_RO : 0) | parse_ops, data, MAX_SEGS, &r);
 }
 
 /* The status pointer is always the last writable byte of the chain. */
@@ -283,6 +286,33 @@ START_TEST(parse_get_id)
 	chain_in(VIRTIO_BLK_T_GET_ID, UINT64_MAX, in, 2);
 	ck_assert_int_eq(parse(CAP, false), BLK_REQ_OK);
 	ck_assert_uint_eq(r.data_len, VIRTIO_BLK_ID_BYTES);
+}
+END_TEST
+
+/* DISCARD and WRITE_ZEROES only when the driver negotiated them: else UNSUPP. */
+START_TEST(discard_and_write_zeroes_need_negotiation)
+{
+	struct iovec out[2] = {io(hdr, BLK_HDR_SIZE), io(seg, BLK_DWZ_SEG_SIZE)};
+	struct iovec in[1] = {io(&st, 1)};
+
+	make_seg(seg, 100, 8, 0);
+	parse_ops = 0;
+	make_hdr(hdr, VIRTIO_BLK_T_DISCARD, 0);
+	chain(out, 2, in, 1);
+	ck_assert_int_eq(parse(CAP, false), BLK_REQ_STATUS);
+	ck_assert_int_eq(r.reject, BLK_REJ_UNSUPPORTED);
+	ck_assert_uint_eq(r.status_code, VIRTIO_BLK_S_UNSUPP);
+	make_hdr(hdr, VIRTIO_BLK_T_WRITE_ZEROES, 0);
+	ck_assert_int_eq(parse(CAP, false), BLK_REQ_STATUS);
+	ck_assert_uint_eq(r.status_code, VIRTIO_BLK_S_UNSUPP);
+	/* Each is allowed on its own. */
+	parse_ops = BLK_REQ_WRITE_ZEROES;
+	ck_assert_int_eq(parse(CAP, false), BLK_REQ_OK);
+	make_hdr(hdr, VIRTIO_BLK_T_DISCARD, 0);
+	ck_assert_int_eq(parse(CAP, false), BLK_REQ_STATUS);
+	parse_ops = BLK_REQ_DISCARD;
+	ck_assert_int_eq(parse(CAP, false), BLK_REQ_OK);
+	parse_ops = BLK_REQ_DISCARD | BLK_REQ_WRITE_ZEROES;
 }
 END_TEST
 
@@ -764,7 +794,7 @@ START_TEST(popped_chain_from_mock_ring)
 	make_hdr(h, VIRTIO_BLK_T_OUT, 17);
 	vq_chain_init(&c, iov, 32);
 	ck_assert_int_eq(vq_pop(&vq, &c), VQ_OK);
-	ck_assert_int_eq(blk_req_parse(&c, CAP, false, data, MAX_SEGS, &r), BLK_REQ_OK);
+	ck_assert_int_eq(blk_req_parse(&c, CAP, 0, data, MAX_SEGS, &r), BLK_REQ_OK);
 	ck_assert_uint_eq(r.type, VIRTIO_BLK_T_OUT);
 	ck_assert_uint_eq(r.sector, 17);
 	ck_assert_uint_eq(r.n_data, 1);
@@ -782,7 +812,7 @@ START_TEST(popped_chain_from_mock_ring)
 	make_hdr(h, VIRTIO_BLK_T_IN, CAP - 1);
 	vq_chain_init(&c, iov, 32);
 	ck_assert_int_eq(vq_pop(&vq, &c), VQ_OK);
-	ck_assert_int_eq(blk_req_parse(&c, CAP, false, data, MAX_SEGS, &r), BLK_REQ_STATUS);
+	ck_assert_int_eq(blk_req_parse(&c, CAP, 0, data, MAX_SEGS, &r), BLK_REQ_STATUS);
 	/* 512 + 510 data bytes: not a sector multiple. */
 	ck_assert_int_eq(r.reject, BLK_REJ_NOT_SECTOR_MULTIPLE);
 	ck_assert_ptr_eq(
@@ -799,7 +829,7 @@ START_TEST(popped_chain_from_mock_ring)
 	make_hdr(h, VIRTIO_BLK_T_IN, CAP - 1);
 	vq_chain_init(&c, iov, 32);
 	ck_assert_int_eq(vq_pop(&vq, &c), VQ_OK);
-	ck_assert_int_eq(blk_req_parse(&c, CAP, false, data, MAX_SEGS, &r), BLK_REQ_OK);
+	ck_assert_int_eq(blk_req_parse(&c, CAP, 0, data, MAX_SEGS, &r), BLK_REQ_OK);
 	ck_assert_uint_eq(r.n_data, 1);
 	ck_assert_uint_eq(r.data_len, 512);
 	ck_assert_ptr_eq(data[0].iov_base,
@@ -816,7 +846,7 @@ START_TEST(popped_chain_from_mock_ring)
 	make_hdr(h, VIRTIO_BLK_T_OUT, 0);
 	vq_chain_init(&c, iov, 32);
 	ck_assert_int_eq(vq_pop(&vq, &c), VQ_OK);
-	ck_assert_int_eq(blk_req_parse(&c, CAP, false, data, MAX_SEGS, &r), BLK_REQ_NO_STATUS);
+	ck_assert_int_eq(blk_req_parse(&c, CAP, 0, data, MAX_SEGS, &r), BLK_REQ_NO_STATUS);
 	ck_assert_ptr_null(r.status);
 	ck_assert_int_eq(vq_complete(&vq, &c.t, 0), VQ_OK);
 
@@ -843,6 +873,7 @@ int main(void)
 	tcase_add_test(tc, in_status_at_end_of_data);
 	tcase_add_test(tc, parse_out);
 	tcase_add_test(tc, parse_flush);
+	tcase_add_test(tc, discard_and_write_zeroes_need_negotiation);
 	tcase_add_test(tc, parse_get_id);
 	tcase_add_test(tc, parse_discard_and_write_zeroes);
 	tcase_add_test(tc, discard_flags_unsupported);

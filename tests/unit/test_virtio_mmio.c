@@ -442,6 +442,17 @@ START_TEST(driver_cannot_set_needs_reset)
 }
 END_TEST
 
+/* Bits the spec does not define (0x10, 0x20) never read back. */
+START_TEST(undefined_status_bits_dropped)
+{
+	wr(VMMIO_STATUS, 0xff);
+	ck_assert_uint_eq(rd(VMMIO_STATUS) & 0x30, 0);
+	wr(VMMIO_STATUS, 0);
+	wr(VMMIO_STATUS, VIRTIO_STATUS_ACKNOWLEDGE | 0x30);
+	ck_assert_uint_eq(rd(VMMIO_STATUS), VIRTIO_STATUS_ACKNOWLEDGE);
+}
+END_TEST
+
 START_TEST(status_zero_resets)
 {
 	negotiate(F_V1 | F_B1);
@@ -1067,6 +1078,7 @@ int main(void)
 	tcase_add_test(tc, driver_ok_requires_features_ok);
 	tcase_add_test(tc, clearing_status_bits_refused);
 	tcase_add_test(tc, driver_cannot_set_needs_reset);
+	tcase_add_test(tc, undefined_status_bits_dropped);
 	tcase_add_test(tc, status_zero_resets);
 	tcase_add_test(tc, queue_num_max_and_selector);
 	tcase_add_test(tc, queue_layout_registers_land_in_virtqueue);
