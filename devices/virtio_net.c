@@ -25,9 +25,11 @@
 #define RX_BUF	   (VNET_MAX_PACKET + 256)
 
 /* io_uring user_data: a TX slot index, a bounce buffer with TAG_RX, a kick, or dev_thread's. */
-#define TAG_KICK_RX (1ULL << 62)
-#define TAG_KICK_TX (1ULL << 61)
-#define TAG_RX	    (1ULL << 58)
+#define TAG_KICK_RX  (1ULL << 62)
+#define TAG_KICK_TX  (1ULL << 61)
+#define TAG_RX	     (1ULL << 58)
+#define TAG_RX_RETRY (1ULL << 57)
+#define RX_RETRY_NS  (50 * 1000000) /* after a failed TAP read */
 
 enum rxb_state { RXB_FREE, RXB_READING, RXB_FULL };
 
@@ -70,7 +72,9 @@ struct vnet {
 	struct rx_buf rx[RX_POOL];
 	uint16_t rx_fifo[RX_POOL]; /* full buffers in the order the TAP gave them */
 	unsigned int rx_head, rx_count, rx_reading;
-	bool rx_paused; /* a read failed: repost after the next event, not at once */
+	bool rx_paused;	     /* a read failed: repost after RX_RETRY_NS or a kick, not at once */
+	bool rx_retry_armed; /* the RX_RETRY_NS timeout is in flight */
+	struct __kernel_timespec rx_retry;
 	struct vnet_rx rxq;
 
 	struct vnet_stats st;
@@ -231,6 +235,19 @@ static void post_reads(struct vnet *n)
 	}
 }
 
+static void rx_pause(struct vnet *n)
+{
+	struct io_uring_sqe *sqe;
+
+	n->rx_paused = true;
+	if (n->rx_retry_armed)
+		return;
+	sqe = dev_thread_sqe(&n->dt);
+	io_uring_prep_timeout(sqe, &n->rx_retry, 0, 0);
+	io_uring_sqe_set_data64(sqe, TAG_RX_RETRY);
+	n->rx_retry_armed = true;
+}
+
 static void rx_read_done(struct vnet *n, unsigned int i, int res)
 {
 	struct rx_buf *b = &n->rx[i];
@@ -242,7 +259,10 @@ static void rx_read_done(struct vnet *n, unsigned int i, int res)
 			STAT(n, n->st.rx_drop_too_big++);
 		else if (res != -ECANCELED) {
 			STAT(n, n->st.rx_read_errors++);
-			n->rx_paused = res < 0; /* don't spin on a failing TAP */
+			/* Don't spin on a failing TAP, but don't wait for a kick either:
+			 * a guest whose ring is full never sends one. */
+			if (res < 0)
+				rx_pause(n);
 		}
 		return;
 	}
@@ -316,14 +336,16 @@ static bool drain_busy(void *dev)
 {
 	struct vnet *n = dev;
 
-	return n->tx_inflight || n->rx_reading;
+	return n->tx_inflight || n->rx_reading || n->rx_retry_armed;
 }
 
 static void drain_reap(void *dev, uint64_t tag)
 {
 	struct vnet *n = dev;
 
-	if (is_rx_tag(tag)) {
+	if (tag == TAG_RX_RETRY) {
+		n->rx_retry_armed = false;
+	} else if (is_rx_tag(tag)) {
 		n->rx_reading--;
 		n->rx[tag - TAG_RX].state = RXB_FREE;
 	} else if (tag < VNET_QUEUE_SIZE) {
@@ -346,6 +368,8 @@ static bool drain(struct vnet *n)
 	for (unsigned int i = 0; i < RX_POOL; i++)
 		if (n->rx[i].state == RXB_READING)
 			dev_thread_cancel(&n->dt, TAG_RX | i);
+	if (n->rx_retry_armed)
+		dev_thread_cancel(&n->dt, TAG_RX_RETRY);
 	return dev_thread_drain(&n->dt, drain_busy, drain_reap, n);
 }
 
@@ -373,7 +397,8 @@ static void reset_device(struct vnet *n)
 		n->tx[i].busy = false;
 		n->tx_free[n->tx_nfree++] = (uint16_t)(VNET_QUEUE_SIZE - 1 - i);
 	}
-	tap_set_offload(n->tap_fd, 0);
+	/* Best effort: DRIVER_OK sets the offloads again before any frame is read. */
+	(void)tap_set_offload(n->tap_fd, 0);
 }
 
 static int net_ctrl(void *dev, enum dev_op op, unsigned int q, uint64_t features)
@@ -390,8 +415,11 @@ static int net_ctrl(void *dev, enum dev_op op, unsigned int q, uint64_t features
 	case DEV_OP_DRIVER_OK:
 		n->features = features;
 		n->rxq.mrg_rxbuf = (features >> VIRTIO_NET_F_MRG_RXBUF) & 1;
-		/* What the guest accepts on receive is what the TAP may hand us. */
-		tap_set_offload(n->tap_fd, tap_offload_for(n->features));
+		/* What the guest accepts on receive is what the TAP may hand us; if
+		 * the TAP refuses even none, we cannot promise the guest anything. */
+		if (tap_set_offload(n->tap_fd, tap_offload_for(n->features)) < 0 &&
+		    tap_set_offload(n->tap_fd, 0) < 0)
+			vmmio_set_needs_reset(&n->mmio);
 		n->running = true;
 		break;
 	default:
@@ -444,6 +472,8 @@ static void *net_thread(void *arg)
 				tx_done(n, &n->tx[tag], res);
 			else if (is_rx_tag(tag))
 				rx_read_done(n, (unsigned int)(tag - TAG_RX), res);
+			else if (tag == TAG_RX_RETRY)
+				n->rx_retry_armed = n->rx_paused = false;
 			else if (dev_thread_ctrl_fired(&n->dt, tag))
 				ctrl_pending = true;
 			else if (kick_fired(n, tag))
@@ -489,7 +519,7 @@ static uint64_t offered_features(const struct vnet_options *o, int tap_fd)
 	/* Offered only if this TAP accepts the offloads the guest may ask for. */
 	if (o->guest_tso && tap_set_offload(tap_fd, tap_offload_for(tso)) == 0)
 		f |= tso;
-	tap_set_offload(tap_fd, 0);
+	(void)tap_set_offload(tap_fd, 0); /* as above: DRIVER_OK sets them */
 	if (o->mtu)
 		f |= 1ULL << VIRTIO_NET_F_MTU;
 	if (o->in_order)
@@ -514,6 +544,7 @@ int vnet_create(const struct vnet_options *o, const struct guest_mem *gm, const 
 	n->kick[VNET_TXQ] = (struct dev_event){.fd = kick_fds[VNET_TXQ], .tag = TAG_KICK_TX};
 	n->irq_fd = irq_fd;
 	n->rx_mem = MAP_FAILED;
+	n->rx_retry = (struct __kernel_timespec){.tv_nsec = RX_RETRY_NS};
 	snprintf(n->tap, sizeof(n->tap), "%s", o->tap);
 	pthread_mutex_init(&n->stats_lock, NULL);
 	n->tap_fd = tap_open(o->tap, VNET_HDR_LEN, err, err_len);

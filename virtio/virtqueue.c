@@ -288,9 +288,13 @@ int vq_complete(struct virtqueue *vq, const struct vq_ticket *t, uint32_t len)
 	if (!vq->in_order || t->seq == vq->next_publish) {
 		publish(vq, t->head, len);
 	} else {
-		/* Cannot fail: at most size - 1 slots are SLOT_DONE at a time. */
-		seq_heap_push(&vq->heap,
-			      (struct seq_heap_ent){.seq = t->seq, .len = len, .head = t->head});
+		/* At most size - 1 slots are SLOT_DONE at a time, so a full heap is our bug:
+		 * stop the queue rather than lose a completion silently. */
+		if (seq_heap_push(&vq->heap, (struct seq_heap_ent){
+						     .seq = t->seq, .len = len, .head = t->head})) {
+			vq->broken = true;
+			return VQ_E_BROKEN;
+		}
 		f->state = SLOT_DONE;
 		vq->stats.waited++;
 		if (vq->heap.nr > vq->stats.heap_hwm)

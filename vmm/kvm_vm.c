@@ -95,10 +95,13 @@ int vm_alloc_ram(struct minivmm *vm, char *err, size_t err_len)
 	vm->low = (struct x86_ram){vm->ram, x86_low_ram_size(vm->mem_size)};
 	/* The one path from guest addresses to host pointers for devices. */
 	gm_init(&vm->gm);
-	gm_add_region(&vm->gm, 0, vm->low.size, vm->ram);
-	if (x86_high_ram_size(vm->mem_size))
-		gm_add_region(&vm->gm, X86_4G, x86_high_ram_size(vm->mem_size),
-			      vm->ram + vm->low.size);
+	if (gm_add_region(&vm->gm, 0, vm->low.size, vm->ram) ||
+	    (x86_high_ram_size(vm->mem_size) &&
+	     gm_add_region(&vm->gm, X86_4G, x86_high_ram_size(vm->mem_size),
+			   vm->ram + vm->low.size))) {
+		snprintf(err, err_len, "cannot register guest RAM with the device layer");
+		return -EINVAL;
+	}
 	return 0;
 }
 

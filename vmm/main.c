@@ -331,7 +331,9 @@ int main(int argc, char **argv)
 	sigaddset(&sigs, SIGTERM);
 	sigaddset(&sigs, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
-	pthread_create(&sigthread, NULL, signal_thread, &sigs);
+	rc = pthread_create(&sigthread, NULL, signal_thread, &sigs);
+	if (rc)
+		return die("cannot start the signal thread: %s", strerror(rc));
 	pthread_detach(sigthread);
 
 	if (minivmm_create(&cfg, &vm, err, sizeof(err)) < 0)
