@@ -18,7 +18,7 @@ CSTD     := -std=c11 -D_GNU_SOURCE
 WARN     := -Wall -Wextra -Werror
 CFLAGS   ?= -O2 -g
 ALL_CFLAGS = $(CSTD) $(WARN) $(CFLAGS) -I. -DMINIVMM_VERSION='"$(VERSION)"' -MMD -MP
-LIBS     := -luring -lpthread
+LIBS     := -luring -lseccomp -lpthread
 CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null || echo -lcheck -lsubunit -lrt -lm -pthread)
 
 LIB_SRCS  := $(sort $(wildcard virtio/*.c devices/*.c arch/x86_64/*.c) $(filter-out vmm/main.c,$(wildcard vmm/*.c)))

@@ -49,7 +49,16 @@ void dev_thread_destroy(struct dev_thread *t)
 static void *trampoline(void *arg)
 {
 	struct dev_thread *t = arg;
-	void *ret = t->fn(t->arg);
+	int rc = t->prologue ? t->prologue(t->prologue_arg) : 0;
+	void *ret = NULL;
+
+	pthread_mutex_lock(&t->lock);
+	t->prologue_rc = rc;
+	t->prologue_done = true;
+	pthread_cond_broadcast(&t->cond);
+	pthread_mutex_unlock(&t->lock);
+	if (!rc)
+		ret = t->fn(t->arg);
 
 	pthread_mutex_lock(&t->lock);
 	t->dead = true;
@@ -64,11 +73,17 @@ int dev_thread_start(struct dev_thread *t, void *(*fn)(void *), void *arg)
 
 	t->fn = fn;
 	t->arg = arg;
+	t->prologue_done = false;
 	rc = pthread_create(&t->thread, NULL, trampoline, t);
 	if (rc)
 		return -rc;
 	t->started = true;
-	return 0;
+	pthread_mutex_lock(&t->lock);
+	while (!t->prologue_done)
+		pthread_cond_wait(&t->cond, &t->lock);
+	rc = t->prologue_rc;
+	pthread_mutex_unlock(&t->lock);
+	return rc;
 }
 
 /* Posts op; the lock is held. */

@@ -53,6 +53,11 @@ struct dev_thread {
 	struct dev_event ctrl;
 	void *(*fn)(void *);
 	void *arg;
+	/* Run first on the new thread (a seccomp filter); non-zero: the thread ends. */
+	int (*prologue)(void *arg);
+	void *prologue_arg;
+	int prologue_rc;
+	bool prologue_done;
 	bool test_hang; /* test-only: hang in the next operation, as a stuck thread would */
 
 	/* Device thread only (poll_max_ns set before the thread starts). */
@@ -84,6 +89,7 @@ typedef int dev_ctrl_fn(void *dev, enum dev_op op, unsigned int queue, uint64_t 
 int dev_thread_init(struct dev_thread *t, unsigned int ring_entries);
 /* Frees what dev_thread_init() set up; the thread must be stopped. */
 void dev_thread_destroy(struct dev_thread *t);
+/* Starts the thread; returns once its prologue (if set) has run, with its result. */
 int dev_thread_start(struct dev_thread *t, void *(*fn)(void *), void *arg);
 /*
  * Runs DEV_OP_STOP on the device thread, then joins it. If the thread has

@@ -9,7 +9,8 @@ set -eu
 # man page (docs/minivmm.1) to check it.
 pkgs="build-essential pkg-config clang liburing-dev libfdt-dev check
  linux-libc-dev qemu-system-x86 busybox-static e2fsprogs cpio xz-utils
- flex bison bc libelf-dev libssl-dev gnuplot-nox iproute2 groff-base"
+ flex bison bc libelf-dev libssl-dev gnuplot-nox iproute2 groff-base
+ libseccomp-dev"
 missing=""
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing="$missing $p"

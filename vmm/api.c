@@ -13,6 +13,7 @@
 #include "arch/x86_64/boot.h"
 #include "arch/x86_64/layout.h"
 #include "arch/x86_64/mptable.h"
+#include "vmm/seccomp.h"
 #include "vmm/vm.h"
 
 #define DEFAULT_MEM	(256ULL << 20)
@@ -298,8 +299,17 @@ int minivmm_run(struct minivmm *vm, struct minivmm_exit *exit)
 	rc = virtio_devices_start(vm, err, sizeof(err));
 	if (!rc)
 		rc = vcpus_start(vm, err, sizeof(err));
+	if (!rc) {
+		rc = seccomp_install(vm->cfg.seccomp, SECCOMP_THREAD_CONTROL, "minivmm_run");
+		if (rc)
+			snprintf(err, sizeof(err), "cannot install the seccomp filter: %s",
+				 strerror(-rc));
+		else
+			seccomp_test_violate(SECCOMP_THREAD_CONTROL);
+	}
 	if (rc)
 		vm_request_exit(vm, MINIVMM_EXIT_FAILED, MINIVMM_STATUS_ERROR, "%s", err);
+	vcpus_go(vm);
 
 	pthread_mutex_lock(&vm->exit_lock);
 	while (vm->exit.reason == MINIVMM_EXIT_NONE) {
@@ -337,6 +347,11 @@ int minivmm_run(struct minivmm *vm, struct minivmm_exit *exit)
 		virtio_devices_stop(vm, &deadline, exit->stuck, sizeof(exit->stuck));
 	console_stop(vm);
 	return 0;
+}
+
+int minivmm_seccomp_thread(int mode, const char *name)
+{
+	return seccomp_install(mode, SECCOMP_THREAD_CONTROL, name);
 }
 
 void minivmm_stop(struct minivmm *vm)

@@ -5,6 +5,7 @@
 #include <poll.h>
 #include <unistd.h>
 
+#include "vmm/seccomp.h"
 #include "vmm/vm.h"
 
 static void *console_thread(void *arg)
@@ -15,8 +16,17 @@ static void *console_thread(void *arg)
 		{.fd = vm->console_wake[0], .events = POLLIN},
 	};
 	uint8_t buf[256];
+	int rc;
 
 	pthread_setname_np(pthread_self(), "console");
+	rc = seccomp_install(vm->cfg.seccomp, SECCOMP_THREAD_CONSOLE, "console");
+	pthread_mutex_lock(&vm->exit_lock);
+	vm->console_ready = rc ? rc : 1;
+	pthread_cond_broadcast(&vm->exit_cond);
+	pthread_mutex_unlock(&vm->exit_lock);
+	if (rc)
+		return NULL;
+	seccomp_test_violate(SECCOMP_THREAD_CONSOLE);
 	while (!atomic_load(&vm->stopping)) {
 		ssize_t n;
 
@@ -52,7 +62,13 @@ int console_start(struct minivmm *vm)
 	if (rc)
 		return -rc;
 	vm->console_started = 1;
-	return 0;
+	/* Its filter is on before the guest runs, or the VM does not start. */
+	pthread_mutex_lock(&vm->exit_lock);
+	while (!vm->console_ready)
+		pthread_cond_wait(&vm->exit_cond, &vm->exit_lock);
+	rc = vm->console_ready < 0 ? vm->console_ready : 0;
+	pthread_mutex_unlock(&vm->exit_lock);
+	return rc;
 }
 
 void console_stop(struct minivmm *vm)

@@ -30,6 +30,9 @@ static const char usage[] =
 	"                        eth0, eth1, ...); create one with\n"
 	"                        'ip tuntap add dev NAME mode tap user USER'\n"
 	"      --in-order        offer VIRTIO_F_IN_ORDER on every virtio device\n"
+	"      --seccomp=MODE    seccomp filters on every thread: on (default; a forbidden\n"
+	"                        system call ends minivmm with SIGSYS), log, or off\n"
+	"      --no-seccomp      the same as --seccomp=off\n"
 	"  -t, --timeout SECS    stop the guest after SECS seconds (exit status 124)\n"
 	"  -v, --verbose         print the command line, how the VM ended and device counters\n"
 	"  -h, --help            show this help\n"
@@ -80,10 +83,16 @@ static pthread_mutex_t sig_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct minivmm *sig_vm;
 static int sig_caught;
 
+static int sig_seccomp; /* the mode signal_thread filters itself with */
+
 static void *signal_thread(void *arg)
 {
 	sigset_t *set = arg;
 	int sig;
+
+	/* It calls into the VM (minivmm_stop), so it is filtered like the thread that runs it. */
+	if (minivmm_seccomp_thread(sig_seccomp, "signal") < 0)
+		return NULL;
 
 	for (;;) {
 		if (sigwait(set, &sig) != 0)
@@ -237,13 +246,22 @@ static int parse_net(char *spec, struct minivmm_config *cfg)
 static int parse_args(int argc, char **argv, struct minivmm_config *cfg, int *verbose)
 {
 	static const struct option opts[] = {
-		{"kernel", required_argument, NULL, 'k'},  {"initrd", required_argument, NULL, 'i'},
-		{"cmdline", required_argument, NULL, 'c'}, {"append", required_argument, NULL, 'a'},
-		{"mem", required_argument, NULL, 'm'},	   {"cpus", required_argument, NULL, 'p'},
-		{"timeout", required_argument, NULL, 't'}, {"verbose", no_argument, NULL, 'v'},
-		{"disk", required_argument, NULL, 'd'},	   {"net", required_argument, NULL, 'n'},
-		{"in-order", no_argument, NULL, 'O'},	   {"help", no_argument, NULL, 'h'},
-		{"version", no_argument, NULL, 'V'},	   {NULL, 0, NULL, 0},
+		{"kernel", required_argument, NULL, 'k'},
+		{"initrd", required_argument, NULL, 'i'},
+		{"cmdline", required_argument, NULL, 'c'},
+		{"append", required_argument, NULL, 'a'},
+		{"mem", required_argument, NULL, 'm'},
+		{"cpus", required_argument, NULL, 'p'},
+		{"timeout", required_argument, NULL, 't'},
+		{"verbose", no_argument, NULL, 'v'},
+		{"disk", required_argument, NULL, 'd'},
+		{"net", required_argument, NULL, 'n'},
+		{"in-order", no_argument, NULL, 'O'},
+		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, 'V'},
+		{"seccomp", required_argument, NULL, 'S'},
+		{"no-seccomp", no_argument, NULL, 'N'},
+		{NULL, 0, NULL, 0},
 	};
 	unsigned long n;
 	int c;
@@ -291,6 +309,19 @@ static int parse_args(int argc, char **argv, struct minivmm_config *cfg, int *ve
 		case 'O':
 			cfg->in_order = 1;
 			break;
+		case 'S':
+			if (!strcmp(optarg, "on"))
+				cfg->seccomp = MINIVMM_SECCOMP_ON;
+			else if (!strcmp(optarg, "log"))
+				cfg->seccomp = MINIVMM_SECCOMP_LOG;
+			else if (!strcmp(optarg, "off"))
+				cfg->seccomp = MINIVMM_SECCOMP_OFF;
+			else
+				return die("bad --seccomp '%s': give on, log or off", optarg);
+			break;
+		case 'N':
+			cfg->seccomp = MINIVMM_SECCOMP_OFF;
+			break;
 		case 'h':
 			fputs(usage, stdout);
 			return -1;
@@ -321,6 +352,7 @@ int main(int argc, char **argv)
 	int verbose = 0, rc, status;
 
 	minivmm_config_init(&cfg);
+	cfg.seccomp = MINIVMM_SECCOMP_ON; /* the CLI is filtered unless told otherwise */
 	rc = parse_args(argc, argv, &cfg, &verbose);
 	if (rc)
 		return rc < 0 ? 0 : rc;
@@ -331,6 +363,7 @@ int main(int argc, char **argv)
 	sigaddset(&sigs, SIGTERM);
 	sigaddset(&sigs, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+	sig_seccomp = cfg.seccomp;
 	rc = pthread_create(&sigthread, NULL, signal_thread, &sigs);
 	if (rc)
 		return die("cannot start the signal thread: %s", strerror(rc));

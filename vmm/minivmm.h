@@ -75,6 +75,18 @@ struct minivmm_config {
 	struct minivmm_net nets[MINIVMM_MAX_NETS]; /* virtio-net: eth0, eth1, ... after the disks */
 	unsigned int n_nets;
 	int in_order; /* offer VIRTIO_F_IN_ORDER on every virtio device */
+	/*
+	 * seccomp filters on every thread of the VM, from before the guest's
+	 * first instruction (enum minivmm_seccomp; default off for embedders:
+	 * note that the thread calling minivmm_run() gets one too, for good).
+	 */
+	int seccomp;
+};
+
+enum minivmm_seccomp {
+	MINIVMM_SECCOMP_OFF = 0,
+	MINIVMM_SECCOMP_ON,  /* a forbidden call ends the process with SIGSYS, naming the thread */
+	MINIVMM_SECCOMP_LOG, /* forbidden calls are allowed and logged by the kernel */
 };
 
 enum minivmm_exit_reason {
@@ -130,6 +142,13 @@ const char *minivmm_cmdline(const struct minivmm *vm);
 void minivmm_print_stats(struct minivmm *vm, FILE *f);
 
 void minivmm_destroy(struct minivmm *vm);
+
+/*
+ * Puts the filter of the thread that runs the VM on the calling thread (an
+ * embedder's signal or control thread that calls minivmm_stop(), say);
+ * name is how a violation names it. 0 or a negative errno.
+ */
+int minivmm_seccomp_thread(int mode, const char *name);
 
 /* Parses "256M", "2G", "1048576", "4096K". Returns 0 or -EINVAL/-ERANGE. */
 int minivmm_parse_size(const char *s, uint64_t *out);

@@ -12,6 +12,7 @@
 
 #include "arch/x86_64/vcpu_setup.h"
 #include "vmm/hostinfo.h"
+#include "vmm/seccomp.h"
 #include "vmm/vm.h"
 
 static int kick_signal(void)
@@ -158,10 +159,23 @@ static void *vcpu_thread(void *arg)
 {
 	struct vcpu *v = arg;
 	struct minivmm *vm = v->vm;
-	char name[16];
+	int rc;
 
-	snprintf(name, sizeof(name), "vcpu%u", v->id);
-	pthread_setname_np(pthread_self(), name);
+	snprintf(v->name, sizeof(v->name), "vcpu%u", v->id);
+	pthread_setname_np(pthread_self(), v->name);
+	rc = seccomp_install(vm->cfg.seccomp, SECCOMP_THREAD_VCPU, v->name);
+	if (rc) {
+		vm_request_exit(vm, MINIVMM_EXIT_FAILED, MINIVMM_STATUS_ERROR,
+				"vCPU %u: cannot install its seccomp filter: %s", v->id,
+				strerror(-rc));
+		return NULL;
+	}
+	seccomp_test_violate(SECCOMP_THREAD_VCPU);
+	/* Not one guest instruction before every thread's filter is on. */
+	pthread_mutex_lock(&vm->exit_lock);
+	while (!vm->go && !atomic_load(&vm->stopping))
+		pthread_cond_wait(&vm->exit_cond, &vm->exit_lock);
+	pthread_mutex_unlock(&vm->exit_lock);
 	while (!atomic_load(&vm->stopping)) {
 		if (ioctl(v->fd, KVM_RUN, 0) < 0) {
 			if (errno == EINTR || errno == EAGAIN)
@@ -196,6 +210,14 @@ int vcpus_start(struct minivmm *vm, char *err, size_t err_len)
 		vm->vcpus[i].started = 1;
 	}
 	return 0;
+}
+
+void vcpus_go(struct minivmm *vm)
+{
+	pthread_mutex_lock(&vm->exit_lock);
+	vm->go = true;
+	pthread_cond_broadcast(&vm->exit_cond);
+	pthread_mutex_unlock(&vm->exit_lock);
 }
 
 void vcpus_stop(struct minivmm *vm, const struct timespec *deadline, char *why, size_t why_len)

@@ -16,6 +16,7 @@
 #include "devices/dev_thread.h"
 #include "devices/virtio_blk.h"
 #include "devices/virtio_net.h"
+#include "vmm/seccomp.h"
 #include "vmm/vm.h"
 
 static void mmio_read(void *opaque, uint64_t off, uint8_t *data, unsigned int size)
@@ -64,6 +65,17 @@ static struct vmmio *slot_mmio(struct virtio_slot *s)
 static struct dev_thread *slot_thread(struct virtio_slot *s)
 {
 	return s->blk ? vblk_thread(s->blk) : vnet_thread(s->net);
+}
+
+/* First thing on a device thread: its seccomp filter. */
+static int device_prologue(void *arg)
+{
+	struct virtio_slot *s = arg;
+	int rc = seccomp_install(s->seccomp, SECCOMP_THREAD_DEVICE, s->name);
+
+	if (!rc)
+		seccomp_test_violate(SECCOMP_THREAD_DEVICE);
+	return rc;
 }
 
 int virtio_devices_create(struct minivmm *vm, char *err, size_t err_len)
@@ -159,11 +171,14 @@ int virtio_devices_start(struct minivmm *vm, char *err, size_t err_len)
 		int rc;
 
 		slot_thread(s)->test_hang = hang && !strcmp(hang, s->name);
+		s->seccomp = vm->cfg.seccomp;
+		slot_thread(s)->prologue = device_prologue;
+		slot_thread(s)->prologue_arg = s;
 		rc = s->blk ? vblk_start(s->blk) : vnet_start(s->net);
 
 		if (rc) {
-			snprintf(err, err_len, "cannot start %s thread: %s",
-				 s->blk ? "virtio-blk" : "virtio-net", strerror(-rc));
+			snprintf(err, err_len, "cannot start %s thread (%s): %s",
+				 s->blk ? "virtio-blk" : "virtio-net", s->name, strerror(-rc));
 			return rc;
 		}
 	}

@@ -33,6 +33,7 @@ struct virtio_slot {
 	unsigned int irq;
 	char name[16]; /* vda, eth0, ...: what the guest and the user call it */
 	bool stuck;    /* its thread did not stop: leave it allocated */
+	int seccomp;   /* enum minivmm_seccomp, for its thread's filter */
 };
 struct kvm_cpuid2;
 
@@ -44,6 +45,7 @@ struct vcpu {
 	size_t run_size;
 	pthread_t thread;
 	int started;
+	char name[16]; /* vcpuN: the thread's name, and a seccomp violation's */
 };
 
 struct minivmm {
@@ -71,6 +73,8 @@ struct minivmm {
 	pthread_cond_t exit_cond;
 	struct minivmm_exit exit;
 	atomic_int stopping;
+	bool go;	    /* under exit_lock: every filter is on, vCPUs may enter the guest */
+	int console_ready;  /* under exit_lock: 0 starting, 1 running, < 0 its filter failed */
 	bool threads_stuck; /* a vCPU did not stop: the VM is never freed */
 
 	pthread_t console_thread;
@@ -90,7 +94,9 @@ void kvm_vm_close(struct minivmm *vm);
 
 /* vCPUs (vmm/vcpu.c). */
 int vcpus_create(struct minivmm *vm, char *err, size_t err_len);
+/* Starts the vCPU threads; they enter the guest after vcpus_go(). */
 int vcpus_start(struct minivmm *vm, char *err, size_t err_len);
+void vcpus_go(struct minivmm *vm);
 /*
  * Kicks every vCPU out of KVM_RUN and joins it, until deadline at most
  * (NULL: no limit). A vCPU not joined by then is named in why and the VM
