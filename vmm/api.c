@@ -33,10 +33,15 @@ void minivmm_config_init(struct minivmm_config *cfg)
 const char *minivmm_exit_reason_name(enum minivmm_exit_reason r)
 {
 	static const char *const names[] = {
-		[MINIVMM_EXIT_NONE] = "none",	      [MINIVMM_EXIT_RESET] = "reset",
-		[MINIVMM_EXIT_POWEROFF] = "poweroff", [MINIVMM_EXIT_STATUS_PORT] = "exit-port",
-		[MINIVMM_EXIT_TIMEOUT] = "timeout",   [MINIVMM_EXIT_STOPPED] = "stopped",
-		[MINIVMM_EXIT_FAILED] = "failed",     [MINIVMM_EXIT_GUEST_PANIC] = "panic",
+		[MINIVMM_EXIT_NONE] = "none",
+		[MINIVMM_EXIT_RESET] = "reset",
+		[MINIVMM_EXIT_POWEROFF] = "poweroff",
+		[MINIVMM_EXIT_STATUS_PORT] = "exit-port",
+		[MINIVMM_EXIT_TIMEOUT] = "timeout",
+		[MINIVMM_EXIT_STOPPED] = "stopped",
+		[MINIVMM_EXIT_FAILED] = "failed",
+		[MINIVMM_EXIT_GUEST_PANIC] = "panic",
+		[MINIVMM_EXIT_TRIPLE_FAULT] = "triple-fault",
 	};
 
 	return (unsigned int)r < sizeof(names) / sizeof(names[0]) ? names[r] : "unknown";
@@ -55,7 +60,8 @@ void vm_request_exit(struct minivmm *vm, enum minivmm_exit_reason reason, int st
 		vsnprintf(vm->exit.message, sizeof(vm->exit.message), fmt, ap);
 		va_end(ap);
 		/* A reset after a panic is no clean reboot: a CI verdict must see it. */
-		if ((reason == MINIVMM_EXIT_RESET || reason == MINIVMM_EXIT_POWEROFF) &&
+		if ((reason == MINIVMM_EXIT_RESET || reason == MINIVMM_EXIT_POWEROFF ||
+		     reason == MINIVMM_EXIT_TRIPLE_FAULT) &&
 		    atomic_load(&vm->panicked)) {
 			size_t l = strlen(vm->exit.message);
 
@@ -86,7 +92,8 @@ static void port_reset(void *ctx)
 
 static void port_exit_status(void *ctx, int status)
 {
-	vm_request_exit(ctx, MINIVMM_EXIT_STATUS_PORT, status, "guest exit status %d", status);
+	vm_request_exit(ctx, MINIVMM_EXIT_STATUS_PORT, status, "guest wrote %d to the exit port",
+			status);
 }
 
 static void console_byte(void *ctx, uint8_t c)
@@ -212,6 +219,7 @@ static int load_guest(struct minivmm *vm, char *err, size_t err_len)
 	if (!rc) {
 		vm->entry = info->entry;
 		snprintf(vm->cmdline, sizeof(vm->cmdline), "%s", info->cmdline);
+		vm->triple_fault_resets = cmdline_reboot_triple(info->cmdline);
 	}
 	free(info);
 	free(kernel);

@@ -37,11 +37,13 @@ static const char usage[] =
 	"\n"
 	"The guest console is the 8250 UART at 0x3f8 (ttyS0), wired to stdin and\n"
 	"stdout. A guest ends minivmm by rebooting (status 0) or by writing a byte N\n"
-	"to I/O port 0x501 (status N).\n"
+	"to I/O port 0x501 (status N). A triple fault is a reboot only when the\n"
+	"command line says reboot=t; otherwise the guest crashed (status 122).\n"
 	"\n"
 	"Exit status:\n"
 	"  0        the guest rebooted or powered off\n"
 	"  N        the guest wrote N to port 0x501\n"
+	"  122      the guest triple-faulted (crashed) and its command line lacks reboot=t\n"
 	"  123      the guest rebooted after \"Kernel panic\" on its console\n"
 	"  124      the --timeout expired\n"
 	"  125      bad usage, or the VM could not be created\n"
@@ -364,7 +366,8 @@ int main(int argc, char **argv)
 	if (ex.reason == MINIVMM_EXIT_TIMEOUT)
 		fprintf(stderr, "minivmm: timeout: guest still running after %.1f s, stopped it\n",
 			ex.runtime_ms / 1000.0);
-	else if (ex.reason == MINIVMM_EXIT_FAILED || ex.reason == MINIVMM_EXIT_GUEST_PANIC)
+	else if (ex.reason == MINIVMM_EXIT_FAILED || ex.reason == MINIVMM_EXIT_GUEST_PANIC ||
+		 ex.reason == MINIVMM_EXIT_TRIPLE_FAULT)
 		fprintf(stderr, "minivmm: %s\n", ex.message);
 	else if (verbose)
 		fprintf(stderr, "minivmm: %s after %.3f s (%s), exit status %d\n", ex.message,

@@ -11,16 +11,6 @@ mkdir -p "$work"
 tg=$root/build/testguest/testguest.elf
 status=0
 
-# put_le FILE OFFSET BYTES VALUE: overwrite a little-endian field in place.
-put_le() {
-	_s='' _i=0
-	while [ "$_i" -lt "$3" ]; do
-		_s="$_s$(printf '\\%03o' $((($4 >> (8 * _i)) & 255)))"
-		_i=$((_i + 1))
-	done
-	printf "$_s" | dd of="$1" bs=1 seek="$2" conv=notrunc 2>/dev/null
-}
-
 # A small well-formed bzImage header (protocol 2.15, 4 setup sectors,
 # a 64 KiB payload that is never run): the loader checks run on any host,
 # with or without a built kernel.

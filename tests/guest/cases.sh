@@ -1,11 +1,12 @@
 # Test-guest cases (tier 2): the freestanding test guest drives the real
 # minivmm through virtio-mmio, ioeventfd, irqfd and io_uring and checks the
 # data it wrote. Sourced after tests/boot/cases.sh, whose helpers it uses.
-# Needs MINIVMM, WORK and TESTGUEST (the ELF).
+# Needs MINIVMM, WORK and TESTGUEST (the ELF), and tests/lib.sh's helpers.
 
 GUEST_CASES="testguest_in_order testguest_no_in_order testguest_in_order_refused
  testguest_no_event_idx testguest_direct_chains testguest_console_input
- testguest_poll testguest_poll_no_event_idx testguest_no_poll"
+ testguest_poll testguest_poll_no_event_idx testguest_no_poll
+ triple_fault_crash triple_fault_reboot_t"
 
 # tg ARGS...: runs the test guest on a fresh 64 MiB disk (with the --disk
 # options in $TG_DISK_OPTS); sets $rc and $log.
@@ -88,4 +89,25 @@ case_testguest_no_poll() {
 	TG_DISK_OPTS=,poll=0 tg --in-order --append "$TG_BENCH"
 	tg_ok && expect_line "TESTGUEST-BENCH: randread bs=4k qd=1 ops=2000" &&
 		expect_line "max_inflight=[0-9]* poll_hits=0 "
+}
+
+# A triple fault is a crash (status 122) unless the command line asks for
+# reboot=t, where it is how the guest resets (status 0). The guest is
+# crash_elf's few bytes, which triple-fault at their first instruction.
+case_triple_fault_crash() {
+	log=$WORK/$case_name.log
+	crash_elf "$WORK/crash.elf"
+	"$MINIVMM" --kernel "$WORK/crash.elf" --timeout "$VM_TIMEOUT" </dev/null >"$log" 2>&1
+	rc=$?
+	expect_rc 122 && expect_line "guest crashed: triple fault on vCPU 0"
+}
+
+case_triple_fault_reboot_t() {
+	log=$WORK/$case_name.log
+	crash_elf "$WORK/crash.elf"
+	# The last reboot= wins, as in Linux: reboot=k comes first by default.
+	"$MINIVMM" --kernel "$WORK/crash.elf" --timeout "$VM_TIMEOUT" -v --append "reboot=w,t" \
+		</dev/null >"$log" 2>&1
+	rc=$?
+	expect_rc 0 && expect_line "guest reset (triple fault on vCPU 0, reboot=t)"
 }

@@ -932,6 +932,31 @@ START_TEST(cmdline_root_on_disk)
 }
 END_TEST
 
+START_TEST(cmdline_reboot_type)
+{
+	/* The default line reboots through the keyboard controller. */
+	ck_assert_int_eq(cmdline_reboot_triple(CMDLINE_DEFAULT), 0);
+	ck_assert_int_eq(cmdline_reboot_triple(""), 0);
+	ck_assert_int_eq(cmdline_reboot_triple("reboot=t"), 1);
+	ck_assert_int_eq(cmdline_reboot_triple("reboot=triple"), 1);
+	/* Mode words before the type, several words, the last type wins. */
+	ck_assert_int_eq(cmdline_reboot_triple("console=ttyS0 reboot=w,t panic=1"), 1);
+	ck_assert_int_eq(cmdline_reboot_triple(CMDLINE_DEFAULT " reboot=t"), 1);
+	ck_assert_int_eq(cmdline_reboot_triple("reboot=t reboot=k"), 0);
+	ck_assert_int_eq(cmdline_reboot_triple("reboot=t,k"), 0);
+	ck_assert_int_eq(cmdline_reboot_triple("reboot=k,t"), 1);
+	/* A mode alone keeps the type; an empty word is nothing. */
+	ck_assert_int_eq(cmdline_reboot_triple("reboot=t reboot=cold"), 1);
+	ck_assert_int_eq(cmdline_reboot_triple("reboot=,t"), 1);
+	ck_assert_int_eq(cmdline_reboot_triple("reboot="), 0);
+	/* Not the reboot= option itself, or past "--" (init's arguments). */
+	ck_assert_int_eq(cmdline_reboot_triple("xreboot=t"), 0);
+	ck_assert_int_eq(cmdline_reboot_triple("foo.reboot=t"), 0);
+	ck_assert_int_eq(cmdline_reboot_triple("console=ttyS0 -- reboot=t"), 0);
+	ck_assert_int_eq(cmdline_reboot_triple("a=--  reboot=t"), 1);
+}
+END_TEST
+
 START_TEST(cmdline_length_limit)
 {
 	char base[200];
@@ -1649,6 +1674,7 @@ int main(void)
 	suite_add_tcase(s, tc_e820);
 
 	tcase_add_test(tc_cmd, cmdline_default);
+	tcase_add_test(tc_cmd, cmdline_reboot_type);
 	tcase_add_test(tc_cmd, cmdline_user_base);
 	tcase_add_test(tc_cmd, cmdline_append);
 	tcase_add_test(tc_cmd, cmdline_virtio_mmio);
