@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* The minivmm command: option parsing and the terminal around the API. */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
 #include <pthread.h>
@@ -312,6 +313,29 @@ static int parse_args(int argc, char **argv, struct minivmm_config *cfg, int *ve
 	return 0;
 }
 
+/*
+ * A closed stdin, stdout or stderr would be handed to the next open(): the
+ * console thread would then read a device's eventfd as keyboard input, or
+ * guest output land in one. Returns -1 when /dev/null cannot be opened.
+ */
+static int reopen_std_fds(void)
+{
+	for (int fd = 0; fd <= 2; fd++) {
+		int nfd;
+
+		if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF)
+			continue;
+		/* The lowest free descriptor is this one. */
+		nfd = open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY);
+		if (nfd != fd) {
+			if (nfd >= 0)
+				close(nfd);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct minivmm_config cfg;
@@ -322,6 +346,12 @@ int main(int argc, char **argv)
 	pthread_t sigthread;
 	int verbose = 0, rc, status;
 
+	if (reopen_std_fds())
+		return MINIVMM_STATUS_ERROR;
+	/* A console pipe whose reader went away (minivmm ... | head -1) must not
+	 * kill the VM: the guest keeps running and its output is dropped, as
+	 * QEMU does; the serial port's write just fails with EPIPE. */
+	signal(SIGPIPE, SIG_IGN);
 	minivmm_config_init(&cfg);
 	rc = parse_args(argc, argv, &cfg, &verbose);
 	if (rc)

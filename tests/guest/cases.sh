@@ -6,7 +6,7 @@
 GUEST_CASES="testguest_in_order testguest_no_in_order testguest_in_order_refused
  testguest_no_event_idx testguest_direct_chains testguest_console_input
  testguest_poll testguest_poll_no_event_idx testguest_no_poll
- triple_fault_crash triple_fault_reboot_t"
+ triple_fault_crash triple_fault_reboot_t console_reader_gone std_fds_closed"
 
 # tg ARGS...: runs the test guest on a fresh 64 MiB disk (with the --disk
 # options in $TG_DISK_OPTS); sets $rc and $log.
@@ -110,4 +110,42 @@ case_triple_fault_reboot_t() {
 		</dev/null >"$log" 2>&1
 	rc=$?
 	expect_rc 0 && expect_line "guest reset (triple fault on vCPU 0, reboot=t)"
+}
+
+# minivmm ... | head -1: once the console's reader is gone the guest keeps
+# running and its output is dropped (no SIGPIPE death, status 141). The
+# guest prints a line, head takes it and exits, and only then is the line
+# the guest waits for typed, so its answer is written to a pipe with no
+# reader; the guest must still reach its exit port with status 0.
+case_console_reader_gone() {
+	log=$WORK/$case_name.log
+	rm -f "$WORK/in.fifo" "$WORK/rc" "$WORK/first"
+	mkfifo "$WORK/in.fifo"
+	# <> opens the FIFO without waiting for a writer.
+	{
+		"$MINIVMM" --kernel "$TESTGUEST" --append "testguest.echo=1" -v \
+			--timeout "$VM_TIMEOUT" <>"$WORK/in.fifo" 2>"$log"
+		echo $? >"$WORK/rc"
+	} | {
+		head -n 1 >"$WORK/first"
+		exec 0<&-
+		printf 'typed-after-head\n' >"$WORK/in.fifo"
+	}
+	rc=$(cat "$WORK/rc")
+	expect_rc 0 && expect_line "guest wrote 0 to the exit port" &&
+		{ grep -q "^TESTGUEST: running at CPL3" "$WORK/first" ||
+			fail "head saw: $(cat "$WORK/first")"; }
+}
+
+# Started with stdin, stdout and stderr closed, minivmm's eventfds must not
+# take fds 0-2 (the console thread would read a disk's kicks as input and
+# the disk never see them): the test guest's disk checks pass.
+case_std_fds_closed() {
+	log=$WORK/$case_name.log
+	dd if=/dev/zero of="$WORK/tg.img" bs=1M count=64 2>/dev/null
+	"$MINIVMM" --kernel "$TESTGUEST" --disk "$WORK/tg.img" --timeout "$VM_TIMEOUT" \
+		<&- >&- 2>&-
+	rc=$?
+	echo "minivmm exit status $rc" >"$log"
+	expect_rc 0
 }
