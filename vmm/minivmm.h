@@ -29,6 +29,10 @@ enum {
 /* Port that ends the VM with the byte written as exit status. */
 #define MINIVMM_EXIT_PORT 0x501
 
+/* Guest RAM, config.mem_size: 16 MiB to 1 TiB. */
+#define MINIVMM_MEM_MIN (16ULL << 20)
+#define MINIVMM_MEM_MAX (1ULL << 40)
+
 #define MINIVMM_MAX_DISKS  8
 #define MINIVMM_MAX_NETS   4
 #define MINIVMM_MAX_VIRTIO (MINIVMM_MAX_DISKS + MINIVMM_MAX_NETS)

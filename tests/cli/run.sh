@@ -41,7 +41,7 @@ bz=${real:-$syn}
 check() {
 	name=$1 want=$2 pat=$3
 	shift 3
-	"$bin" "$@" </dev/null >"$work/out" 2>"$work/err"
+	${run_as:-} "$bin" "$@" </dev/null >"$work/out" 2>"$work/err"
 	rc=$?
 	if [ "$rc" -ne "$want" ]; then
 		record FAIL "cli/$name" "exit $rc, expected $want; stderr: $(head -c 300 "$work/err")"
@@ -72,8 +72,10 @@ check kernel-is-dir 125 "is not a regular file" --kernel "$work"
 check not-a-kernel 125 "not a bzImage or ELF kernel" --kernel "$work/random.bin"
 check truncated-bzimage 125 "truncated" --kernel "$work/truncated.bzImage"
 check bad-mem 125 "bad --mem 'lots'" --kernel "$bz" --mem lots
-check mem-too-small 125 "out of range" --kernel "$bz" --mem 1M
-check mem-too-big 125 "out of range" --kernel "$bz" --mem 4T
+check mem-too-small 125 "bad --mem '1M': the minimum is 16M$" --kernel "$bz" --mem 1M
+check mem-bytes 125 "bad --mem '1': the minimum is 16M (a number without K, M, G or T counts bytes)" \
+	--kernel "$bz" --mem 1
+check mem-too-big 125 "bad --mem '4T': the maximum is 1T$" --kernel "$bz" --mem 4T
 check bad-cpus-zero 125 "bad --cpus '0'" --kernel "$bz" --cpus 0
 check bad-cpus-text 125 "bad --cpus 'two'" --kernel "$bz" --cpus two
 check too-many-cpus 125 "out of range" --kernel "$bz" --cpus 33
@@ -91,6 +93,36 @@ check disk-empty 125 "smaller than one 512-byte sector" --kernel "$bz" --disk "$
 check disk-bad-option 125 "bad --disk option 'fast'" --kernel "$bz" --disk "$work/disk.img,fast"
 check disk-no-path 125 "bad --disk" --kernel "$bz" --disk ,ro
 check disk-bad-poll 125 "bad --disk poll '2000'" --kernel "$bz" --disk "$work/disk.img,poll=2000"
+# The same image twice (also through another name) is named as such.
+ln -sf disk.img "$work/disk-link.img"
+check disk-twice 125 "disk '$work/disk-link.img' is given twice (vda and vdb)" \
+	--kernel "$bz" --disk "$work/disk.img" --disk "$work/disk-link.img"
+check disk-twice-ro 125 "is given twice (vda and vdb)" \
+	--kernel "$bz" --disk "$work/disk.img,ro" --disk "$work/disk.img"
+# ",," is a comma in the path (QEMU's escape); options still follow.
+cp "$work/disk.img" "$work/a,b.img"
+check disk-comma-path 125 "disk '$work/a,b.img' is given twice" \
+	--kernel "$bz" --disk "$work/a,,b.img,ro,serial=x" --disk "$work/a,,b.img"
+check disk-comma-missing 125 "cannot open disk '$work/no,pe.img'" \
+	--kernel "$bz" --disk "$work/no,,pe.img,direct"
+check disk-comma-unescaped 125 "bad --disk option 'b.img'" --kernel "$bz" --disk "$work/a,b.img"
+# A file minivmm may only read: the message says how to use it anyway.
+chmod 444 "$work/a,b.img"
+if [ "$(id -u)" -ne 0 ]; then
+	as_user=
+elif command -v setpriv >/dev/null && setpriv --reuid=65534 --regid=65534 --clear-groups true; then
+	as_user="setpriv --reuid=65534 --regid=65534 --clear-groups"
+else
+	as_user=none
+fi
+if [ "$as_user" = none ]; then
+	echo "SKIP cli/disk-read-only-hint (root without setpriv: every file is writable)"
+else
+	run_as=$as_user check disk-read-only-hint 125 \
+		"Permission denied; to use it read-only give --disk '$work/a,,b.img,ro' (',' in a path as ',,')" \
+		--kernel "$syn" --disk "$work/a,,b.img"
+	run_as=
+fi
 check net-missing-tap 125 "TAP device 'nope' does not exist" --kernel "$bz" --net tap=nope
 check net-not-a-tap 125 "is not a TAP device" --kernel "$bz" --net tap=lo
 check net-no-tap 125 "bad --net: give tap=NAME" --kernel "$bz" --net mtu=1500

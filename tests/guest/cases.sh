@@ -6,7 +6,8 @@
 GUEST_CASES="testguest_in_order testguest_no_in_order testguest_in_order_refused
  testguest_no_event_idx testguest_direct_chains testguest_console_input
  testguest_poll testguest_poll_no_event_idx testguest_no_poll
- triple_fault_crash triple_fault_reboot_t console_reader_gone std_fds_closed"
+ triple_fault_crash triple_fault_reboot_t console_reader_gone std_fds_closed
+ verbose_verdict"
 
 # tg ARGS...: runs the test guest on a fresh 64 MiB disk (with the --disk
 # options in $TG_DISK_OPTS); sets $rc and $log.
@@ -148,4 +149,17 @@ case_std_fds_closed() {
 	rc=$?
 	echo "minivmm exit status $rc" >"$log"
 	expect_rc 0
+}
+
+# -v's last line says how the VM ended and the status once, not twice.
+case_verbose_verdict() {
+	log=$WORK/$case_name.log
+	printf 'line\n' | "$MINIVMM" --kernel "$TESTGUEST" --append "testguest.echo=1" -v \
+		--timeout "$VM_TIMEOUT" >/dev/null 2>"$log"
+	rc=$?
+	last=$(tail -n 1 "$log")
+	expect_rc 0 &&
+		expect_line "^minivmm: guest wrote 0 to the exit port after [0-9.]* s (exit-port), exit status 0$" &&
+		{ [ "$(echo "$last" | grep -o "exit status" | wc -l)" -eq 1 ] ||
+			fail "last line: $last"; }
 }
