@@ -6,6 +6,21 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* How much of the user's text a message quotes. */
+#define QUOTE_LEN 65
+
+const char *cli_printable(const char *s, char *out, size_t out_len)
+{
+	size_t i = 0;
+
+	if (!out_len)
+		return out;
+	for (; s && s[i] && i + 1 < out_len; i++)
+		out[i] = ((unsigned char)s[i] < 0x20 || s[i] == 0x7f) ? '?' : s[i];
+	out[i] = '\0';
+	return out;
+}
+
 int cli_parse_uint(const char *s, unsigned long max, unsigned long *out)
 {
 	char *end;
@@ -38,11 +53,12 @@ char *cli_next_field(char **cursor)
 /* poll=US of --disk and --net: 0 means never (the API's negative value). */
 static int parse_poll(const char *s, const char *what, int *poll_us, char *err, size_t err_len)
 {
+	char q[QUOTE_LEN];
 	unsigned long v;
 
 	if (cli_parse_uint(s, MINIVMM_POLL_US_MAX, &v)) {
-		snprintf(err, err_len, "bad %s poll '%s': give 0 to %d (microseconds)", what, s,
-			 MINIVMM_POLL_US_MAX);
+		snprintf(err, err_len, "bad %s poll '%s': give 0 to %d (microseconds)", what,
+			 cli_printable(s, q, sizeof(q)), MINIVMM_POLL_US_MAX);
 		return -1;
 	}
 	*poll_us = v ? (int)v : -1;
@@ -52,7 +68,7 @@ static int parse_poll(const char *s, const char *what, int *poll_us, char *err, 
 int cli_parse_disk(char *spec, struct minivmm_config *cfg, char *err, size_t err_len)
 {
 	struct minivmm_disk *d;
-	char *opt, *cursor = spec;
+	char *opt, *cursor = spec, q[QUOTE_LEN];
 
 	if (cfg->n_disks >= MINIVMM_MAX_DISKS) {
 		snprintf(err, err_len, "too many --disk options (at most %d)", MINIVMM_MAX_DISKS);
@@ -81,10 +97,10 @@ int cli_parse_disk(char *spec, struct minivmm_config *cfg, char *err, size_t err
 				return -1;
 		} else {
 			snprintf(err, err_len,
-				 "bad --disk option '%.64s': use ro, direct, serial=ID (<= 20 "
+				 "bad --disk option '%s': use ro, direct, serial=ID (<= 20 "
 				 "chars) "
 				 "or poll=US",
-				 opt);
+				 cli_printable(opt, q, sizeof(q)));
 			return -1;
 		}
 	}
@@ -109,7 +125,7 @@ static int parse_mac(const char *s, uint8_t mac[6])
 int cli_parse_net(char *spec, struct minivmm_config *cfg, char *err, size_t err_len)
 {
 	struct minivmm_net *n;
-	char *opt, *cursor = spec;
+	char *opt, *cursor = spec, q[QUOTE_LEN];
 	unsigned long v;
 
 	if (cfg->n_nets >= MINIVMM_MAX_NETS) {
@@ -126,32 +142,32 @@ int cli_parse_net(char *spec, struct minivmm_config *cfg, char *err, size_t err_
 		} else if (!strncmp(opt, "mac=", 4)) {
 			if (parse_mac(opt + 4, n->mac)) {
 				snprintf(err, err_len,
-					 "bad --net mac '%.64s': give a unicast XX:XX:XX:XX:XX:XX",
-					 opt + 4);
+					 "bad --net mac '%s': give a unicast XX:XX:XX:XX:XX:XX",
+					 cli_printable(opt + 4, q, sizeof(q)));
 				return -1;
 			}
 			n->has_mac = 1;
 		} else if (!strncmp(opt, "mtu=", 4)) {
 			if (cli_parse_uint(opt + 4, 65535, &v) || v < 68) {
-				snprintf(err, err_len, "bad --net mtu '%.64s': give 68 to 65535",
-					 opt + 4);
+				snprintf(err, err_len, "bad --net mtu '%s': give 68 to 65535",
+					 cli_printable(opt + 4, q, sizeof(q)));
 				return -1;
 			}
 			n->mtu = (unsigned int)v;
 		} else if (!strcmp(opt, "guest_tso=on") || !strcmp(opt, "guest_tso=off")) {
 			n->no_guest_tso = !strcmp(opt, "guest_tso=off");
 		} else if (!strncmp(opt, "guest_tso=", 10)) {
-			snprintf(err, err_len, "bad --net guest_tso '%.64s': give on or off",
-				 opt + 10);
+			snprintf(err, err_len, "bad --net guest_tso '%s': give on or off",
+				 cli_printable(opt + 10, q, sizeof(q)));
 			return -1;
 		} else if (!strncmp(opt, "poll=", 5)) {
 			if (parse_poll(opt + 5, "--net", &n->poll_us, err, err_len))
 				return -1;
 		} else {
 			snprintf(err, err_len,
-				 "bad --net option '%.64s': use tap=NAME, mac=MAC, mtu=N, "
+				 "bad --net option '%s': use tap=NAME, mac=MAC, mtu=N, "
 				 "guest_tso=on|off or poll=US",
-				 opt);
+				 cli_printable(opt, q, sizeof(q)));
 			return -1;
 		}
 	}

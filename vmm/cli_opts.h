@@ -11,6 +11,12 @@
 
 #include "vmm/minivmm.h"
 
+/*
+ * s for quoting in a one-line message: at most out_len - 1 bytes, control
+ * characters as '?'. Returns out.
+ */
+const char *cli_printable(const char *s, char *out, size_t out_len);
+
 /* A decimal number from 0 to max, nothing after it. Returns 0 or -1. */
 int cli_parse_uint(const char *s, unsigned long max, unsigned long *out);
 

@@ -102,10 +102,13 @@ static void *signal_thread(void *arg)
 	return NULL;
 }
 
+/* One line on stderr, whatever bytes the user's text held. */
 static int die(const char *fmt, const char *arg)
 {
+	char q[MINIVMM_ERR_LEN];
+
 	fprintf(stderr, "minivmm: ");
-	fprintf(stderr, fmt, arg);
+	fprintf(stderr, fmt, cli_printable(arg, q, sizeof(q)));
 	fprintf(stderr, "\n");
 	return MINIVMM_STATUS_ERROR;
 }

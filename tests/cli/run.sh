@@ -92,6 +92,9 @@ check disk-is-dir 125 "not a regular file or block device" --kernel "$bz" --disk
 check disk-empty 125 "smaller than one 512-byte sector" --kernel "$bz" --disk "$work/empty.img"
 check disk-bad-option 125 "bad --disk option 'fast'" --kernel "$bz" --disk "$work/disk.img,fast"
 check disk-no-path 125 "bad --disk" --kernel "$bz" --disk ,ro
+# The user's text is quoted on the one line, control characters as '?'.
+check disk-option-newline 125 "bad --disk option 'fa?st'" --kernel "$bz" --disk "$(printf 'x.img,fa\nst')"
+check mem-newline 125 "bad --mem '1?G'" --kernel "$bz" --mem "$(printf '1\nG')"
 check disk-bad-poll 125 "bad --disk poll '2000'" --kernel "$bz" --disk "$work/disk.img,poll=2000"
 # The same image twice (also through another name) is named as such.
 ln -sf disk.img "$work/disk-link.img"
