@@ -96,9 +96,12 @@ $(BUILD)/unit-asan/%: $(ASAN_OBJ)/tests/unit/%.o $(UNIT_HELPERS:%.c=$(ASAN_OBJ)/
 	@mkdir -p $(dir $@)
 	$(CC) $(SAN_FLAGS) -o $@ $^ $(CHECK_LIBS) $(LIBS)
 
+# The pure parts of the library the fuzzers drive (no KVM, no threads).
+FUZZ_LIB_SRCS := virtio/%.c devices/net_hdr.c devices/net_rx.c arch/x86_64/bzimage.c arch/x86_64/elf_loader.c \
+	vmm/cli_opts.c
 $(BUILD)/fuzzers/%: tests/fuzz/%.c $(LIB_SRCS)
 	@mkdir -p $(dir $@)
-	clang $(CSTD) $(WARN) -g -O1 -I. -fsanitize=fuzzer,address,undefined -o $@ $< $(filter virtio/%.c devices/net_hdr.c devices/net_rx.c,$(LIB_SRCS))
+	clang $(CSTD) $(WARN) -g -O1 -I. -fsanitize=fuzzer,address,undefined -o $@ $< $(filter $(FUZZ_LIB_SRCS),$(LIB_SRCS))
 
 $(BUILD)/bench-bin/%: $(OBJ)/tests/bench/%.o $(LIB)
 	@mkdir -p $(dir $@)

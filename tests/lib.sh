@@ -41,3 +41,37 @@ record_results() {
 	done
 	return $_st
 }
+
+# put_le FILE OFFSET BYTES VALUE: overwrites a little-endian field in place
+# (for building and corrupting kernel images in tests).
+put_le() {
+	_s='' _i=0
+	while [ "$_i" -lt "$3" ]; do
+		_s="$_s$(printf '\\%03o' $((($4 >> (8 * _i)) & 255)))"
+		_i=$((_i + 1))
+	done
+	printf "$_s" | dd of="$1" bs=1 seek="$2" conv=notrunc 2>/dev/null
+}
+
+# crash_elf FILE: a 128-byte x86_64 ELF loaded at 1 MiB whose entry runs ud2
+# with minivmm's boot IDT, which has no usable entry: #UD, then #GP, then
+# #DF cannot be delivered either, so the CPU triple-faults at once.
+crash_elf() {
+	head -c 128 /dev/zero >"$1"
+	printf '\177ELF\002\001\001' | dd of="$1" conv=notrunc 2>/dev/null
+	put_le "$1" 16 2 2               # e_type ET_EXEC
+	put_le "$1" 18 2 62              # e_machine EM_X86_64
+	put_le "$1" 20 4 1               # e_version
+	put_le "$1" 24 8 $((0x100078))   # e_entry: the ud2 below
+	put_le "$1" 32 8 64              # e_phoff
+	put_le "$1" 52 2 64              # e_ehsize
+	put_le "$1" 54 2 56              # e_phentsize
+	put_le "$1" 56 2 1               # e_phnum
+	put_le "$1" 64 4 1               # p_type PT_LOAD
+	put_le "$1" 68 4 5               # p_flags R+X
+	put_le "$1" 80 8 $((0x100000))   # p_vaddr
+	put_le "$1" 88 8 $((0x100000))   # p_paddr
+	put_le "$1" 96 8 128             # p_filesz
+	put_le "$1" 104 8 128            # p_memsz
+	put_le "$1" 120 2 $((0x0b0f))    # ud2
+}

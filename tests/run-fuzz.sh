@@ -1,5 +1,6 @@
 #!/bin/sh
-# Runs each libFuzzer binary for SECONDS with a corpus kept under build/,
+# Runs each libFuzzer binary for SECONDS with a corpus kept under build/
+# (and the seeds in tests/fuzz/corpus/NAME when there are some),
 # prints its exec count and records pass/fail for run-all.sh.
 # Usage: run-fuzz.sh SECONDS BIN...
 set -u
@@ -12,7 +13,10 @@ for bin in "$@"; do
 	name=$(basename "$bin")
 	corpus=$root/build/fuzz-corpus/$name
 	mkdir -p "$corpus"
-	out=$("$bin" -max_total_time="$secs" -print_final_stats=1 "$corpus" 2>&1)
+	# Seeds committed under tests/fuzz/corpus/NAME are read, never written.
+	seeds=$root/tests/fuzz/corpus/$name
+	[ -d "$seeds" ] || seeds=
+	out=$("$bin" -max_total_time="$secs" -print_final_stats=1 "$corpus" ${seeds:+"$seeds"} 2>&1)
 	rc=$?
 	execs=$(printf '%s\n' "$out" | sed -n 's/^stat::number_of_executed_units: *//p' | tail -n 1)
 	if [ "$rc" -eq 0 ]; then

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -17,8 +18,8 @@
 #include "vmm/vm.h"
 
 #define DEFAULT_MEM	(256ULL << 20)
-#define MIN_MEM		(16ULL << 20)
-#define MAX_MEM		(1ULL << 40)
+#define MIN_MEM		MINIVMM_MEM_MIN
+#define MAX_MEM		MINIVMM_MEM_MAX
 #define MAX_KERNEL_SIZE (256u << 20)
 #define MAX_INITRD_SIZE (1u << 30)
 
@@ -34,10 +35,15 @@ void minivmm_config_init(struct minivmm_config *cfg)
 const char *minivmm_exit_reason_name(enum minivmm_exit_reason r)
 {
 	static const char *const names[] = {
-		[MINIVMM_EXIT_NONE] = "none",	      [MINIVMM_EXIT_RESET] = "reset",
-		[MINIVMM_EXIT_POWEROFF] = "poweroff", [MINIVMM_EXIT_STATUS_PORT] = "exit-port",
-		[MINIVMM_EXIT_TIMEOUT] = "timeout",   [MINIVMM_EXIT_STOPPED] = "stopped",
-		[MINIVMM_EXIT_FAILED] = "failed",     [MINIVMM_EXIT_GUEST_PANIC] = "panic",
+		[MINIVMM_EXIT_NONE] = "none",
+		[MINIVMM_EXIT_RESET] = "reset",
+		[MINIVMM_EXIT_POWEROFF] = "poweroff",
+		[MINIVMM_EXIT_STATUS_PORT] = "exit-port",
+		[MINIVMM_EXIT_TIMEOUT] = "timeout",
+		[MINIVMM_EXIT_STOPPED] = "stopped",
+		[MINIVMM_EXIT_FAILED] = "failed",
+		[MINIVMM_EXIT_GUEST_PANIC] = "panic",
+		[MINIVMM_EXIT_TRIPLE_FAULT] = "triple-fault",
 	};
 
 	return (unsigned int)r < sizeof(names) / sizeof(names[0]) ? names[r] : "unknown";
@@ -56,7 +62,8 @@ void vm_request_exit(struct minivmm *vm, enum minivmm_exit_reason reason, int st
 		vsnprintf(vm->exit.message, sizeof(vm->exit.message), fmt, ap);
 		va_end(ap);
 		/* A reset after a panic is no clean reboot: a CI verdict must see it. */
-		if ((reason == MINIVMM_EXIT_RESET || reason == MINIVMM_EXIT_POWEROFF) &&
+		if ((reason == MINIVMM_EXIT_RESET || reason == MINIVMM_EXIT_POWEROFF ||
+		     reason == MINIVMM_EXIT_TRIPLE_FAULT) &&
 		    atomic_load(&vm->panicked)) {
 			size_t l = strlen(vm->exit.message);
 
@@ -87,7 +94,8 @@ static void port_reset(void *ctx)
 
 static void port_exit_status(void *ctx, int status)
 {
-	vm_request_exit(ctx, MINIVMM_EXIT_STATUS_PORT, status, "guest exit status %d", status);
+	vm_request_exit(ctx, MINIVMM_EXIT_STATUS_PORT, status, "guest wrote %d to the exit port",
+			status);
 }
 
 static void console_byte(void *ctx, uint8_t c)
@@ -121,16 +129,59 @@ static int add_legacy_devices(struct minivmm *vm, char *err, size_t err_len)
 	return rc;
 }
 
+/* "1 byte", "4097 bytes", "1536 KiB", "16 MiB": exact, in the largest unit that is. */
+static void format_size(uint64_t v, char *buf, size_t len)
+{
+	static const char *const units[] = {"bytes", "KiB", "MiB", "GiB", "TiB"};
+	unsigned int u = 0;
+
+	if (v == 1) {
+		snprintf(buf, len, "1 byte");
+		return;
+	}
+	while (v && !(v & 1023) && u < 4) {
+		v >>= 10;
+		u++;
+	}
+	snprintf(buf, len, "%llu %s", (unsigned long long)v, units[u]);
+}
+
+/* The same image twice, once writable, would be two devices writing one
+ * file, and the second flock would blame "another process". */
+static int check_disks_distinct(const struct minivmm_config *cfg, char *err, size_t err_len)
+{
+	struct stat st[MINIVMM_MAX_DISKS];
+	int ok[MINIVMM_MAX_DISKS];
+
+	for (unsigned int i = 0; i < cfg->n_disks; i++) {
+		ok[i] = cfg->disks[i].path && stat(cfg->disks[i].path, &st[i]) == 0;
+		for (unsigned int j = 0; ok[i] && j < i; j++) {
+			if (!ok[j] || st[j].st_dev != st[i].st_dev || st[j].st_ino != st[i].st_ino)
+				continue;
+			/* Two read-only views of one image harm nobody. */
+			if (cfg->disks[i].read_only && cfg->disks[j].read_only)
+				continue;
+			snprintf(err, err_len,
+				 "disk '%s' is given twice (vd%c and vd%c): give each image once",
+				 cfg->disks[i].path, 'a' + j, 'a' + i);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
 static int check_config(const struct minivmm_config *cfg, char *err, size_t err_len)
 {
+	char size[32];
+
 	if (!cfg->kernel) {
 		snprintf(err, err_len, "no kernel given");
 		return -EINVAL;
 	}
 	if (cfg->mem_size < MIN_MEM || cfg->mem_size > MAX_MEM) {
-		snprintf(err, err_len,
-			 "memory size %llu MiB is out of range (%llu MiB to %llu GiB)",
-			 (unsigned long long)cfg->mem_size >> 20, MIN_MEM >> 20, MAX_MEM >> 30);
+		format_size(cfg->mem_size, size, sizeof(size));
+		snprintf(err, err_len, "memory size %s is out of range (%llu MiB to %llu TiB)",
+			 size, MIN_MEM >> 20, MAX_MEM >> 40);
 		return -EINVAL;
 	}
 	if (cfg->mem_size & 0xfff) {
@@ -148,6 +199,8 @@ static int check_config(const struct minivmm_config *cfg, char *err, size_t err_
 			return -EINVAL;
 		}
 	}
+	if (check_disks_distinct(cfg, err, err_len))
+		return -EINVAL;
 	if (cfg->n_nets > MINIVMM_MAX_NETS) {
 		snprintf(err, err_len, "at most %d network cards", MINIVMM_MAX_NETS);
 		return -EINVAL;
@@ -213,6 +266,7 @@ static int load_guest(struct minivmm *vm, char *err, size_t err_len)
 	if (!rc) {
 		vm->entry = info->entry;
 		snprintf(vm->cmdline, sizeof(vm->cmdline), "%s", info->cmdline);
+		vm->triple_fault_resets = cmdline_reboot_triple(info->cmdline);
 	}
 	free(info);
 	free(kernel);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* The minivmm command: option parsing and the terminal around the API. */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
 #include <pthread.h>
@@ -11,6 +12,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "vmm/cli_opts.h"
 #include "vmm/minivmm.h"
 
 static const char usage[] =
@@ -24,7 +26,8 @@ static const char usage[] =
 	"  -m, --mem SIZE        guest RAM, e.g. 512M or 2G (default 256M)\n"
 	"  -p, --cpus N          number of vCPUs, 1 to 32 (default 1)\n"
 	"  -d, --disk PATH[,ro][,direct][,serial=ID][,poll=US]\n"
-	"                        virtio-blk disk (repeatable: vda, vdb, ...)\n"
+	"                        virtio-blk disk (repeatable: vda, vdb, ...); a ',' in\n"
+	"                        PATH is written ',,'\n"
 	"  -n, --net tap=NAME[,mac=52:54:00:12:34:56][,mtu=N][,guest_tso=off][,poll=US]\n"
 	"                        virtio-net on an existing TAP interface (repeatable:\n"
 	"                        eth0, eth1, ...); create one with\n"
@@ -40,11 +43,13 @@ static const char usage[] =
 	"\n"
 	"The guest console is the 8250 UART at 0x3f8 (ttyS0), wired to stdin and\n"
 	"stdout. A guest ends minivmm by rebooting (status 0) or by writing a byte N\n"
-	"to I/O port 0x501 (status N).\n"
+	"to I/O port 0x501 (status N). A triple fault is a reboot only when the\n"
+	"command line says reboot=t; otherwise the guest crashed (status 122).\n"
 	"\n"
 	"Exit status:\n"
 	"  0        the guest rebooted or powered off\n"
 	"  N        the guest wrote N to port 0x501\n"
+	"  122      the guest triple-faulted (crashed) and its command line lacks reboot=t\n"
 	"  123      the guest rebooted after \"Kernel panic\" on its console\n"
 	"  124      the --timeout expired\n"
 	"  125      bad usage, or the VM could not be created\n"
@@ -107,37 +112,15 @@ static void *signal_thread(void *arg)
 	return NULL;
 }
 
+/* One line on stderr, whatever bytes the user's text held. */
 static int die(const char *fmt, const char *arg)
 {
+	char q[MINIVMM_ERR_LEN];
+
 	fprintf(stderr, "minivmm: ");
-	fprintf(stderr, fmt, arg);
+	fprintf(stderr, fmt, cli_printable(arg, q, sizeof(q)));
 	fprintf(stderr, "\n");
 	return MINIVMM_STATUS_ERROR;
-}
-
-static int parse_uint(const char *s, unsigned long max, unsigned long *out)
-{
-	char *end;
-
-	if (!s || *s < '0' || *s > '9')
-		return -1;
-	errno = 0;
-	*out = strtoul(s, &end, 10);
-	return (errno || *end || *out > max) ? -1 : 0;
-}
-
-/* poll=US of --disk and --net: 0 means never (the API's negative value). */
-static int parse_poll(const char *s, const char *what, int *poll_us)
-{
-	unsigned long v;
-
-	if (parse_uint(s, MINIVMM_POLL_US_MAX, &v)) {
-		fprintf(stderr, "minivmm: bad %s poll '%s': give 0 to %d (microseconds)\n", what, s,
-			MINIVMM_POLL_US_MAX);
-		return -1;
-	}
-	*poll_us = v ? (int)v : -1;
-	return 0;
 }
 
 static int parse_timeout(const char *s, unsigned int *ms)
@@ -153,94 +136,6 @@ static int parse_timeout(const char *s, unsigned int *ms)
 		return -1;
 	*ms = (unsigned int)(v * 1000.0 + 0.5);
 	return *ms ? 0 : -1;
-}
-
-/* PATH[,ro][,direct][,serial=ID][,poll=US]; the string is modified and kept. */
-static int parse_disk(char *spec, struct minivmm_config *cfg)
-{
-	struct minivmm_disk *d;
-	char *opt, *save = NULL;
-
-	if (cfg->n_disks == MINIVMM_MAX_DISKS)
-		return die("too many --disk options (at most %s)", "8");
-	d = &cfg->disks[cfg->n_disks];
-	/* strtok_r would skip a leading comma and take an option for the path. */
-	if (spec[0] == ',' || spec[0] == '\0')
-		return die("%s", "bad --disk: give PATH[,ro][,direct][,serial=ID][,poll=US]");
-	d->path = strtok_r(spec, ",", &save);
-	if (!d->path || !*d->path)
-		return die("%s", "bad --disk: give PATH[,ro][,direct][,serial=ID][,poll=US]");
-	while ((opt = strtok_r(NULL, ",", &save))) {
-		if (!strcmp(opt, "ro"))
-			d->read_only = 1;
-		else if (!strcmp(opt, "direct"))
-			d->direct = 1;
-		else if (!strncmp(opt, "serial=", 7) && strlen(opt + 7) <= 20)
-			d->serial = opt + 7;
-		else if (!strncmp(opt, "poll=", 5)) {
-			if (parse_poll(opt + 5, "--disk", &d->poll_us))
-				return MINIVMM_STATUS_ERROR;
-		} else
-			return die("bad --disk option '%s': use ro, direct, serial=ID (<= 20 "
-				   "chars) or poll=US",
-				   opt);
-	}
-	cfg->n_disks++;
-	return 0;
-}
-
-static int parse_mac(const char *s, uint8_t mac[6])
-{
-	unsigned int b[6];
-	char tail;
-
-	if (strlen(s) != 17 || sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &b[0], &b[1], &b[2], &b[3],
-				      &b[4], &b[5], &tail) != 6)
-		return -1;
-	for (int i = 0; i < 6; i++)
-		mac[i] = (uint8_t)b[i];
-	/* A unicast address: the guest's driver refuses a multicast one. */
-	return (mac[0] & 1) ? -1 : 0;
-}
-
-/* tap=NAME[,mac=MAC][,mtu=N][,guest_tso=on|off][,poll=US]; modified and kept. */
-static int parse_net(char *spec, struct minivmm_config *cfg)
-{
-	struct minivmm_net *n;
-	char *opt, *save = NULL;
-	unsigned long v;
-
-	if (cfg->n_nets == MINIVMM_MAX_NETS)
-		return die("too many --net options (at most %s)", "4");
-	n = &cfg->nets[cfg->n_nets];
-	for (opt = strtok_r(spec, ",", &save); opt; opt = strtok_r(NULL, ",", &save)) {
-		if (!strncmp(opt, "tap=", 4) && opt[4])
-			n->tap = opt + 4;
-		else if (!strncmp(opt, "mac=", 4)) {
-			if (parse_mac(opt + 4, n->mac))
-				return die("bad --net mac '%s': give a unicast XX:XX:XX:XX:XX:XX",
-					   opt + 4);
-			n->has_mac = 1;
-		} else if (!strncmp(opt, "mtu=", 4)) {
-			if (parse_uint(opt + 4, 65535, &v) || v < 68)
-				return die("bad --net mtu '%s': give 68 to 65535", opt + 4);
-			n->mtu = (unsigned int)v;
-		} else if (!strcmp(opt, "guest_tso=on") || !strcmp(opt, "guest_tso=off")) {
-			n->no_guest_tso = !strcmp(opt, "guest_tso=off");
-		} else if (!strncmp(opt, "guest_tso=", 10)) {
-			return die("bad --net guest_tso '%s': give on or off", opt + 10);
-		} else if (!strncmp(opt, "poll=", 5)) {
-			if (parse_poll(opt + 5, "--net", &n->poll_us))
-				return MINIVMM_STATUS_ERROR;
-		} else
-			return die("bad --net option '%s': use tap=NAME, mac=MAC, mtu=N, "
-				   "guest_tso=on|off or poll=US",
-				   opt);
-	}
-	if (!n->tap)
-		return die("%s", "bad --net: give tap=NAME[,mac=MAC][,mtu=N]");
-	cfg->n_nets++;
-	return 0;
 }
 
 static int parse_args(int argc, char **argv, struct minivmm_config *cfg, int *verbose)
@@ -263,6 +158,7 @@ static int parse_args(int argc, char **argv, struct minivmm_config *cfg, int *ve
 		{"no-seccomp", no_argument, NULL, 'N'},
 		{NULL, 0, NULL, 0},
 	};
+	char err[MINIVMM_ERR_LEN];
 	unsigned long n;
 	int c;
 
@@ -284,9 +180,27 @@ static int parse_args(int argc, char **argv, struct minivmm_config *cfg, int *ve
 		case 'm':
 			if (minivmm_parse_size(optarg, &cfg->mem_size))
 				return die("bad --mem '%s': give a size like 512M or 2G", optarg);
+			/* In the user's units; a bare number is bytes, unlike QEMU's -m. */
+			if (cfg->mem_size < MINIVMM_MEM_MIN || cfg->mem_size > MINIVMM_MEM_MAX) {
+				size_t l = strlen(optarg);
+				int bare = l && optarg[l - 1] >= '0' && optarg[l - 1] <= '9';
+
+				if (cfg->mem_size < MINIVMM_MEM_MIN)
+					fprintf(stderr,
+						"minivmm: bad --mem '%s': the minimum is %lluM",
+						optarg, MINIVMM_MEM_MIN >> 20);
+				else
+					fprintf(stderr,
+						"minivmm: bad --mem '%s': the maximum is %lluT",
+						optarg, MINIVMM_MEM_MAX >> 40);
+				fprintf(stderr, "%s\n",
+					bare ? " (a number without K, M, G or T counts bytes)"
+					     : "");
+				return MINIVMM_STATUS_ERROR;
+			}
 			break;
 		case 'p':
-			if (parse_uint(optarg, UINT_MAX, &n) || n == 0)
+			if (cli_parse_uint(optarg, UINT_MAX, &n) || n == 0)
 				return die("bad --cpus '%s': give a number from 1 to 32", optarg);
 			cfg->cpus = (unsigned int)n;
 			break;
@@ -299,12 +213,12 @@ static int parse_args(int argc, char **argv, struct minivmm_config *cfg, int *ve
 			*verbose = 1;
 			break;
 		case 'd':
-			if (parse_disk(optarg, cfg))
-				return MINIVMM_STATUS_ERROR;
+			if (cli_parse_disk(optarg, cfg, err, sizeof(err)))
+				return die("%s", err);
 			break;
 		case 'n':
-			if (parse_net(optarg, cfg))
-				return MINIVMM_STATUS_ERROR;
+			if (cli_parse_net(optarg, cfg, err, sizeof(err)))
+				return die("%s", err);
 			break;
 		case 'O':
 			cfg->in_order = 1;
@@ -341,6 +255,29 @@ static int parse_args(int argc, char **argv, struct minivmm_config *cfg, int *ve
 	return 0;
 }
 
+/*
+ * A closed stdin, stdout or stderr would be handed to the next open(): the
+ * console thread would then read a device's eventfd as keyboard input, or
+ * guest output land in one. Returns -1 when /dev/null cannot be opened.
+ */
+static int reopen_std_fds(void)
+{
+	for (int fd = 0; fd <= 2; fd++) {
+		int nfd;
+
+		if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF)
+			continue;
+		/* The lowest free descriptor is this one. */
+		nfd = open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY);
+		if (nfd != fd) {
+			if (nfd >= 0)
+				close(nfd);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct minivmm_config cfg;
@@ -351,6 +288,12 @@ int main(int argc, char **argv)
 	pthread_t sigthread;
 	int verbose = 0, rc, status;
 
+	if (reopen_std_fds())
+		return MINIVMM_STATUS_ERROR;
+	/* A console pipe whose reader went away (minivmm ... | head -1) must not
+	 * kill the VM: the guest keeps running and its output is dropped, as
+	 * QEMU does; the serial port's write just fails with EPIPE. */
+	signal(SIGPIPE, SIG_IGN);
 	minivmm_config_init(&cfg);
 	cfg.seccomp = MINIVMM_SECCOMP_ON; /* the CLI is filtered unless told otherwise */
 	rc = parse_args(argc, argv, &cfg, &verbose);
@@ -402,7 +345,8 @@ int main(int argc, char **argv)
 	if (ex.reason == MINIVMM_EXIT_TIMEOUT)
 		fprintf(stderr, "minivmm: timeout: guest still running after %.1f s, stopped it\n",
 			ex.runtime_ms / 1000.0);
-	else if (ex.reason == MINIVMM_EXIT_FAILED || ex.reason == MINIVMM_EXIT_GUEST_PANIC)
+	else if (ex.reason == MINIVMM_EXIT_FAILED || ex.reason == MINIVMM_EXIT_GUEST_PANIC ||
+		 ex.reason == MINIVMM_EXIT_TRIPLE_FAULT)
 		fprintf(stderr, "minivmm: %s\n", ex.message);
 	else if (verbose)
 		fprintf(stderr, "minivmm: %s after %.3f s (%s), exit status %d\n", ex.message,

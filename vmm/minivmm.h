@@ -19,14 +19,19 @@ extern "C" {
 
 /* Exit statuses the CLI uses for its own verdicts; a guest may pick any other. */
 enum {
-	MINIVMM_STATUS_TIMEOUT = 124,	  /* --timeout expired */
-	MINIVMM_STATUS_ERROR = 125,	  /* bad usage or start-up failure */
-	MINIVMM_STATUS_VM_FAILED = 126,	  /* KVM could not run the guest */
-	MINIVMM_STATUS_GUEST_PANIC = 123, /* the guest kernel panicked, then reset */
+	MINIVMM_STATUS_TRIPLE_FAULT = 122, /* the guest triple-faulted without reboot=t */
+	MINIVMM_STATUS_TIMEOUT = 124,	   /* --timeout expired */
+	MINIVMM_STATUS_ERROR = 125,	   /* bad usage or start-up failure */
+	MINIVMM_STATUS_VM_FAILED = 126,	   /* KVM could not run the guest */
+	MINIVMM_STATUS_GUEST_PANIC = 123,  /* the guest kernel panicked, then reset */
 };
 
 /* Port that ends the VM with the byte written as exit status. */
 #define MINIVMM_EXIT_PORT 0x501
+
+/* Guest RAM, config.mem_size: 16 MiB to 1 TiB. */
+#define MINIVMM_MEM_MIN (16ULL << 20)
+#define MINIVMM_MEM_MAX (1ULL << 40)
 
 #define MINIVMM_MAX_DISKS  8
 #define MINIVMM_MAX_NETS   4
@@ -91,13 +96,16 @@ enum minivmm_seccomp {
 
 enum minivmm_exit_reason {
 	MINIVMM_EXIT_NONE = 0,
-	MINIVMM_EXIT_RESET,	  /* i8042 reset, triple fault, or KVM system reset */
-	MINIVMM_EXIT_POWEROFF,	  /* KVM system event: shutdown */
-	MINIVMM_EXIT_STATUS_PORT, /* guest wrote a byte to MINIVMM_EXIT_PORT */
-	MINIVMM_EXIT_TIMEOUT,	  /* config.timeout_ms elapsed */
-	MINIVMM_EXIT_STOPPED,	  /* minivmm_stop() was called */
-	MINIVMM_EXIT_FAILED,	  /* KVM could not run the guest; see message */
-	MINIVMM_EXIT_GUEST_PANIC, /* a reset after "Kernel panic" on the console */
+	MINIVMM_EXIT_RESET,	   /* i8042 reset, KVM system reset, or a triple fault
+				    * when the command line says reboot=t */
+	MINIVMM_EXIT_POWEROFF,	   /* KVM system event: shutdown */
+	MINIVMM_EXIT_STATUS_PORT,  /* guest wrote a byte to MINIVMM_EXIT_PORT */
+	MINIVMM_EXIT_TIMEOUT,	   /* config.timeout_ms elapsed */
+	MINIVMM_EXIT_STOPPED,	   /* minivmm_stop() was called */
+	MINIVMM_EXIT_FAILED,	   /* KVM could not run the guest; see message */
+	MINIVMM_EXIT_GUEST_PANIC,  /* a reset after "Kernel panic" on the console */
+	MINIVMM_EXIT_TRIPLE_FAULT, /* a triple fault the command line did not ask for:
+				    * the guest crashed (reboot=t makes it a RESET) */
 };
 
 struct minivmm_exit {

@@ -126,10 +126,18 @@ static int handle_exit(struct vcpu *v)
 	case KVM_EXIT_HLT:
 		return 0; /* with the in-kernel LAPIC only a stray HLT gets here */
 	case KVM_EXIT_SHUTDOWN:
-		/* A triple fault is how reboot=t resets a PC, or a guest crash;
-		 * KVM has already reset the registers, so only the vCPU is known. */
-		vm_request_exit(v->vm, MINIVMM_EXIT_RESET, 0,
-				"guest reset (triple fault on vCPU %u)", v->id);
+		/* A triple fault is how reboot=t resets a PC; with any other
+		 * reboot method a guest only triple-faults when it crashed. KVM
+		 * has already reset the registers, so only the vCPU is known. */
+		if (v->vm->triple_fault_resets)
+			vm_request_exit(v->vm, MINIVMM_EXIT_RESET, 0,
+					"guest reset (triple fault on vCPU %u, reboot=t)", v->id);
+		else
+			vm_request_exit(v->vm, MINIVMM_EXIT_TRIPLE_FAULT,
+					MINIVMM_STATUS_TRIPLE_FAULT,
+					"guest crashed: triple fault on vCPU %u (a reset only "
+					"with reboot=t on the kernel command line)",
+					v->id);
 		return 1;
 	case KVM_EXIT_SYSTEM_EVENT:
 		if (r->system_event.type == KVM_SYSTEM_EVENT_SHUTDOWN)

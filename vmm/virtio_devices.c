@@ -78,6 +78,19 @@ static int device_prologue(void *arg)
 	return rc;
 }
 
+/* PATH as --disk takes it: each ',' doubled (truncated to fit). */
+static void escape_commas(const char *path, char *out, size_t len)
+{
+	size_t o = 0;
+
+	for (; *path && o + 3 <= len; path++) {
+		out[o++] = *path;
+		if (*path == ',')
+			out[o++] = ',';
+	}
+	out[o] = '\0';
+}
+
 int virtio_devices_create(struct minivmm *vm, char *err, size_t err_len)
 {
 	for (unsigned int i = 0; i < vm->cfg.n_disks; i++) {
@@ -97,6 +110,17 @@ int virtio_devices_create(struct minivmm *vm, char *err, size_t err_len)
 			return -EMFILE;
 		snprintf(s->name, sizeof(s->name), "vd%c", 'a' + i);
 		rc = vblk_create(&o, &vm->gm, s->kick_fd[0], s->irq_fd, &s->blk, err, err_len);
+		/* A file that may only be read names its problem but not the fix. */
+		if ((rc == -EACCES || rc == -EPERM || rc == -EROFS) && !d->read_only) {
+			size_t l = strlen(err);
+			char esc[512];
+
+			escape_commas(d->path, esc, sizeof(esc));
+			snprintf(
+				err + l, err_len - l,
+				"; to use it read-only give --disk '%s,ro' (',' in a path as ',,')",
+				esc);
+		}
 		if (rc)
 			return rc;
 	}

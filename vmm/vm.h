@@ -67,6 +67,7 @@ struct minivmm {
 	struct sysctl_ports ports;
 	char cmdline[4096];
 	uint64_t entry;
+	int triple_fault_resets; /* the command line says reboot=t */
 
 	/* The first exit request wins; run() waits for it. */
 	pthread_mutex_t exit_lock;

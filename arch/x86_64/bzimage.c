@@ -10,6 +10,8 @@
 
 /* Protocol 2.10 added init_size, the last field read here. */
 #define BZ_MIN_HDR (BP_INIT_SIZE + 4)
+/* Offset of the 64-bit entry point in the protected-mode payload. */
+#define BZ_ENTRY_64 0x200
 
 int bzimage_probe(const uint8_t *img, size_t len)
 {
@@ -17,12 +19,78 @@ int bzimage_probe(const uint8_t *img, size_t len)
 	       memcmp(img + BP_HEADER, "HdrS", 4) == 0;
 }
 
+/*
+ * The payload's fields, checked against the file and each other: a cut or
+ * corrupted image must be refused here, since once it runs the guest just
+ * triple-faults somewhere in the decompressor.
+ */
+static int check_payload(const uint8_t *img, struct bzimage_info *info, char *err, size_t err_len)
+{
+	uint32_t syssize = get_le32(img + BP_SYSSIZE);
+	uint32_t align = get_le32(img + BP_KERNEL_ALIGN);
+	uint32_t init_size = get_le32(img + BP_INIT_SIZE);
+	uint64_t pref = get_le64(img + BP_PREF_ADDRESS);
+	uint64_t payload = (uint64_t)syssize * 16;
+
+	if (syssize == 0) {
+		snprintf(err, err_len, "syssize is 0: the header describes no payload");
+		return -EINVAL;
+	}
+	/* The build pads the payload to exactly syssize paragraphs; more
+	 * (an appended signature) is harmless, less is a cut file. */
+	if (payload > info->pm_size) {
+		snprintf(err, err_len,
+			 "image truncated: syssize says %llu bytes of payload after the %zu "
+			 "bytes of setup (setup_sects), the file holds %zu",
+			 (unsigned long long)payload, info->setup_size, info->pm_size);
+		return -EINVAL;
+	}
+	/* The 64-bit entry point is 0x200 bytes into the payload. */
+	if (payload <= BZ_ENTRY_64) {
+		snprintf(err, err_len,
+			 "syssize %u (%llu bytes) leaves no room for the 64-bit entry at "
+			 "offset 0x%x",
+			 syssize, (unsigned long long)payload, BZ_ENTRY_64);
+		return -EINVAL;
+	}
+	/* init_size covers the decompressor, which includes the payload. */
+	if (init_size < payload) {
+		snprintf(err, err_len, "init_size 0x%x is smaller than the payload (%llu bytes)",
+			 init_size, (unsigned long long)payload);
+		return -EINVAL;
+	}
+	if (img[BP_RELOCATABLE] && (align == 0 || (align & (align - 1)))) {
+		snprintf(err, err_len, "kernel_alignment 0x%x is not a power of two", align);
+		return -EINVAL;
+	}
+	/* pref_address is the kernel's LOAD_PHYSICAL_ADDR: at least 1 MiB and
+	 * aligned; the decompressor extracts there (a relocatable one loaded
+	 * at 1 MiB picks max(ALIGN(1 MiB, kernel_alignment), pref_address)). */
+	if (pref < X86_KERNEL_LOAD || pref >= X86_MMIO_HOLE ||
+	    (img[BP_RELOCATABLE] && (pref & (align - 1)))) {
+		snprintf(err, err_len,
+			 "pref_address 0x%llx is not an address the kernel can be built for "
+			 "(1 MiB to 3 GiB, a multiple of kernel_alignment 0x%x)",
+			 (unsigned long long)pref, align);
+		return -EINVAL;
+	}
+	info->cmdline_size = get_le32(img + BP_CMDLINE_SIZE);
+	if (info->cmdline_size == 0 || info->cmdline_size >= X86_CMDLINE_MAX) {
+		snprintf(err, err_len, "cmdline_size %u is out of range (1 to %llu)",
+			 info->cmdline_size, X86_CMDLINE_MAX - 1);
+		return -EINVAL;
+	}
+	info->load_addr = X86_KERNEL_LOAD;
+	info->entry = info->load_addr + BZ_ENTRY_64;
+	/* init_size bytes from the extraction address must be RAM. */
+	info->mem_needed = pref + init_size;
+	return 0;
+}
+
 int bzimage_parse(const uint8_t *img, size_t len, struct bzimage_info *info, char *err,
 		  size_t err_len)
 {
 	unsigned int sects;
-	uint32_t align, init_size;
-	uint64_t pref;
 
 	memset(info, 0, sizeof(*info));
 	if (len < BP_HEADER + 8) {
@@ -46,7 +114,8 @@ int bzimage_parse(const uint8_t *img, size_t len, struct bzimage_info *info, cha
 		return -ENOEXEC;
 	}
 	if (!(get_le16(img + BP_XLOADFLAGS) & XLF_KERNEL_64)) {
-		snprintf(err, err_len, "kernel has no 64-bit entry point (xloadflags)");
+		snprintf(err, err_len, "xloadflags 0x%x lacks XLF_KERNEL_64: no 64-bit entry point",
+			 get_le16(img + BP_XLOADFLAGS));
 		return -ENOEXEC;
 	}
 	if (!(img[BP_LOADFLAGS] & LOADFLAGS_LOADED_HIGH)) {
@@ -61,36 +130,16 @@ int bzimage_parse(const uint8_t *img, size_t len, struct bzimage_info *info, cha
 		return -EINVAL;
 	}
 	if (info->setup_size >= len) {
-		snprintf(err, err_len, "image truncated: %zu bytes of setup but file has %zu",
-			 info->setup_size, len);
-		return -EINVAL;
-	}
-	align = get_le32(img + BP_KERNEL_ALIGN);
-	if (img[BP_RELOCATABLE] && (align == 0 || (align & (align - 1)))) {
-		snprintf(err, err_len, "kernel_alignment 0x%x is not a power of two", align);
+		snprintf(err, err_len,
+			 "image truncated: setup_sects %u means %zu bytes of setup, the file "
+			 "has %zu",
+			 img[BP_SETUP_SECTS], info->setup_size, len);
 		return -EINVAL;
 	}
 	info->pm = img + info->setup_size;
 	info->pm_size = len - info->setup_size;
-	info->load_addr = X86_KERNEL_LOAD;
-	info->entry = info->load_addr + 0x200;
-	/* The decompressor extracts to pref_address (or an aligned spot above
-	 * where it was loaded); init_size bytes from there must be RAM. */
-	init_size = get_le32(img + BP_INIT_SIZE);
-	pref = get_le64(img + BP_PREF_ADDRESS);
-	if (pref < info->load_addr)
-		pref = info->load_addr;
-	if (pref > UINT64_MAX - init_size) {
-		snprintf(err, err_len, "pref_address 0x%llx + init_size overflows",
-			 (unsigned long long)pref);
-		return -EINVAL;
-	}
-	info->mem_needed = pref + init_size;
-	if (info->load_addr + info->pm_size > info->mem_needed)
-		info->mem_needed = info->load_addr + info->pm_size;
 	info->initrd_addr_max = get_le32(img + BP_INITRD_ADDR_MAX);
-	info->cmdline_size = get_le32(img + BP_CMDLINE_SIZE);
-	return 0;
+	return check_payload(img, info, err, err_len);
 }
 
 int bzimage_load(const struct bzimage_info *info, const uint8_t *img, const struct x86_ram *ram,

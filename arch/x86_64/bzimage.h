@@ -11,6 +11,7 @@
 /* Offsets into boot_params (Documentation/arch/x86/boot.rst). */
 #define BP_SETUP_HDR	     0x1f1
 #define BP_SETUP_SECTS	     0x1f1
+#define BP_SYSSIZE	     0x1f4
 #define BP_BOOT_FLAG	     0x1fe
 #define BP_JUMP		     0x200
 #define BP_HEADER	     0x202
@@ -57,8 +58,11 @@ struct bzimage_info {
 int bzimage_probe(const uint8_t *img, size_t len);
 
 /*
- * Validates the setup header. On failure returns -EINVAL (or -ENOEXEC for an
- * unsupported protocol) and describes the problem in err.
+ * Validates the setup header against the file and itself (setup_sects,
+ * syssize, init_size, kernel_alignment, pref_address, cmdline_size,
+ * xloadflags): a cut or corrupted image is refused here rather than left to
+ * crash the guest. On failure returns -EINVAL (or -ENOEXEC for an
+ * unsupported protocol) and names the field in err.
  */
 int bzimage_parse(const uint8_t *img, size_t len, struct bzimage_info *info, char *err,
 		  size_t err_len);

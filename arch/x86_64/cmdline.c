@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 struct buf {
 	char *s;
@@ -51,4 +52,34 @@ int cmdline_build(const struct cmdline_params *p, char *out, size_t out_size, si
 		return -E2BIG;
 	}
 	return 0;
+}
+
+int cmdline_reboot_triple(const char *cmdline)
+{
+	int triple = 0;
+	const char *p = cmdline;
+
+	while (*p) {
+		size_t len;
+
+		while (*p == ' ')
+			p++;
+		len = strcspn(p, " ");
+		if (len == 2 && !strncmp(p, "--", 2))
+			break;
+		if (len > 7 && !strncmp(p, "reboot=", 7)) {
+			/* As the kernel's reboot_setup(): comma-separated words,
+			 * the first letter of each decides; the type letters are
+			 * b, a, k, t, e and p, and the last one given wins. */
+			for (const char *w = p + 7; w < p + len;) {
+				if (strchr("baktep", *w))
+					triple = *w == 't';
+				w += strcspn(w, ", ");
+				if (*w == ',')
+					w++;
+			}
+		}
+		p += len;
+	}
+	return triple;
 }

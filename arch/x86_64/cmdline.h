@@ -32,4 +32,11 @@ struct cmdline_params {
 int cmdline_build(const struct cmdline_params *p, char *out, size_t out_size, size_t max_len,
 		  char *err, size_t err_len);
 
+/*
+ * 1 when Linux, given this command line, reboots by triple fault: the last
+ * reboot type letter of its reboot= options is 't' (reboot=t, reboot=triple,
+ * reboot=w,t). Options after "--" belong to init and are not looked at.
+ */
+int cmdline_reboot_triple(const char *cmdline);
+
 #endif

@@ -5,7 +5,7 @@
 #   MINIVMM-RESULT PASS name seconds   or   MINIVMM-RESULT FAIL name reason
 # and on failure the guest console it asserted on, prefixed with "  | ".
 
-ALL_CASES="boot_1cpu boot_2cpus boot_vmlinux reboot_exit0 exit_port_status guest_panic_status
+ALL_CASES="boot_1cpu boot_2cpus boot_vmlinux reboot_exit0 reboot_triple_exit0 exit_port_status guest_panic_status
  timeout_stops_hang
  blk_root_in_order blk_root_no_in_order blk_guest_writes blk_host_writes blk_parallel
  blk_two_disks blk_read_only blk_enospc blk_direct shell_from_disk"
@@ -54,6 +54,14 @@ case_boot_vmlinux() {
 case_reboot_exit0() {
 	vm --append "minivmm.exit=reboot" -v
 	expect_rc 0 && expect_line "MINIVMM-GUEST: init reached" && expect_line "guest reset"
+}
+
+# With reboot=t Linux resets by triple fault: a clean reboot, status 0 (a
+# triple fault without it is a crash, status 122: tests/guest/cases.sh).
+case_reboot_triple_exit0() {
+	vm --append "minivmm.exit=reboot reboot=t" -v
+	expect_rc 0 && expect_line "MINIVMM-GUEST: init reached" &&
+		expect_line "guest reset (triple fault on vCPU 0, reboot=t)"
 }
 
 case_exit_port_status() {

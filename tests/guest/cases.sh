@@ -1,12 +1,14 @@
 # Test-guest cases (tier 2): the freestanding test guest drives the real
 # minivmm through virtio-mmio, ioeventfd, irqfd and io_uring and checks the
 # data it wrote. Sourced after tests/boot/cases.sh, whose helpers it uses.
-# Needs MINIVMM, WORK and TESTGUEST (the ELF).
+# Needs MINIVMM, WORK and TESTGUEST (the ELF), and tests/lib.sh's helpers.
 
 GUEST_CASES="testguest_in_order testguest_no_in_order testguest_in_order_refused
  testguest_no_event_idx testguest_direct_chains testguest_console_input
  testguest_poll testguest_poll_no_event_idx testguest_no_poll testguest_hung_device_stops
- seccomp_vcpu seccomp_device seccomp_console seccomp_control seccomp_log seccomp_off"
+ seccomp_vcpu seccomp_device seccomp_console seccomp_control seccomp_log seccomp_off
+ triple_fault_crash triple_fault_reboot_t console_reader_gone std_fds_closed
+ verbose_verdict"
 
 # tg ARGS...: runs the test guest on a fresh 64 MiB disk (with the --disk
 # options in $TG_DISK_OPTS); sets $rc and $log.
@@ -137,4 +139,76 @@ case_seccomp_log() {
 case_seccomp_off() {
 	sc device --no-seccomp
 	tg_ok
+}
+
+# A triple fault is a crash (status 122) unless the command line asks for
+# reboot=t, where it is how the guest resets (status 0). The guest is
+# crash_elf's few bytes, which triple-fault at their first instruction.
+case_triple_fault_crash() {
+	log=$WORK/$case_name.log
+	crash_elf "$WORK/crash.elf"
+	"$MINIVMM" --kernel "$WORK/crash.elf" --timeout "$VM_TIMEOUT" </dev/null >"$log" 2>&1
+	rc=$?
+	expect_rc 122 && expect_line "guest crashed: triple fault on vCPU 0"
+}
+
+case_triple_fault_reboot_t() {
+	log=$WORK/$case_name.log
+	crash_elf "$WORK/crash.elf"
+	# The last reboot= wins, as in Linux: reboot=k comes first by default.
+	"$MINIVMM" --kernel "$WORK/crash.elf" --timeout "$VM_TIMEOUT" -v --append "reboot=w,t" \
+		</dev/null >"$log" 2>&1
+	rc=$?
+	expect_rc 0 && expect_line "guest reset (triple fault on vCPU 0, reboot=t)"
+}
+
+# minivmm ... | head -1: once the console's reader is gone the guest keeps
+# running and its output is dropped (no SIGPIPE death, status 141). The
+# guest prints a line, head takes it and exits, and only then is the line
+# the guest waits for typed, so its answer is written to a pipe with no
+# reader; the guest must still reach its exit port with status 0.
+case_console_reader_gone() {
+	log=$WORK/$case_name.log
+	rm -f "$WORK/in.fifo" "$WORK/rc" "$WORK/first"
+	mkfifo "$WORK/in.fifo"
+	# <> opens the FIFO without waiting for a writer.
+	{
+		"$MINIVMM" --kernel "$TESTGUEST" --append "testguest.echo=1" -v \
+			--timeout "$VM_TIMEOUT" <>"$WORK/in.fifo" 2>"$log"
+		echo $? >"$WORK/rc"
+	} | {
+		head -n 1 >"$WORK/first"
+		exec 0<&-
+		printf 'typed-after-head\n' >"$WORK/in.fifo"
+	}
+	rc=$(cat "$WORK/rc")
+	expect_rc 0 && expect_line "guest wrote 0 to the exit port" &&
+		{ grep -q "^TESTGUEST: running at CPL3" "$WORK/first" ||
+			fail "head saw: $(cat "$WORK/first")"; }
+}
+
+# Started with stdin, stdout and stderr closed, minivmm's eventfds must not
+# take fds 0-2 (the console thread would read a disk's kicks as input and
+# the disk never see them): the test guest's disk checks pass.
+case_std_fds_closed() {
+	log=$WORK/$case_name.log
+	dd if=/dev/zero of="$WORK/tg.img" bs=1M count=64 2>/dev/null
+	"$MINIVMM" --kernel "$TESTGUEST" --disk "$WORK/tg.img" --timeout "$VM_TIMEOUT" \
+		<&- >&- 2>&-
+	rc=$?
+	echo "minivmm exit status $rc" >"$log"
+	expect_rc 0
+}
+
+# -v's last line says how the VM ended and the status once, not twice.
+case_verbose_verdict() {
+	log=$WORK/$case_name.log
+	printf 'line\n' | "$MINIVMM" --kernel "$TESTGUEST" --append "testguest.echo=1" -v \
+		--timeout "$VM_TIMEOUT" >/dev/null 2>"$log"
+	rc=$?
+	last=$(tail -n 1 "$log")
+	expect_rc 0 &&
+		expect_line "^minivmm: guest wrote 0 to the exit port after [0-9.]* s (exit-port), exit status 0$" &&
+		{ [ "$(echo "$last" | grep -o "exit status" | wc -l)" -eq 1 ] ||
+			fail "last line: $last"; }
 }

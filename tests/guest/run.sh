@@ -29,7 +29,8 @@ else
 	}
 	mkdir -p "$work/extra/guest" "$work/extra/tests"
 	cp "$build/testguest/testguest.elf" "$work/extra/guest/"
-	cat "$root/tests/boot/cases.sh" "$root/tests/guest/cases.sh" >"$work/cases.sh"
+	cat "$root/tests/lib.sh" "$root/tests/boot/cases.sh" "$root/tests/guest/cases.sh" \
+		>"$work/cases.sh"
 	printf 'TESTGUEST=/guest/testguest.elf\nexport TESTGUEST\n' >>"$work/cases.sh"
 	layer_build "$work/layer" "$work/layer.cpio.gz" "$work/cases.sh" "$work/extra"
 	layer_run_tries "$kdir/bzImage" "$work/layer.cpio.gz" 600 \

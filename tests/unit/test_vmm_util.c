@@ -16,6 +16,7 @@
 #include "devices/serial.h"
 #include "devices/sysctl_ports.h"
 #include "vmm/bus.h"
+#include "vmm/cli_opts.h"
 #include "vmm/minivmm.h"
 #include "vmm/panic_scan.h"
 
@@ -694,6 +695,96 @@ START_TEST(ports_on_a_bus)
 }
 END_TEST
 
+/* ------------------------------------------------------------------ */
+/* --disk / --net option strings                                        */
+/* ------------------------------------------------------------------ */
+
+static char opt_err[MINIVMM_ERR_LEN];
+
+START_TEST(opts_fields_and_escape)
+{
+	char s[] = "a,,b,c,,,d,,,,,e,";
+	char *cur = s;
+
+	ck_assert_str_eq(cli_next_field(&cur), "a,b");
+	ck_assert_str_eq(cli_next_field(&cur), "c,");
+	ck_assert_str_eq(cli_next_field(&cur), "d,,");
+	ck_assert_str_eq(cli_next_field(&cur), "e");
+	ck_assert_str_eq(cli_next_field(&cur), "");
+	ck_assert_ptr_null(cli_next_field(&cur));
+	ck_assert_ptr_null(cli_next_field(&cur));
+}
+END_TEST
+
+START_TEST(opts_disk)
+{
+	struct minivmm_config cfg;
+	char a[] = "/img/a,,b.img,ro,direct,serial=x,,y,poll=0";
+	char b[] = "plain.img,";
+	char c[] = ",ro";
+	char d[] = "x.img,fast";
+	char e[] = "x.img,poll=1001";
+	char f[] = "x.img,serial=123456789012345678901";
+
+	minivmm_config_init(&cfg);
+	ck_assert_int_eq(cli_parse_disk(a, &cfg, opt_err, sizeof(opt_err)), 0);
+	ck_assert_str_eq(cfg.disks[0].path, "/img/a,b.img");
+	ck_assert_int_eq(cfg.disks[0].read_only, 1);
+	ck_assert_int_eq(cfg.disks[0].direct, 1);
+	ck_assert_str_eq(cfg.disks[0].serial, "x,y");
+	ck_assert_int_eq(cfg.disks[0].poll_us, -1);
+	ck_assert_int_eq(cli_parse_disk(b, &cfg, opt_err, sizeof(opt_err)), 0);
+	ck_assert_str_eq(cfg.disks[1].path, "plain.img");
+	ck_assert_int_eq(cfg.disks[1].read_only, 0);
+	ck_assert_uint_eq(cfg.n_disks, 2);
+	ck_assert_int_eq(cli_parse_disk(c, &cfg, opt_err, sizeof(opt_err)), -1);
+	ck_assert_ptr_nonnull(strstr(opt_err, "give PATH"));
+	ck_assert_int_eq(cli_parse_disk(d, &cfg, opt_err, sizeof(opt_err)), -1);
+	ck_assert_ptr_nonnull(strstr(opt_err, "'fast'"));
+	ck_assert_int_eq(cli_parse_disk(e, &cfg, opt_err, sizeof(opt_err)), -1);
+	ck_assert_ptr_nonnull(strstr(opt_err, "poll '1001'"));
+	ck_assert_int_eq(cli_parse_disk(f, &cfg, opt_err, sizeof(opt_err)), -1);
+	ck_assert_uint_eq(cfg.n_disks, 2);
+	/* At most MINIVMM_MAX_DISKS. */
+	for (int i = 2; i < MINIVMM_MAX_DISKS; i++) {
+		char g[] = "g.img";
+
+		ck_assert_int_eq(cli_parse_disk(g, &cfg, opt_err, sizeof(opt_err)), 0);
+	}
+	ck_assert_int_eq(cli_parse_disk(b, &cfg, opt_err, sizeof(opt_err)), -1);
+	ck_assert_ptr_nonnull(strstr(opt_err, "too many"));
+}
+END_TEST
+
+START_TEST(opts_net)
+{
+	struct minivmm_config cfg;
+	char a[] = "tap=t0,mac=52:54:00:00:00:01,mtu=9000,guest_tso=off,poll=7";
+	char b[] = "mtu=1500";
+	char c[] = "tap=t,mac=01:00:00:00:00:01";
+	char d[] = "tap=t,mtu=67";
+	char e[] = "tap=t,guest_tso=maybe";
+	char f[] = "tap=t,mac=52:54:00:00:00:0";
+
+	minivmm_config_init(&cfg);
+	ck_assert_int_eq(cli_parse_net(a, &cfg, opt_err, sizeof(opt_err)), 0);
+	ck_assert_str_eq(cfg.nets[0].tap, "t0");
+	ck_assert_int_eq(cfg.nets[0].has_mac, 1);
+	ck_assert_uint_eq(cfg.nets[0].mac[5], 1);
+	ck_assert_uint_eq(cfg.nets[0].mtu, 9000);
+	ck_assert_int_eq(cfg.nets[0].no_guest_tso, 1);
+	ck_assert_int_eq(cfg.nets[0].poll_us, 7);
+	ck_assert_int_eq(cli_parse_net(b, &cfg, opt_err, sizeof(opt_err)), -1);
+	ck_assert_ptr_nonnull(strstr(opt_err, "tap=NAME"));
+	ck_assert_int_eq(cli_parse_net(c, &cfg, opt_err, sizeof(opt_err)), -1);
+	ck_assert_ptr_nonnull(strstr(opt_err, "unicast"));
+	ck_assert_int_eq(cli_parse_net(d, &cfg, opt_err, sizeof(opt_err)), -1);
+	ck_assert_int_eq(cli_parse_net(e, &cfg, opt_err, sizeof(opt_err)), -1);
+	ck_assert_int_eq(cli_parse_net(f, &cfg, opt_err, sizeof(opt_err)), -1);
+	ck_assert_uint_eq(cfg.n_nets, 1);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("vmm_util");
@@ -701,6 +792,7 @@ int main(void)
 	TCase *tc_bus = tcase_create("bus");
 	TCase *tc_uart = tcase_create("serial");
 	TCase *tc_ports = tcase_create("sysctl_ports");
+	TCase *tc_opts = tcase_create("cli_opts");
 
 	tcase_add_test(tc_size, size_valid);
 	tcase_add_test(tc_size, panic_scan_finds_the_panic_line);
@@ -733,6 +825,11 @@ int main(void)
 	tcase_add_test(tc_ports, exit_port_status);
 	tcase_add_test(tc_ports, ports_on_a_bus);
 	suite_add_tcase(s, tc_ports);
+
+	tcase_add_test(tc_opts, opts_fields_and_escape);
+	tcase_add_test(tc_opts, opts_disk);
+	tcase_add_test(tc_opts, opts_net);
+	suite_add_tcase(s, tc_opts);
 
 	return check_run(s);
 }

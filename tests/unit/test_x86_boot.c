@@ -79,6 +79,7 @@ static uint8_t *make_bzimage(void)
 	put_le32(img + BP_CMDLINE_SIZE, BZ_CMDLINE_SZ);
 	put_le64(img + BP_PREF_ADDRESS, BZ_PREF);
 	put_le32(img + BP_INIT_SIZE, (uint32_t)BZ_INIT_SIZE);
+	put_le32(img + BP_SYSSIZE, BZ_PM_SIZE / 16);
 	for (size_t i = 0; i < BZ_PM_SIZE; i++)
 		img[BZ_SETUP_SIZE + i] = pm_byte(i);
 	return img;
@@ -111,19 +112,109 @@ START_TEST(bz_good_image)
 }
 END_TEST
 
-START_TEST(bz_mem_needed_without_pref)
+START_TEST(bz_mem_needed_from_pref)
 {
 	uint8_t *img = make_bzimage();
 	struct bzimage_info bz;
 
-	/* pref_address below the load address: extraction starts at 1 MiB. */
-	put_le64(img + BP_PREF_ADDRESS, 0);
+	/* The decompressor extracts at pref_address; init_size from there. */
+	put_le64(img + BP_PREF_ADDRESS, 2 * MiB);
 	ck_assert_int_eq(parse(img, BZ_LEN, &bz), 0);
-	ck_assert_uint_eq(bz.mem_needed, 0x100000 + BZ_INIT_SIZE);
-	/* init_size smaller than the image itself: the image is what counts. */
-	put_le32(img + BP_INIT_SIZE, 16);
+	ck_assert_uint_eq(bz.mem_needed, 2 * MiB + BZ_INIT_SIZE);
+	/* A non-relocatable kernel extracts there too. */
+	img[BP_RELOCATABLE] = 0;
+	put_le64(img + BP_PREF_ADDRESS, 3 * MiB);
 	ck_assert_int_eq(parse(img, BZ_LEN, &bz), 0);
-	ck_assert_uint_eq(bz.mem_needed, 0x100000 + BZ_PM_SIZE);
+	ck_assert_uint_eq(bz.mem_needed, 3 * MiB + BZ_INIT_SIZE);
+	free(img);
+}
+END_TEST
+
+START_TEST(bz_pref_address_bad)
+{
+	static const uint64_t bad[] = {0, 0x80000, 17 * MiB, 3 * GiB, 1ULL << 63};
+	uint8_t *img = make_bzimage();
+	struct bzimage_info bz;
+
+	for (unsigned int i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		put_le64(img + BP_PREF_ADDRESS, bad[i]);
+		ck_assert_int_eq(parse(img, BZ_LEN, &bz), -EINVAL);
+		ck_assert_ptr_nonnull(strstr(err, "pref_address"));
+	}
+	free(img);
+}
+END_TEST
+
+START_TEST(bz_init_size_bad)
+{
+	uint8_t *img = make_bzimage();
+	struct bzimage_info bz;
+
+	put_le32(img + BP_INIT_SIZE, 0);
+	ck_assert_int_eq(parse(img, BZ_LEN, &bz), -EINVAL);
+	ck_assert_ptr_nonnull(strstr(err, "init_size"));
+	/* Smaller than the payload it has to hold. */
+	put_le32(img + BP_INIT_SIZE, BZ_PM_SIZE - 16);
+	ck_assert_int_eq(parse(img, BZ_LEN, &bz), -EINVAL);
+	ck_assert_ptr_nonnull(strstr(err, "init_size"));
+	put_le32(img + BP_INIT_SIZE, BZ_PM_SIZE);
+	ck_assert_int_eq(parse(img, BZ_LEN, &bz), 0);
+	free(img);
+}
+END_TEST
+
+START_TEST(bz_cmdline_size_bad)
+{
+	uint8_t *img = make_bzimage();
+	struct bzimage_info bz;
+
+	put_le32(img + BP_CMDLINE_SIZE, 0);
+	ck_assert_int_eq(parse(img, BZ_LEN, &bz), -EINVAL);
+	ck_assert_ptr_nonnull(strstr(err, "cmdline_size"));
+	put_le32(img + BP_CMDLINE_SIZE, 0xffffffffu);
+	ck_assert_int_eq(parse(img, BZ_LEN, &bz), -EINVAL);
+	ck_assert_ptr_nonnull(strstr(err, "cmdline_size"));
+	free(img);
+}
+END_TEST
+
+START_TEST(bz_syssize)
+{
+	uint8_t *img = make_bzimage();
+	struct bzimage_info bz;
+
+	put_le32(img + BP_SYSSIZE, 0);
+	ck_assert_int_eq(parse(img, BZ_LEN, &bz), -EINVAL);
+	ck_assert_ptr_nonnull(strstr(err, "syssize"));
+	/* Too short to hold the 64-bit entry at 0x200. */
+	put_le32(img + BP_SYSSIZE, 0x200 / 16);
+	ck_assert_int_eq(parse(img, BZ_LEN, &bz), -EINVAL);
+	ck_assert_ptr_nonnull(strstr(err, "64-bit entry"));
+	/* More paragraphs than the file holds. */
+	put_le32(img + BP_SYSSIZE, BZ_PM_SIZE / 16 + 1);
+	ck_assert_int_eq(parse(img, BZ_LEN, &bz), -EINVAL);
+	ck_assert_ptr_nonnull(strstr(err, "syssize"));
+	ck_assert_ptr_nonnull(strstr(err, "truncated"));
+	/* Fewer is fine: bytes after the payload (a signature) are harmless. */
+	put_le32(img + BP_SYSSIZE, BZ_PM_SIZE / 16 - 1);
+	ck_assert_int_eq(parse(img, BZ_LEN, &bz), 0);
+	free(img);
+}
+END_TEST
+
+START_TEST(bz_truncated_payload)
+{
+	uint8_t *img = make_bzimage();
+	struct bzimage_info bz;
+
+	/* One byte short, half the payload, a few bytes of it. */
+	ck_assert_int_eq(parse(img, BZ_LEN - 1, &bz), -EINVAL);
+	ck_assert_ptr_nonnull(strstr(err, "truncated"));
+	ck_assert_ptr_nonnull(strstr(err, "syssize"));
+	ck_assert_int_eq(parse(img, BZ_SETUP_SIZE + BZ_PM_SIZE / 2, &bz), -EINVAL);
+	ck_assert_ptr_nonnull(strstr(err, "truncated"));
+	ck_assert_int_eq(parse(img, BZ_SETUP_SIZE + 1, &bz), -EINVAL);
+	ck_assert_ptr_nonnull(strstr(err, "truncated"));
 	free(img);
 }
 END_TEST
@@ -512,6 +603,48 @@ START_TEST(elf_segment_beyond_ram)
 }
 END_TEST
 
+START_TEST(elf_overlapping_segments)
+{
+	struct elf_img e;
+
+	/* The second segment's bss runs into the first one's start... */
+	make_elf(&e);
+	phdr(&e, 1)->p_paddr = ELF_SEG1_PA - ELF_SEG2_MEM + 1;
+	expect_elf_reject(&e, sizeof(e.b), -EINVAL);
+	ck_assert_ptr_nonnull(strstr(err, "overlap"));
+	/* ...or lies inside it. */
+	make_elf(&e);
+	phdr(&e, 1)->p_paddr = ELF_SEG1_PA + ELF_SEG1_LEN - 1;
+	expect_elf_reject(&e, sizeof(e.b), -EINVAL);
+	ck_assert_ptr_nonnull(strstr(err, "overlap"));
+	/* Touching is fine. */
+	{
+		struct x86_ram ram = elf_ram();
+		struct elf_info info;
+
+		make_elf(&e);
+		phdr(&e, 1)->p_paddr = ELF_SEG1_PA + ELF_SEG1_LEN;
+		ck_assert_int_eq(elf_load(e.b, sizeof(e.b), &ram, &info, err, sizeof(err)), 0);
+		free(ram.host);
+	}
+}
+END_TEST
+
+START_TEST(elf_segment_below_1mib)
+{
+	struct elf_img e;
+
+	/* Where the zero page and page tables go. */
+	make_elf(&e);
+	phdr(&e, 1)->p_paddr = 0x7000;
+	expect_elf_reject(&e, sizeof(e.b), -EINVAL);
+	ck_assert_ptr_nonnull(strstr(err, "below 1 MiB"));
+	make_elf(&e);
+	phdr(&e, 1)->p_paddr = 0x100000 - 1;
+	expect_elf_reject(&e, sizeof(e.b), -EINVAL);
+}
+END_TEST
+
 START_TEST(elf_phdrs_outside_file)
 {
 	struct elf_img e;
@@ -796,6 +929,31 @@ START_TEST(cmdline_root_on_disk)
 	ck_assert_int_eq(build(&p, 2047), 0);
 	ck_assert_ptr_null(strstr(line, "root="));
 	ck_assert_str_eq(line, "console=hvc0 virtio_mmio.device=4K@0xd0000000:5 z");
+}
+END_TEST
+
+START_TEST(cmdline_reboot_type)
+{
+	/* The default line reboots through the keyboard controller. */
+	ck_assert_int_eq(cmdline_reboot_triple(CMDLINE_DEFAULT), 0);
+	ck_assert_int_eq(cmdline_reboot_triple(""), 0);
+	ck_assert_int_eq(cmdline_reboot_triple("reboot=t"), 1);
+	ck_assert_int_eq(cmdline_reboot_triple("reboot=triple"), 1);
+	/* Mode words before the type, several words, the last type wins. */
+	ck_assert_int_eq(cmdline_reboot_triple("console=ttyS0 reboot=w,t panic=1"), 1);
+	ck_assert_int_eq(cmdline_reboot_triple(CMDLINE_DEFAULT " reboot=t"), 1);
+	ck_assert_int_eq(cmdline_reboot_triple("reboot=t reboot=k"), 0);
+	ck_assert_int_eq(cmdline_reboot_triple("reboot=t,k"), 0);
+	ck_assert_int_eq(cmdline_reboot_triple("reboot=k,t"), 1);
+	/* A mode alone keeps the type; an empty word is nothing. */
+	ck_assert_int_eq(cmdline_reboot_triple("reboot=t reboot=cold"), 1);
+	ck_assert_int_eq(cmdline_reboot_triple("reboot=,t"), 1);
+	ck_assert_int_eq(cmdline_reboot_triple("reboot="), 0);
+	/* Not the reboot= option itself, or past "--" (init's arguments). */
+	ck_assert_int_eq(cmdline_reboot_triple("xreboot=t"), 0);
+	ck_assert_int_eq(cmdline_reboot_triple("foo.reboot=t"), 0);
+	ck_assert_int_eq(cmdline_reboot_triple("console=ttyS0 -- reboot=t"), 0);
+	ck_assert_int_eq(cmdline_reboot_triple("a=--  reboot=t"), 1);
 }
 END_TEST
 
@@ -1371,6 +1529,7 @@ START_TEST(boot_rejects)
 	ck_assert_ptr_nonnull(strstr(err, "bzImage-test"));
 	/* A bad bzImage: the parser's message, prefixed with the name. */
 	b.cfg.kernel = b.kernel;
+	b.cfg.kernel_len = BZ_LEN;
 	put_le16(b.kernel + BP_VERSION, 0x205);
 	ck_assert_int_eq(boot(&b), -ENOEXEC);
 	ck_assert_ptr_nonnull(strstr(err, "bzImage-test"));
@@ -1476,7 +1635,12 @@ int main(void)
 	TCase *tc_bugs = tcase_create("regressions");
 
 	tcase_add_test(tc_bz, bz_good_image);
-	tcase_add_test(tc_bz, bz_mem_needed_without_pref);
+	tcase_add_test(tc_bz, bz_mem_needed_from_pref);
+	tcase_add_test(tc_bz, bz_pref_address_bad);
+	tcase_add_test(tc_bz, bz_init_size_bad);
+	tcase_add_test(tc_bz, bz_cmdline_size_bad);
+	tcase_add_test(tc_bz, bz_syssize);
+	tcase_add_test(tc_bz, bz_truncated_payload);
 	tcase_add_test(tc_bz, bz_truncated);
 	tcase_add_test(tc_bz, bz_wrong_magic);
 	tcase_add_test(tc_bz, bz_old_protocol);
@@ -1493,6 +1657,8 @@ int main(void)
 	tcase_add_test(tc_elf, elf_segment_beyond_file);
 	tcase_add_test(tc_elf, elf_filesz_over_memsz);
 	tcase_add_test(tc_elf, elf_segment_beyond_ram);
+	tcase_add_test(tc_elf, elf_overlapping_segments);
+	tcase_add_test(tc_elf, elf_segment_below_1mib);
 	tcase_add_test(tc_elf, elf_phdrs_outside_file);
 	tcase_add_test(tc_elf, elf_wrong_class_machine_type);
 	tcase_add_test(tc_elf, elf_entry_outside_segments);
@@ -1508,6 +1674,7 @@ int main(void)
 	suite_add_tcase(s, tc_e820);
 
 	tcase_add_test(tc_cmd, cmdline_default);
+	tcase_add_test(tc_cmd, cmdline_reboot_type);
 	tcase_add_test(tc_cmd, cmdline_user_base);
 	tcase_add_test(tc_cmd, cmdline_append);
 	tcase_add_test(tc_cmd, cmdline_virtio_mmio);
