@@ -75,3 +75,9 @@ crash_elf() {
 	put_le "$1" 104 8 128            # p_memsz
 	put_le "$1" 120 2 $((0x0b0f))    # ud2
 }
+
+# hang_elf FILE: crash_elf's ELF whose entry (0x100078) spins on jmp . forever.
+hang_elf() {
+	crash_elf "$1"
+	put_le "$1" 120 2 $((0xfeeb))    # jmp .
+}

@@ -263,6 +263,11 @@ static int load_guest(struct minivmm *vm, char *err, size_t err_len)
 		bc.ncpus = vm->ncpus;
 		rc = x86_boot_setup(&bc, &vm->low, info, err, err_len);
 	}
+	/* An ELF vmlinux carries its own symbols: a hung vCPU can be named without --symbols. */
+	if (!rc && !vm->cfg.symbols && kernel_len >= 4 && !memcmp(kernel, "\177ELF", 4))
+		symbols_from_elf(&vm->syms, kernel, kernel_len);
+	if (!rc && vm->cfg.symbols)
+		rc = symbols_load(&vm->syms, vm->cfg.symbols, err, err_len);
 	if (!rc) {
 		vm->entry = info->entry;
 		snprintf(vm->cmdline, sizeof(vm->cmdline), "%s", info->cmdline);
@@ -294,6 +299,8 @@ int minivmm_create(const struct minivmm_config *cfg, struct minivmm **out, char 
 	vm->mem_size = cfg->mem_size;
 	vm->ncpus = cfg->cpus;
 	pthread_mutex_init(&vm->exit_lock, NULL);
+	pthread_mutex_init(&vm->dump_lock, NULL);
+	pthread_cond_init(&vm->dump_cond, NULL);
 	pthread_condattr_t ca;
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
@@ -403,6 +410,11 @@ int minivmm_run(struct minivmm *vm, struct minivmm_exit *exit)
 	return 0;
 }
 
+void minivmm_dump_vcpus(struct minivmm *vm, FILE *f)
+{
+	vcpus_dump(vm, f);
+}
+
 int minivmm_seccomp_thread(int mode, const char *name)
 {
 	return seccomp_install(mode, SECCOMP_THREAD_CONTROL, name);
@@ -433,7 +445,10 @@ void minivmm_destroy(struct minivmm *vm)
 	bus_free(&vm->pio);
 	bus_free(&vm->mmio);
 	serial_destroy(&vm->serial);
+	symbols_free(&vm->syms);
 	pthread_cond_destroy(&vm->exit_cond);
 	pthread_mutex_destroy(&vm->exit_lock);
+	pthread_mutex_destroy(&vm->dump_lock);
+	pthread_cond_destroy(&vm->dump_cond);
 	free(vm);
 }

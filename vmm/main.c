@@ -36,7 +36,10 @@ static const char usage[] =
 	"      --seccomp=MODE    seccomp filters on every thread: on (default; a forbidden\n"
 	"                        system call ends minivmm with SIGSYS), log, or off\n"
 	"      --no-seccomp      the same as --seccomp=off\n"
-	"  -t, --timeout SECS    stop the guest after SECS seconds (exit status 124)\n"
+	"  -t, --timeout SECS    stop the guest after SECS seconds (exit status 124); where\n"
+	"                        each vCPU was is printed (so does SIGUSR1, without stopping)\n"
+	"      --symbols FILE    System.map or vmlinux: name the guest function in that dump\n"
+	"                        (an ELF vmlinux given as --kernel is used by default)\n"
 	"  -v, --verbose         print the command line, how the VM ended and device counters\n"
 	"  -h, --help            show this help\n"
 	"  -V, --version         show the version\n"
@@ -103,6 +106,13 @@ static void *signal_thread(void *arg)
 		if (sigwait(set, &sig) != 0)
 			continue;
 		pthread_mutex_lock(&sig_lock);
+		if (sig == SIGUSR1) {
+			/* Where is the guest? The VM goes on. */
+			if (sig_vm)
+				minivmm_dump_vcpus(sig_vm, stderr);
+			pthread_mutex_unlock(&sig_lock);
+			continue;
+		}
 		if (!sig_caught)
 			sig_caught = sig;
 		if (sig_vm)
@@ -156,6 +166,7 @@ static int parse_args(int argc, char **argv, struct minivmm_config *cfg, int *ve
 		{"version", no_argument, NULL, 'V'},
 		{"seccomp", required_argument, NULL, 'S'},
 		{"no-seccomp", no_argument, NULL, 'N'},
+		{"symbols", required_argument, NULL, 'Y'},
 		{NULL, 0, NULL, 0},
 	};
 	char err[MINIVMM_ERR_LEN];
@@ -236,6 +247,9 @@ static int parse_args(int argc, char **argv, struct minivmm_config *cfg, int *ve
 		case 'N':
 			cfg->seccomp = MINIVMM_SECCOMP_OFF;
 			break;
+		case 'Y':
+			cfg->symbols = optarg;
+			break;
 		case 'h':
 			fputs(usage, stdout);
 			return -1;
@@ -305,6 +319,7 @@ int main(int argc, char **argv)
 	sigaddset(&sigs, SIGINT);
 	sigaddset(&sigs, SIGTERM);
 	sigaddset(&sigs, SIGHUP);
+	sigaddset(&sigs, SIGUSR1);
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	sig_seccomp = cfg.seccomp;
 	rc = pthread_create(&sigthread, NULL, signal_thread, &sigs);
@@ -332,6 +347,12 @@ int main(int argc, char **argv)
 	pthread_mutex_unlock(&sig_lock);
 	if (verbose)
 		minivmm_print_stats(vm, stderr);
+	/* A CI job whose guest hung wants to know where: every vCPU, then the verdict. */
+	if (rc == 0 && ex.reason == MINIVMM_EXIT_TIMEOUT) {
+		fprintf(stderr, "minivmm: timeout: guest still running after %.1f s, stopped it\n",
+			ex.runtime_ms / 1000.0);
+		minivmm_dump_vcpus(vm, stderr);
+	}
 	minivmm_destroy(vm);
 	if (rc < 0)
 		return die("%s", strerror(-rc));
@@ -342,11 +363,8 @@ int main(int argc, char **argv)
 			ex.stuck, MINIVMM_STOP_GRACE_MS / 1000.0);
 	if (ex.reason == MINIVMM_EXIT_STOPPED && sig_caught)
 		status = 128 + sig_caught;
-	if (ex.reason == MINIVMM_EXIT_TIMEOUT)
-		fprintf(stderr, "minivmm: timeout: guest still running after %.1f s, stopped it\n",
-			ex.runtime_ms / 1000.0);
-	else if (ex.reason == MINIVMM_EXIT_FAILED || ex.reason == MINIVMM_EXIT_GUEST_PANIC ||
-		 ex.reason == MINIVMM_EXIT_TRIPLE_FAULT)
+	if (ex.reason == MINIVMM_EXIT_FAILED || ex.reason == MINIVMM_EXIT_GUEST_PANIC ||
+	    ex.reason == MINIVMM_EXIT_TRIPLE_FAULT)
 		fprintf(stderr, "minivmm: %s\n", ex.message);
 	else if (verbose)
 		fprintf(stderr, "minivmm: %s after %.3f s (%s), exit status %d\n", ex.message,

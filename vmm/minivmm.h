@@ -75,6 +75,7 @@ struct minivmm_config {
 	int console_in;		 /* fd the guest's serial input comes from; -1 for none */
 	int console_out;	 /* fd the guest's serial output goes to */
 	const char *kvm_path;	 /* NULL means /dev/kvm */
+	const char *symbols;	 /* System.map or vmlinux, to name functions in a vCPU dump */
 	struct minivmm_disk disks[MINIVMM_MAX_DISKS]; /* virtio-blk: vda, vdb, ... */
 	unsigned int n_disks;
 	struct minivmm_net nets[MINIVMM_MAX_NETS]; /* virtio-net: eth0, eth1, ... after the disks */
@@ -145,6 +146,13 @@ void minivmm_stop(struct minivmm *vm);
 
 /* The kernel command line the guest was given. */
 const char *minivmm_cmdline(const struct minivmm *vm);
+
+/*
+ * Where every vCPU is: RIP (as function+offset with symbols), RSP, CR3,
+ * CPL, RFLAGS, exits by reason and the last few exits. Works while the VM
+ * runs (each vCPU is briefly kicked out of the guest) and after run().
+ */
+void minivmm_dump_vcpus(struct minivmm *vm, FILE *f);
 
 /* Per-device counters (requests, errors, in-order waits and batches). */
 void minivmm_print_stats(struct minivmm *vm, FILE *f);

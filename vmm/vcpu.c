@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "arch/x86_64/vcpu_setup.h"
@@ -69,6 +70,59 @@ int vcpus_create(struct minivmm *vm, char *err, size_t err_len)
 			return rc;
 	}
 	return 0;
+}
+
+static void record_exit(struct vcpu *v)
+{
+	struct kvm_run *r = v->run;
+	struct vcpu_exit_rec *e = &v->recent[v->total_exits % VCPU_RECENT];
+
+	v->exits[r->exit_reason < VCPU_EXIT_REASONS ? r->exit_reason : VCPU_EXIT_REASONS]++;
+	v->total_exits++;
+	*e = (struct vcpu_exit_rec){.reason = r->exit_reason};
+	if (r->exit_reason == KVM_EXIT_IO)
+		*e = (struct vcpu_exit_rec){r->exit_reason, r->io.port,
+					    r->io.direction == KVM_EXIT_IO_OUT};
+	else if (r->exit_reason == KVM_EXIT_MMIO)
+		*e = (struct vcpu_exit_rec){r->exit_reason, r->mmio.phys_addr, r->mmio.is_write};
+}
+
+/* On the vCPU thread: KVM_RUN is not running, so its registers can be read. */
+static void take_snapshot(struct vcpu *v)
+{
+	struct vcpu_snapshot s = {.valid = true, .cpl = -1};
+	struct kvm_regs regs;
+	struct kvm_sregs sregs;
+
+	if (ioctl(v->fd, KVM_GET_REGS, &regs) == 0) {
+		s.rip = regs.rip;
+		s.rsp = regs.rsp;
+		s.rflags = regs.rflags;
+	}
+	if (ioctl(v->fd, KVM_GET_SREGS, &sregs) == 0) {
+		s.cr3 = sregs.cr3;
+		s.cpl = sregs.cs.dpl;
+	}
+	memcpy(s.exits, v->exits, sizeof(s.exits));
+	s.total = v->total_exits;
+	s.nrecent = v->total_exits < VCPU_RECENT ? (unsigned int)v->total_exits : VCPU_RECENT;
+	for (unsigned int i = 0; i < s.nrecent; i++)
+		s.recent[i] = v->recent[(v->total_exits - s.nrecent + i) % VCPU_RECENT];
+	pthread_mutex_lock(&v->vm->dump_lock);
+	v->snap = s;
+	v->snap_req = false;
+	pthread_cond_broadcast(&v->vm->dump_cond);
+	pthread_mutex_unlock(&v->vm->dump_lock);
+}
+
+static bool snapshot_wanted(struct vcpu *v)
+{
+	bool want;
+
+	pthread_mutex_lock(&v->vm->dump_lock);
+	want = v->snap_req;
+	pthread_mutex_unlock(&v->vm->dump_lock);
+	return want;
 }
 
 static void handle_io(struct vcpu *v)
@@ -185,16 +239,27 @@ static void *vcpu_thread(void *arg)
 		pthread_cond_wait(&vm->exit_cond, &vm->exit_lock);
 	pthread_mutex_unlock(&vm->exit_lock);
 	while (!atomic_load(&vm->stopping)) {
+		/* A dump's kick may land before KVM_RUN: look for its request first. */
+		if (snapshot_wanted(v))
+			take_snapshot(v);
 		if (ioctl(v->fd, KVM_RUN, 0) < 0) {
-			if (errno == EINTR || errno == EAGAIN)
+			if (errno == EINTR || errno == EAGAIN) {
+				/* A dump's kick, not the stop's: go back into the guest. */
+				if (!atomic_load(&vm->stopping))
+					__atomic_store_n(&v->run->immediate_exit, 0,
+							 __ATOMIC_SEQ_CST);
 				continue;
+			}
 			vm_request_exit(vm, MINIVMM_EXIT_FAILED, MINIVMM_STATUS_VM_FAILED,
 					"vCPU %u: KVM_RUN failed: %s", v->id, strerror(errno));
 			break;
 		}
+		record_exit(v);
 		if (handle_exit(v))
 			break;
 	}
+	/* Where it was when the VM ended: what a dump after a timeout shows. */
+	take_snapshot(v);
 	return NULL;
 }
 
@@ -220,6 +285,110 @@ int vcpus_start(struct minivmm *vm, char *err, size_t err_len)
 	return 0;
 }
 
+static void kick(struct vcpu *v)
+{
+	/* immediate_exit covers a thread that is just about to enter KVM_RUN. */
+	__atomic_store_n(&v->run->immediate_exit, 1, __ATOMIC_SEQ_CST);
+	pthread_kill(v->thread, kick_signal());
+}
+
+static const char *exit_name(uint32_t r)
+{
+	static const char *const names[] = {
+		[KVM_EXIT_IO] = "io",
+		[KVM_EXIT_MMIO] = "mmio",
+		[KVM_EXIT_HLT] = "hlt",
+		[KVM_EXIT_SHUTDOWN] = "shutdown",
+		[KVM_EXIT_INTR] = "intr",
+		[KVM_EXIT_FAIL_ENTRY] = "fail_entry",
+		[KVM_EXIT_INTERNAL_ERROR] = "internal_error",
+		[KVM_EXIT_SYSTEM_EVENT] = "system_event",
+		[KVM_EXIT_IRQ_WINDOW_OPEN] = "irq_window",
+		[KVM_EXIT_DEBUG] = "debug",
+		[KVM_EXIT_EXCEPTION] = "exception",
+	};
+
+	return r < sizeof(names) / sizeof(names[0]) && names[r] ? names[r] : NULL;
+}
+
+static void print_snapshot(struct minivmm *vm, const struct vcpu *v, FILE *f)
+{
+	const struct vcpu_snapshot *s = &v->snap;
+	const char *fn;
+	uint64_t off;
+
+	fprintf(f, "minivmm: vCPU %u: RIP 0x%016llx", v->id, (unsigned long long)s->rip);
+	fn = symbols_lookup(&vm->syms, s->rip, &off);
+	if (fn)
+		fprintf(f, " (%s+0x%llx)", fn, (unsigned long long)off);
+	fprintf(f, " RSP 0x%016llx CR3 0x%llx CPL %d RFLAGS 0x%llx\n", (unsigned long long)s->rsp,
+		(unsigned long long)s->cr3, s->cpl, (unsigned long long)s->rflags);
+	fprintf(f, "minivmm: vCPU %u: %llu exits to minivmm", v->id, (unsigned long long)s->total);
+	for (unsigned int r = 0; r <= VCPU_EXIT_REASONS; r++) {
+		const char *name = r < VCPU_EXIT_REASONS ? exit_name(r) : "other";
+
+		if (!s->exits[r])
+			continue;
+		if (name)
+			fprintf(f, " %s=%llu", name, (unsigned long long)s->exits[r]);
+		else
+			fprintf(f, " exit%u=%llu", r, (unsigned long long)s->exits[r]);
+	}
+	fputc('\n', f);
+	if (!s->nrecent)
+		return;
+	fprintf(f, "minivmm: vCPU %u: last exits:", v->id);
+	for (unsigned int i = 0; i < s->nrecent; i++) {
+		const struct vcpu_exit_rec *e = &s->recent[i];
+		const char *name = exit_name(e->reason);
+
+		if (e->reason == KVM_EXIT_IO || e->reason == KVM_EXIT_MMIO)
+			fprintf(f, " %s %s 0x%llx", name, e->write ? "write" : "read",
+				(unsigned long long)e->addr);
+		else if (name)
+			fprintf(f, " %s", name);
+		else
+			fprintf(f, " exit%u", e->reason);
+		fputc(i + 1 < s->nrecent ? ',' : '\n', f);
+	}
+}
+
+void vcpus_dump(struct minivmm *vm, FILE *f)
+{
+	struct timespec deadline;
+
+	if (!vm->vcpus)
+		return;
+	/* Running vCPUs take a fresh snapshot; stopped ones left theirs. */
+	pthread_mutex_lock(&vm->dump_lock);
+	for (unsigned int i = 0; i < vm->ncpus; i++) {
+		struct vcpu *v = &vm->vcpus[i];
+
+		if (v->started && !atomic_load(&vm->stopping)) {
+			v->snap_req = true;
+			kick(v);
+		}
+	}
+	clock_gettime(CLOCK_REALTIME, &deadline);
+	deadline.tv_sec += 1;
+	for (unsigned int i = 0; i < vm->ncpus; i++)
+		while (vm->vcpus[i].snap_req &&
+		       pthread_cond_timedwait(&vm->dump_cond, &vm->dump_lock, &deadline) == 0)
+			;
+	for (unsigned int i = 0; i < vm->ncpus; i++) {
+		struct vcpu *v = &vm->vcpus[i];
+
+		if (v->snap_req)
+			fprintf(f, "minivmm: vCPU %u: did not answer within 1 s\n", v->id);
+		else if (v->snap.valid)
+			print_snapshot(vm, v, f);
+		else
+			fprintf(f, "minivmm: vCPU %u: never ran\n", v->id);
+		v->snap_req = false;
+	}
+	pthread_mutex_unlock(&vm->dump_lock);
+}
+
 void vcpus_go(struct minivmm *vm)
 {
 	pthread_mutex_lock(&vm->exit_lock);
@@ -240,9 +409,7 @@ void vcpus_stop(struct minivmm *vm, const struct timespec *deadline, char *why, 
 
 		if (!v->started)
 			continue;
-		/* immediate_exit covers a thread that is just about to enter KVM_RUN. */
-		__atomic_store_n(&v->run->immediate_exit, 1, __ATOMIC_SEQ_CST);
-		pthread_kill(v->thread, kick_signal());
+		kick(v);
 	}
 	for (unsigned int i = 0; i < vm->ncpus; i++) {
 		struct vcpu *v = &vm->vcpus[i];

@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stdatomic.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "arch/x86_64/ram.h"
 #include "devices/serial.h"
@@ -15,6 +16,7 @@
 #include "vmm/bus.h"
 #include "vmm/minivmm.h"
 #include "vmm/panic_scan.h"
+#include "vmm/symbols.h"
 
 struct kvm_run;
 struct vblk;
@@ -37,6 +39,26 @@ struct virtio_slot {
 };
 struct kvm_cpuid2;
 
+#define VCPU_EXIT_REASONS 64 /* KVM_EXIT_* below this are counted one by one */
+#define VCPU_RECENT	  8  /* the last exits kept for a dump */
+
+struct vcpu_exit_rec {
+	uint32_t reason;
+	uint64_t addr; /* port or MMIO address */
+	uint8_t write;
+};
+
+/* What a dump shows of a vCPU, taken by the vCPU thread itself. */
+struct vcpu_snapshot {
+	bool valid;
+	uint64_t rip, rsp, rflags, cr3;
+	int cpl;
+	uint64_t exits[VCPU_EXIT_REASONS + 1]; /* the last one: every other reason */
+	uint64_t total;
+	struct vcpu_exit_rec recent[VCPU_RECENT]; /* oldest first */
+	unsigned int nrecent;
+};
+
 struct vcpu {
 	struct minivmm *vm;
 	unsigned int id;
@@ -46,6 +68,15 @@ struct vcpu {
 	pthread_t thread;
 	int started;
 	char name[16]; /* vcpuN: the thread's name, and a seccomp violation's */
+
+	/* vCPU thread only. */
+	uint64_t exits[VCPU_EXIT_REASONS + 1];
+	uint64_t total_exits;
+	struct vcpu_exit_rec recent[VCPU_RECENT]; /* a ring: total_exits % VCPU_RECENT next */
+
+	/* Under vm->dump_lock: a dump asks (snap_req), the vCPU thread answers. */
+	bool snap_req;
+	struct vcpu_snapshot snap;
 };
 
 struct minivmm {
@@ -74,9 +105,12 @@ struct minivmm {
 	pthread_cond_t exit_cond;
 	struct minivmm_exit exit;
 	atomic_int stopping;
-	bool go;	    /* under exit_lock: every filter is on, vCPUs may enter the guest */
-	int console_ready;  /* under exit_lock: 0 starting, 1 running, < 0 its filter failed */
-	bool threads_stuck; /* a vCPU did not stop: the VM is never freed */
+	bool go; /* under exit_lock: every filter is on, vCPUs may enter the guest */
+	pthread_mutex_t dump_lock; /* vCPU snapshots for a dump */
+	pthread_cond_t dump_cond;
+	struct symbols syms; /* guest kernel symbols for a dump; empty when none */
+	int console_ready;   /* under exit_lock: 0 starting, 1 running, < 0 its filter failed */
+	bool threads_stuck;  /* a vCPU did not stop: the VM is never freed */
 
 	pthread_t console_thread;
 	int console_started;
@@ -98,6 +132,13 @@ int vcpus_create(struct minivmm *vm, char *err, size_t err_len);
 /* Starts the vCPU threads; they enter the guest after vcpus_go(). */
 int vcpus_start(struct minivmm *vm, char *err, size_t err_len);
 void vcpus_go(struct minivmm *vm);
+/*
+ * Each vCPU's registers and exit counts, as its thread last saw them: fresh
+ * from running vCPUs (kicked out of KVM_RUN, waited for up to 1 s), or the
+ * ones they left when they stopped. Printed to f, RIP as function+offset
+ * when symbols are known.
+ */
+void vcpus_dump(struct minivmm *vm, FILE *f);
 /*
  * Kicks every vCPU out of KVM_RUN and joins it, until deadline at most
  * (NULL: no limit). A vCPU not joined by then is named in why and the VM

@@ -16,7 +16,7 @@ layer_build() {
 	done
 	cp "$root/build/minivmm-static" "$_stage/bin/minivmm"
 	cp "$guest/bzImage" "$guest/vmlinux" "$guest/initrd.cpio.gz" "$guest/rootfs.ext4" \
-		"$_stage/guest/"
+		"$guest/System.map" "$_stage/guest/"
 	cp "$_cases" "$_stage/tests/cases.sh"
 	cp "$root/tests/boot/layer-init" "$_stage/init"
 	[ -x "$root/build/mktap" ] && cp "$root/build/mktap" "$_stage/bin/mktap"
@@ -69,6 +69,9 @@ layer_run_tries() {
 		_rc=$?
 		grep -q "^MINIVMM-LAYER: nested KVM unusable" "$5" || return $_rc
 		echo "middle layer: boot $_try had an unusable nested KVM" >&2
+		# Kept, with where the canary's vCPU was, for finding the cause.
+		cp "$5" "$5.unusable$_try"
+		grep -E '^minivmm: vCPU|clocksource|tsc' "$5" | sed 's/^/middle layer:   /' >&2
 		[ "$_try" -ge 3 ] && return $_rc
 		_try=$((_try + 1))
 	done
@@ -88,4 +91,6 @@ guest_prepare() {
 	}
 	cp "$kdir/bzImage" "$guest/bzImage"
 	strip -o "$guest/vmlinux" "$kdir/vmlinux"
+	# For minivmm --symbols: a hung guest's vCPUs are named by function.
+	nm -n "$kdir/vmlinux" | grep -i ' [tw] ' >"$guest/System.map"
 }

@@ -8,7 +8,7 @@ GUEST_CASES="testguest_in_order testguest_no_in_order testguest_in_order_refused
  testguest_poll testguest_poll_no_event_idx testguest_no_poll testguest_hung_device_stops
  seccomp_vcpu seccomp_device seccomp_console seccomp_control seccomp_log seccomp_off
  triple_fault_crash triple_fault_reboot_t console_reader_gone std_fds_closed
- verbose_verdict"
+ verbose_verdict vcpu_dump_on_timeout vcpu_dump_on_sigusr1"
 
 # tg ARGS...: runs the test guest on a fresh 64 MiB disk (with the --disk
 # options in $TG_DISK_OPTS); sets $rc and $log.
@@ -211,4 +211,49 @@ case_verbose_verdict() {
 		expect_line "^minivmm: guest wrote 0 to the exit port after [0-9.]* s (exit-port), exit status 0$" &&
 		{ [ "$(echo "$last" | grep -o "exit status" | wc -l)" -eq 1 ] ||
 			fail "last line: $last"; }
+}
+
+# A guest that hangs (hang_elf spins at 0x100078, named hang_here by a
+# System.map): --timeout says where every vCPU was, by name with --symbols.
+case_vcpu_dump_on_timeout() {
+	log=$WORK/$case_name.log
+	hang_elf "$WORK/hang.elf"
+	printf '0000000000100000 T _start\n0000000000100078 T hang_here\n' >"$WORK/hang.map"
+	"$MINIVMM" --kernel "$WORK/hang.elf" --symbols "$WORK/hang.map" --cpus 2 --timeout 2 \
+		</dev/null >"$log" 2>&1
+	rc=$?
+	expect_rc 124 && expect_line "minivmm: timeout: guest still running after" &&
+		expect_line "minivmm: vCPU 0: RIP 0x0000000000100078 (hang_here+0x0) RSP 0x[0-9a-f]* CR3 0x[0-9a-f]* CPL 0 RFLAGS 0x" &&
+		expect_line "minivmm: vCPU 0: [0-9]* exits to minivmm" &&
+		expect_line "minivmm: vCPU 1: "
+}
+
+# SIGUSR1 prints the same while the guest goes on; SIGTERM then ends it.
+# It is sent once minivmm blocks it (before, it would kill the process), and
+# again until the dump shows (the VM may not be built yet).
+case_vcpu_dump_on_sigusr1() {
+	log=$WORK/$case_name.log
+	hang_elf "$WORK/hang.elf"
+	printf '0000000000100078 T hang_here\n' >"$WORK/hang.map"
+	"$MINIVMM" --kernel "$WORK/hang.elf" --symbols "$WORK/hang.map" --timeout 60 \
+		</dev/null >"$log" 2>&1 &
+	pid=$!
+	tries=0
+	while [ $tries -lt 300 ]; do
+		blk=$(sed -n 's/^SigBlk:[[:space:]]*//p' /proc/$pid/status 2>/dev/null)
+		[ -n "$blk" ] && [ $((0x$blk & 0x200)) -ne 0 ] && break
+		sleep 0.1
+		tries=$((tries + 1))
+	done
+	tries=0
+	while ! grep -q "(hang_here+0x0)" "$log" && [ $tries -lt 300 ]; do
+		kill -USR1 $pid 2>/dev/null
+		sleep 0.1
+		tries=$((tries + 1))
+	done
+	kill -TERM $pid
+	wait $pid
+	rc=$?
+	expect_rc 143 && expect_line "minivmm: vCPU 0: RIP 0x0000000000100078 (hang_here+0x0)" &&
+		! grep -q "minivmm: timeout" "$log" || fail "SIGUSR1 stopped the guest"
 }
