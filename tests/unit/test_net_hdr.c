@@ -5,10 +5,8 @@
  * split header, runt and oversized frames, GSO and checksum requests the
  * guest did not negotiate), and receive buffer accounting: how many guest
  * buffers a frame takes with and without mergeable buffers, num_buffers,
- * and the scatter that fills every buffer but the last. The last cases run
- * receive through a real split ring under IN_ORDER with the mock driver
- * (docs/design.md, "Test cases", T6, T10): a packet's partly filled last
- * buffer is never skipped over, and unused buffers are given back.
+ * and the scatter that fills every buffer but the last. Receive through a
+ * real ring, as the device does it, is in tests/unit/test_net_rx.c.
  */
 #include <check.h>
 #include <stdlib.h>
@@ -16,7 +14,6 @@
 
 #include "tests/unit/check_run.h"
 #include "devices/net_hdr.h"
-#include "tests/unit/mock_driver.h"
 #include "virtio/virtqueue.h"
 
 #define F_V1	(1ULL << VIRTIO_F_VERSION_1)
@@ -306,121 +303,6 @@ START_TEST(rx_fill_mergeable_sets_num_buffers)
 }
 END_TEST
 
-/* ---- through a real ring, as the device thread does it ---- */
-
-static struct mock_driver md;
-static struct virtqueue vq;
-static struct iovec ring_iov[4][MOCK_MAX_SEGS];
-static struct vq_chain rc[4];
-
-/* Pops buffers for a packet of len bytes; returns how many, -1 if it ran out (unpopped). */
-static int rx_take(uint32_t len)
-{
-	struct vnet_rx_plan p;
-	enum vnet_rx_offer r = VNET_RX_MORE;
-	int n = 0;
-
-	vnet_rx_plan_init(&p, len, true, vq.size);
-	while (r == VNET_RX_MORE) {
-		vq_chain_init(&rc[n], ring_iov[n], MOCK_MAX_SEGS);
-		if (vq_pop(&vq, &rc[n]) != VQ_OK)
-			break;
-		r = vnet_rx_offer(&p, rc[n].in_len);
-		n++;
-	}
-	if (r != VNET_RX_FITS) {
-		ck_assert_int_eq(vq_unpop(&vq, (uint16_t)n), VQ_OK);
-		return -1;
-	}
-	return n;
-}
-
-static void rx_deliver(uint8_t *pkt, uint32_t len, int n)
-{
-	uint32_t used[4];
-
-	ck_assert_int_eq(vnet_rx_fill(pkt, len, rc, (uint32_t)n, used), 0);
-	for (int i = 0; i < n; i++)
-		ck_assert_int_eq(vq_complete(&vq, &rc[i].t, used[i]), VQ_OK);
-}
-
-START_TEST(rx_in_order_partial_last_buffer_not_skipped)
-{
-	static uint8_t a[1300], b[100];
-	uint32_t in = MOCK_SEG_BYTES, id, len;
-	uint64_t cookie;
-	int heads[4], n;
-
-	ck_assert_int_eq(mock_init(&md, 16, F_V1 | F_INORD, 0x100000), 0);
-	ck_assert_int_eq(mock_attach(&md, &vq, 0), 0);
-	for (int i = 0; i < 4; i++)
-		heads[i] = mock_add(&md, NULL, 0, &in, 1, false, (uint64_t)i);
-	n = rx_take(sizeof(a));
-	ck_assert_int_eq(n, 3);
-	rx_deliver(a, sizeof(a), n);
-	/* num_buffers is in the first buffer, in guest memory. */
-	ck_assert_uint_eq(((uint8_t *)rc[0].iov[0].iov_base)[VNET_NUM_BUF_OFF], 3);
-	n = rx_take(sizeof(b));
-	ck_assert_int_eq(n, 1);
-	rx_deliver(b, sizeof(b), n);
-	vq_flush(&vq);
-	/* T6: packet A's full buffers batch up to its partial last one; B has its own entry. */
-	ck_assert_uint_eq(mock_used_idx(&md), 4);
-	ck_assert_uint_eq(vq.stats.used_entries, 2);
-	mock_used_elem(&md, 0, &id, &len);
-	ck_assert_uint_eq(id, (uint32_t)heads[2]);
-	ck_assert_uint_eq(len, 1300 - 2 * MOCK_SEG_BYTES);
-	mock_used_elem(&md, 3, &id, &len); /* a run's entry sits at its first slot */
-	ck_assert_uint_eq(id, (uint32_t)heads[3]);
-	ck_assert_uint_eq(len, 100);
-	/* The driver reads every length right. */
-	ck_assert_int_eq(mock_get(&md, &cookie, &len), 1);
-	ck_assert_uint_eq(len, MOCK_SEG_BYTES);
-	ck_assert_int_eq(mock_get(&md, &cookie, &len), 1);
-	ck_assert_uint_eq(len, MOCK_SEG_BYTES);
-	ck_assert_int_eq(mock_get(&md, &cookie, &len), 1);
-	ck_assert_uint_eq(len, 1300 - 2 * MOCK_SEG_BYTES);
-	ck_assert_int_eq(mock_get(&md, &cookie, &len), 1);
-	ck_assert_uint_eq(cookie, 3);
-	ck_assert_uint_eq(len, 100);
-	ck_assert(!md.broken);
-	vq_destroy(&vq);
-	mock_free(&md);
-}
-END_TEST
-
-START_TEST(rx_waits_for_buffers_and_gives_them_back)
-{
-	static uint8_t a[1300];
-	uint32_t in = MOCK_SEG_BYTES, len;
-	uint64_t cookie;
-	int heads[3], n;
-
-	ck_assert_int_eq(mock_init(&md, 16, F_V1 | F_INORD, 0x100000), 0);
-	ck_assert_int_eq(mock_attach(&md, &vq, 0), 0);
-	heads[0] = mock_add(&md, NULL, 0, &in, 1, false, 0);
-	heads[1] = mock_add(&md, NULL, 0, &in, 1, false, 1);
-	/* T10: two buffers are not enough; both go back, nothing is published. */
-	ck_assert_int_eq(rx_take(sizeof(a)), -1);
-	ck_assert_uint_eq(vq.stats.unpopped, 2);
-	heads[2] = mock_add(&md, NULL, 0, &in, 1, false, 2);
-	n = rx_take(sizeof(a));
-	ck_assert_int_eq(n, 3);
-	for (int i = 0; i < 3; i++)
-		ck_assert_uint_eq(rc[i].t.head, (uint16_t)heads[i]);
-	ck_assert_uint_eq(rc[0].t.seq, 0);
-	rx_deliver(a, sizeof(a), n);
-	vq_flush(&vq);
-	ck_assert_uint_eq(mock_used_idx(&md), 3);
-	for (int i = 0; i < 3; i++)
-		ck_assert_int_eq(mock_get(&md, &cookie, &len), 1);
-	ck_assert_uint_eq(len, 1300 - 2 * MOCK_SEG_BYTES);
-	ck_assert(!md.broken);
-	vq_destroy(&vq);
-	mock_free(&md);
-}
-END_TEST
-
 int main(void)
 {
 	Suite *s = suite_create("net_hdr");
@@ -439,8 +321,6 @@ int main(void)
 	tcase_add_test(tc, rx_plan_without_mergeable);
 	tcase_add_test(tc, rx_plan_mergeable);
 	tcase_add_test(tc, rx_fill_mergeable_sets_num_buffers);
-	tcase_add_test(tc, rx_in_order_partial_last_buffer_not_skipped);
-	tcase_add_test(tc, rx_waits_for_buffers_and_gives_them_back);
 	suite_add_tcase(s, tc);
 	return check_run(s);
 }
