@@ -307,6 +307,13 @@ int minivmm_create(const struct minivmm_config *cfg, struct minivmm **out, char 
 	pthread_cond_init(&vm->exit_cond, &ca);
 	pthread_condattr_destroy(&ca);
 
+	if (cfg->seccomp != MINIVMM_SECCOMP_OFF && !seccomp_supported()) {
+		snprintf(err, err_len,
+			 "this kernel takes no seccomp filters (CONFIG_SECCOMP_FILTER): run "
+			 "without them with --no-seccomp");
+		minivmm_destroy(vm);
+		return -ENOSYS;
+	}
 	/* Load before touching KVM, so bad input is reported the same on any host. */
 	rc = vm_alloc_ram(vm, err, err_len);
 	if (!rc)

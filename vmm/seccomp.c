@@ -5,6 +5,8 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <linux/seccomp.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -92,6 +94,12 @@ int seccomp_install(enum minivmm_seccomp mode, enum seccomp_thread_kind kind, co
 		rc = seccomp_load(ctx);
 	seccomp_release(ctx);
 	return rc < 0 ? rc : 0;
+}
+
+bool seccomp_supported(void)
+{
+	/* A NULL filter: EFAULT where filters are supported, EINVAL where not. */
+	return prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, NULL, 0, 0) < 0 && errno == EFAULT;
 }
 
 unsigned int seccomp_allowed_count(enum seccomp_thread_kind kind)

@@ -10,6 +10,7 @@
 #define VMM_SECCOMP_H
 
 #include <seccomp.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "vmm/minivmm.h"
@@ -38,6 +39,9 @@ extern const struct seccomp_rule *const seccomp_policy[SECCOMP_THREAD_KINDS][2];
  * MINIVMM_SECCOMP_OFF does nothing. 0 or a negative errno.
  */
 int seccomp_install(enum minivmm_seccomp mode, enum seccomp_thread_kind kind, const char *name);
+
+/* True if this kernel takes seccomp filters (CONFIG_SECCOMP_FILTER). */
+bool seccomp_supported(void);
 
 /* The number of calls a kind's filter allows (for the closing counts and tests). */
 unsigned int seccomp_allowed_count(enum seccomp_thread_kind kind);

@@ -50,12 +50,25 @@ layer_stage_qemu() {
 # fails to read the guest's IDT while the guest's page tables in memory are
 # intact. That hit minivmm's guests and QEMU's own (1 boot in 12) alike, up
 # to 3 TCP tests in 4 in a bad layer boot; with npt=0, none in 16.
+#
+# tsc_early_khz, tsc=reliable: TCG gives the layer the host's TSC. Left to
+# calibrate it against the emulated PIT, the layer's kernel failed whenever
+# the host was busy ("tsc: Unable to calibrate against PIT ... Marking TSC
+# unstable due to could not calculate TSC khz"), and its KVM then ran inner
+# guests whose clock never advanced: they spun in early boot without a byte
+# of output (the "unusable nested KVM" the canary below catches). The host
+# measures the frequency once (tests/boot/tsc-khz.c) and tells the layer.
 layer_run() {
+	[ -x "$root/build/tsc-khz" ] || cc -O2 -o "$root/build/tsc-khz" "$root/tests/boot/tsc-khz.c"
+	# LAYER_TSC=calibrate: the old way, to measure what this fixes (layer-canary.sh).
+	[ -n "${_layer_tsc:-}" ] || _layer_tsc=$("$root/build/tsc-khz")
+	_tsc="tsc_early_khz=${_layer_tsc:-0} tsc=reliable"
+	[ "${LAYER_TSC:-}" = calibrate ] && _tsc=
 	timeout -k 5 "$3" qemu-system-x86_64 -M microvm,acpi=off -accel tcg \
 		-cpu qemu64,+svm,+npt,+lahf-lm,+popcnt,+sse4.1,+sse4.2,+ssse3 \
 		-m 2048 -smp 2 -nodefaults -no-user-config -display none -serial stdio \
 		-kernel "$1" -initrd "$2" -no-reboot \
-		-append "console=ttyS0 reboot=t panic=-1 quiet kvm_amd.npt=0 $4" </dev/null
+		-append "console=ttyS0 reboot=t panic=-1 quiet kvm_amd.npt=0 $_tsc $4" </dev/null
 }
 
 # layer_run_tries BZIMAGE INITRAMFS TIMEOUT_S EXTRA_CMDLINE LOG: layer_run,
