@@ -1,23 +1,34 @@
 # minivmm top-level Makefile. Module sources are found by directory, so a new
 # file in virtio/, devices/, arch/x86_64/ or vmm/ needs no edit here.
-#   make            build minivmm and libminivmm.a
+#   make            build minivmm, libminivmm.so.$(VERSION) and libminivmm.a
 #   make deps       install the Debian packages the project needs (as root)
 #   make check      every test: unit, ASan/UBSan unit, fuzz smoke, VM tests
 #   make unit       Check unit tests only        make asan   same under ASan/UBSan
 #   make fuzz       libFuzzer targets (FUZZ_SECONDS each, default 60)
 #   make bench      benchmarks (not tests): tables and plots under build/bench
 #   make demo       build the guests and boot the demo guest
-#   make install    PREFIX=/usr/local
+#   make install    PREFIX=/usr/local LIBDIR=$(PREFIX)/lib DESTDIR= (also: make uninstall)
+#
+# Libraries: libminivmm.so (soname libminivmm.so.MAJOR) and a PIC libminivmm.a
+# for embedders, both with only the minivmm_* API of vmm/minivmm.h global
+# (vmm/libminivmm.map; the .a is one object with the rest localized), and
+# build/minivmm.pc for pkg-config. The CLI, unit tests and benches link
+# build/libminivmm-internal.a, which keeps every symbol. The version comes
+# from MINIVMM_VERSION_* in vmm/minivmm.h.
 
 PREFIX  ?= /usr/local
+LIBDIR  ?= $(PREFIX)/lib
 CC      ?= gcc
+OBJCOPY ?= objcopy
 BUILD   ?= build
-VERSION := 0.1.0
+version_part = $(shell awk '$$2 == "MINIVMM_VERSION_$(1)" { print $$3 }' vmm/minivmm.h)
+VERSION_MAJOR := $(call version_part,MAJOR)
+VERSION := $(VERSION_MAJOR).$(call version_part,MINOR).$(call version_part,PATCH)
 
 CSTD     := -std=c11 -D_GNU_SOURCE
 WARN     := -Wall -Wextra -Werror
 CFLAGS   ?= -O2 -g
-ALL_CFLAGS = $(CSTD) $(WARN) $(CFLAGS) -I. -DMINIVMM_VERSION='"$(VERSION)"' -MMD -MP
+ALL_CFLAGS = $(CSTD) $(WARN) $(CFLAGS) -I. -MMD -MP
 LIBS     := -luring -lseccomp -lpthread
 CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null || echo -lcheck -lsubunit -lrt -lm -pthread)
 
@@ -27,8 +38,10 @@ UNIT_HELPERS := $(sort $(filter-out $(UNIT_SRCS),$(wildcard tests/unit/*.c)))
 FUZZ_SRCS := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 BENCH_SRCS := $(sort $(wildcard tests/bench/bench_*.c))
 
-# Three flavours of the same objects: normal, ASan/UBSan, and clang for fuzzing.
+# Four flavours of the same objects: normal, PIC for the embedders' libraries,
+# ASan/UBSan, and clang for fuzzing.
 OBJ      := $(BUILD)/obj
+PIC_OBJ  := $(BUILD)/pic
 ASAN_OBJ := $(BUILD)/asan
 FUZZ_OBJ := $(BUILD)/fuzz
 SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
@@ -42,7 +55,12 @@ TG_CFLAGS := -std=gnu11 -ffreestanding -fno-pic -fno-pie -mno-red-zone -mgeneral
 	-fno-stack-protector -fno-asynchronous-unwind-tables -fno-builtin -O2 -I. $(WARN) \
 	-Wa,--noexecstack
 
+INTERNAL_LIB := $(BUILD)/libminivmm-internal.a
 LIB       := $(BUILD)/libminivmm.a
+SONAME    := libminivmm.so.$(VERSION_MAJOR)
+SO        := $(BUILD)/libminivmm.so.$(VERSION)
+LIB_MAP   := vmm/libminivmm.map
+PC        := $(BUILD)/minivmm.pc
 ASAN_LIB  := $(BUILD)/libminivmm-asan.a
 BIN       := $(BUILD)/minivmm
 STATIC_BIN := $(BUILD)/minivmm-static
@@ -51,8 +69,8 @@ ASAN_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/unit-asan/%)
 FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=$(BUILD)/fuzzers/%)
 BENCH_BINS := $(BENCH_SRCS:tests/bench/%.c=$(BUILD)/bench-bin/%)
 
-.PHONY: all deps check unit asan fuzz fuzz-build bench demo vmtests install clean format lint
-all: $(BIN) $(LIB) $(STATIC_BIN) $(TG_ELF)
+.PHONY: all deps check unit asan fuzz fuzz-build bench demo vmtests install uninstall clean format lint FORCE
+all: $(BIN) $(LIB) $(SO) $(PC) $(STATIC_BIN) $(TG_ELF)
 
 $(BUILD)/testguest/%.o: guests/testguest/%
 	@mkdir -p $(dir $@)
@@ -73,22 +91,53 @@ $(ASAN_OBJ)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -O1 $(SAN_FLAGS) -c $< -o $@
 
-$(LIB): $(LIB_SRCS:%.c=$(OBJ)/%.o)
+$(PIC_OBJ)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -fPIC -fno-semantic-interposition -c $< -o $@
+
+$(INTERNAL_LIB): $(LIB_SRCS:%.c=$(OBJ)/%.o)
 	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $^
+
+# The embedders' static library is one relocatable object in which only
+# minivmm_* stays global, so its internal names (tap_open, ...) cannot clash
+# with an embedder's own.
+$(LIB): $(LIB_SRCS:%.c=$(PIC_OBJ)/%.o)
+	$(LD) -r -o $(PIC_OBJ)/libminivmm.o $^
+	$(OBJCOPY) --wildcard --keep-global-symbol='minivmm_*' $(PIC_OBJ)/libminivmm.o
+	rm -f $@ && ar rcs $@ $(PIC_OBJ)/libminivmm.o
+
+$(SO): $(LIB_SRCS:%.c=$(PIC_OBJ)/%.o) $(LIB_MAP)
+	$(CC) $(CFLAGS) -shared -Wl,-soname,$(SONAME) -Wl,--version-script=$(LIB_MAP) -Wl,-z,defs \
+		-o $@ $(filter %.o,$^) $(LIBS)
+	ln -sf $(notdir $@) $(BUILD)/$(SONAME)
+	ln -sf $(SONAME) $(BUILD)/libminivmm.so
+
+# Rewritten only when PREFIX, LIBDIR or the version changed.
+$(PC): FORCE
+	@mkdir -p $(dir $@)
+	@printf '%s\n' 'prefix=$(PREFIX)' 'exec_prefix=$${prefix}' \
+		'libdir=$(patsubst $(PREFIX)/%,$${exec_prefix}/%,$(LIBDIR))' \
+		'includedir=$${prefix}/include' '' 'Name: minivmm' \
+		'Description: minimal KVM virtual machine monitor (embedding API)' \
+		'Version: $(VERSION)' 'Cflags: -I$${includedir}' 'Libs: -L$${libdir} -lminivmm' \
+		'Libs.private: $(LIBS)' >$@.tmp
+	@if cmp -s $@.tmp $@; then rm $@.tmp; else mv $@.tmp $@; fi
 
 $(ASAN_LIB): $(LIB_SRCS:%.c=$(ASAN_OBJ)/%.o)
 	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $^
 
-$(BIN): $(OBJ)/vmm/main.o $(LIB)
+# The CLI links the internal archive statically: it uses vmm/cli_opts.c,
+# which is not part of the API, and needs no installed library to run.
+$(BIN): $(OBJ)/vmm/main.o $(INTERNAL_LIB)
 	$(CC) $(CFLAGS) -o $@ $^ $(LIBS)
 
 # The boot harness puts this one into the middle layer's initramfs.
-$(STATIC_BIN): $(OBJ)/vmm/main.o $(LIB)
+$(STATIC_BIN): $(OBJ)/vmm/main.o $(INTERNAL_LIB)
 	$(CC) $(CFLAGS) -static -o $@ $^ $(LIBS)
 
-$(BUILD)/unit/%: $(OBJ)/tests/unit/%.o $(UNIT_HELPERS:%.c=$(OBJ)/%.o) $(LIB)
+$(BUILD)/unit/%: $(OBJ)/tests/unit/%.o $(UNIT_HELPERS:%.c=$(OBJ)/%.o) $(INTERNAL_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $^ $(CHECK_LIBS) $(LIBS)
 
@@ -103,7 +152,7 @@ $(BUILD)/fuzzers/%: tests/fuzz/%.c $(LIB_SRCS)
 	@mkdir -p $(dir $@)
 	clang $(CSTD) $(WARN) -g -O1 -I. -fsanitize=fuzzer,address,undefined -o $@ $< $(filter $(FUZZ_LIB_SRCS),$(LIB_SRCS))
 
-$(BUILD)/bench-bin/%: $(OBJ)/tests/bench/%.o $(LIB)
+$(BUILD)/bench-bin/%: $(OBJ)/tests/bench/%.o $(INTERNAL_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $^ $(LIBS) -lm
 
@@ -134,11 +183,22 @@ demo: deps
 	@$(MAKE) --no-print-directory all
 	@scripts/demo.sh
 
-install: $(BIN) $(LIB)
+install: $(BIN) $(LIB) $(SO) $(PC)
 	install -D -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/bin/minivmm
-	install -D -m 0644 $(LIB) $(DESTDIR)$(PREFIX)/lib/libminivmm.a
 	install -D -m 0644 vmm/minivmm.h $(DESTDIR)$(PREFIX)/include/minivmm.h
+	install -D -m 0644 $(LIB) $(DESTDIR)$(LIBDIR)/libminivmm.a
+	install -D -m 0755 $(SO) $(DESTDIR)$(LIBDIR)/$(notdir $(SO))
+	ln -sf $(notdir $(SO)) $(DESTDIR)$(LIBDIR)/$(SONAME)
+	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libminivmm.so
+	install -D -m 0644 $(PC) $(DESTDIR)$(LIBDIR)/pkgconfig/minivmm.pc
 	install -D -m 0644 docs/minivmm.1 $(DESTDIR)$(PREFIX)/share/man/man1/minivmm.1
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/minivmm $(DESTDIR)$(PREFIX)/include/minivmm.h \
+		$(DESTDIR)$(LIBDIR)/libminivmm.a $(DESTDIR)$(LIBDIR)/$(notdir $(SO)) \
+		$(DESTDIR)$(LIBDIR)/$(SONAME) $(DESTDIR)$(LIBDIR)/libminivmm.so \
+		$(DESTDIR)$(LIBDIR)/pkgconfig/minivmm.pc \
+		$(DESTDIR)$(PREFIX)/share/man/man1/minivmm.1
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')

@@ -1,6 +1,6 @@
 #!/bin/sh
 # Every test of minivmm, in tiers: unit (and ASan/UBSan), fuzz smoke, CLI,
-# Linux boot. Ends with "N passed, N failed"; non-zero on any failure.
+# library packaging, Linux boot. Ends with "N passed, N failed"; non-zero on any failure.
 # Called by `make check` after the binaries are built. Log: build/test.log.
 set -u
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -20,6 +20,8 @@ start=$(date +%s)
 	tests/run-fuzz.sh "${FUZZ_SECONDS:-30}" build/fuzzers/*
 	echo "== command line"
 	tests/cli/run.sh
+	echo "== library packaging (make install, pkg-config, exported symbols)"
+	tests/lib/run.sh
 	echo "== test guest (freestanding, drives virtio-blk from CPL3)"
 	tests/guest/run.sh
 	echo "== Linux boot"

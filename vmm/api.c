@@ -23,6 +23,15 @@
 #define MAX_KERNEL_SIZE (256u << 20)
 #define MAX_INITRD_SIZE (1u << 30)
 
+#define STR_(x) #x
+#define STR(x)	STR_(x)
+
+const char *minivmm_version(void)
+{
+	return STR(MINIVMM_VERSION_MAJOR) "." STR(MINIVMM_VERSION_MINOR) "." STR(
+		MINIVMM_VERSION_PATCH);
+}
+
 void minivmm_config_init(struct minivmm_config *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));

@@ -254,7 +254,7 @@ static int parse_args(int argc, char **argv, struct minivmm_config *cfg, int *ve
 			fputs(usage, stdout);
 			return -1;
 		case 'V':
-			printf("minivmm %s\n", MINIVMM_VERSION);
+			printf("minivmm %s\n", minivmm_version());
 			return -1;
 		case ':':
 			return die("option '%s' needs a value (see --help)", argv[optind - 1]);

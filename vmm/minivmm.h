@@ -15,6 +15,15 @@
 extern "C" {
 #endif
 
+/*
+ * The version of this header; the Makefile reads it from here (VERSION, the
+ * shared library's names and minivmm.pc). The library's soname changes with
+ * MAJOR. minivmm_version() says which library is actually loaded.
+ */
+#define MINIVMM_VERSION_MAJOR 0
+#define MINIVMM_VERSION_MINOR 1
+#define MINIVMM_VERSION_PATCH 0
+
 #define MINIVMM_ERR_LEN 512
 
 /* Exit statuses the CLI uses for its own verdicts; a guest may pick any other. */
@@ -127,6 +136,9 @@ struct minivmm_exit {
 #define MINIVMM_STOP_GRACE_MS 2000
 
 struct minivmm;
+
+/* "MAJOR.MINOR.PATCH" of the library, e.g. "0.1.0". */
+const char *minivmm_version(void);
 
 /* Fills *cfg with defaults (256 MiB, 1 CPU, console on stdin/stdout). */
 void minivmm_config_init(struct minivmm_config *cfg);

@@ -1,0 +1,179 @@
+#!/bin/sh
+# Packaging for embedders: make install into a staging directory, then build
+# tests/lib/embed.c against what was installed, through pkg-config, as C and
+# as C++, with the shared and with the static library; the libraries export
+# only the API; make uninstall removes every file install put there.
+set -u
+root=$(cd "$(dirname "$0")/../.." && pwd)
+. "$root/tests/lib.sh"
+work=$root/build/libtest
+rm -rf "$work"
+mkdir -p "$work"
+status=0
+CC=${CC:-cc}
+CXX=${CXX:-g++}
+
+fail() {
+	record FAIL "lib/$1" "$2"
+	status=1
+}
+
+# The public functions: those vmm/minivmm.h declares.
+sed -n 's/^[a-z].*[ *]\(minivmm_[a-z_]*\)(.*/\1/p' "$root/vmm/minivmm.h" | sort >"$work/api"
+version=$(awk '$2 ~ /^MINIVMM_VERSION_(MAJOR|MINOR|PATCH)$/ { v = v s $3; s = "." } END { print v }' \
+	"$root/vmm/minivmm.h")
+major=${version%%.*}
+
+stage=$work/stage
+if ! make -s -C "$root" install DESTDIR="$stage" PREFIX=/usr >"$work/install.log" 2>&1; then
+	fail install "$(tail -n 5 "$work/install.log")"
+	exit 1
+fi
+lib=$stage/usr/lib
+missing=
+for f in bin/minivmm include/minivmm.h lib/libminivmm.a lib/libminivmm.so.$version \
+	lib/pkgconfig/minivmm.pc share/man/man1/minivmm.1; do
+	[ -f "$stage/usr/$f" ] || missing="$missing $f"
+done
+[ "$(readlink "$lib/libminivmm.so.$major")" = "libminivmm.so.$version" ] ||
+	missing="$missing libminivmm.so.$major->libminivmm.so.$version"
+[ "$(readlink "$lib/libminivmm.so")" = "libminivmm.so.$major" ] ||
+	missing="$missing libminivmm.so->libminivmm.so.$major"
+if [ -n "$missing" ]; then
+	fail install "missing under $stage/usr:$missing"
+else
+	record PASS lib/install
+fi
+
+soname=$(readelf -d "$lib/libminivmm.so.$version" | sed -n 's/.*(SONAME).*\[\(.*\)\]/\1/p')
+if [ "$soname" = "libminivmm.so.$major" ]; then
+	record PASS lib/soname "$soname"
+else
+	fail soname "'$soname', expected libminivmm.so.$major"
+fi
+
+# Exactly the API is exported, from the .so and from the .a.
+nm -D --defined-only "$lib/libminivmm.so.$version" | awk '{ sub(/@.*/, "", $3); print $3 }' |
+	sort >"$work/so-syms"
+if [ -s "$work/api" ] && cmp -s "$work/api" "$work/so-syms"; then
+	record PASS lib/so-exports "$(wc -l <"$work/api") minivmm_* functions"
+else
+	fail so-exports "exported vs declared in minivmm.h: $(diff "$work/so-syms" "$work/api" | grep '^[<>]' | head -n 8 | tr '\n' ' ')"
+fi
+nm -g --defined-only "$lib/libminivmm.a" | awk 'NF == 3 { print $3 }' | sort >"$work/a-syms"
+if [ -s "$work/api" ] && cmp -s "$work/api" "$work/a-syms"; then
+	record PASS lib/static-exports
+else
+	fail static-exports "global in libminivmm.a vs declared: $(diff "$work/a-syms" "$work/api" | grep '^[<>]' | head -n 8 | tr '\n' ' ')"
+fi
+
+# pkg-config, relocated to the staging directory.
+# pc LIBDIR ARGS...
+pc() {
+	_d=$1
+	shift
+	PKG_CONFIG_PATH= PKG_CONFIG_LIBDIR=$_d/pkgconfig pkg-config --define-variable=prefix="$stage/usr" "$@"
+}
+pcfile=$lib/pkgconfig/minivmm.pc
+pcv=$(pc "$lib" --modversion minivmm 2>&1)
+if ! grep -qx 'prefix=/usr' "$pcfile" || ! grep -qx 'libdir=${exec_prefix}/lib' "$pcfile"; then
+	fail pkg-config "minivmm.pc: $(grep dir= "$pcfile" | tr '\n' ' ')"
+elif [ "$pcv" != "$version" ]; then
+	fail pkg-config "modversion '$pcv', header says $version"
+else
+	record PASS lib/pkg-config "$pcv"
+fi
+
+missing_kernel=$work/no-such-kernel
+# run NAME PROGRAM: runs an embedder; it must print the header's version.
+run() {
+	out=$(LD_LIBRARY_PATH=$lib "$2" "$missing_kernel" 2>&1)
+	if [ "$out" = "$version" ]; then
+		record PASS "lib/$1"
+	else
+		fail "$1" "$out"
+	fi
+}
+
+# Shared: a strict C99 embedder, through pkg-config.
+if $CC -std=c99 -pedantic -Wall -Wextra -Werror -o "$work/embed-so" "$root/tests/lib/embed.c" \
+	$(pc "$lib" --cflags --libs minivmm) 2>"$work/cc.err"; then
+	if readelf -d "$work/embed-so" | grep -q "NEEDED.*\[libminivmm.so.$major\]"; then
+		run shared "$work/embed-so"
+	else
+		fail shared "embed-so does not load libminivmm.so.$major"
+	fi
+else
+	fail shared "$(head -c 400 "$work/cc.err")"
+fi
+
+# C++: the header compiles alone, and its extern "C" lets a C++ program link.
+printf '#include <minivmm.h>\n' >"$work/header.cc"
+if ! $CXX -std=c++11 -pedantic -Wall -Wextra -Werror -fsyntax-only $(pc "$lib" --cflags minivmm) \
+	"$work/header.cc" 2>"$work/cxx.err"; then
+	fail cxx "$(head -c 400 "$work/cxx.err")"
+elif ! $CXX -std=c++11 -Wall -Wextra -Werror -x c++ -o "$work/embed-cxx" "$root/tests/lib/embed.c" \
+	-x none $(pc "$lib" --cflags --libs minivmm) 2>"$work/cxx.err"; then
+	fail cxx "$(head -c 400 "$work/cxx.err")"
+else
+	run cxx "$work/embed-cxx"
+fi
+
+# Static: an embedder with its own tap_open and a global of every other name
+# the library uses inside links, through pkg-config --static (Libs.private).
+nm -g --defined-only "$root/build/libminivmm-internal.a" | awk 'NF == 3 { print $3 }' |
+	grep -v -e '^minivmm_' -e '^tap_open$' | sort -u |
+	awk '{ printf "char %s = 1;\n", $1 }' >"$work/names.c"
+if ! nm -g --defined-only "$root/build/libminivmm-internal.a" | grep -q ' T tap_open$' ||
+	[ "$(wc -l <"$work/names.c")" -lt 50 ]; then
+	fail static-no-clash "the library's internal names changed: $(wc -l <"$work/names.c") besides tap_open; update this test"
+elif $CC -static -DEMBEDDER_TAP_OPEN -o "$work/embed-static" "$root/tests/lib/embed.c" "$work/names.c" \
+	$(pc "$lib" --static --cflags --libs minivmm) 2>"$work/cc.err"; then
+	run static-no-clash "$work/embed-static"
+else
+	fail static-no-clash "$(grep -m 3 'multiple definition\|undefined reference\|error' "$work/cc.err")"
+fi
+# The control: against the archive with every symbol it does clash, so the
+# test above would see a leak.
+if $CC -DEMBEDDER_TAP_OPEN -o "$work/embed-clash" "$root/tests/lib/embed.c" -I"$stage/usr/include" \
+	"$root/build/libminivmm-internal.a" -luring -lseccomp -lpthread 2>"$work/cc.err"; then
+	fail static-clash-control "linked against libminivmm-internal.a despite two tap_open"
+elif grep -q "multiple definition of .tap_open'" "$work/cc.err"; then
+	record PASS lib/static-clash-control
+else
+	fail static-clash-control "$(head -c 400 "$work/cc.err")"
+fi
+
+# The installed CLI is the same version.
+cli=$("$stage/usr/bin/minivmm" --version 2>&1)
+if [ "$cli" = "minivmm $version" ]; then
+	record PASS lib/cli-version
+else
+	fail cli-version "'$cli', expected 'minivmm $version'"
+fi
+
+# LIBDIR moves the libraries and the .pc, not the rest.
+stage2=$work/stage-libdir
+multi=/usr/lib/x86_64-linux-gnu
+if ! make -s -C "$root" install DESTDIR="$stage2" PREFIX=/usr LIBDIR=$multi >"$work/install.log" 2>&1; then
+	fail libdir "$(tail -n 5 "$work/install.log")"
+elif [ -e "$stage2/usr/lib/libminivmm.a" ] || [ ! -f "$stage2$multi/libminivmm.a" ] ||
+	[ ! -L "$stage2$multi/libminivmm.so" ] || [ ! -f "$stage2/usr/include/minivmm.h" ] ||
+	[ "$(PKG_CONFIG_PATH= PKG_CONFIG_LIBDIR=$stage2$multi/pkgconfig pkg-config --variable=libdir minivmm)" != "$multi" ]; then
+	fail libdir "$(cd "$stage2" && find . ! -type d | tr '\n' ' ')"
+else
+	record PASS lib/libdir
+fi
+
+# Uninstall leaves no file or link behind.
+for s in "$stage:" "$stage2:$multi"; do
+	d=${s%%:*} l=${s#*:}
+	make -s -C "$root" uninstall DESTDIR="$d" PREFIX=/usr ${l:+LIBDIR=$l} >"$work/uninstall.log" 2>&1
+	left=$(cd "$d" && find . ! -type d)
+	if [ -n "$left" ]; then
+		fail "uninstall${l:+-libdir}" "left: $(echo "$left" | tr '\n' ' ')"
+	else
+		record PASS "lib/uninstall${l:+-libdir}"
+	fi
+done
+exit $status
