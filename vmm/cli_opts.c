@@ -97,8 +97,7 @@ int cli_parse_disk(char *spec, struct minivmm_config *cfg, char *err, size_t err
 				return -1;
 		} else {
 			snprintf(err, err_len,
-				 "bad --disk option '%s': use ro, direct, serial=ID (<= 20 "
-				 "chars) "
+				 "bad --disk option '%s': use ro, direct, serial=ID (<= 20 chars) "
 				 "or poll=US",
 				 cli_printable(opt, q, sizeof(q)));
 			return -1;

@@ -18,8 +18,9 @@ int elf_probe(const uint8_t *img, size_t len);
 /*
  * Checks the header and every PT_LOAD segment (inside the file, filesz <=
  * memsz, inside guest RAM above the boot data at 1 MiB, no two overlapping,
- * the entry point in one of them) before writing anything, then loads. Returns 0, -ENOEXEC (not a loadable x86_64
- * ELF), -EINVAL (malformed) or -ENOMEM (does not fit), with err filled.
+ * the entry point in one of them) before writing anything, then loads.
+ * Returns 0, -ENOEXEC (not a loadable x86_64 ELF), -EINVAL (malformed) or
+ * -ENOMEM (does not fit), with err filled; the message names the field.
  */
 int elf_load(const uint8_t *img, size_t len, const struct x86_ram *ram, struct elf_info *info,
 	     char *err, size_t err_len);

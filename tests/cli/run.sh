@@ -144,18 +144,18 @@ bad_kernel() {
 	[ $# -gt 3 ] && put_le "$f" "$4" "$5" "$6"
 	check "$1" 125 "kernel '$f': .*$3" --kernel "$f"
 }
-# cut NAME SRC BYTES PATTERN: the first BYTES of SRC.
-cut() {
+# cut_kernel NAME SRC BYTES PATTERN: the first BYTES of SRC.
+cut_kernel() {
 	head -c "$3" "$2" >"$work/$1.kernel"
 	check "$1" 125 "kernel '$work/$1.kernel': .*$4" --kernel "$work/$1.kernel"
 }
 # The synthetic image itself gets as far as the RAM check.
 check bz-synthetic-parses 125 "kernel needs 32 MiB" --kernel "$syn" --mem 16M
 syn_len=$(wc -c <"$syn")
-cut bz-cut-in-setup "$syn" 1000 "truncated: setup_sects 4"
-cut bz-cut-after-setup "$syn" 2561 "truncated: syssize"
-cut bz-cut-in-payload "$syn" 30000 "truncated: syssize"
-cut bz-one-byte-short "$syn" $((syn_len - 1)) "truncated: syssize"
+cut_kernel bz-cut-in-setup "$syn" 1000 "truncated: setup_sects 4"
+cut_kernel bz-cut-after-setup "$syn" 2561 "truncated: syssize"
+cut_kernel bz-cut-in-payload "$syn" 30000 "truncated: syssize"
+cut_kernel bz-one-byte-short "$syn" $((syn_len - 1)) "truncated: syssize"
 bad_kernel bz-syssize-zero "$syn" "syssize is 0" $((0x1f4)) 4 0
 bad_kernel bz-syssize-big "$syn" "truncated: syssize" $((0x1f4)) 4 4097
 bad_kernel bz-syssize-tiny "$syn" "syssize 16 .*64-bit entry" $((0x1f4)) 4 16
@@ -168,10 +168,10 @@ bad_kernel bz-xloadflags "$syn" "xloadflags 0x0 lacks XLF_KERNEL_64" $((0x236)) 
 if [ -n "$real" ]; then
 	# A real kernel cut where a download or copy might stop.
 	real_len=$(wc -c <"$real")
-	cut real-cut-in-setup "$real" 4000 "truncated"
-	cut real-cut-100k "$real" 102400 "truncated: syssize"
-	cut real-cut-2m "$real" $((2 << 20)) "truncated: syssize"
-	cut real-one-byte-short "$real" $((real_len - 1)) "truncated: syssize"
+	cut_kernel real-cut-in-setup "$real" 4000 "truncated"
+	cut_kernel real-cut-100k "$real" 102400 "truncated: syssize"
+	cut_kernel real-cut-2m "$real" $((2 << 20)) "truncated: syssize"
+	cut_kernel real-one-byte-short "$real" $((real_len - 1)) "truncated: syssize"
 	bad_kernel real-setup-sects "$real" "truncated: syssize" $((0x1f1)) 1 200
 	bad_kernel real-init-size "$real" "init_size" $((0x260)) 4 4096
 else
@@ -180,8 +180,8 @@ fi
 if [ -s "$tg" ]; then
 	# The test guest: one PT_LOAD at 1 MiB from offset 0x1000, then a
 	# PT_NOTE; program headers at 0x40, 56 bytes each.
-	cut elf-cut-in-phdrs "$tg" 100 "program headers .*outside the file"
-	cut elf-cut-in-segment "$tg" $((0x2000)) "program header 0: p_offset 0x1000 .*outside the file"
+	cut_kernel elf-cut-in-phdrs "$tg" 100 "program headers .*outside the file"
+	cut_kernel elf-cut-in-segment "$tg" $((0x2000)) "program header 0: p_offset 0x1000 .*outside the file"
 	bad_kernel elf-filesz "$tg" "p_filesz 0x[0-9a-f]* > p_memsz 0x100" $((0x40 + 0x28)) 8 $((0x100))
 	bad_kernel elf-low-paddr "$tg" "p_paddr 0x7000 is below 1 MiB" $((0x40 + 0x18)) 8 $((0x7000))
 	bad_kernel elf-huge-paddr "$tg" "p_paddr .*does not fit" $((0x40 + 0x18)) 8 $((0x7ff0000000000000))
