@@ -35,18 +35,20 @@ conf="NETBENCH_ROUNDS=$ROUNDS NET_MB=$NET_MB ${NETBENCH_VMMS:+NETBENCH_VMMS=\"$N
 log=$work/console.log
 kind=$("$root/tests/host-kvm-kind.sh")
 # mktap makes the TAP (busybox ip has no tuntap); layer_build takes it along.
-cc -std=c11 -D_GNU_SOURCE -O2 -static -o "$build/mktap" "$root/tests/boot/mktap.c"
+MKTAP=$work/mktap
+cc -std=c11 -D_GNU_SOURCE -O2 -static -o "$MKTAP" "$root/tests/boot/mktap.c"
 t0=$(date +%s)
 if [ "$kind" = hardware ]; then
 	where="directly on this host's KVM (hardware virtualization)"
 	echo "net bench: host KVM: $kind; running directly, $ROUNDS rounds"
 	mkdir -p "$work/run"
-	(MINIVMM=$build/minivmm-static GUEST=$guest WORK=$work/run MKTAP=$build/mktap
+	(MINIVMM=$build/minivmm-static GUEST=$guest WORK=$work/run
 	 NETBENCH_QEMU=$QEMU VM_TIMEOUT=300
 	 export MINIVMM GUEST WORK MKTAP NETBENCH_QEMU VM_TIMEOUT
 	 eval "$conf"
 	 . "$work/cases.sh"
-	 run_cases netbench) >"$log" 2>&1 || true
+	 run_cases netbench
+	 net_down) >"$log" 2>&1 || true
 else
 	where="ONE LEVEL DOWN: both VMMs inside a Linux with KVM (shadow paging) under QEMU TCG (host KVM: $kind); relative figures only"
 	echo "net bench: host KVM: $kind; running one level down (middle layer under QEMU TCG), $ROUNDS rounds"

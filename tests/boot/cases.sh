@@ -227,6 +227,9 @@ case_demo() {
 # The middle layer is the host side, in a network namespace of its own
 # (bound to a file so every command can enter it): a persistent TAP made by
 # mktap (busybox ip has no tuntap) with 10.0.0.1/24; the guest is 10.0.0.2.
+# The namespace's file is in $WORK, which is the run's own (or the layer's
+# /tmp), so the TAP's name, the addresses and the ports are the run's own
+# too; net_down drops the namespace, and the TAP with it.
 NET_TAP=mvtap0
 NET_MB=${NET_MB:-32}
 NET_GUEST="minivmm.ip=10.0.0.2/24 minivmm.peer=10.0.0.1"
@@ -245,6 +248,11 @@ net_up() {
 	fi
 	netns ip link set lo up
 	netns ip link set "$NET_TAP" up
+}
+
+net_down() {
+	umount "$NET_NS" 2>/dev/null
+	rm -f "$NET_NS"
 }
 
 # vmn ARGS...: vm, inside the namespace.
@@ -329,16 +337,21 @@ case_net_flood() {
 	log=$WORK/$case_name.log
 	rm -f "$WORK/net_in"
 	mkfifo "$WORK/net_in" && exec 3<>"$WORK/net_in" || { fail "cannot make a fifo"; return 1; }
-	netns "$MINIVMM" --kernel "$GUEST/bzImage" --initrd "$GUEST/initrd.cpio.gz" \
-		--timeout "$VM_TIMEOUT" --net "tap=$NET_TAP" -v \
-		--append "minivmm.test=net_flood $NET_GUEST" <&3 >"$log" 2>&1 &
+	# exec: the background job's process becomes nsenter, which (entering
+	# no PID namespace) execs minivmm, so $! is minivmm's own pid, not that
+	# of whichever minivmm another run has going.
+	(exec nsenter --net="$NET_NS" "$MINIVMM" --kernel "$GUEST/bzImage" \
+		--initrd "$GUEST/initrd.cpio.gz" --timeout "$VM_TIMEOUT" --net "tap=$NET_TAP" -v \
+		--append "minivmm.test=net_flood $NET_GUEST") <&3 >"$log" 2>&1 &
 	vm_pid=$!
+	# Waits for the guest's word (a bound for a hung guest, not a time).
 	i=0
-	until tr -d '\r' <"$log" | grep -q "MINIVMM-GUEST: flood ready" || [ $i -ge 120 ]; do
+	until tr -d '\r' <"$log" | grep -q "MINIVMM-GUEST: flood ready" || [ $i -ge "$VM_TIMEOUT" ]; do
 		sleep 1
 		i=$((i + 1))
 	done
-	mv_pid=$(pidof minivmm | cut -d' ' -f1) # $! is the shell that runs netns
+	mv_pid=$vm_pid
+	mv_comm=$(cat "/proc/$mv_pid/comm" 2>/dev/null)
 	rss0=$(rss_kb "$mv_pid")
 	netns "${MKTAP:-mktap}" flood "$NET_TAP" 20000 1514 >/dev/null
 	rss1=$(rss_kb "$mv_pid")
@@ -352,6 +365,7 @@ case_net_flood() {
 	tr -d '\r' <"$log" | grep "^eth0:" | sed 's/^/MINIVMM-NET:   /'
 	expect_rc 0 && expect_line "MINIVMM-GUEST: ping after flood ok" &&
 		expect_line "rx_pool_hwm=32 " &&
+		{ [ "$mv_comm" = minivmm ] || fail "pid $mv_pid is '$mv_comm', not minivmm"; } &&
 		{ [ "${rss0:-0}" -gt 8192 ] || fail "no VmRSS of minivmm (pid '$mv_pid')"; } &&
 		{ [ $((rss2 - rss0)) -lt 8192 ] ||
 		fail "minivmm grew by $((rss2 - rss0)) kB during the flood"; }

@@ -1,7 +1,8 @@
 # The boot harness's middle layer: the guest kernel booted under QEMU TCG
 # (whose emulated CPU has SVM, so no host /dev/kvm is needed), with an
 # initramfs holding busybox, a static minivmm, the guest and test scripts.
-# Sourced; needs $root (checkout) and $guest (bzImage, vmlinux, initrd).
+# Sourced; needs $root (checkout) and $guest (bzImage, vmlinux, initrd);
+# layer_build takes $MKTAP (the TAP helper) along when it is set.
 
 # layer_build STAGE OUT.cpio.gz CASES_FILE [EXTRA_DIR]
 # EXTRA_DIR, when given, is copied over the stage (e.g. a QEMU for benchmarks).
@@ -19,7 +20,7 @@ layer_build() {
 		"$_stage/guest/"
 	cp "$_cases" "$_stage/tests/cases.sh"
 	cp "$root/tests/boot/layer-init" "$_stage/init"
-	[ -x "$root/build/mktap" ] && cp "$root/build/mktap" "$_stage/bin/mktap"
+	[ -n "${MKTAP:-}" ] && [ -x "$MKTAP" ] && cp "$MKTAP" "$_stage/bin/mktap"
 	[ -n "$_extra" ] && cp -a "$_extra/." "$_stage/"
 	(cd "$_stage" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) |
 		gzip -1 >"$_out"

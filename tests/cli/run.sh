@@ -6,7 +6,8 @@ set -u
 root=$(cd "$(dirname "$0")/../.." && pwd)
 . "$root/tests/lib.sh"
 bin=$root/build/minivmm
-work=$root/build/clitest
+run_dir
+work=$MINIVMM_RUN_DIR/cli
 mkdir -p "$work"
 kdir=$("$root/guests/linux/build-kernel.sh" 2>/dev/null) || {
 	record FAIL cli/guest-kernel "kernel build failed"
@@ -88,4 +89,4 @@ else
 	record FAIL cli/disk-locked "$(cat "$work/err")"
 	status=1
 fi
-exit $status
+run_dir_done $status
