@@ -86,6 +86,7 @@ function hi(k,   i, m) { m = -1; for (i = 1; i <= cnt[k]; i++) if (val[k, i] > m
 		k = f["vmm"] SUBSEP d
 		val[k, ++cnt[k]] = mb * 1.048576 / f[d == 1 ? "tx_s" : "rx_s"]
 	}
+	if (f["poll_hits"] != "" && f["poll_hits"] != "NA") { k = f["vmm"] SUBSEP 3; val[k, ++cnt[k]] = f["poll_hits"] }
 }
 END {
 	printf "minivmm network benchmark (issue 5): %s\n", where
@@ -104,6 +105,9 @@ END {
 		printf "\"%s\" %f %f %f %f %f %f\n", name[v], t, lo(v SUBSEP 1), hi(v SUBSEP 1), r, lo(v SUBSEP 2), hi(v SUBSEP 2) > plot
 		med[v, 1] = t; med[v, 2] = r
 	}
+	printf "\ntransmit-ring polls that found the next frame (poll_hits, median per boot):"
+	for (i = 1; i <= nv; i++) if (order[i] != "qemu" && cnt[order[i] SUBSEP 3]) printf " %s %d;", name[order[i]], median(order[i] SUBSEP 3)
+	printf "\n"
 	printf "\nratios of medians, minivmm --in-order / QEMU and minivmm / QEMU:\n"
 	for (d = 1; d <= 2; d++) {
 		q = med["qemu", d]
