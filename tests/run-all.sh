@@ -63,6 +63,8 @@ start=$(date +%s)
 	fi
 	passed=$(awk '{ s += $1 } END { print s + 0 }' "$MINIVMM_RESULTS")
 	failed=$(awk '{ s += $2 } END { print s + 0 }' "$MINIVMM_RESULTS")
+	[ "$failed" -eq 0 ] ||
+		echo "== failed: $(awk '$2 > 0 { printf "%s%s", s, $3; s = " " }' "$MINIVMM_RESULTS")"
 	echo "== $(($(date +%s) - start)) s"
 	[ "$failed" -eq 0 ] && [ "$passed" -gt 0 ] && [ "${MINIVMM_KEEP:-0}" != 1 ] ||
 		echo "== scratch directory kept: $MINIVMM_RUN_DIR"

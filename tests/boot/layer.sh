@@ -69,7 +69,8 @@ layer_run_tries() {
 		layer_run "$1" "$2" "$3" "$4" >"$5" 2>&1
 		_rc=$?
 		grep -q "^MINIVMM-LAYER: nested KVM unusable" "$5" || return $_rc
-		echo "middle layer: boot $_try had an unusable nested KVM" >&2
+		# One line per retry, counted by make check-stress.
+		echo "middle layer: layer retry $_try: boot $_try had an unusable nested KVM" >&2
 		[ "$_try" -ge 3 ] && return $_rc
 		_try=$((_try + 1))
 	done
