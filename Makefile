@@ -3,6 +3,8 @@
 #   make            build minivmm, libminivmm.so.$(VERSION) and libminivmm.a
 #   make deps       install the Debian packages the project needs (as root)
 #   make check      every test: unit, ASan/UBSan unit, fuzz smoke, VM tests
+#   make check-stress  make check's suite CHECK_STRESS_N times (5) beside two
+#                   CPU hogs, then as often quiet; flakes by name (not in check)
 #   make unit       Check unit tests only        make asan   same under ASan/UBSan
 #   make fuzz       libFuzzer targets (FUZZ_SECONDS each, default 60)
 #   make bench      benchmarks (not tests): tables and plots under build/bench
@@ -69,7 +71,7 @@ ASAN_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/unit-asan/%)
 FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=$(BUILD)/fuzzers/%)
 BENCH_BINS := $(BENCH_SRCS:tests/bench/%.c=$(BUILD)/bench-bin/%)
 
-.PHONY: all deps check unit asan fuzz fuzz-build bench demo vmtests install uninstall clean format lint FORCE
+.PHONY: all deps check check-stress unit asan fuzz fuzz-build bench demo vmtests install uninstall clean format lint FORCE
 all: $(BIN) $(LIB) $(SO) $(PC) $(STATIC_BIN) $(TG_ELF)
 
 $(BUILD)/testguest/%.o: guests/testguest/%
@@ -175,6 +177,11 @@ vmtests: $(BIN) $(STATIC_BIN)
 check: deps
 	@$(MAKE) --no-print-directory all $(UNIT_BINS) $(ASAN_BINS) $(FUZZ_BINS)
 	@tests/run-all.sh
+
+# Not part of check: about an hour with the defaults (tests/stress.sh).
+check-stress: deps
+	@$(MAKE) --no-print-directory all $(UNIT_BINS) $(ASAN_BINS) $(FUZZ_BINS)
+	@tests/stress.sh
 
 bench: $(BIN) $(STATIC_BIN) $(BENCH_BINS)
 	@for b in $(sort $(wildcard tests/bench/*.sh)); do $$b || exit 1; done

@@ -81,3 +81,30 @@ hang_elf() {
 	crash_elf "$1"
 	put_le "$1" 120 2 $((0xfeeb))    # jmp .
 }
+
+# run_dir: makes sure $MINIVMM_RUN_DIR names this run's own scratch
+# directory. run-all.sh makes one per run (build/run.XXXXXX) and every tier
+# keeps its files under it, so two runs in one checkout (two `make check`,
+# or `make check` beside `make bench`) share no file, namespace or TAP. A
+# tier started on its own (make vmtests) makes one and says where. Needs $root.
+run_dir() {
+	[ -n "${MINIVMM_RUN_DIR:-}" ] && return 0
+	mkdir -p "$root/build" || exit 1
+	MINIVMM_RUN_DIR=$(mktemp -d "$root/build/run.XXXXXX") || exit 1
+	export MINIVMM_RUN_DIR
+	_run_dir_own=1
+	echo "scratch directory of this run: $MINIVMM_RUN_DIR" >&2
+}
+
+# run_dir_done STATUS: a tier started on its own removes the scratch
+# directory it made when STATUS is 0 (unless MINIVMM_KEEP=1); returns STATUS.
+run_dir_done() {
+	if [ "${_run_dir_own:-0}" = 1 ]; then
+		if [ "$1" -eq 0 ] && [ "${MINIVMM_KEEP:-0}" != 1 ]; then
+			rm -rf "$MINIVMM_RUN_DIR"
+		else
+			echo "scratch directory kept: $MINIVMM_RUN_DIR" >&2
+		fi
+	fi
+	return "$1"
+}

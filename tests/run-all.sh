@@ -1,36 +1,87 @@
 #!/bin/sh
 # Every test of minivmm, in tiers: unit (and ASan/UBSan), fuzz smoke, CLI,
-# library packaging, Linux boot. Ends with "N passed, N failed"; non-zero on any failure.
-# Called by `make check` after the binaries are built. Log: build/test.log.
+# library packaging, test guest, Linux boot. Ends with "N passed, N failed";
+# non-zero on any failure. Called by `make check` after the binaries are built.
+#
+# Each run has a scratch directory of its own, build/run.XXXXXX (exported as
+# MINIVMM_RUN_DIR): every tier keeps its files, guest copies, TAP helper and
+# network namespace there, so runs at the same time in one checkout cannot
+# see each other's. The run's log is its test.log, copied to build/test.log
+# when the run ends (so that file holds the run that ended last). The
+# directory is removed after a run without failures, kept and named after
+# one with failures (or always with MINIVMM_KEEP=1).
+# MINIVMM_TIERS: the tiers to run, default "unit asan fuzz cli lib guest boot".
 set -u
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root" || exit 1
-MINIVMM_RESULTS=$(mktemp)
+. tests/lib.sh
+all_tiers="unit asan fuzz cli lib guest boot"
+tiers=${MINIVMM_TIERS:-$all_tiers}
+for t in $tiers; do
+	case " $all_tiers " in
+	*" $t "*) ;;
+	*) echo "run-all: unknown tier '$t' in MINIVMM_TIERS (known: $all_tiers)" >&2; exit 2 ;;
+	esac
+done
+tier() { case " $tiers " in *" $1 "*) return 0 ;; esac; return 1; }
+
+MINIVMM_RUN_DIR=
+run_dir 2>/dev/null
+MINIVMM_RESULTS=$MINIVMM_RUN_DIR/results
+: >"$MINIVMM_RESULTS"
 export MINIVMM_RESULTS
-trap 'rm -f "$MINIVMM_RESULTS"' EXIT
+log=$MINIVMM_RUN_DIR/test.log
 start=$(date +%s)
 {
 	echo "== minivmm test run $(date -u +%Y-%m-%dT%H:%M:%SZ) on $(uname -r)"
 	echo "== host KVM: $(tests/host-kvm-kind.sh)"
-	echo "== unit tests"
-	tests/run-unit.sh unit build/unit/test_*
-	echo "== unit tests under ASan/UBSan"
-	tests/run-unit.sh asan build/unit-asan/test_*
-	echo "== fuzz smoke (${FUZZ_SECONDS:-30} s each)"
-	tests/run-fuzz.sh "${FUZZ_SECONDS:-30}" build/fuzzers/*
-	echo "== command line"
-	tests/cli/run.sh
-	echo "== library packaging (make install, pkg-config, exported symbols)"
-	tests/lib/run.sh
-	echo "== test guest (freestanding, drives virtio-blk from CPL3)"
-	tests/guest/run.sh
-	echo "== Linux boot"
-	tests/boot/run.sh
+	echo "== scratch directory: $MINIVMM_RUN_DIR"
+	[ "$tiers" = "$all_tiers" ] || echo "== tiers: $tiers (MINIVMM_TIERS)"
+	if tier unit; then
+		echo "== unit tests"
+		tests/run-unit.sh unit build/unit/test_*
+	fi
+	if tier asan; then
+		echo "== unit tests under ASan/UBSan"
+		tests/run-unit.sh asan build/unit-asan/test_*
+	fi
+	if tier fuzz; then
+		echo "== fuzz smoke (${FUZZ_SECONDS:-30} s each)"
+		tests/run-fuzz.sh "${FUZZ_SECONDS:-30}" build/fuzzers/*
+	fi
+	if tier cli; then
+		echo "== command line"
+		tests/cli/run.sh
+	fi
+	if tier lib; then
+		echo "== library packaging (make install, pkg-config, exported symbols)"
+		tests/lib/run.sh
+	fi
+	if tier guest; then
+		echo "== test guest (freestanding, drives virtio-blk from CPL3)"
+		tests/guest/run.sh
+	fi
+	if tier boot; then
+		echo "== Linux boot"
+		tests/boot/run.sh
+	fi
 	passed=$(awk '{ s += $1 } END { print s + 0 }' "$MINIVMM_RESULTS")
 	failed=$(awk '{ s += $2 } END { print s + 0 }' "$MINIVMM_RESULTS")
+	[ "$failed" -eq 0 ] ||
+		echo "== failed: $(awk '$2 > 0 { printf "%s%s", s, $3; s = " " }' "$MINIVMM_RESULTS")"
 	echo "== $(($(date +%s) - start)) s"
+	[ "$failed" -eq 0 ] && [ "$passed" -gt 0 ] && [ "${MINIVMM_KEEP:-0}" != 1 ] ||
+		echo "== scratch directory kept: $MINIVMM_RUN_DIR"
 	echo "$passed passed, $failed failed"
 	[ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]
-} 2>&1 | tee build/test.log
+} 2>&1 | tee "$log"
 # The pipeline's status is tee's; read the verdict back from the log.
-tail -n 1 build/test.log | grep -q ' passed, 0 failed$'
+tail -n 1 "$log" | grep -q ' passed, 0 failed$'
+ok=$?
+# A rename, so a reader of build/test.log never sees half of it.
+cp "$log" "$root/build/test.log.$$" && mv -f "$root/build/test.log.$$" "$root/build/test.log"
+if [ "$ok" -eq 0 ] && [ "${MINIVMM_KEEP:-0}" != 1 ]; then
+	rm -rf "$MINIVMM_RUN_DIR" 2>/dev/null ||
+		echo "run-all: could not remove all of $MINIVMM_RUN_DIR (a mount left behind?)" >&2
+fi
+exit "$ok"

@@ -27,8 +27,7 @@ here=$root/tests/bench
 build=$root/build
 out=$build/bench
 work=$out/boot-work
-# A guest directory of our own, so that the boot tests running at the same
-# time (they write build/guest) cannot change the guest under us.
+# A guest directory of our own, as every test run has its own.
 guest=$work/guest
 ROUNDS=${ROUNDS:-7}
 QEMU=${QEMU:-/usr/bin/qemu-system-x86_64}

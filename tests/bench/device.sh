@@ -46,7 +46,7 @@ else
 	rm -rf "$work"
 	mkdir -p "$extra/guest" "$extra/bin" "$extra/tests"
 	qemu_path=$(command -v "$QEMU")
-	guest=$build/guest
+	guest=$work/guest
 	. "$root/tests/boot/layer.sh"
 	layer_stage_qemu "$extra" "$qemu_path"
 	cp "$tg" "$extra/guest/testguest.elf"

@@ -35,18 +35,20 @@ conf="NETBENCH_ROUNDS=$ROUNDS NET_MB=$NET_MB ${NETBENCH_VMMS:+NETBENCH_VMMS=\"$N
 log=$work/console.log
 kind=$("$root/tests/host-kvm-kind.sh")
 # mktap makes the TAP (busybox ip has no tuntap); layer_build takes it along.
-cc -std=c11 -D_GNU_SOURCE -O2 -static -o "$build/mktap" "$root/tests/boot/mktap.c"
+MKTAP=$work/mktap
+cc -std=c11 -D_GNU_SOURCE -O2 -static -o "$MKTAP" "$root/tests/boot/mktap.c"
 t0=$(date +%s)
 if [ "$kind" = hardware ]; then
 	where="directly on this host's KVM (hardware virtualization)"
 	echo "net bench: host KVM: $kind; running directly, $ROUNDS rounds"
 	mkdir -p "$work/run"
-	(MINIVMM=$build/minivmm-static GUEST=$guest WORK=$work/run MKTAP=$build/mktap
+	(MINIVMM=$build/minivmm-static GUEST=$guest WORK=$work/run
 	 NETBENCH_QEMU=$QEMU VM_TIMEOUT=300
 	 export MINIVMM GUEST WORK MKTAP NETBENCH_QEMU VM_TIMEOUT
 	 eval "$conf"
 	 . "$work/cases.sh"
-	 run_cases netbench) >"$log" 2>&1 || true
+	 run_cases netbench
+	 net_down) >"$log" 2>&1 || true
 else
 	where="ONE LEVEL DOWN: both VMMs inside a Linux with KVM (shadow paging) under QEMU TCG (host KVM: $kind); relative figures only"
 	echo "net bench: host KVM: $kind; running one level down (middle layer under QEMU TCG), $ROUNDS rounds"
@@ -84,6 +86,7 @@ function hi(k,   i, m) { m = -1; for (i = 1; i <= cnt[k]; i++) if (val[k, i] > m
 		k = f["vmm"] SUBSEP d
 		val[k, ++cnt[k]] = mb * 1.048576 / f[d == 1 ? "tx_s" : "rx_s"]
 	}
+	if (f["poll_hits"] != "" && f["poll_hits"] != "NA") { k = f["vmm"] SUBSEP 3; val[k, ++cnt[k]] = f["poll_hits"] }
 }
 END {
 	printf "minivmm network benchmark (issue 5): %s\n", where
@@ -102,6 +105,9 @@ END {
 		printf "\"%s\" %f %f %f %f %f %f\n", name[v], t, lo(v SUBSEP 1), hi(v SUBSEP 1), r, lo(v SUBSEP 2), hi(v SUBSEP 2) > plot
 		med[v, 1] = t; med[v, 2] = r
 	}
+	printf "\ntransmit-ring polls that found the next frame (poll_hits, median per boot):"
+	for (i = 1; i <= nv; i++) if (order[i] != "qemu" && cnt[order[i] SUBSEP 3]) printf " %s %d;", name[order[i]], median(order[i] SUBSEP 3)
+	printf "\n"
 	printf "\nratios of medians, minivmm --in-order / QEMU and minivmm / QEMU:\n"
 	for (d = 1; d <= 2; d++) {
 		q = med["qemu", d]

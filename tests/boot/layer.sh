@@ -1,7 +1,8 @@
 # The boot harness's middle layer: the guest kernel booted under QEMU TCG
 # (whose emulated CPU has SVM, so no host /dev/kvm is needed), with an
 # initramfs holding busybox, a static minivmm, the guest and test scripts.
-# Sourced; needs $root (checkout) and $guest (bzImage, vmlinux, initrd).
+# Sourced; needs $root (checkout) and $guest (bzImage, vmlinux, initrd);
+# layer_build takes $MKTAP (the TAP helper) along when it is set.
 
 # layer_build STAGE OUT.cpio.gz CASES_FILE [EXTRA_DIR]
 # EXTRA_DIR, when given, is copied over the stage (e.g. a QEMU for benchmarks).
@@ -19,7 +20,7 @@ layer_build() {
 		"$guest/System.map" "$_stage/guest/"
 	cp "$_cases" "$_stage/tests/cases.sh"
 	cp "$root/tests/boot/layer-init" "$_stage/init"
-	[ -x "$root/build/mktap" ] && cp "$root/build/mktap" "$_stage/bin/mktap"
+	[ -n "${MKTAP:-}" ] && [ -x "$MKTAP" ] && cp "$MKTAP" "$_stage/bin/mktap"
 	[ -n "$_extra" ] && cp -a "$_extra/." "$_stage/"
 	(cd "$_stage" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) |
 		gzip -1 >"$_out"
@@ -59,9 +60,12 @@ layer_stage_qemu() {
 # of output (the "unusable nested KVM" the canary below catches). The host
 # measures the frequency once (tests/boot/tsc-khz.c) and tells the layer.
 layer_run() {
-	[ -x "$root/build/tsc-khz" ] || cc -O2 -o "$root/build/tsc-khz" "$root/tests/boot/tsc-khz.c"
 	# LAYER_TSC=calibrate: the old way, to measure what this fixes (layer-canary.sh).
-	[ -n "${_layer_tsc:-}" ] || _layer_tsc=$("$root/build/tsc-khz")
+	if [ -z "${_layer_tsc:-}" ]; then
+		_tk=${MINIVMM_RUN_DIR:-$root/build}/tsc-khz
+		[ -x "$_tk" ] || cc -O2 -o "$_tk" "$root/tests/boot/tsc-khz.c"
+		_layer_tsc=$("$_tk")
+	fi
 	_tsc="tsc_early_khz=${_layer_tsc:-0} tsc=reliable"
 	[ "${LAYER_TSC:-}" = calibrate ] && _tsc=
 	timeout -k 5 "$3" qemu-system-x86_64 -M microvm,acpi=off -accel tcg \
@@ -81,7 +85,8 @@ layer_run_tries() {
 		layer_run "$1" "$2" "$3" "$4" >"$5" 2>&1
 		_rc=$?
 		grep -q "^MINIVMM-LAYER: nested KVM unusable" "$5" || return $_rc
-		echo "middle layer: boot $_try had an unusable nested KVM" >&2
+		# One line per retry, counted by make check-stress.
+		echo "middle layer: layer retry $_try: boot $_try had an unusable nested KVM" >&2
 		# Kept, with where the canary's vCPU was, for finding the cause.
 		cp "$5" "$5.unusable$_try"
 		grep -E '^minivmm: vCPU|clocksource|tsc' "$5" | sed 's/^/middle layer:   /' >&2

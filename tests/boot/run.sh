@@ -8,8 +8,9 @@ set -u
 root=$(cd "$(dirname "$0")/../.." && pwd)
 . "$root/tests/lib.sh"
 build=$root/build
-guest=$build/guest
-work=$build/boottest
+run_dir
+guest=$MINIVMM_RUN_DIR/guest
+work=$MINIVMM_RUN_DIR/boot
 mkdir -p "$guest" "$work"
 
 kind=$("$root/tests/host-kvm-kind.sh")
@@ -26,8 +27,10 @@ guest_prepare || {
 }
 echo "boot tests: guest kernel $(cat "$kdir/version") from $kdir"
 
-# The TAP helper for the virtio-net cases (busybox ip has no tuntap).
-cc -std=c11 -D_GNU_SOURCE -O2 -static -o "$build/mktap" "$root/tests/boot/mktap.c" || {
+# The TAP helper for the virtio-net cases (busybox ip has no tuntap);
+# layer_build takes $MKTAP along.
+MKTAP=$MINIVMM_RUN_DIR/mktap
+cc -std=c11 -D_GNU_SOURCE -O2 -static -o "$MKTAP" "$root/tests/boot/mktap.c" || {
 	record FAIL boot/mktap "cannot build tests/boot/mktap.c"
 	exit 1
 }
@@ -36,10 +39,12 @@ cases=${BOOT_CASES:-$(sh -c ". '$root/tests/boot/cases.sh'; echo \$ALL_CASES")}
 log=$work/console.log
 
 if [ "$level" = direct ]; then
-	(MINIVMM=$build/minivmm GUEST=$guest WORK=$work MKTAP=$build/mktap
+	# The cases' network namespace lives in $work; net_down drops it.
+	(MINIVMM=$build/minivmm GUEST=$guest WORK=$work
 	 export MINIVMM GUEST WORK MKTAP
 	 . "$root/tests/boot/cases.sh"
-	 run_cases $cases) >"$log" 2>&1
+	 run_cases $cases
+	 net_down) >"$log" 2>&1
 else
 	layer_build "$work/layer" "$work/layer.cpio.gz" "$root/tests/boot/cases.sh"
 	ncases=$(echo $cases | wc -w)
@@ -54,3 +59,4 @@ fi
 
 grep -E '^MINIVMM-(LAYER|NET)' "$log"
 record_results boot "$log" $cases
+run_dir_done $?

@@ -6,7 +6,8 @@ set -u
 root=$(cd "$(dirname "$0")/../.." && pwd)
 . "$root/tests/lib.sh"
 bin=$root/build/minivmm
-work=$root/build/clitest
+run_dir
+work=$MINIVMM_RUN_DIR/cli
 mkdir -p "$work"
 tg=$root/build/testguest/testguest.elf
 status=0
@@ -214,4 +215,4 @@ if command -v groff >/dev/null 2>&1; then
 else
 	echo "SKIP cli/man-page: groff is not installed, cannot check docs/minivmm.1"
 fi
-exit $status
+run_dir_done $status

@@ -7,7 +7,8 @@ set -u
 root=$(cd "$(dirname "$0")/../.." && pwd)
 . "$root/tests/lib.sh"
 build=$root/build
-work=$build/guesttest
+run_dir
+work=$MINIVMM_RUN_DIR/guest-test
 mkdir -p "$work"
 kind=$("$root/tests/host-kvm-kind.sh")
 cases=${GUEST_TEST_CASES:-$(sh -c ". '$root/tests/guest/cases.sh'; echo \$GUEST_CASES")}
@@ -21,7 +22,7 @@ if [ "$kind" != none ]; then
 	 run_cases $cases) >"$log" 2>&1
 else
 	echo "test guest: host KVM: none; level: nested (Linux with KVM under QEMU TCG)"
-	guest=$build/guest
+	guest=$MINIVMM_RUN_DIR/guest
 	. "$root/tests/boot/layer.sh"
 	guest_prepare || {
 		record FAIL guest/kernel "guest kernel or rootfs build failed"
@@ -33,7 +34,10 @@ else
 		>"$work/cases.sh"
 	printf 'TESTGUEST=/guest/testguest.elf\nexport TESTGUEST\n' >>"$work/cases.sh"
 	layer_build "$work/layer" "$work/layer.cpio.gz" "$work/cases.sh" "$work/extra"
-	layer_run_tries "$kdir/bzImage" "$work/layer.cpio.gz" 600 \
+	# A bound for a hung layer, not a time the cases must keep.
+	ncases=$(echo $cases | wc -w)
+	layer_run_tries "$kdir/bzImage" "$work/layer.cpio.gz" "${LAYER_TIMEOUT:-$((120 + 90 * ncases))}" \
 		"minivmm.cases=$(echo $cases | tr ' ' ,)" "$log"
 fi
 record_results guest "$log" $cases
+run_dir_done $?

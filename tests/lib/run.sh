@@ -6,7 +6,8 @@
 set -u
 root=$(cd "$(dirname "$0")/../.." && pwd)
 . "$root/tests/lib.sh"
-work=$root/build/libtest
+run_dir
+work=$MINIVMM_RUN_DIR/lib
 rm -rf "$work"
 mkdir -p "$work"
 status=0
@@ -176,4 +177,4 @@ for s in "$stage:" "$stage2:$multi"; do
 		record PASS "lib/uninstall${l:+-libdir}"
 	fi
 done
-exit $status
+run_dir_done $status
