@@ -7,8 +7,8 @@
 set -u
 root=$(cd "$(dirname "$0")/../.." && pwd)
 n=${1:-20}
-guest=$root/build/guest
 work=$root/build/layer-canary.$$
+guest=$work/guest # its own, as every test run has (tests/lib.sh, run_dir)
 mkdir -p "$work"
 trap 'rm -rf "$work"' EXIT
 . "$root/tests/boot/layer.sh"
@@ -24,7 +24,7 @@ while [ $i -lt "$n" ]; do
 	if grep -q "^MINIVMM-LAYER: nested KVM unusable" "$work/boot.log"; then
 		bad=$((bad + 1))
 		verdict=unusable
-		cp "$work/boot.log" "$root/build/layer-canary-unusable-$i.log"
+		cp "$work/boot.log" "$root/build/layer-canary-unusable-$$-$i.log"
 	elif grep -q "^MINIVMM-LAYER: done" "$work/boot.log"; then
 		good=$((good + 1))
 		verdict=usable
