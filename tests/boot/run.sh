@@ -48,7 +48,7 @@ if [ "$level" = direct ]; then
 else
 	layer_build "$work/layer" "$work/layer.cpio.gz" "$root/tests/boot/cases.sh"
 	ncases=$(echo $cases | wc -w)
-	limit=${LAYER_TIMEOUT:-$((120 + 90 * ncases))}
+	limit=${LAYER_TIMEOUT:-$((240 + 90 * ncases))}
 	t0=$(date +%s)
 	layer_run_tries "$kdir/bzImage" "$work/layer.cpio.gz" "$limit" \
 		"minivmm.cases=$(echo $cases | tr ' ' ,)" "$log"

@@ -36,7 +36,7 @@ else
 	layer_build "$work/layer" "$work/layer.cpio.gz" "$work/cases.sh" "$work/extra"
 	# A bound for a hung layer, not a time the cases must keep.
 	ncases=$(echo $cases | wc -w)
-	layer_run_tries "$kdir/bzImage" "$work/layer.cpio.gz" "${LAYER_TIMEOUT:-$((120 + 90 * ncases))}" \
+	layer_run_tries "$kdir/bzImage" "$work/layer.cpio.gz" "${LAYER_TIMEOUT:-$((240 + 90 * ncases))}" \
 		"minivmm.cases=$(echo $cases | tr ' ' ,)" "$log"
 fi
 record_results guest "$log" $cases
