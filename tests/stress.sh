@@ -17,8 +17,29 @@ case $n in '' | *[!0-9]* | 0) echo "check-stress: CHECK_STRESS_N must be a posit
 mkdir -p build
 out=$(mktemp -d "$root/build/stress.XXXXXX") || exit 1
 
-# The hogs are ours: killed by pid on any way out.
-hogs=
+# The hogs are ours: killed by pid on any way out. A signal also stops the
+# suite's run in progress: run-all.sh and every process under it, found by
+# parent pid (QEMU under timeout(1) is in a process group of its own, so a
+# group kill or Ctrl-C would miss it). The tree is stopped (SIGSTOP) while
+# it is listed, so that nothing in it starts a process that is missed.
+hogs= run_pid=
+descendants() {
+	for _c in $(pgrep -P "$1"); do
+		echo "$_c"
+		descendants "$_c"
+	done
+}
+kill_tree() {
+	kill -STOP "$1" 2>/dev/null
+	_all=
+	for _pass in 1 2 3; do
+		_new=$(descendants "$1")
+		kill -STOP $_new 2>/dev/null
+		_all="$_all $_new"
+	done
+	kill -TERM "$1" $_all 2>/dev/null
+	kill -CONT "$1" $_all 2>/dev/null
+}
 stop_hogs() {
 	for p in $hogs; do
 		kill "$p" 2>/dev/null
@@ -26,9 +47,14 @@ stop_hogs() {
 	done
 	hogs=
 }
+stop_all() {
+	stop_hogs
+	[ -n "$run_pid" ] && kill_tree "$run_pid"
+	echo "check-stress: stopped; logs in $out" >&2
+}
 trap stop_hogs EXIT
-trap 'stop_hogs; exit 130' INT
-trap 'stop_hogs; exit 143' TERM HUP
+trap 'stop_all; exit 130' INT
+trap 'stop_all; exit 143' TERM HUP
 
 # parse_run LOG: "passed failed retries" of one run's log; passed and
 # failed are "-" when the run has no closing line.
@@ -47,8 +73,12 @@ run_phase() {
 	while [ "$i" -le "$n" ]; do
 		log=$out/$phase-$i.log
 		t0=$(date +%s)
-		tests/run-all.sh >"$log" 2>&1
+		# In the background, so that a signal's trap runs at once.
+		tests/run-all.sh >"$log" 2>&1 &
+		run_pid=$!
+		wait "$run_pid"
 		rc=$?
+		run_pid=
 		secs=$(($(date +%s) - t0))
 		read -r passed failed retries <<EOR
 $(parse_run "$log")
