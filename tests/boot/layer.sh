@@ -55,10 +55,13 @@ layer_stage_qemu() {
 # tsc_early_khz, tsc=reliable: TCG gives the layer the host's TSC. Left to
 # calibrate it against the emulated PIT, the layer's kernel failed whenever
 # the host was busy ("tsc: Unable to calibrate against PIT ... Marking TSC
-# unstable due to could not calculate TSC khz"), and its KVM then ran inner
-# guests whose clock never advanced: they spun in early boot without a byte
-# of output (the "unusable nested KVM" the canary below catches). The host
-# measures the frequency once (tests/boot/tsc-khz.c) and tells the layer.
+# unstable due to could not calculate TSC khz"): its tsc_khz stayed 0, and
+# its KVM then never enters an inner guest at all (kvm_guest_time_update
+# finds no TSC frequency and queues another clock update, forever). That
+# is the "unusable nested KVM" the canary catches: minivmm's vCPU dump of
+# such a canary shows RIP still at the bzImage's entry (0x100200) with 0
+# exits after 60 s. The host measures the frequency once
+# (tests/boot/tsc-khz.c) and tells the layer.
 #
 # no_timer_check: at boot the layer's kernel checks that the PIT's ticks
 # reach it through the IO-APIC by counting them during a 10-tick busy wait

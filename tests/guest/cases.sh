@@ -265,5 +265,5 @@ case_vcpu_dump_on_sigusr1() {
 	wait $pid
 	rc=$?
 	expect_rc 143 && expect_line "minivmm: vCPU 0: RIP 0x0000000000100078 (hang_here+0x0)" &&
-		! grep -q "minivmm: timeout" "$log" || fail "SIGUSR1 stopped the guest"
+		{ ! grep -q "minivmm: timeout" "$log" || fail "SIGUSR1 stopped the guest"; }
 }
