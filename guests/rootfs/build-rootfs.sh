@@ -1,7 +1,8 @@
 #!/bin/sh
 # Builds the test guest's root filesystem from Debian's busybox-static, as an
 # initramfs (cpio.gz) and as an ext4 image (mke2fs -d: no root, no loop).
-# Usage: build-rootfs.sh OUTDIR   -> OUTDIR/initrd.cpio.gz, OUTDIR/rootfs.ext4
+# Usage: build-rootfs.sh OUTDIR   -> OUTDIR/initrd.cpio.gz, OUTDIR/rootfs.ext4,
+# OUTDIR/netpat
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 out=$1
@@ -18,6 +19,11 @@ for applet in $("$busybox" --list); do
 	[ -e "$stage/bin/$applet" ] || ln -s busybox "$stage/bin/$applet"
 done
 cp "$here/init" "$stage/init"
+# netpat: sender and checker of the long TCP stream tests, static; the boot
+# tests' middle layer takes the same binary (OUTDIR/netpat).
+cc -std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -Werror -static -o "$stage/bin/netpat" "$here/netpat.c"
+mkdir -p "$out"
+cp "$stage/bin/netpat" "$out/netpat.tmp" && mv "$out/netpat.tmp" "$out/netpat"
 cp "$here/minivmm-exit" "$here/minivmm-arg" "$stage/bin/"
 cp "$here"/tests/*.sh "$stage/tests/"
 ln -s /init "$stage/sbin/init"
