@@ -18,6 +18,11 @@ layer_build() {
 	cp "$root/build/minivmm-static" "$_stage/bin/minivmm"
 	cp "$guest/bzImage" "$guest/vmlinux" "$guest/initrd.cpio.gz" "$guest/rootfs.ext4" \
 		"$guest/System.map" "$_stage/guest/"
+	# iperf3 (make deps) on both sides of the TAP, for the net_iperf cases.
+	if [ -x /usr/bin/iperf3 ] && [ -s "$guest/initrd-iperf3.cpio.gz" ]; then
+		cp "$guest/initrd-iperf3.cpio.gz" "$_stage/guest/"
+		layer_stage_bin "$_stage" /usr/bin/iperf3
+	fi
 	cp "$_cases" "$_stage/tests/cases.sh"
 	cp "$root/tests/boot/layer-init" "$_stage/init"
 	[ -n "${MKTAP:-}" ] && [ -x "$MKTAP" ] && cp "$MKTAP" "$_stage/bin/mktap"

@@ -4,7 +4,7 @@
 # Linux with KVM that QEMU runs under software emulation (TCG). Prints which,
 # records each case in $MINIVMM_RESULTS, and fails on any failure.
 # Env: BOOT_CASES="a b" to run a subset; LAYER_TIMEOUT (s) for the middle layer;
-# NET_MB, NET_STREAM_* as in cases.sh.
+# NET_MB, NET_STREAM_*, NET_IPERF_* as in cases.sh.
 set -u
 root=$(cd "$(dirname "$0")/../.." && pwd)
 . "$root/tests/lib.sh"
@@ -48,7 +48,7 @@ if [ "$level" = direct ]; then
 	 net_down) >"$log" 2>&1
 else
 	# Settings given here reach the layer in front of the cases.
-	{ for v in NET_MB NET_STREAM_MB NET_STREAM_TIMEOUT; do
+	{ for v in NET_MB NET_STREAM_MB NET_STREAM_TIMEOUT NET_IPERF_SECS NET_IPERF_TIMEOUT; do
 		eval "[ -n \"\${$v:-}\" ] && echo \"$v=\$$v\""
 	  done
 	  cat "$root/tests/boot/cases.sh"; } >"$work/cases-layer.sh"
