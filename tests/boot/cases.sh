@@ -430,7 +430,7 @@ case_net_flood() {
 # reported as such; minivmm and the sender run under hard outer bounds too,
 # so a hang never hangs the run.
 NET_STREAM_MB=${NET_STREAM_MB:-512}
-NET_STREAM_TIMEOUT=${NET_STREAM_TIMEOUT:-600}
+NET_STREAM_TIMEOUT=${NET_STREAM_TIMEOUT:-300}
 
 # net_wait_listen PORT: until a socket listens on PORT in the namespace (10 s).
 net_wait_listen() {
