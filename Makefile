@@ -8,6 +8,7 @@
 #   make unit       Check unit tests only        make asan   same under ASan/UBSan
 #   make fuzz       libFuzzer targets (FUZZ_SECONDS each, default 60)
 #   make bench      benchmarks (not tests): tables and plots under build/bench
+#   make check-long the long Linux boot cases (LONG_CASES in tests/boot/cases.sh)
 #   make demo       build the guests and boot the demo guest
 #   make install    PREFIX=/usr/local LIBDIR=$(PREFIX)/lib DESTDIR= (also: make uninstall)
 #
@@ -71,7 +72,7 @@ ASAN_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/unit-asan/%)
 FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=$(BUILD)/fuzzers/%)
 BENCH_BINS := $(BENCH_SRCS:tests/bench/%.c=$(BUILD)/bench-bin/%)
 
-.PHONY: all deps check check-stress unit asan fuzz fuzz-build bench demo vmtests install uninstall clean format lint FORCE
+.PHONY: all deps check check-stress check-long unit asan fuzz fuzz-build bench demo vmtests install uninstall clean format lint FORCE
 all: $(BIN) $(LIB) $(SO) $(PC) $(STATIC_BIN) $(TG_ELF)
 
 $(BUILD)/testguest/%.o: guests/testguest/%
@@ -182,6 +183,10 @@ check: deps
 check-stress: deps
 	@$(MAKE) --no-print-directory all $(UNIT_BINS) $(ASAN_BINS) $(FUZZ_BINS)
 	@tests/stress.sh
+
+check-long: deps
+	@$(MAKE) --no-print-directory all
+	@BOOT_CASES="$$(sh -c '. tests/boot/cases.sh; echo $$LONG_CASES')" tests/boot/run.sh
 
 bench: $(BIN) $(STATIC_BIN) $(BENCH_BINS)
 	@for b in $(sort $(wildcard tests/bench/*.sh)); do $$b || exit 1; done

@@ -10,7 +10,7 @@ set -eu
 pkgs="build-essential pkg-config clang liburing-dev libfdt-dev check
  linux-libc-dev qemu-system-x86 busybox-static e2fsprogs cpio xz-utils
  flex bison bc libelf-dev libssl-dev gnuplot-nox iproute2 groff-base
- libseccomp-dev"
+ libseccomp-dev iperf3"
 missing=""
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing="$missing $p"

@@ -10,9 +10,25 @@ ALL_CASES="boot_1cpu boot_2cpus boot_vmlinux reboot_exit0 reboot_triple_exit0 ex
  blk_root_in_order blk_root_no_in_order blk_guest_writes blk_host_writes blk_parallel
  blk_two_disks blk_read_only blk_enospc blk_direct shell_from_disk"
 ALL_CASES="$ALL_CASES net_ping net_tcp_in_order net_tcp_no_in_order net_flood"
+# Two of the four long host->guest streams run in make check; make check-long
+# runs all four (tests/boot/run.sh with LONG_CASES).
+ALL_CASES="$ALL_CASES net_rx_stream_in_order net_rx_stream_no_in_order_poll0"
+ALL_CASES="$ALL_CASES net_iperf_in_order net_iperf_no_in_order"
+LONG_CASES="net_rx_stream_in_order net_rx_stream_no_in_order_poll0
+ net_rx_stream_in_order_poll0 net_rx_stream_no_in_order"
 VM_TIMEOUT=${VM_TIMEOUT:-120}
 
 now() { cut -d' ' -f1 /proc/uptime; }
+
+# case_budget NAME: seconds the middle layer allows for the case (run.sh
+# adds them up for its timeout): its VM's --timeout and some.
+case_budget() {
+	case $1 in
+	net_rx_stream_*) echo $((NET_STREAM_TIMEOUT + 120)) ;;
+	net_iperf_*) echo $((NET_IPERF_TIMEOUT + 60)) ;;
+	*) echo 90 ;;
+	esac
+}
 
 # vm ARGS...: runs minivmm on the test initrd; sets $rc and $log.
 vm() {
@@ -401,3 +417,113 @@ case_net_flood() {
 		{ [ $((rss2 - rss0)) -lt 8192 ] ||
 		fail "minivmm grew by $((rss2 - rss0)) kB during the flood"; }
 }
+
+# ---- a sustained host->guest stream (issue 17) ----
+# 32 MiB (net_tcp) is over before a TSO frame of up to 64 KiB meets a
+# receive ring that holds too few mergeable buffers for it, which froze the
+# card under `iperf3 -R` in seconds. Here the host side of the TAP sends
+# NET_STREAM_MB MiB (512) and 7 bytes over TCP, guest TSO and mergeable
+# buffers on, with netpat (guests/rootfs/netpat.c): a pattern from a seed
+# that the guest checks byte by byte as it reads, storing nothing. The
+# sender reports what it wrote, the guest what it got and where the first
+# wrong byte was. A stuck card shows as minivmm's own --timeout (124),
+# reported as such; minivmm and the sender run under hard outer bounds too,
+# so a hang never hangs the run.
+NET_STREAM_MB=${NET_STREAM_MB:-512}
+NET_STREAM_TIMEOUT=${NET_STREAM_TIMEOUT:-300}
+
+# net_wait_listen PORT: until a socket listens on PORT in the namespace (10 s).
+net_wait_listen() {
+	i=0
+	until netns netstat -ltn 2>/dev/null | grep -q ":$1 "; do
+		[ $i -ge 100 ] && { fail "nothing listens on port $1"; return 1; }
+		sleep 0.1
+		i=$((i + 1))
+	done
+}
+
+# net_stream IN_ORDER_FLAG EXPECTED_BIT35 NET_OPTIONS
+net_stream() {
+	net_up || return 1
+	log=$WORK/$case_name.log
+	bytes=$((NET_STREAM_MB * 1048576 + 7))
+	seed=$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')
+	rm -f "$WORK/stream.sent"
+	# A session of its own, so that its whole process group can be killed;
+	# timeout bounds it even if that went wrong.
+	setsid nsenter --net="$NET_NS" timeout -s KILL $((NET_STREAM_TIMEOUT + 60)) \
+		sh -c "exec ${NETPAT:-netpat} send 5002 $bytes $seed >'$WORK/stream.sent' 2>&1" \
+		</dev/null >/dev/null 2>&1 &
+	snd_pid=$!
+	net_wait_listen 5002 || { kill -KILL -"$snd_pid"; wait "$snd_pid"; return 1; }
+	timeout -s KILL $((NET_STREAM_TIMEOUT + 30)) nsenter --net="$NET_NS" "$MINIVMM" \
+		--kernel "$GUEST/bzImage" --initrd "$GUEST/initrd.cpio.gz" \
+		--timeout "$NET_STREAM_TIMEOUT" --net "tap=$NET_TAP$3" $1 -v \
+		--append "minivmm.test=net_rx_stream minivmm.port=5002 minivmm.seed=$seed $NET_GUEST" \
+		</dev/null >"$log" 2>&1
+	rc=$?
+	kill -KILL -"$snd_pid" 2>/dev/null
+	wait "$snd_pid" 2>/dev/null
+	got=$(guest_says 'stream received')
+	echo "MINIVMM-NET: $case_name $bytes bytes host->guest: guest got '${got:-nothing}' in $(guest_says 'stream seconds') s, minivmm status $rc"
+	tr -d '\r' <"$log" | grep "^eth0:" | sed 's/^/MINIVMM-NET:   /'
+	[ "$rc" -ne 137 ] || { fail "minivmm ignored its --timeout $NET_STREAM_TIMEOUT: SIGKILLed"; return 1; }
+	[ "$rc" -ne 124 ] || {
+		fail "the transfer hung: minivmm's --timeout $NET_STREAM_TIMEOUT s ended the VM" \
+			"(the card had taken $(tr -d '\r' <"$log" |
+			sed -n 's/^eth0: .* rx_bytes=\([0-9]*\) .*/\1/p') bytes from the TAP)"
+		return 1
+	}
+	expect_rc 0 && expect_line "MINIVMM-GUEST: virtio virtio0 device 0x0001 bit35 $2" &&
+		expect_line "eth0: virtio-net tap=$NET_TAP .*mrg_rxbuf=on guest_tso=on" &&
+		expect_eq "$(cat "$WORK/stream.sent" 2>/dev/null)" "netpat: sent $bytes" "sender's report" &&
+		expect_eq "$got" "$bytes bad_at none" "guest's count and first bad byte"
+}
+
+case_net_rx_stream_in_order() { net_stream --in-order 1 ""; }
+case_net_rx_stream_no_in_order_poll0() { net_stream "" 0 ,poll=0; }
+case_net_rx_stream_in_order_poll0() { net_stream --in-order 1 ,poll=0; }
+case_net_rx_stream_no_in_order() { net_stream "" 0 ""; }
+
+# ---- iperf3 (issue 17) ----
+# Debian's iperf3 on both sides of the TAP: the server in the middle layer,
+# the client in the guest (initrd-iperf3.cpio.gz), NET_IPERF_SECS (3) seconds
+# guest->host, then host->guest (-R, the direction that froze the card),
+# guest TSO on. Asserts that both runs completed (iperf3's JSON: bytes
+# received, no error), never a rate.
+NET_IPERF_SECS=${NET_IPERF_SECS:-3}
+NET_IPERF_TIMEOUT=${NET_IPERF_TIMEOUT:-120}
+
+net_iperf() {
+	net_up || return 1
+	[ -x /usr/bin/iperf3 ] && [ -s "$GUEST/initrd-iperf3.cpio.gz" ] ||
+		{ fail "iperf3 or the guest's initrd-iperf3.cpio.gz missing (make deps)"; return 1; }
+	log=$WORK/$case_name.log
+	setsid nsenter --net="$NET_NS" timeout -s KILL $((NET_IPERF_TIMEOUT + 60)) \
+		/usr/bin/iperf3 -s -p 5201 </dev/null >"$WORK/iperf3-server.log" 2>&1 &
+	srv_pid=$!
+	net_wait_listen 5201 || { kill -KILL -"$srv_pid"; wait "$srv_pid"; return 1; }
+	timeout -s KILL $((NET_IPERF_TIMEOUT + 30)) nsenter --net="$NET_NS" "$MINIVMM" \
+		--kernel "$GUEST/bzImage" --initrd "$GUEST/initrd-iperf3.cpio.gz" \
+		--timeout "$NET_IPERF_TIMEOUT" --net "tap=$NET_TAP$3" $1 -v \
+		--append "minivmm.test=net_iperf minivmm.secs=$NET_IPERF_SECS $NET_GUEST" \
+		</dev/null >"$log" 2>&1
+	rc=$?
+	kill -KILL -"$srv_pid" 2>/dev/null
+	wait "$srv_pid" 2>/dev/null
+	tr -d '\r' <"$log" | grep "^MINIVMM-GUEST: iperf3 " | sed "s/^MINIVMM-GUEST:/MINIVMM-NET: $case_name/"
+	tr -d '\r' <"$log" | grep "^eth0:" | sed 's/^/MINIVMM-NET:   /'
+	[ "$rc" -ne 137 ] || { fail "minivmm ignored its --timeout $NET_IPERF_TIMEOUT: SIGKILLed"; return 1; }
+	[ "$rc" -ne 124 ] || {
+		fail "iperf3 hung: minivmm's --timeout $NET_IPERF_TIMEOUT s ended the VM" \
+			"($(tr -d '\r' <"$log" | grep -c '^MINIVMM-GUEST: iperf3 ') of 2 runs done)"
+		return 1
+	}
+	expect_rc 0 && expect_line "MINIVMM-GUEST: virtio virtio0 device 0x0001 bit35 $2" &&
+		expect_line "eth0: virtio-net tap=$NET_TAP .*mrg_rxbuf=on guest_tso=on" &&
+		expect_line "^MINIVMM-GUEST: iperf3 fwd status 0 bytes [1-9][0-9]* error none$" &&
+		expect_line "^MINIVMM-GUEST: iperf3 rev status 0 bytes [1-9][0-9]* error none$"
+}
+
+case_net_iperf_in_order() { net_iperf --in-order 1 ""; }
+case_net_iperf_no_in_order() { net_iperf "" 0 ""; }

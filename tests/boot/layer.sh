@@ -18,12 +18,27 @@ layer_build() {
 	cp "$root/build/minivmm-static" "$_stage/bin/minivmm"
 	cp "$guest/bzImage" "$guest/vmlinux" "$guest/initrd.cpio.gz" "$guest/rootfs.ext4" \
 		"$guest/System.map" "$_stage/guest/"
+	# iperf3 (make deps) on both sides of the TAP, for the net_iperf cases.
+	if [ -x /usr/bin/iperf3 ] && [ -s "$guest/initrd-iperf3.cpio.gz" ]; then
+		cp "$guest/initrd-iperf3.cpio.gz" "$_stage/guest/"
+		layer_stage_bin "$_stage" /usr/bin/iperf3
+	fi
 	cp "$_cases" "$_stage/tests/cases.sh"
 	cp "$root/tests/boot/layer-init" "$_stage/init"
 	[ -n "${MKTAP:-}" ] && [ -x "$MKTAP" ] && cp "$MKTAP" "$_stage/bin/mktap"
+	[ -x "$guest/netpat" ] && cp "$guest/netpat" "$_stage/bin/netpat"
 	[ -n "$_extra" ] && cp -a "$_extra/." "$_stage/"
 	(cd "$_stage" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) |
 		gzip -1 >"$_out"
+}
+
+# layer_stage_bin DIR BINARY: BINARY and every library ldd lists (the dynamic
+# loader included) under the same paths in DIR.
+layer_stage_bin() {
+	for _f in "$2" $(ldd "$2" | awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }'); do
+		mkdir -p "$1$(dirname "$_f")"
+		cp -L "$_f" "$1$_f"
+	done
 }
 
 # layer_stage_qemu EXTRA_DIR QEMU_PATH: QEMU for the middle layer, under the
@@ -31,10 +46,7 @@ layer_build() {
 # loader included) and the firmware microvm loads for -kernel (qboot as
 # bios-microvm.bin, linuxboot_dma.bin; found by strace).
 layer_stage_qemu() {
-	for _f in "$2" $(ldd "$2" | awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }'); do
-		mkdir -p "$1$(dirname "$_f")"
-		cp -L "$_f" "$1$_f"
-	done
+	layer_stage_bin "$1" "$2"
 	for _f in bios-microvm.bin qboot.rom linuxboot_dma.bin; do
 		[ -e "/usr/share/qemu/$_f" ] || continue
 		mkdir -p "$1/usr/share/qemu"

@@ -3,7 +3,8 @@
 # that runs ring-0 guest code natively, otherwise one level down inside a
 # Linux with KVM that QEMU runs under software emulation (TCG). Prints which,
 # records each case in $MINIVMM_RESULTS, and fails on any failure.
-# Env: BOOT_CASES="a b" to run a subset; LAYER_TIMEOUT (s) for the middle layer.
+# Env: BOOT_CASES="a b" to run a subset; LAYER_TIMEOUT (s) for the middle layer;
+# NET_MB, NET_STREAM_*, NET_IPERF_* as in cases.sh.
 set -u
 root=$(cd "$(dirname "$0")/../.." && pwd)
 . "$root/tests/lib.sh"
@@ -40,15 +41,21 @@ log=$work/console.log
 
 if [ "$level" = direct ]; then
 	# The cases' network namespace lives in $work; net_down drops it.
-	(MINIVMM=$build/minivmm GUEST=$guest WORK=$work
-	 export MINIVMM GUEST WORK MKTAP
+	(MINIVMM=$build/minivmm GUEST=$guest WORK=$work NETPAT=$guest/netpat
+	 export MINIVMM GUEST WORK MKTAP NETPAT
 	 . "$root/tests/boot/cases.sh"
 	 run_cases $cases
 	 net_down) >"$log" 2>&1
 else
-	layer_build "$work/layer" "$work/layer.cpio.gz" "$root/tests/boot/cases.sh"
-	ncases=$(echo $cases | wc -w)
-	limit=${LAYER_TIMEOUT:-$((240 + 90 * ncases))}
+	# Settings given here reach the layer in front of the cases.
+	{ for v in NET_MB NET_STREAM_MB NET_STREAM_TIMEOUT NET_IPERF_SECS NET_IPERF_TIMEOUT; do
+		eval "[ -n \"\${$v:-}\" ] && echo \"$v=\$$v\""
+	  done
+	  cat "$root/tests/boot/cases.sh"; } >"$work/cases-layer.sh"
+	layer_build "$work/layer" "$work/layer.cpio.gz" "$work/cases-layer.sh"
+	budget=$(sh -c ". '$work/cases-layer.sh'; t=240
+		for c in $cases; do t=\$((t + \$(case_budget \$c))); done; echo \$t")
+	limit=${LAYER_TIMEOUT:-$budget}
 	t0=$(date +%s)
 	layer_run_tries "$kdir/bzImage" "$work/layer.cpio.gz" "$limit" \
 		"minivmm.cases=$(echo $cases | tr ' ' ,)" "$log"
