@@ -12,8 +12,10 @@
 #include <unistd.h>
 
 #include "arch/x86_64/boot.h"
+#include "arch/x86_64/elf_loader.h"
 #include "arch/x86_64/layout.h"
 #include "arch/x86_64/mptable.h"
+#include "vmm/hostinfo.h"
 #include "vmm/seccomp.h"
 #include "vmm/vm.h"
 
@@ -277,6 +279,8 @@ static int load_guest(struct minivmm *vm, char *err, size_t err_len)
 		symbols_from_elf(&vm->syms, kernel, kernel_len);
 	if (!rc && vm->cfg.symbols)
 		rc = symbols_load(&vm->syms, vm->cfg.symbols, err, err_len);
+	if (!rc)
+		vm->linux_guest = info->is_bzimage || elf_is_linux(kernel, kernel_len);
 	if (!rc) {
 		vm->entry = info->entry;
 		snprintf(vm->cmdline, sizeof(vm->cmdline), "%s", info->cmdline);
@@ -424,6 +428,16 @@ int minivmm_run(struct minivmm *vm, struct minivmm_exit *exit)
 		virtio_devices_stop(vm, &deadline, exit->stuck, sizeof(exit->stuck));
 	console_stop(vm);
 	return 0;
+}
+
+const char *minivmm_host_warning(const struct minivmm *vm)
+{
+	if (vm->linux_guest && host_kvm_kind() == HOST_KVM_PARAVIRT)
+		return "this host's KVM has no hardware virtualization (no VMX/SVM) and emulates "
+		       "ring-0 guest code, so a Linux kernel will not boot on it directly (it "
+		       "stalls or fails with an emulation error): run minivmm one level down, "
+		       "inside a Linux with KVM, as make demo does, or on a host with VMX or SVM";
+	return NULL;
 }
 
 void minivmm_dump_vcpus(struct minivmm *vm, FILE *f)

@@ -331,6 +331,8 @@ int main(int argc, char **argv)
 		return die("%s", err);
 	if (verbose)
 		fprintf(stderr, "minivmm: kernel command line: %s\n", minivmm_cmdline(vm));
+	if (minivmm_host_warning(vm))
+		fprintf(stderr, "minivmm: warning: %s\n", minivmm_host_warning(vm));
 	pthread_mutex_lock(&sig_lock);
 	sig_vm = vm;
 	rc = sig_caught;

@@ -160,6 +160,13 @@ void minivmm_stop(struct minivmm *vm);
 const char *minivmm_cmdline(const struct minivmm *vm);
 
 /*
+ * NULL, or one sentence on why this guest will not run well on this host
+ * (a Linux kernel on a KVM that emulates ring 0), for the caller to show
+ * before minivmm_run().
+ */
+const char *minivmm_host_warning(const struct minivmm *vm);
+
+/*
  * Where every vCPU is: RIP (as function+offset with symbols), RSP, CR3,
  * CPL, RFLAGS, exits by reason and the last few exits. Works while the VM
  * runs (each vCPU is briefly kicked out of the guest) and after run().

@@ -111,6 +111,7 @@ struct minivmm {
 	struct symbols syms; /* guest kernel symbols for a dump; empty when none */
 	int console_ready;   /* under exit_lock: 0 starting, 1 running, < 0 its filter failed */
 	bool threads_stuck;  /* a vCPU did not stop: the VM is never freed */
+	bool linux_guest;    /* the kernel is Linux (bzImage, or an ELF with a Linux note) */
 
 	pthread_t console_thread;
 	int console_started;

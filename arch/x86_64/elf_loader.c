@@ -13,6 +13,41 @@ int elf_probe(const uint8_t *img, size_t len)
 	return len >= SELFMAG && memcmp(img, ELFMAG, SELFMAG) == 0;
 }
 
+/* Walks the notes of every PT_NOTE segment; every offset is checked against the file. */
+int elf_is_linux(const uint8_t *img, size_t len)
+{
+	const Elf64_Ehdr *eh = (const void *)img;
+
+	if (len < sizeof(*eh) || !elf_probe(img, len) || eh->e_phentsize != sizeof(Elf64_Phdr) ||
+	    eh->e_phoff > len || (uint64_t)eh->e_phnum * sizeof(Elf64_Phdr) > len - eh->e_phoff)
+		return 0;
+	for (unsigned int i = 0; i < eh->e_phnum; i++) {
+		Elf64_Phdr ph;
+		uint64_t off, end;
+
+		memcpy(&ph, img + eh->e_phoff + (size_t)i * sizeof(ph), sizeof(ph));
+		if (ph.p_type != PT_NOTE || ph.p_offset > len || ph.p_filesz > len - ph.p_offset)
+			continue;
+		for (off = ph.p_offset, end = ph.p_offset + ph.p_filesz; end - off >= 12;) {
+			uint32_t namesz, descsz;
+
+			memcpy(&namesz, img + off, 4);
+			memcpy(&descsz, img + off + 4, 4);
+			if (namesz == 6 && end - off - 12 >= 6 &&
+			    !memcmp(img + off + 12, "Linux", 6))
+				return 1;
+			/* Name and descriptor are each padded to 4 bytes. */
+			uint64_t step = 12 + (((uint64_t)namesz + 3) & ~3ULL) +
+					(((uint64_t)descsz + 3) & ~3ULL);
+
+			if (step > end - off)
+				break;
+			off += step;
+		}
+	}
+	return 0;
+}
+
 static int check_header(const uint8_t *img, size_t len, Elf64_Ehdr *eh, char *err, size_t err_len)
 {
 	if (len < sizeof(*eh) || !elf_probe(img, len)) {

@@ -15,6 +15,9 @@ struct elf_info {
 
 int elf_probe(const uint8_t *img, size_t len);
 
+/* True if img carries an ELF note named "Linux" (a vmlinux does; the test guest does not). */
+int elf_is_linux(const uint8_t *img, size_t len);
+
 /*
  * Checks the header and every PT_LOAD segment (inside the file, filesz <=
  * memsz, inside guest RAM above the boot data at 1 MiB, no two overlapping,

@@ -215,4 +215,29 @@ if command -v groff >/dev/null 2>&1; then
 else
 	echo "SKIP cli/man-page: groff is not installed, cannot check docs/minivmm.1"
 fi
+# A Linux kernel on a KVM that emulates ring 0 cannot boot directly: minivmm
+# says so before the guest starts, and only then. Which host this is
+# decides what must be seen; each kind asserts its own.
+kind=$("$root/tests/host-kvm-kind.sh")
+warn="minivmm: warning: this host's KVM has no hardware virtualization"
+"$bin" --kernel "$bz" --timeout 1 --mem 64M </dev/null >"$work/out" 2>"$work/err"
+grep -q "$warn" "$work/err" && bz_warned=1 || bz_warned=0
+"$bin" --kernel "$tg" --timeout 1 --mem 64M </dev/null >"$work/out" 2>"$work/err"
+grep -q "$warn" "$work/err" && tg_warned=1 || tg_warned=0
+case $kind in
+paravirtual) want_bz=1 ;;
+*) want_bz=0 ;;
+esac
+# An ELF vmlinux is a Linux kernel too (its "Linux" ELF note says so).
+vml_warned=$want_bz
+if [ -n "$real" ] && [ -s "$(dirname "$real")/vmlinux" ]; then
+	"$bin" --kernel "$(dirname "$real")/vmlinux" --timeout 1 --mem 64M </dev/null >"$work/out" 2>"$work/err"
+	grep -q "$warn" "$work/err" && vml_warned=1 || vml_warned=0
+fi
+if [ "$bz_warned" = "$want_bz" ] && [ "$vml_warned" = "$want_bz" ] && [ "$tg_warned" = 0 ]; then
+	record PASS cli/host-warning "$kind: Linux kernel warned=$bz_warned, test guest warned=0"
+else
+	record FAIL cli/host-warning "$kind: bzImage warned=$bz_warned, vmlinux $vml_warned (want $want_bz), test guest $tg_warned (want 0)"
+	status=1
+fi
 run_dir_done $status
