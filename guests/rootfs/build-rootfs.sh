@@ -20,6 +20,7 @@ done
 cp "$here/init" "$stage/init"
 cp "$here/minivmm-exit" "$here/minivmm-arg" "$stage/bin/"
 cp "$here"/tests/*.sh "$stage/tests/"
+cc -std=c11 -D_GNU_SOURCE -O2 -s -static -o "$stage/bin/durable" "$here/durable.c"
 ln -s /init "$stage/sbin/init"
 mkdir -p "$out"
 (cd "$stage" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) | gzip -9 >"$out/initrd.cpio.gz.tmp"

@@ -33,24 +33,51 @@ cc -std=c11 -D_GNU_SOURCE -O2 -static -o "$build/mktap" "$root/tests/boot/mktap.
 }
 
 cases=${BOOT_CASES:-$(sh -c ". '$root/tests/boot/cases.sh'; echo \$ALL_CASES")}
+# The kill trials' helper (guests/rootfs/durable.c), for this side of the
+# test; the guest's copy is in its rootfs. A case that kills minivmm gets the
+# layer a scratch disk of its own to keep its images on (tests/boot/cases.sh).
+cc -std=c11 -D_GNU_SOURCE -O2 -static -o "$build/durable" "$root/guests/rootfs/durable.c" || {
+	record FAIL boot/durable "cannot build guests/rootfs/durable.c"
+	exit 1
+}
+extra=
+case " $cases " in
+*durable*)
+	rm -f "$work/scratch.img"
+	truncate -s 64M "$work/scratch.img"
+	mke2fs -q -t ext4 -O ^has_journal -b 4096 -L minivmm-scratch \
+		-E lazy_itable_init=0 "$work/scratch.img" || exit 1
+	LAYER_DISK=$work/scratch.img
+	export LAYER_DISK
+	[ -n "${DURABLE_TRIALS:-}" ] && extra=" minivmm.trials=$DURABLE_TRIALS"
+	;;
+esac
 log=$work/console.log
 
 if [ "$level" = direct ]; then
-	(MINIVMM=$build/minivmm GUEST=$guest WORK=$work MKTAP=$build/mktap
-	 export MINIVMM GUEST WORK MKTAP
+	(MINIVMM=$build/minivmm GUEST=$guest WORK=$work MKTAP=$build/mktap DURABLE=$build/durable
+	 export MINIVMM GUEST WORK MKTAP DURABLE
 	 . "$root/tests/boot/cases.sh"
 	 run_cases $cases) >"$log" 2>&1
 else
 	layer_build "$work/layer" "$work/layer.cpio.gz" "$root/tests/boot/cases.sh"
 	ncases=$(echo $cases | wc -w)
-	limit=${LAYER_TIMEOUT:-$((120 + 90 * ncases))}
+	# A kill trial boots a guest: up to a minute each in the layer.
+	ntrials=0
+	for c in $cases; do
+		case $c in
+		blk_durable) ntrials=$((ntrials + 3)) ;;
+		durable_*) ntrials=$((ntrials + ${DURABLE_TRIALS:-50})) ;;
+		esac
+	done
+	limit=${LAYER_TIMEOUT:-$((120 + 90 * ncases + 60 * ntrials))}
 	t0=$(date +%s)
 	layer_run_tries "$kdir/bzImage" "$work/layer.cpio.gz" "$limit" \
-		"minivmm.cases=$(echo $cases | tr ' ' ,)" "$log"
+		"minivmm.cases=$(echo $cases | tr ' ' ,)$extra" "$log"
 	qrc=$?
 	echo "boot tests: middle layer ran $(($(date +%s) - t0)) s (qemu exit $qrc)"
 	[ "$qrc" -eq 124 ] && echo "boot tests: middle layer hit its ${limit}s timeout"
 fi
 
-grep -E '^MINIVMM-(LAYER|NET)' "$log"
+grep -E '^MINIVMM-(LAYER|NET|DURABLE)' "$log" | tr -d '\r'
 record_results boot "$log" $cases
