@@ -6,6 +6,7 @@
 #   make unit       Check unit tests only        make asan   same under ASan/UBSan
 #   make fuzz       libFuzzer targets (FUZZ_SECONDS each, default 60)
 #   make bench      benchmarks (not tests): tables and plots under build/bench
+#   make stress     kill trials: acknowledged writes survive SIGKILL (STRESS_TRIALS each)
 #   make demo       build the guests and boot the demo guest
 #   make install    PREFIX=/usr/local
 
@@ -51,7 +52,7 @@ ASAN_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/unit-asan/%)
 FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=$(BUILD)/fuzzers/%)
 BENCH_BINS := $(BENCH_SRCS:tests/bench/%.c=$(BUILD)/bench-bin/%)
 
-.PHONY: all deps check unit asan fuzz fuzz-build bench demo vmtests install clean format lint
+.PHONY: all deps check unit asan fuzz fuzz-build bench demo vmtests stress install clean format lint
 all: $(BIN) $(LIB) $(STATIC_BIN) $(TG_ELF)
 
 $(BUILD)/testguest/%.o: guests/testguest/%
@@ -123,6 +124,14 @@ vmtests: $(BIN) $(STATIC_BIN)
 check: deps
 	@$(MAKE) --no-print-directory all $(UNIT_BINS) $(ASAN_BINS) $(FUZZ_BINS)
 	@tests/run-all.sh
+
+# Not part of check: STRESS_TRIALS kills of minivmm for each of the page-cache
+# and ,direct images, each with and without --in-order (tests/boot/cases.sh).
+STRESS_TRIALS ?= 50
+stress: deps
+	@$(MAKE) --no-print-directory all
+	@DURABLE_TRIALS=$(STRESS_TRIALS) \
+		BOOT_CASES="$$(sh -c '. tests/boot/cases.sh; echo $$STRESS_CASES')" tests/boot/run.sh
 
 bench: $(BIN) $(STATIC_BIN) $(BENCH_BINS)
 	@for b in $(sort $(wildcard tests/bench/*.sh)); do $$b || exit 1; done
