@@ -267,8 +267,13 @@ durable_trial() {
 $chk" cst=1
 	if [ $st -ne 0 ] || [ $cst -ne 0 ]; then
 		failures=$((failures + 1))
-		echo "$chk" | head -n 20 | sed 's/^/  | /'
-		[ $st -eq 0 ] || tr -d '\r' <"$log" | tail -n 20 | sed 's/^/  | /'
+		# The first failing trial is the one the verdict shows.
+		[ -s "$bad" ] || {
+			echo "trial $trials ($variant), kill after $kill_at: $run"
+			echo "$chk" | head -n 12
+			echo "its console, last lines:"
+			tr -d '\r' <"$log" | tail -n 12
+		} >"$bad"
 	fi
 }
 
@@ -277,7 +282,8 @@ $chk" cst=1
 durable_trials() {
 	n=$1
 	shift
-	trials=0 acked=0 in_file=0 on_dev=0 failures=0
+	trials=0 acked=0 in_file=0 on_dev=0 failures=0 bad=$WORK/$case_name.bad
+	rm -f "$bad"
 	durable_setup || return 1
 	i=0
 	while [ $i -lt "$n" ]; do
@@ -296,6 +302,7 @@ durable_trials() {
 	where="on the scratch disk $on_dev"
 	[ "$durable_dev" = - ] && where="on a disk: not checked (no scratch disk)"
 	echo "MINIVMM-DURABLE: $case_name: trials $trials, records acknowledged $acked, intact in the file $in_file, $where, failures $failures"
+	log=$bad
 	[ "$failures" -eq 0 ] || fail "$failures of $trials kill trials lost or damaged acknowledged records"
 }
 
