@@ -9,6 +9,7 @@
 #   make fuzz       libFuzzer targets (FUZZ_SECONDS each, default 60)
 #   make bench      benchmarks (not tests): tables and plots under build/bench
 #   make check-long the long Linux boot cases (LONG_CASES in tests/boot/cases.sh)
+#   make stress     kill trials: acknowledged writes survive SIGKILL (STRESS_TRIALS each)
 #   make demo       build the guests and boot the demo guest
 #   make install    PREFIX=/usr/local LIBDIR=$(PREFIX)/lib DESTDIR= (also: make uninstall)
 #
@@ -72,7 +73,7 @@ ASAN_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/unit-asan/%)
 FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=$(BUILD)/fuzzers/%)
 BENCH_BINS := $(BENCH_SRCS:tests/bench/%.c=$(BUILD)/bench-bin/%)
 
-.PHONY: all deps check check-stress check-long unit asan fuzz fuzz-build bench demo vmtests install uninstall clean format lint FORCE
+.PHONY: all deps check check-stress check-long stress unit asan fuzz fuzz-build bench demo vmtests install uninstall clean format lint FORCE
 all: $(BIN) $(LIB) $(SO) $(PC) $(STATIC_BIN) $(TG_ELF)
 
 $(BUILD)/testguest/%.o: guests/testguest/%
@@ -188,6 +189,14 @@ check-stress: deps
 check-long: deps
 	@$(MAKE) --no-print-directory all
 	@BOOT_CASES="$$(sh -c '. tests/boot/cases.sh; echo $$LONG_CASES')" tests/boot/run.sh
+
+# Not part of check: STRESS_TRIALS kills of minivmm for each of the page-cache
+# and ,direct images, each with and without --in-order (tests/boot/cases.sh).
+STRESS_TRIALS ?= 50
+stress: deps
+	@$(MAKE) --no-print-directory all
+	@DURABLE_TRIALS=$(STRESS_TRIALS) \
+		BOOT_CASES="$$(sh -c '. tests/boot/cases.sh; echo $$STRESS_CASES')" tests/boot/run.sh
 
 bench: $(BIN) $(STATIC_BIN) $(BENCH_BINS)
 	@for b in $(sort $(wildcard tests/bench/*.sh)); do $$b || exit 1; done

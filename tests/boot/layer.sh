@@ -27,6 +27,7 @@ layer_build() {
 	cp "$root/tests/boot/layer-init" "$_stage/init"
 	[ -n "${MKTAP:-}" ] && [ -x "$MKTAP" ] && cp "$MKTAP" "$_stage/bin/mktap"
 	[ -x "$guest/netpat" ] && cp "$guest/netpat" "$_stage/bin/netpat"
+	[ -n "${DURABLE:-}" ] && [ -x "$DURABLE" ] && cp "$DURABLE" "$_stage/bin/durable"
 	[ -n "$_extra" ] && cp -a "$_extra/." "$_stage/"
 	(cd "$_stage" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) |
 		gzip -1 >"$_out"
@@ -57,6 +58,9 @@ layer_stage_qemu() {
 # layer_run BZIMAGE INITRAMFS TIMEOUT_S EXTRA_CMDLINE: console on stdout.
 # reboot=t: microvm has no keyboard controller, and reboot=k would make it
 # reset and boot again instead of exiting under -no-reboot.
+# $LAYER_DISK, when set, is the layer's virtio-blk disk /dev/vda (a scratch
+# disk for the kill trials of tests/boot/cases.sh; cache=unsafe: the layer's
+# view of it is all they read, so the host need not flush it).
 # kvm_amd.npt=0: the layer's KVM runs inner guests on shadow page tables.
 # With nested paging (QEMU emulating NPT under TCG) an inner Linux that sends
 # hard over the network now and then takes a triple fault: the emulated CPU
@@ -94,6 +98,8 @@ layer_run() {
 	timeout -k 5 "$3" qemu-system-x86_64 -M microvm,acpi=off -accel tcg \
 		-cpu qemu64,+svm,+npt,+lahf-lm,+popcnt,+sse4.1,+sse4.2,+ssse3 \
 		-m 2048 -smp 2 -nodefaults -no-user-config -display none -serial stdio \
+		${LAYER_DISK:+-drive file=$LAYER_DISK,if=none,id=scratch,format=raw,cache=unsafe} \
+		${LAYER_DISK:+-device virtio-blk-device,drive=scratch} \
 		-kernel "$1" -initrd "$2" -no-reboot \
 		-append "console=ttyS0 reboot=t panic=-1 quiet kvm_amd.npt=0 no_timer_check $_tsc $4" </dev/null
 }

@@ -37,18 +37,38 @@ cc -std=c11 -D_GNU_SOURCE -O2 -static -o "$MKTAP" "$root/tests/boot/mktap.c" || 
 }
 
 cases=${BOOT_CASES:-$(sh -c ". '$root/tests/boot/cases.sh'; echo \$ALL_CASES")}
+# The kill trials' helper (guests/rootfs/durable.c), for this side of the
+# test; the guest's copy is in its rootfs. A case that kills minivmm gets the
+# layer a scratch disk of its own to keep its images on (tests/boot/cases.sh).
+DURABLE=$MINIVMM_RUN_DIR/durable
+cc -std=c11 -D_GNU_SOURCE -O2 -static -o "$DURABLE" "$root/guests/rootfs/durable.c" || {
+	record FAIL boot/durable "cannot build guests/rootfs/durable.c"
+	exit 1
+}
+extra=
+case " $cases " in
+*durable*)
+	rm -f "$work/scratch.img"
+	truncate -s 64M "$work/scratch.img"
+	mke2fs -q -t ext4 -O ^has_journal -b 4096 -L minivmm-scratch \
+		-E lazy_itable_init=0 "$work/scratch.img" || exit 1
+	LAYER_DISK=$work/scratch.img
+	export LAYER_DISK
+	[ -n "${DURABLE_TRIALS:-}" ] && extra=" minivmm.trials=$DURABLE_TRIALS"
+	;;
+esac
 log=$work/console.log
 
 if [ "$level" = direct ]; then
 	# The cases' network namespace lives in $work; net_down drops it.
 	(MINIVMM=$build/minivmm GUEST=$guest WORK=$work NETPAT=$guest/netpat
-	 export MINIVMM GUEST WORK MKTAP NETPAT
+	 export MINIVMM GUEST WORK MKTAP NETPAT DURABLE
 	 . "$root/tests/boot/cases.sh"
 	 run_cases $cases
 	 net_down) >"$log" 2>&1
 else
 	# Settings given here reach the layer in front of the cases.
-	{ for v in NET_MB NET_STREAM_MB NET_STREAM_TIMEOUT NET_IPERF_SECS NET_IPERF_TIMEOUT; do
+	{ for v in NET_MB NET_STREAM_MB NET_STREAM_TIMEOUT NET_IPERF_SECS NET_IPERF_TIMEOUT DURABLE_TRIALS; do
 		eval "[ -n \"\${$v:-}\" ] && echo \"$v=\$$v\""
 	  done
 	  cat "$root/tests/boot/cases.sh"; } >"$work/cases-layer.sh"
@@ -58,12 +78,12 @@ else
 	limit=${LAYER_TIMEOUT:-$budget}
 	t0=$(date +%s)
 	layer_run_tries "$kdir/bzImage" "$work/layer.cpio.gz" "$limit" \
-		"minivmm.cases=$(echo $cases | tr ' ' ,)" "$log"
+		"minivmm.cases=$(echo $cases | tr ' ' ,)$extra" "$log"
 	qrc=$?
 	echo "boot tests: middle layer ran $(($(date +%s) - t0)) s (qemu exit $qrc)"
 	[ "$qrc" -eq 124 ] && echo "boot tests: middle layer hit its ${limit}s timeout"
 fi
 
-grep -E '^MINIVMM-(LAYER|NET)' "$log"
+grep -E '^MINIVMM-(LAYER|NET|DURABLE)' "$log" | tr -d '\r'
 record_results boot "$log" $cases
 run_dir_done $?
