@@ -5,6 +5,10 @@
 #   make check      every test: unit, ASan/UBSan unit, fuzz smoke, VM tests
 #   make unit       Check unit tests only        make asan   same under ASan/UBSan
 #   make fuzz       libFuzzer targets (FUZZ_SECONDS each, default 60)
+#   make fuzz-long  fuzzing campaign: every target in turn for FUZZ_EXECS runs
+#                   (default 10000000) or FUZZ_MINUTES each; keeps and minimises
+#                   build/fuzz-corpus/<target>/, prints execs, exec/s, cov/ft,
+#                   corpus size and crash files, fails if any target crashed
 #   make bench      benchmarks (not tests): tables and plots under build/bench
 #   make demo       build the guests and boot the demo guest
 #   make install    PREFIX=/usr/local
@@ -51,7 +55,7 @@ ASAN_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/unit-asan/%)
 FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=$(BUILD)/fuzzers/%)
 BENCH_BINS := $(BENCH_SRCS:tests/bench/%.c=$(BUILD)/bench-bin/%)
 
-.PHONY: all deps check unit asan fuzz fuzz-build bench demo vmtests install clean format lint
+.PHONY: all deps check unit asan fuzz fuzz-long fuzz-build bench demo vmtests install clean format lint
 all: $(BIN) $(LIB) $(STATIC_BIN) $(TG_ELF)
 
 $(BUILD)/testguest/%.o: guests/testguest/%
@@ -115,6 +119,12 @@ fuzz-build: $(FUZZ_BINS)
 FUZZ_SECONDS ?= 60
 fuzz: $(FUZZ_BINS)
 	@tests/run-fuzz.sh $(FUZZ_SECONDS) $(FUZZ_BINS)
+
+# Seeds: tests/fuzz/corpus/<target>/ if present. FUZZ_TIMEOUT: seconds per
+# input before it counts as a hang (30); FUZZ_FLAGS: more libFuzzer flags.
+FUZZ_EXECS ?= 10000000
+fuzz-long: $(FUZZ_BINS)
+	@FUZZ_EXECS=$(FUZZ_EXECS) FUZZ_MINUTES=$(FUZZ_MINUTES) tests/run-fuzz-long.sh $(FUZZ_BINS)
 
 vmtests: $(BIN) $(STATIC_BIN)
 	@tests/boot/run.sh

@@ -1,5 +1,6 @@
 #!/bin/sh
-# Runs each libFuzzer binary for SECONDS with a corpus kept under build/,
+# Runs each libFuzzer binary for SECONDS with a corpus kept under build/
+# (also reading the seeds in tests/fuzz/corpus/<target>/ if there are any),
 # prints its exec count and records pass/fail for run-all.sh.
 # Usage: run-fuzz.sh SECONDS BIN...
 set -u
@@ -11,8 +12,11 @@ status=0
 for bin in "$@"; do
 	name=$(basename "$bin")
 	corpus=$root/build/fuzz-corpus/$name
+	seeds=$root/tests/fuzz/corpus/$name
+	[ -d "$seeds" ] || seeds=
 	mkdir -p "$corpus"
-	out=$("$bin" -max_total_time="$secs" -print_final_stats=1 "$corpus" 2>&1)
+	# shellcheck disable=SC2086 # no seeds: no argument
+	out=$("$bin" -max_total_time="$secs" -print_final_stats=1 "$corpus" $seeds 2>&1)
 	rc=$?
 	execs=$(printf '%s\n' "$out" | sed -n 's/^stat::number_of_executed_units: *//p' | tail -n 1)
 	if [ "$rc" -eq 0 ]; then
