@@ -7,6 +7,10 @@
 #                   CPU hogs, then as often quiet; flakes by name (not in check)
 #   make unit       Check unit tests only        make asan   same under ASan/UBSan
 #   make fuzz       libFuzzer targets (FUZZ_SECONDS each, default 60)
+#   make fuzz-long  fuzzing campaign: every target in turn for FUZZ_EXECS runs
+#                   (default 10000000) or FUZZ_MINUTES each; keeps and minimises
+#                   build/fuzz-corpus/<target>/, prints execs, exec/s, cov/ft,
+#                   corpus size and crash files, fails if any target crashed
 #   make bench      benchmarks (not tests): tables and plots under build/bench
 #   make check-long the long Linux boot cases (LONG_CASES in tests/boot/cases.sh)
 #   make stress     kill trials: acknowledged writes survive SIGKILL (STRESS_TRIALS each)
@@ -73,7 +77,7 @@ ASAN_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/unit-asan/%)
 FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=$(BUILD)/fuzzers/%)
 BENCH_BINS := $(BENCH_SRCS:tests/bench/%.c=$(BUILD)/bench-bin/%)
 
-.PHONY: all deps check check-stress check-long stress unit asan fuzz fuzz-build bench demo vmtests install uninstall clean format lint FORCE
+.PHONY: all deps check check-stress check-long stress unit asan fuzz fuzz-long fuzz-build bench demo vmtests install uninstall clean format lint FORCE
 all: $(BIN) $(LIB) $(SO) $(PC) $(STATIC_BIN) $(TG_ELF)
 
 $(BUILD)/testguest/%.o: guests/testguest/%
@@ -172,6 +176,12 @@ fuzz-build: $(FUZZ_BINS)
 FUZZ_SECONDS ?= 60
 fuzz: $(FUZZ_BINS)
 	@tests/run-fuzz.sh $(FUZZ_SECONDS) $(FUZZ_BINS)
+
+# Seeds: tests/fuzz/corpus/<target>/ if present. FUZZ_TIMEOUT: seconds per
+# input before it counts as a hang (30); FUZZ_FLAGS: more libFuzzer flags.
+FUZZ_EXECS ?= 10000000
+fuzz-long: $(FUZZ_BINS)
+	@FUZZ_EXECS=$(FUZZ_EXECS) FUZZ_MINUTES=$(FUZZ_MINUTES) tests/run-fuzz-long.sh $(FUZZ_BINS)
 
 vmtests: $(BIN) $(STATIC_BIN)
 	@tests/boot/run.sh
