@@ -440,6 +440,16 @@ const char *minivmm_host_warning(const struct minivmm *vm)
 	return NULL;
 }
 
+uint64_t minivmm_console_bytes(struct minivmm *vm)
+{
+	uint64_t n;
+
+	pthread_mutex_lock(&vm->serial.lock);
+	n = vm->serial.tx_bytes;
+	pthread_mutex_unlock(&vm->serial.lock);
+	return n;
+}
+
 void minivmm_dump_vcpus(struct minivmm *vm, FILE *f)
 {
 	vcpus_dump(vm, f);

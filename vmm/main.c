@@ -6,6 +6,8 @@
 #include <limits.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdbool.h>
+#include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -119,6 +121,39 @@ static void *signal_thread(void *arg)
 			minivmm_stop(sig_vm);
 		pthread_mutex_unlock(&sig_lock);
 	}
+	return NULL;
+}
+
+/*
+ * On a host whose KVM cannot run the guest well (minivmm_host_warning), a
+ * guest silent for QUIET_SECS gets one more line saying why, so a user who
+ * missed the warning is not left staring at an empty console.
+ */
+#define QUIET_SECS 10
+
+static pthread_mutex_t quiet_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t quiet_cond;
+static bool quiet_done;
+static const char *quiet_why; /* the host warning, read before the filters went on */
+
+static void *quiet_watch(void *arg)
+{
+	struct minivmm *vm = arg;
+	struct timespec until;
+	bool done;
+
+	if (minivmm_seccomp_thread(sig_seccomp, "console-watch") < 0)
+		return NULL;
+	clock_gettime(CLOCK_MONOTONIC, &until);
+	until.tv_sec += QUIET_SECS;
+	pthread_mutex_lock(&quiet_lock);
+	while (!quiet_done && pthread_cond_timedwait(&quiet_cond, &quiet_lock, &until) == 0)
+		;
+	done = quiet_done;
+	pthread_mutex_unlock(&quiet_lock);
+	if (!done && minivmm_console_bytes(vm) == 0)
+		fprintf(stderr, "minivmm: no console output from the guest in %d s: %s\n",
+			QUIET_SECS, quiet_why);
 	return NULL;
 }
 
@@ -299,7 +334,8 @@ int main(int argc, char **argv)
 	struct minivmm *vm;
 	char err[MINIVMM_ERR_LEN];
 	static sigset_t sigs;
-	pthread_t sigthread;
+	pthread_t sigthread, quiet_thread;
+	bool quiet_started = false;
 	int verbose = 0, rc, status;
 
 	if (reopen_std_fds())
@@ -331,8 +367,17 @@ int main(int argc, char **argv)
 		return die("%s", err);
 	if (verbose)
 		fprintf(stderr, "minivmm: kernel command line: %s\n", minivmm_cmdline(vm));
-	if (minivmm_host_warning(vm))
-		fprintf(stderr, "minivmm: warning: %s\n", minivmm_host_warning(vm));
+	quiet_why = minivmm_host_warning(vm);
+	if (quiet_why) {
+		pthread_condattr_t ca;
+
+		fprintf(stderr, "minivmm: warning: %s\n", quiet_why);
+		pthread_condattr_init(&ca);
+		pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+		pthread_cond_init(&quiet_cond, &ca);
+		pthread_condattr_destroy(&ca);
+		quiet_started = pthread_create(&quiet_thread, NULL, quiet_watch, vm) == 0;
+	}
 	pthread_mutex_lock(&sig_lock);
 	sig_vm = vm;
 	rc = sig_caught;
@@ -343,6 +388,13 @@ int main(int argc, char **argv)
 	raw_tty();
 	rc = minivmm_run(vm, &ex);
 	restore_tty();
+	if (quiet_started) {
+		pthread_mutex_lock(&quiet_lock);
+		quiet_done = true;
+		pthread_cond_signal(&quiet_cond);
+		pthread_mutex_unlock(&quiet_lock);
+		pthread_join(quiet_thread, NULL);
+	}
 
 	pthread_mutex_lock(&sig_lock);
 	sig_vm = NULL;

@@ -166,6 +166,9 @@ const char *minivmm_cmdline(const struct minivmm *vm);
  */
 const char *minivmm_host_warning(const struct minivmm *vm);
 
+/* Bytes the guest has written to its console so far; thread-safe. */
+uint64_t minivmm_console_bytes(struct minivmm *vm);
+
 /*
  * Where every vCPU is: RIP (as function+offset with symbols), RSP, CR3,
  * CPL, RFLAGS, exits by reason and the last few exits. Works while the VM
