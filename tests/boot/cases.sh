@@ -292,11 +292,18 @@ durable_trial() {
 	# passes for a record.
 	dd if=/dev/zero of="$img" bs=1M count="$DURABLE_MB" 2>/dev/null && sync
 	trials=$((trials + 1))
-	run=$("${DURABLE:-durable}" run "$nonce" "$kill_at" "$log" "$WORK/acks" -- \
+	# The helper reads minivmm's output to its end: if that end never comes
+	# (minivmm neither killed nor ended by its own --timeout), the trial
+	# fails as hung instead of holding up the run.
+	run=$(timeout -s KILL $((VM_TIMEOUT + 60)) "${DURABLE:-durable}" run "$nonce" "$kill_at" \
+		"$log" "$WORK/acks" -- \
 		"$MINIVMM" --kernel "$GUEST/bzImage" --initrd "$GUEST/initrd.cpio.gz" \
 		--timeout "$VM_TIMEOUT" --disk "$img$1" $2 \
 		--append "minivmm.test=durable minivmm.nonce=$nonce")
 	st=$?
+	if [ $st -eq 137 ]; then
+		run="$run hung: no end of minivmm's output in $((VM_TIMEOUT + 60)) s; still there: $(ps -o pid,stat,args 2>/dev/null | grep '[m]inivmm' | tr '\n' ';')"
+	fi
 	chk=$("${DURABLE:-durable}" check "$img" "$durable_dev" "$nonce" "$WORK/acks")
 	cst=$?
 	set -- $(echo "$chk" | tail -n 1 | tr -cs '0-9\n' ' ')
