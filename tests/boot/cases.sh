@@ -36,12 +36,15 @@ case_budget() {
 }
 
 # vm ARGS...: runs minivmm on the test initrd; sets $rc and $log.
+# A guest that hangs is dumped at its --timeout with function names (System.map).
 vm() {
 	log=$WORK/$case_name.log
 	"$MINIVMM" --kernel "$GUEST/bzImage" --initrd "$GUEST/initrd.cpio.gz" \
+		${GUEST_SYMBOLS:+--symbols "$GUEST_SYMBOLS"} \
 		--timeout "$VM_TIMEOUT" "$@" </dev/null >"$log" 2>&1
 	rc=$?
 }
+if [ -s "${GUEST:-}/System.map" ]; then GUEST_SYMBOLS=$GUEST/System.map; fi
 
 fail() {
 	echo "MINIVMM-RESULT FAIL $case_name $*"
