@@ -110,19 +110,15 @@ static void take_snapshot(struct vcpu *v)
 		s.recent[i] = v->recent[(v->total_exits - s.nrecent + i) % VCPU_RECENT];
 	pthread_mutex_lock(&v->vm->dump_lock);
 	v->snap = s;
-	v->snap_req = false;
+	__atomic_store_n(&v->snap_req, false, __ATOMIC_RELEASE);
 	pthread_cond_broadcast(&v->vm->dump_cond);
 	pthread_mutex_unlock(&v->vm->dump_lock);
 }
 
+/* On every trip into the guest: a plain atomic read, no lock, unless a dump asks. */
 static bool snapshot_wanted(struct vcpu *v)
 {
-	bool want;
-
-	pthread_mutex_lock(&v->vm->dump_lock);
-	want = v->snap_req;
-	pthread_mutex_unlock(&v->vm->dump_lock);
-	return want;
+	return __atomic_load_n(&v->snap_req, __ATOMIC_ACQUIRE);
 }
 
 static void handle_io(struct vcpu *v)
@@ -365,7 +361,7 @@ void vcpus_dump(struct minivmm *vm, FILE *f)
 		struct vcpu *v = &vm->vcpus[i];
 
 		if (v->started && !atomic_load(&vm->stopping)) {
-			v->snap_req = true;
+			__atomic_store_n(&v->snap_req, true, __ATOMIC_RELEASE);
 			kick(v);
 		}
 	}
@@ -384,7 +380,7 @@ void vcpus_dump(struct minivmm *vm, FILE *f)
 			print_snapshot(vm, v, f);
 		else
 			fprintf(f, "minivmm: vCPU %u: never ran\n", v->id);
-		v->snap_req = false;
+		__atomic_store_n(&v->snap_req, false, __ATOMIC_RELEASE);
 	}
 	pthread_mutex_unlock(&vm->dump_lock);
 }

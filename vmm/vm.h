@@ -74,7 +74,8 @@ struct vcpu {
 	uint64_t total_exits;
 	struct vcpu_exit_rec recent[VCPU_RECENT]; /* a ring: total_exits % VCPU_RECENT next */
 
-	/* Under vm->dump_lock: a dump asks (snap_req), the vCPU thread answers. */
+	/* A dump asks (snap_req, written under vm->dump_lock, read atomically), the vCPU answers.
+	 */
 	bool snap_req;
 	struct vcpu_snapshot snap;
 };
