@@ -267,17 +267,12 @@ void virtio_devices_destroy(struct minivmm *vm)
 
 void minivmm_print_stats(struct minivmm *vm, FILE *f)
 {
-	unsigned int disk = 0, net = 0;
-
 	for (unsigned int i = 0; i < vm->n_virtio; i++) {
-		char name[16];
+		const struct virtio_slot *s = &vm->virtio[i];
 
-		if (vm->virtio[i].blk) {
-			snprintf(name, sizeof(name), "vd%c", 'a' + disk++);
-			vblk_print_stats(vm->virtio[i].blk, name, f);
-		} else if (vm->virtio[i].net) {
-			snprintf(name, sizeof(name), "eth%u", net++);
-			vnet_print_stats(vm->virtio[i].net, name, f);
-		}
+		if (s->blk)
+			vblk_print_stats(s->blk, s->name, f);
+		else if (s->net)
+			vnet_print_stats(s->net, s->name, f);
 	}
 }
