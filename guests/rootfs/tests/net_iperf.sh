@@ -3,15 +3,10 @@
 # of the TAP (minivmm.peer=): minivmm.secs= (3) seconds guest->host, then the
 # same host->guest (-R). For each, prints the bytes the receiver got and
 # whether iperf3 reported an error (its JSON output, -J).
-ip=$(minivmm-arg ip)
 peer=$(minivmm-arg peer)
 secs=$(minivmm-arg secs 3)
-for d in /sys/bus/virtio/devices/*; do
-	echo "MINIVMM-GUEST: virtio $(basename "$d") device $(cat "$d/device") bit35 $(cut -c36 "$d/features")"
-done
 [ -x /usr/bin/iperf3 ] || { echo "MINIVMM-GUEST: no iperf3 in this initramfs"; exit 1; }
-ip link set lo up
-ip link set eth0 up && ip addr add "$ip" dev eth0 || { echo "MINIVMM-GUEST: eth0 setup failed"; exit 1; }
+minivmm-net-up || exit 1
 ping -c 1 -W 10 "$peer" >/dev/null 2>&1 || { echo "MINIVMM-GUEST: no answer from $peer"; exit 1; }
 status=0
 for dir in fwd rev; do

@@ -2,14 +2,9 @@
 # TCP both ways with the host side of the TAP (minivmm.peer=): sends
 # minivmm.mb= MiB of random data to port 5000, receives a file from port
 # 5001, and prints the md5 and the time of each for the host to check.
-ip=$(minivmm-arg ip)
 peer=$(minivmm-arg peer)
 mb=$(minivmm-arg mb 8)
-for d in /sys/bus/virtio/devices/*; do
-	echo "MINIVMM-GUEST: virtio $(basename "$d") device $(cat "$d/device") bit35 $(cut -c36 "$d/features")"
-done
-ip link set lo up
-ip link set eth0 up && ip addr add "$ip" dev eth0 || { echo "MINIVMM-GUEST: eth0 setup failed"; exit 1; }
+minivmm-net-up || exit 1
 ping -c 1 -W 10 "$peer" >/dev/null 2>&1 || { echo "MINIVMM-GUEST: no answer from $peer"; exit 1; }
 up() { cut -d' ' -f1 /proc/uptime; }
 dd if=/dev/urandom of=/tmp/out bs=1M count="$mb" 2>/dev/null
