@@ -2,7 +2,8 @@
 # Builds the test guest's root filesystem from Debian's busybox-static, as an
 # initramfs (cpio.gz) and as an ext4 image (mke2fs -d: no root, no loop).
 # Usage: build-rootfs.sh OUTDIR   -> OUTDIR/initrd.cpio.gz, OUTDIR/rootfs.ext4,
-# OUTDIR/netpat, and OUTDIR/initrd-iperf3.cpio.gz when iperf3 is installed
+# OUTDIR/netpat, OUTDIR/initrd-iperf3.cpio.gz when iperf3 is installed, and
+# OUTDIR/initrd-fio.cpio.gz when $FIO names a static fio (guests/fio/build-fio.sh)
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 out=$1
@@ -47,6 +48,17 @@ if [ -x /usr/bin/iperf3 ]; then
 	(cd "$istage" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) | gzip -9 |
 		cat "$out/initrd.cpio.gz" - >"$out/initrd-iperf3.cpio.gz.tmp"
 	mv "$out/initrd-iperf3.cpio.gz.tmp" "$out/initrd-iperf3.cpio.gz"
+fi
+# fio the same way, for the fio cases; static, so no libraries.
+rm -f "$out/initrd-fio.cpio.gz"
+if [ -n "${FIO:-}" ]; then
+	fstage=$(mktemp -d)
+	trap 'rm -rf "$stage" "${istage:-}" "$fstage"' EXIT
+	mkdir -p "$fstage/usr/bin"
+	cp "$FIO" "$fstage/usr/bin/fio"
+	(cd "$fstage" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) | gzip -9 |
+		cat "$out/initrd.cpio.gz" - >"$out/initrd-fio.cpio.gz.tmp"
+	mv "$out/initrd-fio.cpio.gz.tmp" "$out/initrd-fio.cpio.gz"
 fi
 rm -f "$out/rootfs.ext4"
 mke2fs -q -t ext4 -E root_owner=0:0 -L minivmm-root -d "$stage" "$out/rootfs.ext4" 64M

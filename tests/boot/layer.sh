@@ -23,6 +23,7 @@ layer_build() {
 		cp "$guest/initrd-iperf3.cpio.gz" "$_stage/guest/"
 		layer_stage_bin "$_stage" /usr/bin/iperf3
 	fi
+	[ -s "$guest/initrd-fio.cpio.gz" ] && cp "$guest/initrd-fio.cpio.gz" "$_stage/guest/"
 	cp "$_cases" "$_stage/tests/cases.sh"
 	cp "$root/tests/boot/layer-init" "$_stage/init"
 	[ -n "${MKTAP:-}" ] && [ -x "$MKTAP" ] && cp "$MKTAP" "$_stage/bin/mktap"
@@ -131,8 +132,12 @@ guest_prepare() {
 		echo "guest kernel build failed" >&2
 		return 1
 	}
+	FIO=$("$root/guests/fio/build-fio.sh") || {
+		echo "fio build failed" >&2
+		return 1
+	}
 	mkdir -p "$guest"
-	"$root/guests/rootfs/build-rootfs.sh" "$guest" >/dev/null || {
+	FIO=$FIO "$root/guests/rootfs/build-rootfs.sh" "$guest" >/dev/null || {
 		echo "rootfs build failed" >&2
 		return 1
 	}
