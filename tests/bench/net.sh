@@ -31,37 +31,9 @@ guest_prepare
 kver=$(cat "$kdir/version")  # e.g. "linux-source-7.2 7.2.13-1"
 qver=$("$QEMU" --version | head -n 1 | sed 's/^QEMU emulator version //')
 cat "$root/tests/boot/cases.sh" "$here/net-cases" >"$work/cases.sh"
-conf="NETBENCH_ROUNDS=$ROUNDS NET_MB=$NET_MB ${NETBENCH_VMMS:+NETBENCH_VMMS=\"$NETBENCH_VMMS\"}"
-log=$work/console.log
-kind=$("$root/tests/host-kvm-kind.sh")
-# mktap makes the TAP (busybox ip has no tuntap); layer_build takes it along.
-MKTAP=$work/mktap
-cc -std=c11 -D_GNU_SOURCE -O2 -static -o "$MKTAP" "$root/tests/boot/mktap.c"
-t0=$(date +%s)
-if [ "$kind" = hardware ]; then
-	where="directly on this host's KVM (hardware virtualization)"
-	echo "net bench: host KVM: $kind; running directly, $ROUNDS rounds"
-	mkdir -p "$work/run"
-	(MINIVMM=$build/minivmm-static GUEST=$guest WORK=$work/run
-	 NETBENCH_QEMU=$QEMU VM_TIMEOUT=300
-	 export MINIVMM GUEST WORK MKTAP NETBENCH_QEMU VM_TIMEOUT
-	 eval "$conf"
-	 . "$work/cases.sh"
-	 run_cases netbench
-	 net_down) >"$log" 2>&1 || true
-else
-	where="ONE LEVEL DOWN: both VMMs inside a Linux with KVM (shadow paging) under QEMU TCG (host KVM: $kind); relative figures only"
-	echo "net bench: host KVM: $kind; running one level down (middle layer under QEMU TCG), $ROUNDS rounds"
-	extra=$work/extra
-	mkdir -p "$extra/tests"
-	layer_stage_qemu "$extra" "$QEMU"
-	# The layer's init sources /tests/cases.sh; the settings go in front.
-	{ echo "$conf NETBENCH_QEMU=$QEMU VM_TIMEOUT=300"; cat "$work/cases.sh"; } >"$work/cases-layer.sh"
-	layer_build "$work/layer" "$work/layer.cpio.gz" "$work/cases-layer.sh" "$extra"
-	layer_run_tries "$kdir/bzImage" "$work/layer.cpio.gz" $((300 + 120 * ROUNDS)) \
-		"minivmm.cases=netbench" "$log" || true
-fi
-echo "net bench: ran $(($(date +%s) - t0)) s; console log $log"
+conf="NETBENCH_ROUNDS=$ROUNDS NET_MB=$NET_MB NETBENCH_QEMU=$QEMU ${NETBENCH_VMMS:+NETBENCH_VMMS=\"$NETBENCH_VMMS\"}"
+. "$here/layer-run"
+bench_run net "$work/cases.sh" netbench "$conf" $((300 + 120 * ROUNDS))
 tr -d '\r' <"$log" | grep -a '^NETBENCH ' >"$out/net.raw" || true
 [ -s "$out/net.raw" ] || { echo "net bench: no results; see $log" >&2; exit 1; }
 tr -d '\r' <"$log" | grep -a -A15 '^NETBENCH .* ok=0' || true
