@@ -331,6 +331,11 @@ durable_trial() {
 	st=$?
 	if [ $st -eq 137 ]; then
 		run="$run hung: no end of minivmm's output in $((VM_TIMEOUT + 60)) s; still there: $(ps -o pid,stat,args 2>/dev/null | grep '[m]inivmm' | tr '\n' ';')"
+		# Where each of its threads sleeps, for the report: a thread stuck
+		# in the kernel keeps the pipe open after a SIGKILL.
+		for t in $(ps -o pid,args | awk -v n="minivmm.nonce=$nonce" 'index($0, n) && !/awk/ { print $1 }' | sed 's|.*|/proc/&/task/*|'); do
+			run="$run; thread ${t##*/} $(cat "$t/comm" "$t/stat" 2>/dev/null | tr '\n' ' ' | cut -c1-60) wchan $(cat "$t/wchan" 2>/dev/null) stack $(tr '\n' ' ' <"$t/stack" 2>/dev/null)"
+		done
 	fi
 	chk=$("${DURABLE:-durable}" check "$img" "$durable_dev" "$nonce" "$WORK/acks")
 	cst=$?
