@@ -179,8 +179,7 @@ struct vq_ops {
 	/* Give back the n newest popped chains. */
 	void (*unpop)(struct virtqueue *vq, uint16_t n);
 	/* One used entry at the device cursor standing for nbufs buffers. */
-	void (*write_used)(struct virtqueue *vq, uint16_t id, uint32_t len, uint16_t nbufs,
-			   uint32_t ndesc);
+	void (*write_used)(struct virtqueue *vq, uint16_t id, uint32_t len, uint16_t nbufs);
 	/* Make written entries visible; true if the driver wants an interrupt. */
 	bool (*flush)(struct virtqueue *vq);
 	void (*set_notify)(struct virtqueue *vq, bool enable);
@@ -193,6 +192,7 @@ struct vq_ops {
 struct vq_inflight {
 	uint64_t seq;
 	uint32_t in_len;
+	uint32_t len;	/* bytes written, once done: what the heap's key stands for */
 	uint8_t state;	/* enum in virtqueue.c */
 	bool skippable; /* parsed cleanly: the driver knows its writable length */
 };
@@ -201,7 +201,6 @@ struct vq_inflight {
 struct vq_run {
 	uint32_t nbufs; /* 0: no run open */
 	uint32_t len;	/* the last buffer's */
-	uint32_t ndesc; /* ring slots of all members (packed) */
 	uint16_t head;	/* the last buffer's */
 	bool last_full; /* the last buffer wrote its whole writable length */
 };
