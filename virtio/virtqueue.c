@@ -13,63 +13,6 @@
 
 enum { SLOT_FREE, SLOT_POPPED, SLOT_DONE };
 
-const char *vq_strerror(int r)
-{
-	switch (r) {
-	case VQ_OK:
-		return "ok";
-	case VQ_EMPTY:
-		return "no buffers available";
-	case VQ_E_NEXT_RANGE:
-		return "descriptor next out of range";
-	case VQ_E_CHAIN_LOOP:
-		return "descriptor chain longer than the queue (loop)";
-	case VQ_E_INDIRECT_NESTED:
-		return "nested indirect table";
-	case VQ_E_INDIRECT_LEN:
-		return "bad indirect table length";
-	case VQ_E_INDIRECT_FEATURE:
-		return "indirect descriptor not negotiated";
-	case VQ_E_INDIRECT_CHAINED:
-		return "indirect descriptor chained";
-	case VQ_E_ORDER:
-		return "readable descriptor after writable one";
-	case VQ_E_TOO_LONG:
-		return "chain length 4 GiB or more";
-	case VQ_E_BAD_ADDR:
-		return "buffer outside guest RAM";
-	case VQ_E_TOO_MANY_SEGS:
-		return "more segments than the iovec array holds";
-	case VQ_E_AVAIL_IDX:
-		return "avail.idx more than queue size ahead";
-	case VQ_E_HEAD_RANGE:
-		return "avail ring head out of range";
-	case VQ_E_HEAD_BUSY:
-		return "head already in flight";
-	case VQ_E_BROKEN:
-		return "queue broken or not ready";
-	case VQ_E_SIZE:
-		return "bad queue size";
-	case VQ_E_ALIGN:
-		return "misaligned ring";
-	case VQ_E_RING_ADDR:
-		return "ring outside guest RAM";
-	case VQ_E_NOMEM:
-		return "out of memory";
-	case VQ_E_FEATURE:
-		return "unsupported ring format";
-	case VQ_E_STATE:
-		return "queue already enabled";
-	case VQ_E_STALE:
-		return "completion for a reset queue";
-	case VQ_E_BAD_SEQ:
-		return "completion not in flight";
-	case VQ_E_BAD_LEN:
-		return "completion longer than the writable buffer";
-	}
-	return "unknown virtqueue error";
-}
-
 void vq_init(struct virtqueue *vq, uint16_t num_max)
 {
 	memset(vq, 0, sizeof(*vq));
@@ -104,11 +47,6 @@ void vq_reset(struct virtqueue *vq)
 	vq->gen = gen;
 	vq->batching = batching;
 	vq->stats = stats;
-}
-
-void vq_set_batching(struct virtqueue *vq, bool on)
-{
-	vq->batching = on;
 }
 
 static bool is_pow2(uint32_t x)

@@ -104,8 +104,6 @@ static inline bool vq_err_is_fatal(int r)
 	return r <= -20 && r >= -39;
 }
 
-const char *vq_strerror(int r);
-
 /* What a device keeps of a popped chain to complete it later. */
 struct vq_ticket {
 	uint64_t seq;  /* per-queue sequence number, in avail order (R4) */
@@ -238,7 +236,7 @@ struct virtqueue {
 	bool event_idx;
 	bool indirect;
 	bool in_order;
-	bool batching; /* skip buffers under IN_ORDER (default on) */
+	bool batching; /* skip buffers under IN_ORDER (R13); on, tests switch it off */
 	uint16_t mask;
 	uint32_t gen;
 
@@ -274,9 +272,6 @@ int vq_enable(struct virtqueue *vq, const struct guest_mem *gm, uint64_t feature
  * tickets popped before are dropped by vq_complete(). Stats are kept.
  */
 void vq_reset(struct virtqueue *vq);
-
-/* Under IN_ORDER, publish a run of full buffers as one used entry (R13). */
-void vq_set_batching(struct virtqueue *vq, bool on);
 
 /*
  * Pop the next available chain into c (iov/iov_cap set by the caller). Returns

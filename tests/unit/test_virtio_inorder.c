@@ -71,7 +71,7 @@ static void setup_q(uint16_t size, uint16_t num_max, uint64_t features, bool bat
 {
 	ck_assert_int_eq(mock_init(&md, size, features, RAM_GPA), 0);
 	ck_assert_int_eq(mock_attach(&md, &vq, num_max), VQ_OK);
-	vq_set_batching(&vq, batching);
+	vq.batching = batching;
 	vq_chain_init(&ch, iov, 64);
 	next_cookie = next_expected = 0;
 	memset(seen, 0, sizeof(seen));
@@ -250,7 +250,7 @@ START_TEST(batching_switch_off)
 	int i;
 
 	setup_q(16, 0, F_V1 | F_INORD, true);
-	vq_set_batching(&vq, false);
+	vq.batching = false;
 	for (i = 0; i < 8; i++) {
 		add(64, false, false);
 		pop_ok(&t[i]);
