@@ -7,8 +7,9 @@
 #    RING_ROUNDS interleaved rounds (min-max);
 # 2. cost: one thread, each side's ns per request, cache lines and used.idx
 #    loads per request;
-# 3. instructions per request under callgrind (when valgrind is installed):
-#    the reproducible comparison on a loaded machine;
+# 3. instructions and simulated branch mispredicts per request under
+#    callgrind (when valgrind is installed): the reproducible comparison on a
+#    loaded machine;
 # then one table of both sides joined from the three.
 #
 # Output: stdout and build/bench/ring.txt; data in build/bench/ring*.dat; a
@@ -40,15 +41,18 @@ if command -v valgrind >/dev/null && command -v callgrind_annotate >/dev/null; t
 	cg=$(mktemp -d)
 	for v in a b c d e; do
 		for d in $(echo "$depths" | tr , ' '); do
-			valgrind --tool=callgrind --callgrind-out-file="$cg/$v.$d" \
+			valgrind --tool=callgrind --branch-sim=yes --callgrind-out-file="$cg/$v.$d" \
 				"$bin" -c -r 1 -n "$reqs" -D "$d" -V "$v" >/dev/null 2>&1
-			# Inclusive instructions of the bench's device and driver steps.
-			callgrind_annotate --inclusive=yes "$cg/$v.$d" 2>/dev/null | awk \
+			# Inclusive instructions (Ir) and mispredicted conditional
+			# branches (Bcm, simulated) of the bench's device and driver steps.
+			callgrind_annotate --inclusive=yes --show-percs=no "$cg/$v.$d" 2>/dev/null | awk \
 				-v n="$reqs" -v v="$v" -v d="$d" '
-				/bench_ring.c:dev_pop_all \[/ { gsub(",", "", $1); pop = $1 }
-				/bench_ring.c:dev_publish \[/ { gsub(",", "", $1); pub = $1 }
-				/bench_ring.c:drv_reap \[/ { gsub(",", "", $1); reap = $1 }
-				END { printf "%s %s %.1f %.1f %.1f\n", v, d, pop / n, pub / n, reap / n }' \
+				function num(x) { gsub(",", "", x); return x == "." ? 0 : x }
+				/bench_ring.c:dev_pop_all \[/ { pop = num($1); popm = num($3) }
+				/bench_ring.c:dev_publish \[/ { pub = num($1); pubm = num($3) }
+				/bench_ring.c:drv_reap \[/ { reap = num($1); reapm = num($3) }
+				END { printf "%s %s %.1f %.1f %.1f %.2f %.2f\n", v, d, pop / n, pub / n,
+					reap / n, (popm + pubm) / n, reapm / n }' \
 				>>"$out/ring-instr.dat"
 		done
 	done
@@ -60,25 +64,28 @@ fi
 # One table, both sides: join by variant and depth.
 {
 	echo
-	echo "both sides per request (threads: median req/s; cost: ns; callgrind: instructions," \
-		"pop + publish for the device; lines: used-ring cache lines)"
+	echo "both sides per request. req/s: threads, median; ns: cost mode, median; ins and" \
+		"miss: callgrind instructions and simulated branch mispredicts (device: pop +" \
+		"publish; driver: reap); lines: used-ring cache lines written / read"
 	awk '
 	FILENAME ~ /ring.dat$/ && NF >= 3 && $1 !~ /^#/ { rps[$1 " " $2] = $3 }
 	FILENAME ~ /ring-cost.dat$/ { dns[$1 " " $2] = $3; rns[$1 " " $2] = $4
 		wl[$1 " " $2] = $5; rl[$1 " " $2] = $6; il[$1 " " $2] = $7; bpe[$1 " " $2] = $8
 		keys[++nk] = $1 " " $2 }
-	FILENAME ~ /ring-instr.dat$/ { di[$1 " " $2] = $3 + $4; ri[$1 " " $2] = $5 }
+	FILENAME ~ /ring-instr.dat$/ { di[$1 " " $2] = $3 + $4; ri[$1 " " $2] = $5
+		dm[$1 " " $2] = $6; rm[$1 " " $2] = $7 }
 	END {
 		split("unordered heap+batch heap hash array", name, " ")
-		printf "%-14s %5s %10s | %8s %8s %8s | %8s %8s %8s %9s | %9s\n", "variant", "depth",
-			"req/s", "dev ns", "dev ins", "lines w", "drv ns", "drv ins", "lines r",
-			"idx loads", "bufs/ent"
+		printf "%-14s %5s %10s | %7s %7s %6s %7s | %7s %7s %6s %7s %9s | %8s\n",
+			"variant", "depth", "req/s", "dev ns", "dev ins", "miss", "lines w",
+			"drv ns", "drv ins", "miss", "lines r", "idx loads", "bufs/ent"
 		for (i = 1; i <= nk; i++) {
 			k = keys[i]; split(k, p, " ")
-			printf "%-14s %5s %10s | %8.1f %8s %8.3f | %8.1f %8s %8.3f %9.3f | %9.2f\n",
+			printf "%-14s %5s %10s | %7.1f %7s %6s %7.3f | %7.1f %7s %6s %7.3f %9.3f | %8.2f\n",
 				p[1] " " name[index("abcde", p[1])], p[2],
-				(k in rps) ? rps[k] : "-", dns[k], (k in di) ? di[k] : "-", wl[k],
-				rns[k], (k in ri) ? ri[k] : "-", rl[k], il[k], bpe[k]
+				(k in rps) ? rps[k] : "-", dns[k], (k in di) ? di[k] : "-",
+				(k in dm) ? dm[k] : "-", wl[k], rns[k], (k in ri) ? ri[k] : "-",
+				(k in rm) ? rm[k] : "-", rl[k], il[k], bpe[k]
 		}
 	}' "$out/ring.dat" "$out/ring-cost.dat" "$out/ring-instr.dat"
 } | tee -a "$out/ring.txt"
