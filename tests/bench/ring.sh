@@ -83,8 +83,8 @@ fi
 			k = keys[i]; split(k, p, " ")
 			printf "%-14s %5s %10s | %7.1f %7s %6s %7.3f | %7.1f %7s %6s %7.3f %9.3f | %8.2f\n",
 				p[1] " " name[index("abcde", p[1])], p[2],
-				(k in rps) ? rps[k] : "-", dns[k], (k in di) ? di[k] : "-",
-				(k in dm) ? dm[k] : "-", wl[k], rns[k], (k in ri) ? ri[k] : "-",
+				(k in rps) ? rps[k] : "-", dns[k], (k in di) ? sprintf("%.1f", di[k]) : "-",
+				(k in dm) ? dm[k] : "-", wl[k], rns[k], (k in ri) ? sprintf("%.1f", ri[k]) : "-",
 				(k in rm) ? rm[k] : "-", rl[k], il[k], bpe[k]
 		}
 	}' "$out/ring.dat" "$out/ring-cost.dat" "$out/ring-instr.dat"
