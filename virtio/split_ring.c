@@ -178,15 +178,13 @@ static void split_unpop(struct virtqueue *vq, uint16_t n)
 	update_avail_event(vq);
 }
 
-static void split_write_used(struct virtqueue *vq, uint16_t id, uint32_t len, uint16_t nbufs,
-			     uint32_t ndesc)
+static void split_write_used(struct virtqueue *vq, uint16_t id, uint32_t len, uint16_t nbufs)
 {
 	struct vq_split *s = &vq->split;
 	uint16_t slot = s->used_idx & vq->mask;
 	uint8_t *e = s->used + VQ_USED_RING(slot);
 	uint64_t line = (vq->used_gpa + VQ_USED_RING(slot)) >> CACHE_LINE_SHIFT;
 
-	(void)ndesc;
 	gm_store32(e, id);
 	gm_store32(e + 4, len);
 	s->used_idx += nbufs;

@@ -13,63 +13,6 @@
 
 enum { SLOT_FREE, SLOT_POPPED, SLOT_DONE };
 
-const char *vq_strerror(int r)
-{
-	switch (r) {
-	case VQ_OK:
-		return "ok";
-	case VQ_EMPTY:
-		return "no buffers available";
-	case VQ_E_NEXT_RANGE:
-		return "descriptor next out of range";
-	case VQ_E_CHAIN_LOOP:
-		return "descriptor chain longer than the queue (loop)";
-	case VQ_E_INDIRECT_NESTED:
-		return "nested indirect table";
-	case VQ_E_INDIRECT_LEN:
-		return "bad indirect table length";
-	case VQ_E_INDIRECT_FEATURE:
-		return "indirect descriptor not negotiated";
-	case VQ_E_INDIRECT_CHAINED:
-		return "indirect descriptor chained";
-	case VQ_E_ORDER:
-		return "readable descriptor after writable one";
-	case VQ_E_TOO_LONG:
-		return "chain length 4 GiB or more";
-	case VQ_E_BAD_ADDR:
-		return "buffer outside guest RAM";
-	case VQ_E_TOO_MANY_SEGS:
-		return "more segments than the iovec array holds";
-	case VQ_E_AVAIL_IDX:
-		return "avail.idx more than queue size ahead";
-	case VQ_E_HEAD_RANGE:
-		return "avail ring head out of range";
-	case VQ_E_HEAD_BUSY:
-		return "head already in flight";
-	case VQ_E_BROKEN:
-		return "queue broken or not ready";
-	case VQ_E_SIZE:
-		return "bad queue size";
-	case VQ_E_ALIGN:
-		return "misaligned ring";
-	case VQ_E_RING_ADDR:
-		return "ring outside guest RAM";
-	case VQ_E_NOMEM:
-		return "out of memory";
-	case VQ_E_FEATURE:
-		return "unsupported ring format";
-	case VQ_E_STATE:
-		return "queue already enabled";
-	case VQ_E_STALE:
-		return "completion for a reset queue";
-	case VQ_E_BAD_SEQ:
-		return "completion not in flight";
-	case VQ_E_BAD_LEN:
-		return "completion longer than the writable buffer";
-	}
-	return "unknown virtqueue error";
-}
-
 void vq_init(struct virtqueue *vq, uint16_t num_max)
 {
 	memset(vq, 0, sizeof(*vq));
@@ -104,11 +47,6 @@ void vq_reset(struct virtqueue *vq)
 	vq->gen = gen;
 	vq->batching = batching;
 	vq->stats = stats;
-}
-
-void vq_set_batching(struct virtqueue *vq, bool on)
-{
-	vq->batching = on;
 }
 
 static bool is_pow2(uint32_t x)
@@ -228,41 +166,63 @@ static void close_run(struct virtqueue *vq)
 
 	if (!n)
 		return;
-	vq->ops->write_used(vq, vq->run.head, vq->run.len, (uint16_t)n, vq->run.ndesc);
+	vq->ops->write_used(vq, vq->run.head, vq->run.len, (uint16_t)n);
 	vq->stats.batches++;
 	vq->stats.batch_bufs += n;
 	vq->stats.batch_hist[hist_bucket(n)]++;
 	vq->run.nbufs = 0;
 }
 
-/* Release the chain's slot and hand its used entry to the ring (R11, R13, R18). */
-static void publish(struct virtqueue *vq, uint16_t head, uint32_t len)
+/*
+ * Publish the in-order buffer at head, which is next_publish, then every
+ * waiting completion that continues the sequence (R10), in one pass: the
+ * open run lives in locals and reaches the ring only when it closes (R13).
+ * A heap holding nothing but the rest of the run (its keys contiguous from
+ * next_publish) is emptied at once instead of key by key.
+ */
+static void publish_in_order(struct virtqueue *vq, uint16_t head, uint32_t len)
 {
-	struct vq_inflight *f = &vq->inflight[head];
-	/*
-	 * The driver credits a skipped buffer with its writable length as it
-	 * built it; for a chain we could not parse we do not know that length.
-	 */
-	bool full = f->skippable && len == f->in_len;
+	struct seq_heap *h = &vq->heap;
+	struct vq_run run = vq->run;
+	uint64_t next = vq->next_publish;
+	uint32_t taken = 0, contiguous = 0;
 
-	f->state = SLOT_FREE;
-	vq->stats.published++;
-	if (!vq->in_order) {
-		vq->ops->write_used(vq, head, len, 1, 1);
-		return;
+	for (;;) {
+		struct vq_inflight *f = &vq->inflight[head];
+
+		if (run.nbufs && !(vq->batching && run.last_full && run.nbufs < vq->size)) {
+			vq->run = run;
+			close_run(vq);
+			run.nbufs = 0;
+		}
+		run.nbufs++;
+		run.head = head;
+		run.len = len;
+		/*
+		 * The driver credits a skipped buffer with its writable length as
+		 * it built it; for a chain we could not parse we do not know it.
+		 */
+		run.last_full = f->skippable && len == f->in_len;
+		f->state = SLOT_FREE;
+		next++;
+		taken++;
+		if (contiguous) {
+			contiguous--;
+		} else if (seq_heap_empty(h) || seq_heap_min(h) != (uint32_t)next) {
+			break;
+		} else if (seq_heap_max(h) - (uint32_t)next == h->nr - 1) {
+			contiguous = h->nr - 1;
+			h->nr = 0;
+		} else {
+			seq_heap_pop(h);
+		}
+		/* A seq still waiting belongs to a chain in flight: seq_head maps it back. */
+		head = vq->seq_head[next & vq->mask];
+		len = vq->inflight[head].len;
 	}
-	vq->next_publish++;
-	if (vq->batching && vq->run.nbufs && vq->run.last_full && vq->run.nbufs < vq->size) {
-		vq->run.nbufs++;
-		vq->run.ndesc++;
-	} else {
-		close_run(vq);
-		vq->run.nbufs = 1;
-		vq->run.ndesc = 1;
-	}
-	vq->run.head = head;
-	vq->run.len = len;
-	vq->run.last_full = full;
+	vq->run = run;
+	vq->next_publish = next;
+	vq->stats.published += taken;
 	if (!vq->batching)
 		close_run(vq);
 }
@@ -270,7 +230,6 @@ static void publish(struct virtqueue *vq, uint16_t head, uint32_t len)
 int vq_complete(struct virtqueue *vq, const struct vq_ticket *t, uint32_t len)
 {
 	struct vq_inflight *f;
-	struct seq_heap_ent e;
 
 	if (!vq->ready || t->gen != vq->gen) {
 		vq->stats.stale++;
@@ -285,27 +244,28 @@ int vq_complete(struct virtqueue *vq, const struct vq_ticket *t, uint32_t len)
 		return VQ_E_BAD_LEN;
 	vq->stats.completed++;
 
-	if (!vq->in_order || t->seq == vq->next_publish) {
-		publish(vq, t->head, len);
-	} else {
-		/* At most size - 1 slots are SLOT_DONE at a time, so a full heap is our bug:
-		 * stop the queue rather than lose a completion silently. */
-		if (seq_heap_push(&vq->heap, (struct seq_heap_ent){
-						     .seq = t->seq, .len = len, .head = t->head})) {
-			vq->broken = true;
-			return VQ_E_BROKEN;
-		}
-		f->state = SLOT_DONE;
-		vq->stats.waited++;
-		if (vq->heap.nr > vq->stats.heap_hwm)
-			vq->stats.heap_hwm = vq->heap.nr;
+	if (!vq->in_order) {
+		/* R18: at once, in completion order, one entry each. */
+		f->state = SLOT_FREE;
+		vq->stats.published++;
+		vq->ops->write_used(vq, t->head, len, 1);
 		return VQ_OK;
 	}
-	/* Drain every waiting completion that now continues the run (R10). */
-	while (!seq_heap_empty(&vq->heap) && seq_heap_min(&vq->heap)->seq == vq->next_publish) {
-		seq_heap_pop(&vq->heap, &e);
-		publish(vq, e.head, e.len);
+	if (t->seq == vq->next_publish) {
+		publish_in_order(vq, t->head, len);
+		return VQ_OK;
 	}
+	/* At most size - 1 slots are SLOT_DONE at a time, so a full heap is our bug:
+	 * stop the queue rather than lose a completion silently. */
+	if (seq_heap_push(&vq->heap, (uint32_t)t->seq)) {
+		vq->broken = true;
+		return VQ_E_BROKEN;
+	}
+	f->len = len;
+	f->state = SLOT_DONE;
+	vq->stats.waited++;
+	if (vq->heap.nr > vq->stats.heap_hwm)
+		vq->stats.heap_hwm = vq->heap.nr;
 	return VQ_OK;
 }
 

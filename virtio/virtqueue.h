@@ -104,8 +104,6 @@ static inline bool vq_err_is_fatal(int r)
 	return r <= -20 && r >= -39;
 }
 
-const char *vq_strerror(int r);
-
 /* What a device keeps of a popped chain to complete it later. */
 struct vq_ticket {
 	uint64_t seq;  /* per-queue sequence number, in avail order (R4) */
@@ -179,8 +177,7 @@ struct vq_ops {
 	/* Give back the n newest popped chains. */
 	void (*unpop)(struct virtqueue *vq, uint16_t n);
 	/* One used entry at the device cursor standing for nbufs buffers. */
-	void (*write_used)(struct virtqueue *vq, uint16_t id, uint32_t len, uint16_t nbufs,
-			   uint32_t ndesc);
+	void (*write_used)(struct virtqueue *vq, uint16_t id, uint32_t len, uint16_t nbufs);
 	/* Make written entries visible; true if the driver wants an interrupt. */
 	bool (*flush)(struct virtqueue *vq);
 	void (*set_notify)(struct virtqueue *vq, bool enable);
@@ -193,6 +190,7 @@ struct vq_ops {
 struct vq_inflight {
 	uint64_t seq;
 	uint32_t in_len;
+	uint32_t len;	/* bytes written, once done: what the heap's key stands for */
 	uint8_t state;	/* enum in virtqueue.c */
 	bool skippable; /* parsed cleanly: the driver knows its writable length */
 };
@@ -201,7 +199,6 @@ struct vq_inflight {
 struct vq_run {
 	uint32_t nbufs; /* 0: no run open */
 	uint32_t len;	/* the last buffer's */
-	uint32_t ndesc; /* ring slots of all members (packed) */
 	uint16_t head;	/* the last buffer's */
 	bool last_full; /* the last buffer wrote its whole writable length */
 };
@@ -239,7 +236,7 @@ struct virtqueue {
 	bool event_idx;
 	bool indirect;
 	bool in_order;
-	bool batching; /* skip buffers under IN_ORDER (default on) */
+	bool batching; /* skip buffers under IN_ORDER (R13); on, tests switch it off */
 	uint16_t mask;
 	uint32_t gen;
 
@@ -275,9 +272,6 @@ int vq_enable(struct virtqueue *vq, const struct guest_mem *gm, uint64_t feature
  * tickets popped before are dropped by vq_complete(). Stats are kept.
  */
 void vq_reset(struct virtqueue *vq);
-
-/* Under IN_ORDER, publish a run of full buffers as one used entry (R13). */
-void vq_set_batching(struct virtqueue *vq, bool on);
 
 /*
  * Pop the next available chain into c (iov/iov_cap set by the caller). Returns

@@ -65,6 +65,7 @@ int mock_init(struct mock_driver *md, uint16_t size, uint64_t features, uint64_t
 		md->next_free[i] = (uint16_t)((i + 1) & (size - 1));
 	md->num_free = size;
 	md->batch_id = size;
+	md->last_line = UINT32_MAX;
 	return 0;
 }
 
@@ -242,12 +243,44 @@ static void update_used_event(struct mock_driver *md)
 		mock_set_used_event(md, md->last_used);
 }
 
+/* Line 0 of the used ring holds used.idx and the first entries. */
+static void read_line(struct mock_driver *md, uint32_t line)
+{
+	if (!line) {
+		if (!md->idx_line_read)
+			md->lines_read++;
+		md->idx_line_read = true;
+	} else if (line != md->last_line) {
+		md->lines_read++;
+		md->last_line = line;
+	}
+}
+
+/*
+ * As Linux's more_used_split(): used.idx is loaded every time the driver
+ * looks for a new entry, never cached, so the load count is Linux's.
+ */
 static bool more_used(struct mock_driver *md)
 {
+	md->used_seen = mock_used_idx(md);
+	md->idx_loads++;
+	read_line(md, 0);
 	if (md->last_used != md->used_seen)
 		return true;
-	md->used_seen = mock_used_idx(md);
-	return md->last_used != md->used_seen;
+	/* Nothing left: the pass ends, the next one reads every line afresh. */
+	md->idx_line_read = false;
+	md->last_line = UINT32_MAX;
+	return false;
+}
+
+static void read_entry(struct mock_driver *md, uint16_t slot, uint32_t *id, uint32_t *len)
+{
+	uint32_t off = VQ_USED_RING(slot & (md->size - 1));
+
+	mock_used_elem(md, slot, id, len);
+	md->entries_read++;
+	read_line(md, off / 64);
+	read_line(md, (off + 7) / 64);
 }
 
 int mock_get(struct mock_driver *md, uint64_t *cookie, uint32_t *len)
@@ -266,7 +299,7 @@ int mock_get(struct mock_driver *md, uint64_t *cookie, uint32_t *len)
 			return 0;
 		if ((uint16_t)(md->used_seen - md->last_used) > mock_outstanding(md))
 			return bad_ring(md, "used.idx ahead of buffers outstanding", md->used_seen);
-		mock_used_elem(md, md->last_used, &id, &l);
+		read_entry(md, md->last_used, &id, &l);
 		if (id >= md->size)
 			return bad_ring(md, "id out of range", id);
 		md->batch_id = id;

@@ -54,6 +54,18 @@ struct mock_driver {
 	uint32_t fifo_head, fifo_tail;
 	uint32_t batch_id, batch_len; /* batch_id == size: no batch open */
 
+	/*
+	 * What reaping cost, for the ring benchmark's driver side. A pass is
+	 * the reads from one look at the ring until used.idx says nothing is
+	 * left; a cache line is counted once per pass, which is what a driver
+	 * pays when the device wrote it between two passes.
+	 */
+	uint64_t idx_loads;    /* used.idx loads */
+	uint64_t entries_read; /* used-ring entries read */
+	uint64_t lines_read;   /* used-ring cache lines read (used.idx's included) */
+	uint32_t last_line;
+	bool idx_line_read;
+
 	bool broken;
 	char why[160];
 };

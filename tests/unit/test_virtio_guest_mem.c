@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "tests/unit/check_run.h"
 #include "virtio/guest_mem.h"
@@ -117,58 +118,95 @@ END_TEST
 START_TEST(heap_orders_by_seq)
 {
 	struct seq_heap h;
-	struct seq_heap_ent e;
-	uint64_t want = 0;
+	uint32_t want = 0, *v;
 	unsigned int i, n = 1000;
 
 	ck_assert_int_eq(seq_heap_init(&h, n), 0);
 	srand(7);
-	/* Push a shuffled 0..n-1, each carrying its seq in len and head. */
-	uint64_t *v = malloc(n * sizeof(*v));
+	/* Push a shuffled 0..n-1. */
+	v = malloc(n * sizeof(*v));
 	for (i = 0; i < n; i++)
 		v[i] = i;
 	for (i = n - 1; i > 0; i--) {
 		unsigned int j = (unsigned int)rand() % (i + 1);
-		uint64_t t = v[i];
+		uint32_t t = v[i];
 
 		v[i] = v[j];
 		v[j] = t;
 	}
-	for (i = 0; i < n; i++)
-		ck_assert_int_eq(seq_heap_push(&h, (struct seq_heap_ent){.seq = v[i],
-									 .len = (uint32_t)v[i],
-									 .head = (uint16_t)v[i]}),
-				 0);
-	ck_assert_int_eq(seq_heap_push(&h, (struct seq_heap_ent){.seq = 5}), -ENOSPC);
-	while (seq_heap_pop(&h, &e)) {
-		ck_assert_uint_eq(e.seq, want);
-		ck_assert_uint_eq(e.len, (uint32_t)want);
-		ck_assert_uint_eq(e.head, (uint16_t)want);
+	for (i = 0; i < n; i++) {
+		if (!i || v[i] > want)
+			want = v[i];
+		ck_assert_int_eq(seq_heap_push(&h, v[i]), 0);
+		ck_assert_uint_eq(seq_heap_max(&h), want);
+	}
+	want = 0;
+	ck_assert_int_eq(seq_heap_push(&h, 5), -ENOSPC);
+	while (!seq_heap_empty(&h)) {
+		ck_assert_uint_eq(seq_heap_min(&h), want);
+		seq_heap_pop(&h);
 		want++;
 	}
 	ck_assert_uint_eq(want, n);
-	ck_assert(seq_heap_empty(&h));
 	free(v);
 	seq_heap_free(&h);
 }
 END_TEST
 
-START_TEST(heap_large_seq_values)
+/*
+ * Keys are 32-bit seqs compared with wrap-around arithmetic: a window that
+ * straddles 2^32 still comes out in sequence order, and so does the
+ * largest key.
+ */
+START_TEST(heap_wraps_around)
 {
+	static const uint32_t in[] = {2, 0xfffffffe, 0, 0xffffffff, 1, 0xfffffffd};
+	static const uint32_t out[] = {0xfffffffd, 0xfffffffe, 0xffffffff, 0, 1, 2};
 	struct seq_heap h;
-	struct seq_heap_ent e;
+	unsigned int i;
 
-	/* 64-bit sequence numbers never wrap in practice; order must hold past 2^32. */
-	ck_assert_int_eq(seq_heap_init(&h, 4), 0);
-	seq_heap_push(&h, (struct seq_heap_ent){.seq = (1ULL << 40) + 2});
-	seq_heap_push(&h, (struct seq_heap_ent){.seq = (1ULL << 32)});
-	seq_heap_push(&h, (struct seq_heap_ent){.seq = (1ULL << 40) + 1});
-	ck_assert_uint_eq(seq_heap_min(&h)->seq, 1ULL << 32);
-	ck_assert(seq_heap_pop(&h, &e));
-	ck_assert(seq_heap_pop(&h, &e));
-	ck_assert_uint_eq(e.seq, (1ULL << 40) + 1);
-	seq_heap_clear(&h);
-	ck_assert(!seq_heap_pop(&h, &e));
+	ck_assert_int_eq(seq_heap_init(&h, 8), 0);
+	for (i = 0; i < 6; i++)
+		ck_assert_int_eq(seq_heap_push(&h, in[i]), 0);
+	ck_assert_uint_eq(seq_heap_max(&h), 2);
+	for (i = 0; i < 6; i++) {
+		ck_assert(!seq_heap_empty(&h));
+		ck_assert_uint_eq(seq_heap_min(&h), out[i]);
+		seq_heap_pop(&h);
+	}
+	ck_assert(seq_heap_empty(&h));
+	seq_heap_free(&h);
+}
+END_TEST
+
+/* A random mix of pushes and pops against a sorted reference, keys near the wrap. */
+START_TEST(heap_random_against_reference)
+{
+	static uint32_t ref[256];
+	struct seq_heap h;
+	uint32_t cur = 0xffff0000u, nref = 0, i, j;
+
+	ck_assert_int_eq(seq_heap_init(&h, 256), 0);
+	srand(11);
+	for (i = 0; i < 200000; i++) {
+		if (nref < 256 && (nref == 0 || rand() % 3)) {
+			/* Never below the last key popped, as seqs never go back. */
+			uint32_t k = cur + (uint32_t)(rand() % 512);
+
+			ck_assert_int_eq(seq_heap_push(&h, k), 0);
+			/* Insert keeping ref sorted in wrap-around order. */
+			for (j = nref++; j > 0 && (int32_t)(ref[j - 1] - k) > 0; j--)
+				ref[j] = ref[j - 1];
+			ref[j] = k;
+		} else {
+			ck_assert_uint_eq(seq_heap_min(&h), ref[0]);
+			ck_assert_uint_eq(seq_heap_max(&h), ref[nref - 1]);
+			cur = ref[0];
+			seq_heap_pop(&h);
+			memmove(ref, ref + 1, --nref * sizeof(*ref));
+		}
+		ck_assert_uint_eq(h.nr, nref);
+	}
 	seq_heap_free(&h);
 }
 END_TEST
@@ -185,7 +223,8 @@ int main(void)
 	tcase_add_test(tc, add_region_checks);
 	tcase_add_test(tc, ring_accessors_little_endian);
 	tcase_add_test(tc, heap_orders_by_seq);
-	tcase_add_test(tc, heap_large_seq_values);
+	tcase_add_test(tc, heap_wraps_around);
+	tcase_add_test(tc, heap_random_against_reference);
 	suite_add_tcase(s, tc);
 	return check_run(s);
 }

@@ -71,7 +71,7 @@ static void setup_q(uint16_t size, uint16_t num_max, uint64_t features, bool bat
 {
 	ck_assert_int_eq(mock_init(&md, size, features, RAM_GPA), 0);
 	ck_assert_int_eq(mock_attach(&md, &vq, num_max), VQ_OK);
-	vq_set_batching(&vq, batching);
+	vq.batching = batching;
 	vq_chain_init(&ch, iov, 64);
 	next_cookie = next_expected = 0;
 	memset(seen, 0, sizeof(seen));
@@ -250,7 +250,7 @@ START_TEST(batching_switch_off)
 	int i;
 
 	setup_q(16, 0, F_V1 | F_INORD, true);
-	vq_set_batching(&vq, false);
+	vq.batching = false;
 	for (i = 0; i < 8; i++) {
 		add(64, false, false);
 		pop_ok(&t[i]);
@@ -707,12 +707,16 @@ START_TEST(reset_storm_memory_bounded)
 			complete(&t[i], (uint64_t)i, 64);
 		REQUIRE(vq.heap.nr == 128);
 		vq_reset(&vq);
-		/* The first rounds warm malloc's caches; from then on every round ends where it
-		 * began. */
-		if (round == 2)
+		/*
+		 * The first rounds warm malloc's caches: glibc's calloc does not take
+		 * from the per-thread cache that free fills, and mallinfo counts its
+		 * chunks (up to 7 per size) as in use, so the count climbs for a few
+		 * rounds. From then on every round ends where it began.
+		 */
+		if (round == 10)
 			base = mallinfo2().uordblks;
-		REQUIRE_MSG(round < 2 || mallinfo2().uordblks == base,
-			    "round %d: %zu bytes in use, %zu after round 2", round,
+		REQUIRE_MSG(round < 10 || mallinfo2().uordblks == base,
+			    "round %d: %zu bytes in use, %zu after round 10", round,
 			    (size_t)mallinfo2().uordblks, base);
 	}
 	teardown();

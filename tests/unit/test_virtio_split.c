@@ -580,7 +580,6 @@ START_TEST(completion_errors)
 	ck_assert_int_eq(vq_complete(&vq, &t, 16), VQ_E_BAD_SEQ); /* twice */
 	vq_flush(&vq);
 	ck_assert_uint_eq(mock_used_idx(&md), 1);
-	ck_assert_str_eq(vq_strerror(VQ_E_BAD_SEQ), "completion not in flight");
 	teardown();
 }
 END_TEST
