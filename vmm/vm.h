@@ -19,15 +19,13 @@
 #include "vmm/symbols.h"
 
 struct kvm_run;
-struct vblk;
-struct vnet;
+struct virtio_dev;
 
 #define VIRTIO_SLOT_MAX_QUEUES 2
 
-/* One virtio-mmio device: a disk or a network card. */
+/* One virtio-mmio device, of any kind in vmm/virtio_table.c. */
 struct virtio_slot {
-	struct vblk *blk; /* exactly one of blk and net is set */
-	struct vnet *net;
+	struct virtio_dev *dev;
 	int kick_fd[VIRTIO_SLOT_MAX_QUEUES]; /* one per queue, KVM_IOEVENTFD datamatch = index */
 	unsigned int n_queues;
 	int irq_fd;
