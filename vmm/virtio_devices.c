@@ -13,7 +13,7 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
-#include "arch/x86_64/layout.h"
+#include "arch/arch.h"
 #include "devices/virtio_dev.h"
 #include "vmm/seccomp.h"
 #include "vmm/virtio_table.h"
@@ -34,10 +34,13 @@ static struct virtio_slot *new_slot(struct minivmm *vm, unsigned int n_queues, c
 				    size_t err_len)
 {
 	struct virtio_slot *s = &vm->virtio[vm->n_virtio];
+	struct arch_mmio_slot where;
 	bool ok;
 
-	s->base = X86_VIRTIO_MMIO_BASE + vm->n_virtio * X86_VIRTIO_MMIO_SIZE;
-	s->irq = X86_VIRTIO_IRQ_BASE + vm->n_virtio;
+	arch_virtio_slot(vm->n_virtio, &where);
+	s->base = where.base;
+	s->size = where.size;
+	s->irq = where.irq;
 	s->n_queues = n_queues;
 	for (unsigned int q = 0; q < VIRTIO_SLOT_MAX_QUEUES; q++)
 		s->kick_fd[q] = q < n_queues ? eventfd(0, EFD_CLOEXEC) : -1;
@@ -98,8 +101,8 @@ int virtio_devices_wire(struct minivmm *vm, char *err, size_t err_len)
 		struct kvm_irqfd irqfd = {.fd = (uint32_t)s->irq_fd, .gsi = s->irq};
 		int rc;
 
-		rc = bus_add(&vm->mmio, s->base, X86_VIRTIO_MMIO_SIZE, virtio_dev_mmio(s->dev),
-			     mmio_read, mmio_write);
+		rc = bus_add(&vm->mmio, s->base, s->size, virtio_dev_mmio(s->dev), mmio_read,
+			     mmio_write);
 		if (rc) {
 			snprintf(err, err_len, "cannot map virtio device %u: %s", i, strerror(-rc));
 			return rc;
