@@ -157,7 +157,7 @@ $(BUILD)/unit-asan/%: $(ASAN_OBJ)/tests/unit/%.o $(UNIT_HELPERS:%.c=$(ASAN_OBJ)/
 	$(CC) $(SAN_FLAGS) -o $@ $^ $(CHECK_LIBS) $(LIBS)
 
 # The pure parts of the library the fuzzers drive (no KVM, no threads).
-FUZZ_LIB_SRCS := virtio/%.c devices/net_hdr.c devices/net_rx.c arch/x86_64/bzimage.c arch/x86_64/elf_loader.c \
+FUZZ_LIB_SRCS := virtio/%.c devices/iov.c devices/net_hdr.c devices/net_rx.c arch/x86_64/bzimage.c arch/x86_64/elf_loader.c \
 	devices/blk_req.c arch/x86_64/cmdline.c \
 	vmm/cli_opts.c
 $(BUILD)/fuzzers/%: tests/fuzz/%.c $(LIB_SRCS)

@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/le.h"
 #include "devices/dev_stats.h"
 #include "devices/virtio_dev.h"
 #include "virtio/vring.h"
@@ -574,27 +575,21 @@ static int open_image(const struct vblk_options *o, struct vblk *b, char *err, s
 	return 0;
 }
 
-static void put_le(uint8_t *p, uint64_t v, int n)
-{
-	for (int i = 0; i < n; i++, v >>= 8)
-		p[i] = (uint8_t)v;
-}
-
 static void build_config(struct vblk *b)
 {
 	uint8_t *c = b->vdev.config;
 
-	put_le(c + 0, b->capacity, 8);
-	put_le(c + 8, VBLK_SIZE_MAX, 4);
-	put_le(c + 12, VBLK_SEG_MAX, 4);
-	put_le(c + 20, VIRTIO_BLK_SECTOR, 4);
-	put_le(c + 34, 1, 2);		/* num_queues */
-	put_le(c + 36, 0xffffffffu, 4); /* max_discard_sectors */
-	put_le(c + 40, 1, 4);		/* max_discard_seg */
-	put_le(c + 44, 1, 4);		/* discard_sector_alignment */
-	put_le(c + 48, 0xffffffffu, 4); /* max_write_zeroes_sectors */
-	put_le(c + 52, 1, 4);		/* max_write_zeroes_seg */
-	c[56] = 1;			/* write_zeroes_may_unmap */
+	put_le64(c + 0, b->capacity);
+	put_le32(c + 8, VBLK_SIZE_MAX);
+	put_le32(c + 12, VBLK_SEG_MAX);
+	put_le32(c + 20, VIRTIO_BLK_SECTOR);
+	put_le16(c + 34, 1);	       /* num_queues */
+	put_le32(c + 36, 0xffffffffu); /* max_discard_sectors */
+	put_le32(c + 40, 1);	       /* max_discard_seg */
+	put_le32(c + 44, 1);	       /* discard_sector_alignment */
+	put_le32(c + 48, 0xffffffffu); /* max_write_zeroes_sectors */
+	put_le32(c + 52, 1);	       /* max_write_zeroes_seg */
+	c[56] = 1;		       /* write_zeroes_may_unmap */
 }
 
 static uint64_t offered_features(const struct vblk_options *o)
