@@ -594,18 +594,12 @@ static void build_config(struct vblk *b)
 
 static uint64_t offered_features(const struct vblk_options *o)
 {
-	uint64_t f = 1ULL << VIRTIO_F_VERSION_1 | 1ULL << VIRTIO_RING_F_EVENT_IDX |
-		     1ULL << VIRTIO_RING_F_INDIRECT_DESC | 1ULL << VIRTIO_BLK_F_SIZE_MAX |
-		     1ULL << VIRTIO_BLK_F_SEG_MAX | 1ULL << VIRTIO_BLK_F_BLK_SIZE |
-		     1ULL << VIRTIO_BLK_F_FLUSH;
+	uint64_t f = 1ULL << VIRTIO_BLK_F_SIZE_MAX | 1ULL << VIRTIO_BLK_F_SEG_MAX |
+		     1ULL << VIRTIO_BLK_F_BLK_SIZE | 1ULL << VIRTIO_BLK_F_FLUSH;
 
 	if (o->read_only)
-		f |= 1ULL << VIRTIO_BLK_F_RO;
-	else
-		f |= 1ULL << VIRTIO_BLK_F_DISCARD | 1ULL << VIRTIO_BLK_F_WRITE_ZEROES;
-	if (o->in_order)
-		f |= 1ULL << VIRTIO_F_IN_ORDER;
-	return f;
+		return f | 1ULL << VIRTIO_BLK_F_RO;
+	return f | 1ULL << VIRTIO_BLK_F_DISCARD | 1ULL << VIRTIO_BLK_F_WRITE_ZEROES;
 }
 
 int vblk_create(const struct vblk_options *o, const struct virtio_dev_env *env,
@@ -634,6 +628,7 @@ int vblk_create(const struct vblk_options *o, const struct virtio_dev_env *env,
 	rc = virtio_dev_init(&b->vdev, &blk_ops, env,
 			     &(struct virtio_dev_params){
 				     .features = offered_features(o),
+				     .in_order = o->in_order,
 				     .config_len = BLK_CONFIG_SIZE,
 				     .nqueues = 1,
 				     .queue_size = VBLK_QUEUE_SIZE,

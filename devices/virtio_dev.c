@@ -218,6 +218,17 @@ static void *vdev_thread(void *arg)
 
 /* ---- owner ---- */
 
+/* What the virtqueue layer implements, for every device. */
+static uint64_t offered_features(const struct virtio_dev_params *p)
+{
+	uint64_t f = p->features | 1ULL << VIRTIO_F_VERSION_1 | 1ULL << VIRTIO_RING_F_EVENT_IDX |
+		     1ULL << VIRTIO_RING_F_INDIRECT_DESC;
+
+	if (p->in_order)
+		f |= 1ULL << VIRTIO_F_IN_ORDER;
+	return f;
+}
+
 int virtio_dev_init(struct virtio_dev *d, const struct virtio_dev_ops *ops,
 		    const struct virtio_dev_env *env, const struct virtio_dev_params *p, char *err,
 		    size_t err_len)
@@ -236,8 +247,8 @@ int virtio_dev_init(struct virtio_dev *d, const struct virtio_dev_ops *ops,
 		d->kick[q] = (struct dev_event){.fd = env->kick_fds[q], .tag = VDEV_TAG_KICK | q};
 		vq_init(&d->vqs[q], p->queue_size);
 	}
-	rc = vmmio_init(&d->mmio, &vdev_mmio_ops, d, ops->device_id, p->features, p->config_len,
-			d->vqs, p->nqueues);
+	rc = vmmio_init(&d->mmio, &vdev_mmio_ops, d, ops->device_id, offered_features(p),
+			p->config_len, d->vqs, p->nqueues);
 	if (rc) {
 		snprintf(err, err_len, "virtio-mmio setup failed");
 		goto fail_vqs;

@@ -13,7 +13,9 @@
  *   (docs/design.md, "Reset and stop", R16);
  * - the flush of the used rings and the one interrupt decision per batch
  *   (R10);
- * - the per-queue counters' text.
+ * - the per-queue counters' text;
+ * - the transport features every device offers: VERSION_1 (modern only),
+ *   EVENT_IDX, INDIRECT_DESC, and IN_ORDER when asked.
  *
  * A device embeds struct virtio_dev, fills in its config space and calls
  * virtio_dev_init(); its struct virtio_dev_ops says what it does with a
@@ -87,7 +89,8 @@ struct virtio_dev_env {
 };
 
 struct virtio_dev_params {
-	uint64_t features; /* offered */
+	uint64_t features; /* offered: the device's own; the shell adds the ring's */
+	bool in_order;	   /* offer VIRTIO_F_IN_ORDER */
 	unsigned int config_len;
 	unsigned int nqueues;
 	unsigned int queue_size;   /* QueueNumMax of each queue */

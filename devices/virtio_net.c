@@ -455,11 +455,10 @@ static void build_config(struct vnet *n, const struct vnet_options *o)
 
 static uint64_t offered_features(const struct vnet_options *o, int tap_fd)
 {
-	uint64_t f = 1ULL << VIRTIO_F_VERSION_1 | 1ULL << VIRTIO_RING_F_EVENT_IDX |
-		     1ULL << VIRTIO_RING_F_INDIRECT_DESC | 1ULL << VIRTIO_NET_F_MAC |
-		     1ULL << VIRTIO_NET_F_STATUS | 1ULL << VIRTIO_NET_F_MRG_RXBUF |
-		     1ULL << VIRTIO_NET_F_CSUM | 1ULL << VIRTIO_NET_F_GUEST_CSUM |
-		     1ULL << VIRTIO_NET_F_HOST_TSO4 | 1ULL << VIRTIO_NET_F_HOST_TSO6;
+	uint64_t f = 1ULL << VIRTIO_NET_F_MAC | 1ULL << VIRTIO_NET_F_STATUS |
+		     1ULL << VIRTIO_NET_F_MRG_RXBUF | 1ULL << VIRTIO_NET_F_CSUM |
+		     1ULL << VIRTIO_NET_F_GUEST_CSUM | 1ULL << VIRTIO_NET_F_HOST_TSO4 |
+		     1ULL << VIRTIO_NET_F_HOST_TSO6;
 	const uint64_t tso = 1ULL << VIRTIO_NET_F_GUEST_CSUM | 1ULL << VIRTIO_NET_F_GUEST_TSO4 |
 			     1ULL << VIRTIO_NET_F_GUEST_TSO6;
 
@@ -469,8 +468,6 @@ static uint64_t offered_features(const struct vnet_options *o, int tap_fd)
 	(void)tap_set_offload(tap_fd, 0); /* as above: DRIVER_OK sets them */
 	if (o->mtu)
 		f |= 1ULL << VIRTIO_NET_F_MTU;
-	if (o->in_order)
-		f |= 1ULL << VIRTIO_F_IN_ORDER;
 	return f;
 }
 
@@ -498,6 +495,7 @@ int vnet_create(const struct vnet_options *o, const struct virtio_dev_env *env,
 	rc = virtio_dev_init(&n->vdev, &net_ops, env,
 			     &(struct virtio_dev_params){
 				     .features = offered_features(o, n->tap_fd),
+				     .in_order = o->in_order,
 				     .config_len = NET_CONFIG_SIZE,
 				     .nqueues = 2,
 				     .queue_size = VNET_QUEUE_SIZE,
