@@ -114,21 +114,25 @@ static void console_byte(void *ctx, uint8_t c)
 		atomic_store(&vm->panicked, 1);
 }
 
+/* The console UART, the i8042 and the exit port, where arch puts the first two. */
 static int add_legacy_devices(struct minivmm *vm, char *err, size_t err_len)
 {
+	struct arch_pc_ports at;
 	int rc;
 
-	serial_init(&vm->serial, vm->cfg.console_out,
-		    (struct irq_line){set_irq, vm, SERIAL_COM1_IRQ});
+	if (!arch_pc_ports(&at)) {
+		snprintf(err, err_len, "this machine has no console UART yet");
+		return -ENOTSUP;
+	}
+	serial_init(&vm->serial, vm->cfg.console_out, (struct irq_line){set_irq, vm, at.uart_irq});
 	serial_set_tx_hook(&vm->serial, console_byte, vm);
 	vm->ports = (struct sysctl_ports){
 		.reset = port_reset, .exit_status = port_exit_status, .ctx = vm};
-	rc = bus_add(&vm->pio, SERIAL_COM1_BASE, SERIAL_NREGS, &vm->serial, serial_read,
-		     serial_write);
+	rc = bus_add(&vm->pio, at.uart_base, SERIAL_NREGS, &vm->serial, serial_read, serial_write);
 	if (!rc)
-		rc = bus_add(&vm->pio, I8042_DATA_PORT, 1, &vm->ports, i8042_data_read, NULL);
+		rc = bus_add(&vm->pio, at.i8042_data, 1, &vm->ports, i8042_data_read, NULL);
 	if (!rc)
-		rc = bus_add(&vm->pio, I8042_COMMAND_PORT, 1, &vm->ports, i8042_status_read,
+		rc = bus_add(&vm->pio, at.i8042_command, 1, &vm->ports, i8042_status_read,
 			     i8042_command_write);
 	if (!rc)
 		rc = bus_add(&vm->pio, MINIVMM_EXIT_PORT, 1, &vm->ports, NULL, exit_port_write);

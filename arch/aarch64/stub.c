@@ -28,6 +28,13 @@ void arch_virtio_slot(unsigned int i, struct arch_mmio_slot *s)
 	s->irq = 48 + i;
 }
 
+/* No port bus: the console will be a PL011 on the MMIO bus. */
+bool arch_pc_ports(struct arch_pc_ports *p)
+{
+	(void)p;
+	return false;
+}
+
 unsigned int arch_max_cpus(void)
 {
 	return 1;

@@ -30,6 +30,12 @@ void arch_virtio_slot(unsigned int i, struct arch_mmio_slot *s)
 	s->irq = X86_VIRTIO_IRQ_BASE + i;
 }
 
+bool arch_pc_ports(struct arch_pc_ports *p)
+{
+	*p = (struct arch_pc_ports){X86_COM1_BASE, X86_COM1_IRQ, X86_I8042_DATA, X86_I8042_COMMAND};
+	return true;
+}
+
 unsigned int arch_max_cpus(void)
 {
 	return MPTABLE_MAX_CPUS; /* what the MP table in the EBDA has room for */
