@@ -1,8 +1,9 @@
 # minivmm top-level Makefile. Module sources are found by directory, so a new
-# file in virtio/, devices/, arch/x86_64/ or vmm/ needs no edit here.
+# file in virtio/, devices/, arch/$(ARCH)/ or vmm/ needs no edit here.
 #   make            build minivmm, libminivmm.so.$(VERSION) and libminivmm.a
 #   make deps       install the Debian packages the project needs (as root)
-#   make check      every test: unit, ASan/UBSan unit, fuzz smoke, VM tests
+#   make check      every test: unit, ASan/UBSan unit, fuzz smoke, CLI, library,
+#                   aarch64 cross-compile of the arch boundary, VM tests
 #   make check-stress  make check's suite CHECK_STRESS_N times (5) beside two
 #                   CPU hogs, then as often quiet; flakes by name (not in check)
 #   make unit       Check unit tests only        make asan   same under ASan/UBSan
@@ -40,7 +41,9 @@ ALL_CFLAGS = $(CSTD) $(WARN) $(CFLAGS) -I. -MMD -MP
 LIBS     := -luring -lseccomp -lpthread
 CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null || echo -lcheck -lsubunit -lrt -lm -pthread)
 
-LIB_SRCS  := $(sort $(wildcard virtio/*.c devices/*.c arch/x86_64/*.c) $(filter-out vmm/main.c,$(wildcard vmm/*.c)))
+# The architecture linked in (arch/arch.h); only x86_64 is implemented.
+ARCH     ?= x86_64
+LIB_SRCS  := $(sort $(wildcard virtio/*.c devices/*.c arch/$(ARCH)/*.c) $(filter-out vmm/main.c,$(wildcard vmm/*.c)))
 UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_HELPERS := $(sort $(filter-out $(UNIT_SRCS),$(wildcard tests/unit/*.c)))
 FUZZ_SRCS := $(sort $(wildcard tests/fuzz/fuzz_*.c))
@@ -154,7 +157,7 @@ $(BUILD)/unit-asan/%: $(ASAN_OBJ)/tests/unit/%.o $(UNIT_HELPERS:%.c=$(ASAN_OBJ)/
 	$(CC) $(SAN_FLAGS) -o $@ $^ $(CHECK_LIBS) $(LIBS)
 
 # The pure parts of the library the fuzzers drive (no KVM, no threads).
-FUZZ_LIB_SRCS := virtio/%.c devices/net_hdr.c devices/net_rx.c arch/x86_64/bzimage.c arch/x86_64/elf_loader.c \
+FUZZ_LIB_SRCS := virtio/%.c devices/iov.c devices/net_hdr.c devices/net_rx.c arch/x86_64/bzimage.c arch/x86_64/elf_loader.c \
 	devices/blk_req.c arch/x86_64/cmdline.c \
 	vmm/cli_opts.c
 $(BUILD)/fuzzers/%: tests/fuzz/%.c $(LIB_SRCS)

@@ -3,28 +3,8 @@
 
 #include <string.h>
 
-/* Copies up to n bytes from the iovecs, skipping skip bytes; returns the count. */
-static uint64_t gather(const struct iovec *iov, uint32_t n, uint64_t skip, uint8_t *dst,
-		       uint64_t len)
-{
-	uint64_t done = 0;
-
-	for (uint32_t i = 0; i < n && done < len; i++) {
-		uint64_t l = iov[i].iov_len;
-
-		if (skip >= l) {
-			skip -= l;
-			continue;
-		}
-		l -= skip;
-		if (l > len - done)
-			l = len - done;
-		memcpy(dst + done, (uint8_t *)iov[i].iov_base + skip, l);
-		done += l;
-		skip = 0;
-	}
-	return done;
-}
+#include "common/le.h"
+#include "devices/iov.h"
 
 /* Segments of src after the first skip bytes, into dst; returns the byte count. */
 static uint64_t slice(const struct iovec *src, uint32_t n, uint64_t skip, struct iovec *dst,
@@ -49,15 +29,6 @@ static uint64_t slice(const struct iovec *src, uint32_t n, uint64_t skip, struct
 	return total;
 }
 
-static uint64_t get_le(const uint8_t *p, int n)
-{
-	uint64_t v = 0;
-
-	for (int i = n - 1; i >= 0; i--)
-		v = v << 8 | p[i];
-	return v;
-}
-
 static enum blk_parse reject(struct blk_req *r, enum blk_reject why, uint8_t code)
 {
 	r->reject = why;
@@ -78,11 +49,11 @@ static enum blk_parse parse_range(struct blk_req *r, uint64_t capacity, bool rea
 		return reject(r, BLK_REJ_READ_ONLY, VIRTIO_BLK_S_IOERR);
 	/* We advertise one segment per request (max_*_seg = 1). */
 	if (r->data_len != BLK_DWZ_SEG_SIZE ||
-	    gather(r->data, r->n_data, 0, seg, sizeof(seg)) != sizeof(seg))
+	    iov_gather(r->data, r->n_data, 0, seg, sizeof(seg)) != sizeof(seg))
 		return reject(r, BLK_REJ_BAD_SEGMENT, VIRTIO_BLK_S_UNSUPP);
-	r->range_sector = get_le(seg, 8);
-	r->range_sectors = (uint32_t)get_le(seg + 8, 4);
-	r->range_flags = (uint32_t)get_le(seg + 12, 4);
+	r->range_sector = get_le64(seg);
+	r->range_sectors = get_le32(seg + 8);
+	r->range_flags = get_le32(seg + 12);
 	if ((r->type == VIRTIO_BLK_T_DISCARD && r->range_flags) ||
 	    (r->range_flags & ~(uint32_t)VIRTIO_BLK_WZ_F_UNMAP))
 		return reject(r, BLK_REJ_BAD_SEGMENT, VIRTIO_BLK_S_UNSUPP);
@@ -111,10 +82,10 @@ enum blk_parse blk_req_parse(const struct vq_chain *c, uint64_t capacity, unsign
 	last = (struct iovec *)&in[c->n_in - 1];
 	r->status = (uint8_t *)last->iov_base + last->iov_len - 1;
 	if (c->out_len < BLK_HDR_SIZE ||
-	    gather(c->iov, c->n_out, 0, hdr, BLK_HDR_SIZE) != BLK_HDR_SIZE)
+	    iov_gather(c->iov, c->n_out, 0, hdr, BLK_HDR_SIZE) != BLK_HDR_SIZE)
 		return reject(r, BLK_REJ_SHORT_HEADER, VIRTIO_BLK_S_IOERR);
-	r->type = (uint32_t)get_le(hdr, 4);
-	r->sector = get_le(hdr + 8, 8);
+	r->type = get_le32(hdr);
+	r->sector = get_le64(hdr + 8);
 
 	switch (r->type) {
 	case VIRTIO_BLK_T_IN:
@@ -152,20 +123,4 @@ enum blk_parse blk_req_parse(const struct vq_chain *c, uint64_t capacity, unsign
 	if (!in_range(r->sector, r->data_len / VIRTIO_BLK_SECTOR, capacity))
 		return reject(r, BLK_REJ_OUT_OF_RANGE, VIRTIO_BLK_S_IOERR);
 	return BLK_REQ_OK;
-}
-
-const char *blk_reject_name(enum blk_reject r)
-{
-	static const char *const names[] = {
-		[BLK_REJ_NONE] = "none",
-		[BLK_REJ_SHORT_HEADER] = "short header",
-		[BLK_REJ_NO_STATUS] = "no status byte",
-		[BLK_REJ_NOT_SECTOR_MULTIPLE] = "length not a sector multiple",
-		[BLK_REJ_OUT_OF_RANGE] = "beyond capacity",
-		[BLK_REJ_READ_ONLY] = "write to read-only disk",
-		[BLK_REJ_BAD_SEGMENT] = "bad discard/write-zeroes segment",
-		[BLK_REJ_UNSUPPORTED] = "unsupported type",
-	};
-
-	return (unsigned int)r < BLK_REJ_COUNT ? names[r] : "?";
 }

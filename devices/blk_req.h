@@ -77,6 +77,4 @@ struct blk_req {
 enum blk_parse blk_req_parse(const struct vq_chain *c, uint64_t capacity, unsigned int flags,
 			     struct iovec *data, uint32_t cap, struct blk_req *r);
 
-const char *blk_reject_name(enum blk_reject r);
-
 #endif

@@ -6,6 +6,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "devices/dev_stats.h"
+
 #define TAG_CTRL   (DEV_TAG_RESERVED | 1)
 #define TAG_CANCEL (DEV_TAG_RESERVED | 2)
 
@@ -238,7 +240,7 @@ bool dev_thread_poll(struct dev_thread *t, bool (*pending)(void *dev), void *dev
 			return false;
 		if (pending(dev)) {
 			t->polled = false;
-			__atomic_fetch_add(&t->poll_hits, 1, __ATOMIC_RELAXED);
+			stat_inc(&t->poll_hits);
 			return true;
 		}
 	} while (now_ns() < end);

@@ -64,7 +64,7 @@ struct dev_thread {
 	uint64_t poll_max_ns; /* 0: never poll */
 	uint64_t poll_ns;     /* the current budget, adapted by dev_thread_wait() */
 	bool polled;	      /* the last poll found nothing: measure the sleep after it */
-	uint64_t poll_hits;   /* polls that found work; read with __atomic_load_n */
+	uint64_t poll_hits;   /* polls that found work (devices/dev_stats.h) */
 
 	/* vCPU thread -> device thread, one operation at a time. */
 	pthread_mutex_t lock;

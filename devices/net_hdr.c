@@ -3,18 +3,9 @@
 
 #include <string.h>
 
+#include "common/le.h"
+#include "devices/iov.h"
 #include "virtio/vring.h"
-
-static uint16_t get_le16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] | p[1] << 8);
-}
-
-static void put_le16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-}
 
 void vnet_hdr_decode(const uint8_t *p, struct vnet_hdr *h)
 {
@@ -54,42 +45,6 @@ const char *vnet_tx_drop_name(enum vnet_tx_drop d)
 	return (unsigned int)d < VNET_TX_DROP_COUNT ? names[d] : "unknown";
 }
 
-size_t vnet_iov_gather(const struct iovec *iov, uint32_t n, size_t off, void *dst, size_t len)
-{
-	uint8_t *d = dst;
-	size_t done = 0;
-
-	for (uint32_t i = 0; i < n && done < len; i++) {
-		size_t l = iov[i].iov_len;
-
-		if (off >= l) {
-			off -= l;
-			continue;
-		}
-		l -= off;
-		if (l > len - done)
-			l = len - done;
-		memcpy(d + done, (const uint8_t *)iov[i].iov_base + off, l);
-		done += l;
-		off = 0;
-	}
-	return done;
-}
-
-size_t vnet_iov_scatter(const struct iovec *iov, uint32_t n, const void *src, size_t len)
-{
-	const uint8_t *s = src;
-	size_t done = 0;
-
-	for (uint32_t i = 0; i < n && done < len; i++) {
-		size_t l = iov[i].iov_len < len - done ? iov[i].iov_len : len - done;
-
-		memcpy(iov[i].iov_base, s + done, l);
-		done += l;
-	}
-	return done;
-}
-
 static bool has(uint64_t features, int bit)
 {
 	return (features >> bit) & 1;
@@ -101,7 +56,7 @@ enum vnet_tx_drop vnet_tx_check(const struct vq_chain *c, uint64_t features, str
 	uint32_t frame;
 
 	if (c->out_len < VNET_HDR_LEN ||
-	    vnet_iov_gather(c->iov, c->n_out, 0, raw, VNET_HDR_LEN) != VNET_HDR_LEN)
+	    iov_gather(c->iov, c->n_out, 0, raw, VNET_HDR_LEN) != VNET_HDR_LEN)
 		return VNET_TX_NO_HDR;
 	vnet_hdr_decode(raw, h);
 	frame = c->out_len - VNET_HDR_LEN;
@@ -198,8 +153,8 @@ int vnet_rx_fill(uint8_t *pkt, uint32_t pkt_len, const struct vq_chain *chains, 
 	for (uint32_t i = 0; i < n; i++) {
 		uint32_t l = chains[i].in_len < pkt_len - off ? chains[i].in_len : pkt_len - off;
 
-		used[i] = (uint32_t)vnet_iov_scatter(vq_chain_in(&chains[i]), chains[i].n_in,
-						     pkt + off, l);
+		used[i] = (uint32_t)iov_scatter(vq_chain_in(&chains[i]), chains[i].n_in, pkt + off,
+						l);
 		off += used[i];
 	}
 	return off == pkt_len ? 0 : -1;

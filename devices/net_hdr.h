@@ -87,11 +87,6 @@ enum vnet_tx_drop vnet_tx_check(const struct vq_chain *c, uint64_t features, str
 uint32_t vnet_tx_wire_iov(const struct vq_chain *c, const struct vnet_hdr *h,
 			  uint8_t hdr[VNET_HDR_LEN], struct iovec *out, uint32_t cap);
 
-/* Copies len bytes from iov (n segments) starting at byte off; returns bytes copied. */
-size_t vnet_iov_gather(const struct iovec *iov, uint32_t n, size_t off, void *dst, size_t len);
-/* Copies len bytes into iov (n segments); returns bytes copied (< len if iov is short). */
-size_t vnet_iov_scatter(const struct iovec *iov, uint32_t n, const void *src, size_t len);
-
 /*
  * Receive accounting for one packet of pkt_len bytes (header included):
  * buffers are offered one by one with vnet_rx_offer() until it returns

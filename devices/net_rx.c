@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdlib.h>
 
+#include "devices/dev_stats.h"
 #include "devices/net_hdr.h"
 
 int vnet_rx_init(struct vnet_rx *rx, struct virtqueue *vq, uint16_t queue_size)
@@ -29,18 +30,13 @@ void vnet_rx_free(struct vnet_rx *rx)
 	rx->used = NULL;
 }
 
-static void count(uint64_t *c, uint64_t n)
-{
-	__atomic_store_n(c, *c + n, __ATOMIC_RELAXED);
-}
-
 /* Completes chains[0 .. nb) with length 0: a frame we could not place. */
 static void give_back_empty(struct vnet_rx *rx, unsigned int nb)
 {
 	for (unsigned int i = 0; i < nb; i++)
 		vq_complete(rx->vq, &rx->chains[i].t, 0);
 	rx->need_flush = true;
-	count(&rx->st.drop_bad_chain, 1);
+	stat_inc(&rx->st.drop_bad_chain);
 }
 
 enum place { PLACE_DONE, PLACE_BLOCKED, PLACE_BROKEN };
@@ -84,14 +80,14 @@ static enum place place_one(struct vnet_rx *rx, struct vnet_rx_frame *f)
 			vq_unpop(vq, (uint16_t)nb);
 		if (!f->waited) {
 			f->waited = true;
-			count(&rx->st.waits, 1);
+			stat_inc(&rx->st.waits);
 		}
 		return PLACE_BLOCKED;
 	}
 	if (res == VNET_RX_NO_FIT) {
 		/* Larger than the guest's buffers can ever hold; they stay posted. */
 		vq_unpop(vq, (uint16_t)nb);
-		count(&rx->st.drop_no_fit, 1);
+		stat_inc(&rx->st.drop_no_fit);
 		return PLACE_DONE;
 	}
 	if (vnet_rx_fill(f->data, f->len, rx->chains, nb, rx->used) < 0) {
@@ -103,10 +99,9 @@ static enum place place_one(struct vnet_rx *rx, struct vnet_rx_frame *f)
 		vq_complete(vq, &rx->chains[i].t, rx->used[i]);
 	rx->need_flush = true;
 	rx->last_nbufs = (uint16_t)nb;
-	count(&rx->st.packets, 1);
-	count(&rx->st.bytes, f->len - VNET_HDR_LEN);
-	if (nb > rx->st.max_bufs)
-		count(&rx->st.max_bufs, nb - rx->st.max_bufs);
+	stat_inc(&rx->st.packets);
+	stat_add(&rx->st.bytes, f->len - VNET_HDR_LEN);
+	stat_max(&rx->st.max_bufs, nb);
 	return PLACE_DONE;
 }
 

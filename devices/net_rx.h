@@ -28,7 +28,7 @@ struct vnet_rx_frame {
 	bool waited; /* already counted in rx_waits */
 };
 
-/* Device thread writes, anyone reads with __atomic_load_n. */
+/* Device thread writes, anyone reads (devices/dev_stats.h). */
 struct vnet_rx_stats {
 	uint64_t packets, bytes;
 	uint64_t drop_no_fit;	 /* frame larger than the guest's buffers */

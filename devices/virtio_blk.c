@@ -7,16 +7,16 @@
 #include <liburing.h>
 #include <linux/falloc.h>
 #include <linux/fs.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/eventfd.h>
 #include <sys/file.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "devices/dev_thread.h"
+#include "common/le.h"
+#include "devices/dev_stats.h"
+#include "devices/virtio_dev.h"
 #include "virtio/vring.h"
 
 #define VIRTIO_BLK_F_SIZE_MAX	  1
@@ -30,8 +30,7 @@
 #define BLK_CONFIG_SIZE 60
 #define IOV_CAP		(VBLK_SEG_MAX + 2)
 
-/* io_uring user_data: a slot index, or this tag (or dev_thread's own). */
-#define TAG_KICK      (1ULL << 62)
+/* io_uring user_data: a slot index, or this tag (or the shell's own). */
 #define TAG_MERGE     (1ULL << 61) /* | merge record index */
 #define MERGE_IOV     256	   /* segments of one merged read or write */
 #define MERGE_BYTES   (1u << 20)   /* and its bytes */
@@ -55,28 +54,20 @@ struct slot {
 };
 
 struct vblk {
-	struct vmmio mmio;
-	struct virtqueue vq;
-	const struct guest_mem *gm;
-	uint8_t config[BLK_CONFIG_SIZE];
+	struct virtio_dev vdev; /* first: the shell's callbacks get &vdev */
+	struct virtqueue *vq;	/* vdev's one queue */
 	uint64_t capacity;
-	int fd, irq_fd;
+	int fd;
 	bool read_only;
 	bool direct;
 	char serial[VIRTIO_BLK_ID_BYTES + 1]; /* GET_ID sends up to 20 bytes, no NUL */
 
-	struct dev_thread dt;
-	struct dev_event kick; /* its fd is written by vCPU threads too */
-
 	/* Device thread only. */
-	bool running;		  /* DRIVER_OK and not reset */
 	unsigned int parse_flags; /* BLK_REQ_*: read-only, and what was negotiated */
-	bool ring_failed;	  /* a reset could not drain: the thread ends */
 	struct slot *slots;
 	uint16_t *free_slots;
 	unsigned int nfree, inflight;
 	unsigned int last_popped; /* requests per wake-up: 1 when latency-bound */
-	bool need_flush;
 	/* Reads or writes popped in this pass and not submitted yet: a run of
 	 * adjacent ones of one type goes out as one merged request. */
 	uint16_t run[MERGE_IOV];
@@ -84,82 +75,18 @@ struct vblk {
 	uint64_t run_bytes;
 	struct merge *merges;
 
-	struct vblk_stats st;
-	pthread_mutex_t stats_lock;
+	struct vblk_stats st; /* devices/dev_stats.h */
 };
 
-static void put_le(uint8_t *p, uint64_t v, int n)
+static struct vblk *to_vblk(struct virtio_dev *d)
 {
-	for (int i = 0; i < n; i++, v >>= 8)
-		p[i] = (uint8_t)v;
-}
-
-static int op_queue_enable(void *dev, unsigned int q, uint64_t features)
-{
-	struct vblk *b = dev;
-
-	return dev_thread_call(&b->dt, DEV_OP_ENABLE, q, features);
-}
-
-static void op_reset(void *dev)
-{
-	struct vblk *b = dev;
-
-	dev_thread_call(&b->dt, DEV_OP_RESET, 0, 0);
-}
-
-static void op_driver_ok(void *dev, uint64_t features)
-{
-	struct vblk *b = dev;
-
-	dev_thread_call(&b->dt, DEV_OP_DRIVER_OK, 0, features);
-}
-
-static void op_notify(void *dev, unsigned int q)
-{
-	struct vblk *b = dev;
-
-	(void)q;
-	eventfd_write(b->kick.fd, 1);
-}
-
-static void op_config_read(void *dev, uint32_t off, uint8_t *data, unsigned int size)
-{
-	struct vblk *b = dev;
-
-	memcpy(data, b->config + off, size);
-}
-
-static void op_interrupt(void *dev)
-{
-	struct vblk *b = dev;
-
-	eventfd_write(b->irq_fd, 1);
-}
-
-static const struct vmmio_ops blk_mmio_ops = {
-	.queue_enable = op_queue_enable,
-	.reset = op_reset,
-	.driver_ok = op_driver_ok,
-	.notify = op_notify,
-	.config_read = op_config_read,
-	.config_write = NULL, /* writeback toggling (CONFIG_WCE) is not offered */
-	.interrupt = op_interrupt,
-};
-
-/* Counters are read by other threads (minivmm_print_stats). */
-static void stat_inc(struct vblk *b, uint64_t *counter)
-{
-	pthread_mutex_lock(&b->stats_lock);
-	(*counter)++;
-	pthread_mutex_unlock(&b->stats_lock);
+	return (struct vblk *)d;
 }
 
 /* Hands the chain back to the queue layer and frees its slot. */
 static void release(struct vblk *b, struct slot *s, uint32_t len)
 {
-	vq_complete(&b->vq, &s->t, len);
-	b->need_flush = true;
+	virtio_dev_complete(&b->vdev, 0, &s->t, len);
 	s->busy = false;
 	b->free_slots[b->nfree++] = (uint16_t)(s - b->slots);
 }
@@ -181,17 +108,15 @@ static void reset_slots(struct vblk *b)
 
 static void count_error(struct vblk *b, int res)
 {
-	pthread_mutex_lock(&b->stats_lock);
-	b->st.io_errors++;
+	stat_inc(&b->st.io_errors);
 	if (res == -EIO)
-		b->st.err_eio++;
+		stat_inc(&b->st.err_eio);
 	else if (res == -ENOSPC)
-		b->st.err_enospc++;
+		stat_inc(&b->st.err_enospc);
 	else if (res >= 0)
-		b->st.short_io++;
+		stat_inc(&b->st.short_io);
 	else
-		b->st.err_other++;
-	pthread_mutex_unlock(&b->stats_lock);
+		stat_inc(&b->st.err_other);
 }
 
 static void io_done(struct vblk *b, struct slot *s, int res)
@@ -209,12 +134,10 @@ static void io_done(struct vblk *b, struct slot *s, int res)
 		finish(b, s, VIRTIO_BLK_S_IOERR, 0);
 		return;
 	}
-	pthread_mutex_lock(&b->stats_lock);
 	if (r->type == VIRTIO_BLK_T_IN)
-		b->st.bytes_read += r->data_len;
+		stat_add(&b->st.bytes_read, r->data_len);
 	else if (r->type == VIRTIO_BLK_T_OUT)
-		b->st.bytes_written += r->data_len;
-	pthread_mutex_unlock(&b->stats_lock);
+		stat_add(&b->st.bytes_written, r->data_len);
 	finish(b, s, VIRTIO_BLK_S_OK, r->type == VIRTIO_BLK_T_IN ? (uint32_t)r->data_len : 0);
 }
 
@@ -248,10 +171,7 @@ static bool direct_aligned(const struct blk_req *r)
 static void count_inflight(struct vblk *b, unsigned int n)
 {
 	b->inflight += n;
-	pthread_mutex_lock(&b->stats_lock);
-	if (b->inflight > b->st.max_inflight)
-		b->st.max_inflight = b->inflight;
-	pthread_mutex_unlock(&b->stats_lock);
+	stat_max(&b->st.max_inflight, b->inflight);
 }
 
 static void prep_rw(struct io_uring_sqe *sqe, int fd, uint32_t type, const struct iovec *iov,
@@ -284,7 +204,7 @@ static void flush_run(struct vblk *b)
 		for (unsigned int i = 0; i < b->run_len; i++) {
 			const struct blk_req *r = &b->slots[b->run[i]].req;
 
-			sqe = dev_thread_sqe(&b->dt);
+			sqe = dev_thread_sqe(&b->vdev.dt);
 			prep_rw(sqe, b->fd, r->type, r->data, r->n_data, r->sector);
 			io_uring_sqe_set_data64(sqe, b->run[i]);
 		}
@@ -302,13 +222,11 @@ static void flush_run(struct vblk *b)
 		m->bytes = b->run_bytes;
 		m->busy = true;
 		first = &b->slots[b->run[0]].req;
-		sqe = dev_thread_sqe(&b->dt);
+		sqe = dev_thread_sqe(&b->vdev.dt);
 		prep_rw(sqe, b->fd, first->type, m->iov, k, first->sector);
 		io_uring_sqe_set_data64(sqe, TAG_MERGE | (uint64_t)(m - b->merges));
-		pthread_mutex_lock(&b->stats_lock);
-		b->st.merged_ios++;
-		b->st.merged_reqs += b->run_len;
-		pthread_mutex_unlock(&b->stats_lock);
+		stat_inc(&b->st.merged_ios);
+		stat_add(&b->st.merged_reqs, b->run_len);
 	}
 	count_inflight(b, b->run_len);
 	b->run_len = b->run_segs = 0;
@@ -352,28 +270,26 @@ static void submit(struct vblk *b, struct slot *s)
 	struct io_uring_sqe *sqe;
 	int mode;
 
-	pthread_mutex_lock(&b->stats_lock);
 	switch (r->type) {
 	case VIRTIO_BLK_T_IN:
-		b->st.reads++;
+		stat_inc(&b->st.reads);
 		break;
 	case VIRTIO_BLK_T_OUT:
-		b->st.writes++;
+		stat_inc(&b->st.writes);
 		break;
 	case VIRTIO_BLK_T_FLUSH:
-		b->st.flushes++;
+		stat_inc(&b->st.flushes);
 		break;
 	case VIRTIO_BLK_T_GET_ID:
-		b->st.get_ids++;
+		stat_inc(&b->st.get_ids);
 		break;
 	case VIRTIO_BLK_T_DISCARD:
-		b->st.discards++;
+		stat_inc(&b->st.discards);
 		break;
 	default:
-		b->st.write_zeroes++;
+		stat_inc(&b->st.write_zeroes);
 		break;
 	}
-	pthread_mutex_unlock(&b->stats_lock);
 	if (r->type == VIRTIO_BLK_T_GET_ID) {
 		get_id(b, s);
 		return;
@@ -384,7 +300,7 @@ static void submit(struct vblk *b, struct slot *s)
 	}
 	if (b->direct && (r->type == VIRTIO_BLK_T_IN || r->type == VIRTIO_BLK_T_OUT) &&
 	    !direct_aligned(r)) {
-		stat_inc(b, &b->st.misaligned);
+		stat_inc(&b->st.misaligned);
 		finish(b, s, VIRTIO_BLK_S_IOERR, 0);
 		return;
 	}
@@ -394,7 +310,7 @@ static void submit(struct vblk *b, struct slot *s)
 	}
 	/* Everything before it goes out first: requests keep their order. */
 	flush_run(b);
-	sqe = dev_thread_sqe(&b->dt);
+	sqe = dev_thread_sqe(&b->vdev.dt);
 	switch (r->type) {
 	case VIRTIO_BLK_T_FLUSH:
 		/* Acknowledged only once fdatasync has finished (io_done). */
@@ -417,21 +333,21 @@ static void process_queue(struct vblk *b)
 {
 	unsigned int popped = 0;
 
-	if (!b->running || !b->vq.ready || b->vq.broken)
+	if (!virtio_dev_queue_live(&b->vdev, 0))
 		return;
 	do {
-		vq_disable_notify(&b->vq);
+		vq_disable_notify(b->vq);
 		while (b->nfree) {
 			struct slot *s = &b->slots[b->free_slots[b->nfree - 1]];
 			struct vq_chain c;
 			int rc;
 
 			vq_chain_init(&c, s->chain_iov, IOV_CAP);
-			rc = vq_pop(&b->vq, &c);
+			rc = vq_pop(b->vq, &c);
 			if (rc == VQ_EMPTY)
 				break;
 			if (vq_err_is_fatal(rc)) {
-				vmmio_set_needs_reset(&b->mmio);
+				vmmio_set_needs_reset(&b->vdev.mmio);
 				flush_run(b);
 				return;
 			}
@@ -442,7 +358,7 @@ static void process_queue(struct vblk *b)
 			if (rc < 0) {
 				/* A bad chain is answered, never dropped (docs/design.md, "In-order
 				 * rules", R9). */
-				stat_inc(b, &b->st.chain_errors);
+				stat_inc(&b->st.chain_errors);
 				release(b, s, 0);
 				continue;
 			}
@@ -452,11 +368,11 @@ static void process_queue(struct vblk *b)
 				submit(b, s);
 				break;
 			case BLK_REQ_STATUS:
-				stat_inc(b, &b->st.rejected[s->req.reject]);
+				stat_inc(&b->st.rejected[s->req.reject]);
 				finish(b, s, s->req.status_code, 0);
 				break;
 			default: /* no status byte to answer in */
-				stat_inc(b, &b->st.rejected[s->req.reject]);
+				stat_inc(&b->st.rejected[s->req.reject]);
 				release(b, s, 0);
 				break;
 			}
@@ -464,34 +380,44 @@ static void process_queue(struct vblk *b)
 		/* Out of slots: the next completion frees one and we come back. */
 		if (!b->nfree)
 			break;
-	} while (vq_enable_notify(&b->vq));
+	} while (vq_enable_notify(b->vq));
 	flush_run(b);
 	if (popped)
 		b->last_popped = popped;
 }
 
-static void flush_used(struct vblk *b)
+/* ---- the shell's ops ---- */
+
+static void blk_complete(struct virtio_dev *d, uint64_t tag, int res)
 {
-	if (!b->need_flush)
-		return;
-	b->need_flush = false;
-	if (vq_flush(&b->vq))
-		vmmio_signal_used(&b->mmio);
+	struct vblk *b = to_vblk(d);
+
+	if (tag < VBLK_QUEUE_SIZE)
+		io_done(b, &b->slots[tag], res);
+	else if ((tag & TAG_MERGE) && (tag & ~TAG_MERGE) < MERGE_RECORDS)
+		merge_done(b, &b->merges[tag & ~TAG_MERGE], res);
 }
 
-static bool drain_busy(void *dev)
+static void blk_process(struct virtio_dev *d, unsigned int kicked, bool ctrl)
 {
-	struct vblk *b = dev;
+	struct vblk *b = to_vblk(d);
 
-	return b->inflight != 0;
+	/* After a control operation, and again when kicked or a slot came free. */
+	if (ctrl)
+		process_queue(b);
+	if (kicked || b->nfree)
+		process_queue(b);
 }
 
-static void drain_reap(void *dev, uint64_t tag)
+static bool blk_busy(struct virtio_dev *d)
 {
-	struct vblk *b = dev;
+	return to_vblk(d)->inflight != 0;
+}
 
-	if (dev_event_fired(&b->kick, tag))
-		return;
+static void blk_reap(struct virtio_dev *d, uint64_t tag)
+{
+	struct vblk *b = to_vblk(d);
+
 	if (tag < VBLK_QUEUE_SIZE) {
 		/* No used-ring write after a reset began (R16). */
 		b->inflight--;
@@ -507,70 +433,35 @@ static void drain_reap(void *dev, uint64_t tag)
 	}
 }
 
-/*
- * Waits until nothing of ours is in flight; other CQEs just disarm their tag.
- * False if the ring failed first: the slots still in flight stay taken.
- */
-static bool drain(struct vblk *b)
+static void blk_cancel(struct virtio_dev *d)
 {
+	struct vblk *b = to_vblk(d);
+
 	if (!b->inflight)
-		return true;
+		return;
 	for (unsigned int i = 0; i < VBLK_QUEUE_SIZE; i++)
 		if (b->slots[i].busy)
-			dev_thread_cancel(&b->dt, i);
+			dev_thread_cancel(&d->dt, i);
 	for (unsigned int i = 0; i < MERGE_RECORDS; i++)
 		if (b->merges[i].busy)
-			dev_thread_cancel(&b->dt, TAG_MERGE | i);
-	return dev_thread_drain(&b->dt, drain_busy, drain_reap, b);
+			dev_thread_cancel(&d->dt, TAG_MERGE | i);
 }
 
-static void reset_queue(struct vblk *b)
+static void blk_reset(struct virtio_dev *d)
 {
-	/* I/O may still land in guest memory and free slots: serve nothing more. */
-	if (!drain(b)) {
-		b->ring_failed = true;
-		return;
-	}
-	vq_reset(&b->vq);
-	b->running = false;
-	b->need_flush = false;
+	struct vblk *b = to_vblk(d);
+
 	b->last_popped = 0;
 	reset_slots(b);
 }
 
-static int blk_ctrl(void *dev, enum dev_op op, unsigned int q, uint64_t features)
+static void blk_driver_ok(struct virtio_dev *d, uint64_t features)
 {
-	struct vblk *b = dev;
+	struct vblk *b = to_vblk(d);
 
-	(void)q;
-	switch (op) {
-	case DEV_OP_ENABLE:
-		return vq_enable(&b->vq, b->gm, features);
-	case DEV_OP_RESET:
-	case DEV_OP_STOP:
-		reset_queue(b);
-		break;
-	case DEV_OP_DRIVER_OK:
-		b->parse_flags =
-			(b->read_only ? BLK_REQ_RO : 0) |
-			((features >> VIRTIO_BLK_F_DISCARD) & 1 ? BLK_REQ_DISCARD : 0) |
-			((features >> VIRTIO_BLK_F_WRITE_ZEROES) & 1 ? BLK_REQ_WRITE_ZEROES : 0);
-		b->running = true;
-		break;
-	default:
-		break;
-	}
-	return 0;
-}
-
-/* Returns false when the thread should end. */
-static bool handle_ctrl(struct vblk *b)
-{
-	bool keep = dev_thread_serve(&b->dt, blk_ctrl, b) && !b->ring_failed;
-
-	if (keep)
-		process_queue(b);
-	return keep;
+	b->parse_flags = (b->read_only ? BLK_REQ_RO : 0) |
+			 ((features >> VIRTIO_BLK_F_DISCARD) & 1 ? BLK_REQ_DISCARD : 0) |
+			 ((features >> VIRTIO_BLK_F_WRITE_ZEROES) & 1 ? BLK_REQ_WRITE_ZEROES : 0);
 }
 
 /*
@@ -584,54 +475,65 @@ static bool handle_ctrl(struct vblk *b)
  * a spin would take a CPU from the io_uring workers. True if requests were
  * found (and handled).
  */
-static bool poll_requests(struct vblk *b)
+static bool blk_poll(struct virtio_dev *d)
 {
-	if (!b->running || b->inflight || !b->nfree || !b->vq.ready || b->vq.broken ||
-	    b->last_popped > 1 || !dev_thread_poll_ring(&b->dt, &b->vq))
+	struct vblk *b = to_vblk(d);
+
+	if (!virtio_dev_queue_live(d, 0) || b->inflight || !b->nfree || b->last_popped > 1 ||
+	    !virtio_dev_poll_ring(d, 0))
 		return false;
 	process_queue(b);
-	flush_used(b);
 	return true;
 }
 
-static void *blk_thread(void *arg)
+static void blk_print_stats(struct virtio_dev *d, const char *name, FILE *f)
 {
-	struct vblk *b = arg;
-	bool keep = true;
+	const struct vblk_stats *st = &to_vblk(d)->st;
+	uint64_t rejected = 0;
 
-	pthread_setname_np(pthread_self(), "virtio-blk");
-	while (keep) {
-		bool kicked = false, ctrl_pending = false;
-		uint64_t tag;
-		int res;
-
-		dev_thread_arm(&b->dt, &b->kick);
-		/* Completions and control come first: a guest that keeps posting
-		 * must not keep them waiting. */
-		if (poll_requests(b) && !dev_thread_has_cqe(&b->dt))
-			continue;
-		if (!dev_thread_wait(&b->dt))
-			break;
-		while (dev_thread_next(&b->dt, &tag, &res)) {
-			if (dev_event_fired(&b->kick, tag))
-				kicked = true;
-			else if (dev_thread_ctrl_fired(&b->dt, tag))
-				ctrl_pending = true;
-			else if (tag < VBLK_QUEUE_SIZE)
-				io_done(b, &b->slots[tag], res);
-			else if ((tag & TAG_MERGE) && (tag & ~TAG_MERGE) < MERGE_RECORDS)
-				merge_done(b, &b->merges[tag & ~TAG_MERGE], res);
-		}
-		/* One drain per CQE batch (R10), then one interrupt decision. */
-		flush_used(b);
-		if (ctrl_pending)
-			keep = handle_ctrl(b);
-		if (keep && (kicked || b->nfree))
-			process_queue(b);
-		flush_used(b);
-	}
-	return NULL;
+	for (int i = 0; i < BLK_REJ_COUNT; i++)
+		rejected += stat_get(&st->rejected[i]);
+	fprintf(f,
+		"%s: virtio-blk in_order=%s reads=%" PRIu64 " writes=%" PRIu64 " flushes=%" PRIu64
+		" read_bytes=%" PRIu64 " written_bytes=%" PRIu64 " io_errors=%" PRIu64
+		" (eio=%" PRIu64 " enospc=%" PRIu64 ") rejected=%" PRIu64 " chain_errors=%" PRIu64
+		" misaligned=%" PRIu64 " max_inflight=%" PRIu64 " poll_hits=%" PRIu64
+		" merged=%" PRIu64 "/%" PRIu64 "\n",
+		name, virtio_dev_negotiated(d, VIRTIO_F_IN_ORDER) ? "negotiated" : "off",
+		stat_get(&st->reads), stat_get(&st->writes), stat_get(&st->flushes),
+		stat_get(&st->bytes_read), stat_get(&st->bytes_written), stat_get(&st->io_errors),
+		stat_get(&st->err_eio), stat_get(&st->err_enospc), rejected,
+		stat_get(&st->chain_errors), stat_get(&st->misaligned), stat_get(&st->max_inflight),
+		stat_get(&d->dt.poll_hits), stat_get(&st->merged_reqs), stat_get(&st->merged_ios));
 }
+
+static void blk_destroy(struct virtio_dev *d)
+{
+	struct vblk *b = to_vblk(d);
+
+	close(b->fd);
+	free(b->slots);
+	free(b->free_slots);
+	free(b->merges);
+	free(b);
+}
+
+static const struct virtio_dev_ops blk_ops = {
+	.name = "virtio-blk",
+	.device_id = VIRTIO_ID_BLOCK,
+	.poll = blk_poll,
+	.complete = blk_complete,
+	.process = blk_process,
+	.cancel = blk_cancel,
+	.busy = blk_busy,
+	.reap = blk_reap,
+	.reset = blk_reset,
+	.driver_ok = blk_driver_ok,
+	.print_stats = blk_print_stats,
+	.destroy = blk_destroy,
+};
+
+/* ---- setup ---- */
 
 static int open_image(const struct vblk_options *o, struct vblk *b, char *err, size_t err_len)
 {
@@ -675,26 +577,35 @@ static int open_image(const struct vblk_options *o, struct vblk *b, char *err, s
 
 static void build_config(struct vblk *b)
 {
-	uint8_t *c = b->config;
+	uint8_t *c = b->vdev.config;
 
-	put_le(c + 0, b->capacity, 8);
-	put_le(c + 8, VBLK_SIZE_MAX, 4);
-	put_le(c + 12, VBLK_SEG_MAX, 4);
-	put_le(c + 20, VIRTIO_BLK_SECTOR, 4);
-	put_le(c + 34, 1, 2);		/* num_queues */
-	put_le(c + 36, 0xffffffffu, 4); /* max_discard_sectors */
-	put_le(c + 40, 1, 4);		/* max_discard_seg */
-	put_le(c + 44, 1, 4);		/* discard_sector_alignment */
-	put_le(c + 48, 0xffffffffu, 4); /* max_write_zeroes_sectors */
-	put_le(c + 52, 1, 4);		/* max_write_zeroes_seg */
-	c[56] = 1;			/* write_zeroes_may_unmap */
+	put_le64(c + 0, b->capacity);
+	put_le32(c + 8, VBLK_SIZE_MAX);
+	put_le32(c + 12, VBLK_SEG_MAX);
+	put_le32(c + 20, VIRTIO_BLK_SECTOR);
+	put_le16(c + 34, 1);	       /* num_queues */
+	put_le32(c + 36, 0xffffffffu); /* max_discard_sectors */
+	put_le32(c + 40, 1);	       /* max_discard_seg */
+	put_le32(c + 44, 1);	       /* discard_sector_alignment */
+	put_le32(c + 48, 0xffffffffu); /* max_write_zeroes_sectors */
+	put_le32(c + 52, 1);	       /* max_write_zeroes_seg */
+	c[56] = 1;		       /* write_zeroes_may_unmap */
 }
 
-int vblk_create(const struct vblk_options *o, const struct guest_mem *gm, int kick_fd, int irq_fd,
-		struct vblk **out, char *err, size_t err_len)
+static uint64_t offered_features(const struct vblk_options *o)
+{
+	uint64_t f = 1ULL << VIRTIO_BLK_F_SIZE_MAX | 1ULL << VIRTIO_BLK_F_SEG_MAX |
+		     1ULL << VIRTIO_BLK_F_BLK_SIZE | 1ULL << VIRTIO_BLK_F_FLUSH;
+
+	if (o->read_only)
+		return f | 1ULL << VIRTIO_BLK_F_RO;
+	return f | 1ULL << VIRTIO_BLK_F_DISCARD | 1ULL << VIRTIO_BLK_F_WRITE_ZEROES;
+}
+
+int vblk_create(const struct vblk_options *o, const struct virtio_dev_env *env,
+		struct virtio_dev **out, char *err, size_t err_len)
 {
 	struct vblk *b = calloc(1, sizeof(*b));
-	uint64_t features;
 	const char *base;
 	int rc;
 
@@ -704,12 +615,9 @@ int vblk_create(const struct vblk_options *o, const struct guest_mem *gm, int ki
 		return -ENOMEM;
 	}
 	b->fd = -1;
-	b->gm = gm;
-	b->kick = (struct dev_event){.fd = kick_fd, .tag = TAG_KICK};
-	b->irq_fd = irq_fd;
+	b->vq = &b->vdev.vqs[0];
 	b->read_only = o->read_only;
 	b->direct = o->direct;
-	pthread_mutex_init(&b->stats_lock, NULL);
 	rc = open_image(o, b, err, err_len);
 	if (rc)
 		goto fail;
@@ -717,23 +625,21 @@ int vblk_create(const struct vblk_options *o, const struct guest_mem *gm, int ki
 	snprintf(b->serial, sizeof(b->serial), "%s",
 		 o->serial ? o->serial : (base ? base + 1 : o->path));
 	build_config(b);
-	features = 1ULL << VIRTIO_F_VERSION_1 | 1ULL << VIRTIO_RING_F_EVENT_IDX |
-		   1ULL << VIRTIO_RING_F_INDIRECT_DESC | 1ULL << VIRTIO_BLK_F_SIZE_MAX |
-		   1ULL << VIRTIO_BLK_F_SEG_MAX | 1ULL << VIRTIO_BLK_F_BLK_SIZE |
-		   1ULL << VIRTIO_BLK_F_FLUSH;
-	if (o->read_only)
-		features |= 1ULL << VIRTIO_BLK_F_RO;
-	else
-		features |= 1ULL << VIRTIO_BLK_F_DISCARD | 1ULL << VIRTIO_BLK_F_WRITE_ZEROES;
-	if (o->in_order)
-		features |= 1ULL << VIRTIO_F_IN_ORDER;
-	vq_init(&b->vq, VBLK_QUEUE_SIZE);
-	rc = vmmio_init(&b->mmio, &blk_mmio_ops, b, VIRTIO_ID_BLOCK, features, BLK_CONFIG_SIZE,
-			&b->vq, 1);
-	if (rc) {
-		snprintf(err, err_len, "virtio-mmio setup failed");
+	rc = virtio_dev_init(&b->vdev, &blk_ops, env,
+			     &(struct virtio_dev_params){
+				     .features = offered_features(o),
+				     .in_order = o->in_order,
+				     .config_len = BLK_CONFIG_SIZE,
+				     .nqueues = 1,
+				     .queue_size = VBLK_QUEUE_SIZE,
+				     /* Every slot plus the kick, the control read and the
+				      * cancels of a drain. */
+				     .ring_entries = 2 * VBLK_QUEUE_SIZE + 8,
+				     .poll_us = o->poll_us,
+			     },
+			     err, err_len);
+	if (rc)
 		goto fail;
-	}
 	b->slots = calloc(VBLK_QUEUE_SIZE, sizeof(*b->slots));
 	b->free_slots = calloc(VBLK_QUEUE_SIZE, sizeof(*b->free_slots));
 	b->merges = calloc(MERGE_RECORDS, sizeof(*b->merges));
@@ -743,16 +649,10 @@ int vblk_create(const struct vblk_options *o, const struct guest_mem *gm, int ki
 		goto fail;
 	}
 	reset_slots(b);
-	/* Every slot plus the kick, the control read and the cancels of a drain. */
-	rc = dev_thread_init(&b->dt, 2 * VBLK_QUEUE_SIZE + 8);
-	if (rc < 0) {
-		snprintf(err, err_len, "io_uring setup failed: %s", strerror(-rc));
-		goto fail;
-	}
-	b->dt.poll_max_ns = (uint64_t)o->poll_us * 1000;
-	*out = b;
+	*out = &b->vdev;
 	return 0;
 fail:
+	virtio_dev_fini(&b->vdev);
 	if (b->fd >= 0)
 		close(b->fd);
 	free(b->slots);
@@ -760,69 +660,4 @@ fail:
 	free(b->merges);
 	free(b);
 	return rc < 0 ? rc : -EINVAL;
-}
-
-int vblk_start(struct vblk *b)
-{
-	return dev_thread_start(&b->dt, blk_thread, b);
-}
-
-struct dev_thread *vblk_thread(struct vblk *b)
-{
-	return &b->dt;
-}
-
-void vblk_destroy(struct vblk *b)
-{
-	if (!b)
-		return;
-	dev_thread_stop(&b->dt, NULL);
-	dev_thread_destroy(&b->dt);
-	vq_destroy(&b->vq);
-	vmmio_destroy(&b->mmio);
-	close(b->fd);
-	free(b->slots);
-	free(b->free_slots);
-	free(b->merges);
-	pthread_mutex_destroy(&b->stats_lock);
-	free(b);
-}
-
-struct vmmio *vblk_mmio(struct vblk *b)
-{
-	return &b->mmio;
-}
-
-uint64_t vblk_capacity(const struct vblk *b)
-{
-	return b->capacity;
-}
-
-void vblk_print_stats(struct vblk *b, const char *name, FILE *f)
-{
-	uint64_t neg = vmmio_negotiated(&b->mmio, true);
-	const struct vq_stats *q = &b->vq.stats;
-	uint64_t rejected = 0;
-
-	pthread_mutex_lock(&b->stats_lock);
-	for (int i = 0; i < BLK_REJ_COUNT; i++)
-		rejected += b->st.rejected[i];
-	fprintf(f,
-		"%s: virtio-blk in_order=%s reads=%" PRIu64 " writes=%" PRIu64 " flushes=%" PRIu64
-		" read_bytes=%" PRIu64 " written_bytes=%" PRIu64 " io_errors=%" PRIu64
-		" (eio=%" PRIu64 " enospc=%" PRIu64 ") rejected=%" PRIu64 " chain_errors=%" PRIu64
-		" misaligned=%" PRIu64 " max_inflight=%" PRIu64 " poll_hits=%" PRIu64
-		" merged=%" PRIu64 "/%" PRIu64 "\n",
-		name, (neg >> VIRTIO_F_IN_ORDER) & 1 ? "negotiated" : "off", b->st.reads,
-		b->st.writes, b->st.flushes, b->st.bytes_read, b->st.bytes_written, b->st.io_errors,
-		b->st.err_eio, b->st.err_enospc, rejected, b->st.chain_errors, b->st.misaligned,
-		b->st.max_inflight, __atomic_load_n(&b->dt.poll_hits, __ATOMIC_RELAXED),
-		b->st.merged_reqs, b->st.merged_ios);
-	pthread_mutex_unlock(&b->stats_lock);
-	fprintf(f,
-		"%s: queue completed=%" PRIu64 " waited=%" PRIu64
-		" heap_hwm=%u used_entries=%" PRIu64 " batches=%" PRIu64 " batch_bufs=%" PRIu64
-		" notifies=%" PRIu64 "\n",
-		name, q->completed, q->waited, q->heap_hwm, q->used_entries, q->batches,
-		q->batch_bufs, q->notifies);
 }

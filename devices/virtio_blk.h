@@ -14,8 +14,6 @@
 #include <stdio.h>
 
 #include "devices/blk_req.h"
-#include "virtio/guest_mem.h"
-#include "virtio/mmio.h"
 
 #define VIRTIO_ID_BLOCK 2
 #define VBLK_QUEUE_SIZE 256
@@ -43,23 +41,15 @@ struct vblk_stats {
 	uint64_t merged_ios, merged_reqs; /* adjacent requests sent as one, and how many */
 };
 
-struct vblk;
-struct dev_thread;
+struct virtio_dev;
+struct virtio_dev_env;
 
 /*
  * Opens and locks the image (flock: shared for ro, exclusive otherwise) and
- * builds the device. kick_fd and irq_fd are eventfds the VMM wires to KVM.
+ * builds the device on the virtio shell (one queue: env->kick_fds[0]).
  * Returns 0 or a negative errno with one line in err.
  */
-int vblk_create(const struct vblk_options *o, const struct guest_mem *gm, int kick_fd, int irq_fd,
-		struct vblk **out, char *err, size_t err_len);
-int vblk_start(struct vblk *b); /* starts the device thread */
-/* Its thread: the VM stops it (bounded) before destroy, which joins it. */
-struct dev_thread *vblk_thread(struct vblk *b);
-void vblk_destroy(struct vblk *b);
-
-struct vmmio *vblk_mmio(struct vblk *b);
-uint64_t vblk_capacity(const struct vblk *b); /* sectors */
-void vblk_print_stats(struct vblk *b, const char *name, FILE *f);
+int vblk_create(const struct vblk_options *o, const struct virtio_dev_env *env,
+		struct virtio_dev **out, char *err, size_t err_len);
 
 #endif

@@ -16,8 +16,6 @@
 #include <stdio.h>
 
 #include "devices/net_hdr.h"
-#include "virtio/guest_mem.h"
-#include "virtio/mmio.h"
 
 #define VIRTIO_ID_NET	1
 #define VNET_QUEUE_SIZE 256
@@ -43,22 +41,15 @@ struct vnet_stats {
 	uint64_t tx_max_inflight;
 };
 
-struct vnet;
-struct dev_thread;
+struct virtio_dev;
+struct virtio_dev_env;
 
 /*
- * Attaches to the TAP and builds the device. kick_fds[VNET_RXQ/TXQ] and
- * irq_fd are eventfds the VMM wires to KVM. Returns 0 or a negative errno
- * with one line in err.
+ * Attaches to the TAP and builds the device on the virtio shell
+ * (env->kick_fds[VNET_RXQ/TXQ]). Returns 0 or a negative errno with one
+ * line in err.
  */
-int vnet_create(const struct vnet_options *o, const struct guest_mem *gm, const int kick_fds[2],
-		int irq_fd, struct vnet **out, char *err, size_t err_len);
-int vnet_start(struct vnet *n); /* starts the device thread */
-/* Its thread: the VM stops it (bounded) before destroy, which joins it. */
-struct dev_thread *vnet_thread(struct vnet *n);
-void vnet_destroy(struct vnet *n);
-
-struct vmmio *vnet_mmio(struct vnet *n);
-void vnet_print_stats(struct vnet *n, const char *name, FILE *f);
+int vnet_create(const struct vnet_options *o, const struct virtio_dev_env *env,
+		struct virtio_dev **out, char *err, size_t err_len);
 
 #endif

@@ -1,6 +1,7 @@
 #!/bin/sh
 # Every test of minivmm, in tiers: unit (and ASan/UBSan), fuzz smoke, CLI,
-# library packaging, test guest, Linux boot. Ends with "N passed, N failed";
+# library packaging, the aarch64 cross-compile of the arch boundary, test
+# guest, Linux boot. Ends with "N passed, N failed";
 # non-zero on any failure. Called by `make check` after the binaries are built.
 #
 # Each run has a scratch directory of its own, build/run.XXXXXX (exported as
@@ -10,12 +11,12 @@
 # when the run ends (so that file holds the run that ended last). The
 # directory is removed after a run without failures, kept and named after
 # one with failures (or always with MINIVMM_KEEP=1).
-# MINIVMM_TIERS: the tiers to run, default "unit asan fuzz cli lib guest boot".
+# MINIVMM_TIERS: the tiers to run, default "unit asan fuzz cli lib cross guest boot".
 set -u
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root" || exit 1
 . tests/lib.sh
-all_tiers="unit asan fuzz cli lib guest boot"
+all_tiers="unit asan fuzz cli lib cross guest boot"
 tiers=${MINIVMM_TIERS:-$all_tiers}
 for t in $tiers; do
 	case " $all_tiers " in
@@ -56,6 +57,10 @@ start=$(date +%s)
 	if tier lib; then
 		echo "== library packaging (make install, pkg-config, exported symbols)"
 		tests/lib/run.sh
+	fi
+	if tier cross; then
+		echo "== arch boundary (everything outside arch/x86_64/ compiles for aarch64)"
+		tests/cross/run.sh
 	fi
 	if tier guest; then
 		echo "== test guest (freestanding, drives virtio-blk from CPL3)"

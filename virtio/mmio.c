@@ -320,13 +320,6 @@ void vmmio_signal_used(struct vmmio *m)
 	m->ops->interrupt(m->dev);
 }
 
-void vmmio_signal_config(struct vmmio *m)
-{
-	atomic_fetch_add(&m->config_generation, 1);
-	atomic_fetch_or(&m->isr, VMMIO_INT_CONFIG);
-	m->ops->interrupt(m->dev);
-}
-
 void vmmio_set_needs_reset(struct vmmio *m)
 {
 	/* No lock: a vCPU may hold it while it waits for this very thread. */

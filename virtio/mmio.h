@@ -135,8 +135,6 @@ void vmmio_write(struct vmmio *m, uint64_t offset, const uint8_t *data, unsigned
 
 /* From the device thread: used buffers were published; raise the interrupt. */
 void vmmio_signal_used(struct vmmio *m);
-/* From the device: its config space changed (generation bump + interrupt). */
-void vmmio_signal_config(struct vmmio *m);
 /*
  * From the device thread: the driver broke a queue; Status shows
  * DEVICE_NEEDS_RESET until the driver resets. Never takes the lock.

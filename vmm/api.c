@@ -11,10 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "arch/x86_64/boot.h"
-#include "arch/x86_64/elf_loader.h"
-#include "arch/x86_64/layout.h"
-#include "arch/x86_64/mptable.h"
+#include "arch/arch.h"
 #include "vmm/hostinfo.h"
 #include "vmm/seccomp.h"
 #include "vmm/vm.h"
@@ -117,21 +114,25 @@ static void console_byte(void *ctx, uint8_t c)
 		atomic_store(&vm->panicked, 1);
 }
 
+/* The console UART, the i8042 and the exit port, where arch puts the first two. */
 static int add_legacy_devices(struct minivmm *vm, char *err, size_t err_len)
 {
+	struct arch_pc_ports at;
 	int rc;
 
-	serial_init(&vm->serial, vm->cfg.console_out,
-		    (struct irq_line){set_irq, vm, SERIAL_COM1_IRQ});
+	if (!arch_pc_ports(&at)) {
+		snprintf(err, err_len, "this machine has no console UART yet");
+		return -ENOTSUP;
+	}
+	serial_init(&vm->serial, vm->cfg.console_out, (struct irq_line){set_irq, vm, at.uart_irq});
 	serial_set_tx_hook(&vm->serial, console_byte, vm);
 	vm->ports = (struct sysctl_ports){
 		.reset = port_reset, .exit_status = port_exit_status, .ctx = vm};
-	rc = bus_add(&vm->pio, SERIAL_COM1_BASE, SERIAL_NREGS, &vm->serial, serial_read,
-		     serial_write);
+	rc = bus_add(&vm->pio, at.uart_base, SERIAL_NREGS, &vm->serial, serial_read, serial_write);
 	if (!rc)
-		rc = bus_add(&vm->pio, I8042_DATA_PORT, 1, &vm->ports, i8042_data_read, NULL);
+		rc = bus_add(&vm->pio, at.i8042_data, 1, &vm->ports, i8042_data_read, NULL);
 	if (!rc)
-		rc = bus_add(&vm->pio, I8042_COMMAND_PORT, 1, &vm->ports, i8042_status_read,
+		rc = bus_add(&vm->pio, at.i8042_command, 1, &vm->ports, i8042_status_read,
 			     i8042_command_write);
 	if (!rc)
 		rc = bus_add(&vm->pio, MINIVMM_EXIT_PORT, 1, &vm->ports, NULL, exit_port_write);
@@ -229,9 +230,9 @@ static int check_config(const struct minivmm_config *cfg, char *err, size_t err_
 			return -EINVAL;
 		}
 	}
-	if (cfg->cpus < 1 || cfg->cpus > MPTABLE_MAX_CPUS) {
-		snprintf(err, err_len, "%u CPUs is out of range (1 to %d)", cfg->cpus,
-			 MPTABLE_MAX_CPUS);
+	if (cfg->cpus < 1 || cfg->cpus > arch_max_cpus()) {
+		snprintf(err, err_len, "%u CPUs is out of range (1 to %u)", cfg->cpus,
+			 arch_max_cpus());
 		return -EINVAL;
 	}
 	return 0;
@@ -239,54 +240,54 @@ static int check_config(const struct minivmm_config *cfg, char *err, size_t err_
 
 static int load_guest(struct minivmm *vm, char *err, size_t err_len)
 {
-	struct x86_boot_config bc = {0};
-	struct cmdline_mmio_dev mmio[MINIVMM_MAX_VIRTIO];
-	struct x86_boot_info *info;
+	struct arch_mmio_slot virtio[MINIVMM_MAX_VIRTIO];
+	struct arch_boot_result *res;
 	uint8_t *kernel = NULL, *initrd = NULL;
 	size_t kernel_len = 0, initrd_len = 0;
 	int rc;
 
 	for (unsigned int i = 0; i < vm->n_virtio; i++)
-		mmio[i] = (struct cmdline_mmio_dev){vm->virtio[i].base, X86_VIRTIO_MMIO_SIZE,
-						    vm->virtio[i].irq};
+		arch_virtio_slot(i, &virtio[i]);
 	rc = read_whole_file(vm->cfg.kernel, "kernel", MAX_KERNEL_SIZE, &kernel, &kernel_len, err,
 			     err_len);
 	if (!rc && vm->cfg.initrd)
 		rc = read_whole_file(vm->cfg.initrd, "initrd", MAX_INITRD_SIZE, &initrd,
 				     &initrd_len, err, err_len);
-	info = calloc(1, sizeof(*info));
-	if (!rc && !info) {
+	res = calloc(1, sizeof(*res));
+	if (!rc && !res) {
 		snprintf(err, err_len, "out of memory");
 		rc = -ENOMEM;
 	}
-	if (!rc) {
-		bc.kernel = kernel;
-		bc.kernel_len = kernel_len;
-		bc.kernel_name = vm->cfg.kernel;
-		bc.initrd = initrd;
-		bc.initrd_len = initrd_len;
-		bc.cmdline.base = vm->cfg.cmdline;
-		bc.cmdline.append = vm->cfg.append;
-		bc.cmdline.root_on_disk = vm->cfg.n_disks > 0 && !vm->cfg.initrd;
-		bc.cmdline.mmio = mmio;
-		bc.cmdline.n_mmio = vm->n_virtio;
-		bc.mem_size = vm->mem_size;
-		bc.ncpus = vm->ncpus;
-		rc = x86_boot_setup(&bc, &vm->low, info, err, err_len);
-	}
+	if (!rc)
+		rc = arch_boot(
+			&(struct arch_boot){
+				.ram = vm->ram,
+				.mem_size = vm->mem_size,
+				.ncpus = vm->ncpus,
+				.kernel = kernel,
+				.kernel_len = kernel_len,
+				.kernel_name = vm->cfg.kernel,
+				.initrd = initrd,
+				.initrd_len = initrd_len,
+				.cmdline = vm->cfg.cmdline,
+				.append = vm->cfg.append,
+				.root_on_disk = vm->cfg.n_disks > 0 && !vm->cfg.initrd,
+				.virtio = virtio,
+				.n_virtio = vm->n_virtio,
+			},
+			res, err, err_len);
 	/* An ELF vmlinux carries its own symbols: a hung vCPU can be named without --symbols. */
 	if (!rc && !vm->cfg.symbols && kernel_len >= 4 && !memcmp(kernel, "\177ELF", 4))
 		symbols_from_elf(&vm->syms, kernel, kernel_len);
 	if (!rc && vm->cfg.symbols)
 		rc = symbols_load(&vm->syms, vm->cfg.symbols, err, err_len);
-	if (!rc)
-		vm->linux_guest = info->is_bzimage || elf_is_linux(kernel, kernel_len);
 	if (!rc) {
-		vm->entry = info->entry;
-		snprintf(vm->cmdline, sizeof(vm->cmdline), "%s", info->cmdline);
-		vm->triple_fault_resets = cmdline_reboot_triple(info->cmdline);
+		vm->linux_guest = res->linux_guest;
+		vm->entry = res->entry;
+		snprintf(vm->cmdline, sizeof(vm->cmdline), "%s", res->cmdline);
+		vm->shutdown_resets = res->shutdown_resets;
 	}
-	free(info);
+	free(res);
 	free(kernel);
 	free(initrd);
 	return rc;

@@ -9,7 +9,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "arch/x86_64/layout.h"
+#include "arch/arch.h"
 #include "vmm/vm.h"
 
 static int vm_ioctl(struct minivmm *vm, unsigned long req, unsigned long arg, const char *what,
@@ -27,7 +27,6 @@ static int vm_ioctl(struct minivmm *vm, unsigned long req, unsigned long arg, co
 int kvm_vm_open(struct minivmm *vm, char *err, size_t err_len)
 {
 	const char *path = vm->cfg.kvm_path ? vm->cfg.kvm_path : "/dev/kvm";
-	struct kvm_pit_config pit = {.flags = KVM_PIT_SPEAKER_DUMMY};
 	int e, rc;
 
 	vm->kvm_fd = open(path, O_RDWR | O_CLOEXEC);
@@ -49,19 +48,7 @@ int kvm_vm_open(struct minivmm *vm, char *err, size_t err_len)
 		snprintf(err, err_len, "KVM_CREATE_VM failed: %s", strerror(e));
 		return -e;
 	}
-	rc = vm_ioctl(vm, KVM_SET_TSS_ADDR, X86_TSS_ADDR, "KVM_SET_TSS_ADDR", err, err_len);
-	if (!rc) {
-		uint64_t ident = X86_IDENTITY_MAP;
-
-		rc = vm_ioctl(vm, KVM_SET_IDENTITY_MAP_ADDR, (unsigned long)&ident,
-			      "KVM_SET_IDENTITY_MAP_ADDR", err, err_len);
-	}
-	if (!rc)
-		rc = vm_ioctl(vm, KVM_CREATE_IRQCHIP, 0, "KVM_CREATE_IRQCHIP", err, err_len);
-	if (!rc)
-		rc = vm_ioctl(vm, KVM_CREATE_PIT2, (unsigned long)&pit, "KVM_CREATE_PIT2", err,
-			      err_len);
-	return rc;
+	return arch_vm_setup(vm->vm_fd, err, err_len);
 }
 
 static int set_slot(struct minivmm *vm, uint32_t slot, uint64_t gpa, uint64_t size, void *host,
@@ -92,27 +79,29 @@ int vm_alloc_ram(struct minivmm *vm, char *err, size_t err_len)
 		return -e;
 	}
 	vm->ram = p;
-	vm->low = (struct x86_ram){vm->ram, x86_low_ram_size(vm->mem_size)};
+	vm->n_ram = arch_ram_regions(vm->mem_size, vm->ram_regions);
 	/* The one path from guest addresses to host pointers for devices. */
 	gm_init(&vm->gm);
-	if (gm_add_region(&vm->gm, 0, vm->low.size, vm->ram) ||
-	    (x86_high_ram_size(vm->mem_size) &&
-	     gm_add_region(&vm->gm, X86_4G, x86_high_ram_size(vm->mem_size),
-			   vm->ram + vm->low.size))) {
-		snprintf(err, err_len, "cannot register guest RAM with the device layer");
-		return -EINVAL;
+	for (unsigned int i = 0; i < vm->n_ram; i++) {
+		const struct arch_ram_region *r = &vm->ram_regions[i];
+
+		if (gm_add_region(&vm->gm, r->gpa, r->size, vm->ram + r->offset)) {
+			snprintf(err, err_len, "cannot register guest RAM with the device layer");
+			return -EINVAL;
+		}
 	}
 	return 0;
 }
 
 int kvm_vm_map_ram(struct minivmm *vm, char *err, size_t err_len)
 {
-	uint64_t low = x86_low_ram_size(vm->mem_size), high = x86_high_ram_size(vm->mem_size);
-	int rc;
+	int rc = 0;
 
-	rc = set_slot(vm, 0, 0, low, vm->ram, err, err_len);
-	if (!rc && high)
-		rc = set_slot(vm, 1, X86_4G, high, vm->ram + low, err, err_len);
+	for (unsigned int i = 0; i < vm->n_ram && !rc; i++) {
+		const struct arch_ram_region *r = &vm->ram_regions[i];
+
+		rc = set_slot(vm, i, r->gpa, r->size, vm->ram + r->offset, err, err_len);
+	}
 	return rc;
 }
 

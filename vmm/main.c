@@ -16,8 +16,10 @@
 
 #include "vmm/cli_opts.h"
 #include "vmm/minivmm.h"
+#include "vmm/virtio_table.h"
 
-static const char usage[] =
+/* --help: these lines, each device kind's (vmm/virtio_table.c), then usage_tail. */
+static const char usage_head[] =
 	"Usage: minivmm --kernel FILE [options]\n"
 	"Boot a Linux kernel (bzImage or ELF vmlinux) in a KVM virtual machine.\n"
 	"\n"
@@ -26,14 +28,9 @@ static const char usage[] =
 	"  -c, --cmdline TEXT    kernel command line (replaces the default)\n"
 	"  -a, --append TEXT     text appended to the kernel command line\n"
 	"  -m, --mem SIZE        guest RAM, e.g. 512M or 2G (default 256M)\n"
-	"  -p, --cpus N          number of vCPUs, 1 to 32 (default 1)\n"
-	"  -d, --disk PATH[,ro][,direct][,serial=ID][,poll=US]\n"
-	"                        virtio-blk disk (repeatable: vda, vdb, ...); a ',' in\n"
-	"                        PATH is written ',,'\n"
-	"  -n, --net tap=NAME[,mac=52:54:00:12:34:56][,mtu=N][,guest_tso=off][,poll=US]\n"
-	"                        virtio-net on an existing TAP interface (repeatable:\n"
-	"                        eth0, eth1, ...); create one with\n"
-	"                        'ip tuntap add dev NAME mode tap user USER'\n"
+	"  -p, --cpus N          number of vCPUs, 1 to 32 (default 1)\n";
+
+static const char usage_tail[] =
 	"      --in-order        offer VIRTIO_F_IN_ORDER on every virtio device\n"
 	"      --seccomp=MODE    seccomp filters on every thread: on (default; a forbidden\n"
 	"                        system call ends minivmm with SIGSYS), log, or off\n"
@@ -183,9 +180,28 @@ static int parse_timeout(const char *s, unsigned int *ms)
 	return *ms ? 0 : -1;
 }
 
+static void print_usage(void)
+{
+	fputs(usage_head, stdout);
+	for (unsigned int k = 0; k < virtio_n_kinds; k++)
+		fputs(virtio_kinds[k].help, stdout);
+	fputs(usage_tail, stdout);
+}
+
+static const struct virtio_kind *kind_of_option(int c)
+{
+	for (unsigned int k = 0; k < virtio_n_kinds; k++)
+		if (virtio_kinds[k].short_opt == c)
+			return &virtio_kinds[k];
+	return NULL;
+}
+
+/* MAX_KINDS bounds the option tables built from vmm/virtio_table.c. */
+#define MAX_KINDS 8
+
 static int parse_args(int argc, char **argv, struct minivmm_config *cfg, int *verbose)
 {
-	static const struct option opts[] = {
+	static const struct option base_opts[] = {
 		{"kernel", required_argument, NULL, 'k'},
 		{"initrd", required_argument, NULL, 'i'},
 		{"cmdline", required_argument, NULL, 'c'},
@@ -194,22 +210,44 @@ static int parse_args(int argc, char **argv, struct minivmm_config *cfg, int *ve
 		{"cpus", required_argument, NULL, 'p'},
 		{"timeout", required_argument, NULL, 't'},
 		{"verbose", no_argument, NULL, 'v'},
-		{"disk", required_argument, NULL, 'd'},
-		{"net", required_argument, NULL, 'n'},
 		{"in-order", no_argument, NULL, 'O'},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
 		{"seccomp", required_argument, NULL, 'S'},
 		{"no-seccomp", no_argument, NULL, 'N'},
 		{"symbols", required_argument, NULL, 'Y'},
-		{NULL, 0, NULL, 0},
 	};
+	const size_t n_base = sizeof(base_opts) / sizeof(base_opts[0]);
+	struct option opts[sizeof(base_opts) / sizeof(base_opts[0]) + MAX_KINDS + 1];
+	char optstring[32 + 2 * MAX_KINDS] = ":k:i:c:a:m:p:t:";
 	char err[MINIVMM_ERR_LEN];
+	const struct virtio_kind *kind;
 	unsigned long n;
 	int c;
 
+	/* Each device kind's option, as getopt wants it ("d:" and --disk). */
+	memcpy(opts, base_opts, sizeof(base_opts));
+	for (unsigned int k = 0; k < virtio_n_kinds && k < MAX_KINDS; k++) {
+		size_t l = strlen(optstring);
+
+		opts[n_base + k] = (struct option){virtio_kinds[k].option, required_argument, NULL,
+						   virtio_kinds[k].short_opt};
+		optstring[l] = (char)virtio_kinds[k].short_opt;
+		optstring[l + 1] = ':';
+		optstring[l + 2] = '\0';
+	}
+	opts[n_base + (virtio_n_kinds < MAX_KINDS ? virtio_n_kinds : MAX_KINDS)] =
+		(struct option){NULL, 0, NULL, 0};
+	strcat(optstring, "vhV");
+
 	opterr = 0; /* our own one-line messages instead of getopt's */
-	while ((c = getopt_long(argc, argv, ":k:i:c:a:m:p:t:d:n:vhV", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, optstring, opts, NULL)) != -1) {
+		kind = kind_of_option(c);
+		if (kind) {
+			if (kind->parse(optarg, cfg, err, sizeof(err)))
+				return die("%s", err);
+			continue;
+		}
 		switch (c) {
 		case 'k':
 			cfg->kernel = optarg;
@@ -258,14 +296,6 @@ static int parse_args(int argc, char **argv, struct minivmm_config *cfg, int *ve
 		case 'v':
 			*verbose = 1;
 			break;
-		case 'd':
-			if (cli_parse_disk(optarg, cfg, err, sizeof(err)))
-				return die("%s", err);
-			break;
-		case 'n':
-			if (cli_parse_net(optarg, cfg, err, sizeof(err)))
-				return die("%s", err);
-			break;
 		case 'O':
 			cfg->in_order = 1;
 			break;
@@ -286,7 +316,7 @@ static int parse_args(int argc, char **argv, struct minivmm_config *cfg, int *ve
 			cfg->symbols = optarg;
 			break;
 		case 'h':
-			fputs(usage, stdout);
+			print_usage();
 			return -1;
 		case 'V':
 			printf("minivmm %s\n", minivmm_version());

@@ -11,7 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "arch/x86_64/vcpu_setup.h"
+#include "arch/arch.h"
 #include "vmm/hostinfo.h"
 #include "vmm/seccomp.h"
 #include "vmm/vm.h"
@@ -34,11 +34,8 @@ int vcpus_create(struct minivmm *vm, char *err, size_t err_len)
 		snprintf(err, err_len, "KVM_GET_VCPU_MMAP_SIZE failed: %s", strerror(errno));
 		return -EINVAL;
 	}
-	vm->cpuid = x86_supported_cpuid(vm->kvm_fd);
-	if (!vm->cpuid) {
-		snprintf(err, err_len, "KVM_GET_SUPPORTED_CPUID failed: %s", strerror(errno));
+	if (arch_vcpus_init(vm->kvm_fd, &vm->arch, err, err_len))
 		return -EINVAL;
-	}
 	vm->vcpus = calloc(vm->ncpus, sizeof(*vm->vcpus));
 	if (!vm->vcpus) {
 		snprintf(err, err_len, "out of memory");
@@ -65,7 +62,7 @@ int vcpus_create(struct minivmm *vm, char *err, size_t err_len)
 				 strerror(errno));
 			return -ENOMEM;
 		}
-		rc = x86_vcpu_setup(v->fd, vm->cpuid, i, vm->ncpus, vm->entry, err, err_len);
+		rc = arch_vcpu_setup(vm->arch, v->fd, i, vm->ncpus, vm->entry, err, err_len);
 		if (rc)
 			return rc;
 	}
@@ -90,19 +87,9 @@ static void record_exit(struct vcpu *v)
 /* On the vCPU thread: KVM_RUN is not running, so its registers can be read. */
 static void take_snapshot(struct vcpu *v)
 {
-	struct vcpu_snapshot s = {.valid = true, .cpl = -1};
-	struct kvm_regs regs;
-	struct kvm_sregs sregs;
+	struct vcpu_snapshot s = {.valid = true, .regs.priv = -1};
 
-	if (ioctl(v->fd, KVM_GET_REGS, &regs) == 0) {
-		s.rip = regs.rip;
-		s.rsp = regs.rsp;
-		s.rflags = regs.rflags;
-	}
-	if (ioctl(v->fd, KVM_GET_SREGS, &sregs) == 0) {
-		s.cr3 = sregs.cr3;
-		s.cpl = sregs.cs.dpl;
-	}
+	arch_vcpu_regs(v->fd, &s.regs);
 	memcpy(s.exits, v->exits, sizeof(s.exits));
 	s.total = v->total_exits;
 	s.nrecent = v->total_exits < VCPU_RECENT ? (unsigned int)v->total_exits : VCPU_RECENT;
@@ -121,14 +108,12 @@ static bool snapshot_wanted(struct vcpu *v)
 	return __atomic_load_n(&v->snap_req, __ATOMIC_ACQUIRE);
 }
 
-static void handle_io(struct vcpu *v)
+/* A port access the architecture decoded (arch_handle_pio). */
+static void pio_access(void *ctx, uint64_t port, uint8_t *data, unsigned int size, bool write)
 {
-	struct kvm_run *r = v->run;
-	uint8_t *data = (uint8_t *)r + r->io.data_offset;
+	struct vcpu *v = ctx;
 
-	for (uint32_t i = 0; i < r->io.count; i++, data += r->io.size)
-		bus_access(&v->vm->pio, r->io.port, data, r->io.size,
-			   r->io.direction == KVM_EXIT_IO_OUT);
+	bus_access(&v->vm->pio, port, data, size, write);
 }
 
 static void handle_mmio(struct vcpu *v)
@@ -141,19 +126,14 @@ static void handle_mmio(struct vcpu *v)
 
 static void report_failure(struct vcpu *v, const char *what, unsigned long long code)
 {
-	struct kvm_regs regs;
-	struct kvm_sregs sregs;
-	unsigned long long rip = 0;
-	int cpl = -1;
+	struct arch_regs regs = {.priv = -1};
 
-	if (ioctl(v->fd, KVM_GET_REGS, &regs) == 0)
-		rip = regs.rip;
-	if (ioctl(v->fd, KVM_GET_SREGS, &sregs) == 0)
-		cpl = sregs.cs.dpl;
+	arch_vcpu_regs(v->fd, &regs);
 	vm_request_exit(v->vm, MINIVMM_EXIT_FAILED, MINIVMM_STATUS_VM_FAILED,
-			"vCPU %u: %s (code %llu) at guest RIP 0x%llx, CPL %d%s", v->id, what, code,
-			rip, cpl,
-			host_kvm_kind() == HOST_KVM_PARAVIRT && cpl == 0
+			"vCPU %u: %s (code %llu) at guest %s 0x%llx, %s %d%s", v->id, what, code,
+			arch_reg_names.pc, (unsigned long long)regs.pc, arch_reg_names.priv,
+			regs.priv,
+			host_kvm_kind() == HOST_KVM_PARAVIRT && regs.priv == 0
 				? "; this host's KVM has no hardware virtualization and "
 				  "emulates ring-0 guest code, so a Linux kernel cannot boot on "
 				  "it directly: run it one level down (README, \"How the tests "
@@ -166,10 +146,9 @@ static int handle_exit(struct vcpu *v)
 {
 	struct kvm_run *r = v->run;
 
-	switch (r->exit_reason) {
-	case KVM_EXIT_IO:
-		handle_io(v);
+	if (arch_handle_pio(r, pio_access, v))
 		return 0;
+	switch (r->exit_reason) {
 	case KVM_EXIT_MMIO:
 		handle_mmio(v);
 		return 0;
@@ -179,7 +158,7 @@ static int handle_exit(struct vcpu *v)
 		/* A triple fault is how reboot=t resets a PC; with any other
 		 * reboot method a guest only triple-faults when it crashed. KVM
 		 * has already reset the registers, so only the vCPU is known. */
-		if (v->vm->triple_fault_resets)
+		if (v->vm->shutdown_resets)
 			vm_request_exit(v->vm, MINIVMM_EXIT_RESET, 0,
 					"guest reset (triple fault on vCPU %u, reboot=t)", v->id);
 		else
@@ -310,15 +289,17 @@ static const char *exit_name(uint32_t r)
 static void print_snapshot(struct minivmm *vm, const struct vcpu *v, FILE *f)
 {
 	const struct vcpu_snapshot *s = &v->snap;
+	const struct arch_reg_names *n = &arch_reg_names;
 	const char *fn;
 	uint64_t off;
 
-	fprintf(f, "minivmm: vCPU %u: RIP 0x%016llx", v->id, (unsigned long long)s->rip);
-	fn = symbols_lookup(&vm->syms, s->rip, &off);
+	fprintf(f, "minivmm: vCPU %u: %s 0x%016llx", v->id, n->pc, (unsigned long long)s->regs.pc);
+	fn = symbols_lookup(&vm->syms, s->regs.pc, &off);
 	if (fn)
 		fprintf(f, " (%s+0x%llx)", fn, (unsigned long long)off);
-	fprintf(f, " RSP 0x%016llx CR3 0x%llx CPL %d RFLAGS 0x%llx\n", (unsigned long long)s->rsp,
-		(unsigned long long)s->cr3, s->cpl, (unsigned long long)s->rflags);
+	fprintf(f, " %s 0x%016llx %s 0x%llx %s %d %s 0x%llx\n", n->sp,
+		(unsigned long long)s->regs.sp, n->pt_root, (unsigned long long)s->regs.pt_root,
+		n->priv, s->regs.priv, n->flags, (unsigned long long)s->regs.flags);
 	fprintf(f, "minivmm: vCPU %u: %llu exits to minivmm", v->id, (unsigned long long)s->total);
 	for (unsigned int r = 0; r <= VCPU_EXIT_REASONS; r++) {
 		const char *name = r < VCPU_EXIT_REASONS ? exit_name(r) : "other";
@@ -436,6 +417,6 @@ void vcpus_destroy(struct minivmm *vm)
 	}
 	free(vm->vcpus);
 	vm->vcpus = NULL;
-	free(vm->cpuid);
-	vm->cpuid = NULL;
+	arch_vcpus_free(vm->arch);
+	vm->arch = NULL;
 }

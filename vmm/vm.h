@@ -9,7 +9,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "arch/x86_64/ram.h"
+#include "arch/arch.h"
 #include "devices/serial.h"
 #include "devices/sysctl_ports.h"
 #include "virtio/guest_mem.h"
@@ -19,25 +19,22 @@
 #include "vmm/symbols.h"
 
 struct kvm_run;
-struct vblk;
-struct vnet;
+struct virtio_dev;
 
 #define VIRTIO_SLOT_MAX_QUEUES 2
 
-/* One virtio-mmio device: a disk or a network card. */
+/* One virtio-mmio device, of any kind in vmm/virtio_table.c. */
 struct virtio_slot {
-	struct vblk *blk; /* exactly one of blk and net is set */
-	struct vnet *net;
+	struct virtio_dev *dev;
 	int kick_fd[VIRTIO_SLOT_MAX_QUEUES]; /* one per queue, KVM_IOEVENTFD datamatch = index */
 	unsigned int n_queues;
 	int irq_fd;
-	uint64_t base;
+	uint64_t base, size; /* where arch_virtio_slot() put it */
 	unsigned int irq;
 	char name[16]; /* vda, eth0, ...: what the guest and the user call it */
 	bool stuck;    /* its thread did not stop: leave it allocated */
 	int seccomp;   /* enum minivmm_seccomp, for its thread's filter */
 };
-struct kvm_cpuid2;
 
 #define VCPU_EXIT_REASONS 64 /* KVM_EXIT_* below this are counted one by one */
 #define VCPU_RECENT	  8  /* the last exits kept for a dump */
@@ -51,8 +48,7 @@ struct vcpu_exit_rec {
 /* What a dump shows of a vCPU, taken by the vCPU thread itself. */
 struct vcpu_snapshot {
 	bool valid;
-	uint64_t rip, rsp, rflags, cr3;
-	int cpl;
+	struct arch_regs regs;
 	uint64_t exits[VCPU_EXIT_REASONS + 1]; /* the last one: every other reason */
 	uint64_t total;
 	struct vcpu_exit_rec recent[VCPU_RECENT]; /* oldest first */
@@ -85,11 +81,12 @@ struct minivmm {
 	int kvm_fd, vm_fd;
 	uint8_t *ram;
 	uint64_t mem_size;
-	struct x86_ram low;
+	struct arch_ram_region ram_regions[ARCH_RAM_REGIONS_MAX]; /* of ram, as arch lays it out */
+	unsigned int n_ram;
 	struct guest_mem gm;
 	struct virtio_slot virtio[MINIVMM_MAX_VIRTIO];
 	unsigned int n_virtio;
-	struct kvm_cpuid2 *cpuid;
+	struct arch_vcpus *arch; /* what every vCPU's setup shares */
 	struct vcpu *vcpus;
 	unsigned int ncpus;
 	struct bus pio, mmio;
@@ -99,7 +96,8 @@ struct minivmm {
 	struct sysctl_ports ports;
 	char cmdline[4096];
 	uint64_t entry;
-	int triple_fault_resets; /* the command line says reboot=t */
+	bool shutdown_resets; /* KVM_EXIT_SHUTDOWN is a reset (x86: the command line says reboot=t)
+			       */
 
 	/* The first exit request wins; run() waits for it. */
 	pthread_mutex_t exit_lock;

@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "arch/x86_64/bytes.h"
+#include "common/le.h"
 #include "arch/x86_64/bzimage.h"
 #include "arch/x86_64/e820.h"
 #include "arch/x86_64/elf_loader.h"
@@ -67,7 +67,6 @@ static int place_initrd(const struct x86_boot_config *cfg, const struct x86_ram 
 	put_le32(zp + BP_RAMDISK_SIZE, (uint32_t)cfg->initrd_len);
 	put_le32(zp + BP_EXT_RAMDISK_IMAGE, (uint32_t)(addr >> 32));
 	put_le32(zp + BP_EXT_RAMDISK_SIZE, (uint32_t)((uint64_t)cfg->initrd_len >> 32));
-	info->initrd_addr = addr;
 	return 0;
 }
 

@@ -30,7 +30,6 @@ struct x86_boot_info {
 	int is_bzimage;
 	uint64_t entry;
 	uint64_t kernel_end;
-	uint64_t initrd_addr;
 	char cmdline[X86_CMDLINE_LIMIT];
 };
 

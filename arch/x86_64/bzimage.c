@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "arch/x86_64/bytes.h"
+#include "common/le.h"
 #include "arch/x86_64/layout.h"
 
 /* Protocol 2.10 added init_size, the last field read here. */

@@ -28,6 +28,10 @@
 #define X86_TSS_ADDR	     0xfffbd000ULL
 #define X86_IDENTITY_MAP     0xfffbc000ULL
 #define X86_IOAPIC_PINS	     24
+#define X86_COM1_BASE	     0x3f8ULL /* the console UART, on ISA IRQ 4 */
+#define X86_COM1_IRQ	     4
+#define X86_I8042_DATA	     0x60ULL
+#define X86_I8042_COMMAND    0x64ULL
 
 /* Where guest RAM of a given size lies. */
 static inline uint64_t x86_low_ram_size(uint64_t mem)

@@ -4,7 +4,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "arch/x86_64/bytes.h"
+#include "common/le.h"
 #include "arch/x86_64/layout.h"
 
 #define MPF_SIZE     16

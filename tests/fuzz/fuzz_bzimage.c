@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "arch/x86_64/bytes.h"
+#include "common/le.h"
 #include "arch/x86_64/bzimage.h"
 #include "arch/x86_64/layout.h"
 #include "tests/fuzz/fuzz_input.h"

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "devices/iov.h"
 #include "devices/net_hdr.h"
 #include "devices/net_rx.h"
 #include "tests/fuzz/fuzz_input.h"
@@ -75,7 +76,7 @@ static void tx_one(struct virtqueue *vq, uint64_t features)
 		struct vnet_hdr again;
 
 		/* What writev() sends: exactly out_len bytes, the checked header first. */
-		require(vnet_iov_gather(wiov, n, 0, wire, sizeof(wire)) == c.out_len);
+		require(iov_gather(wiov, n, 0, wire, sizeof(wire)) == c.out_len);
 		vnet_hdr_decode(wire, &again);
 		require(!memcmp(&again, &h, sizeof(h)));
 	}

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/le.h"
 #include "tests/unit/check_run.h"
 #include "devices/blk_req.h"
 #include "tests/unit/mock_driver.h"
@@ -34,24 +35,18 @@ static uint8_t buf2[4 * VIRTIO_BLK_SECTOR + 64];
 static uint8_t seg[32];
 static uint8_t st;
 
-static void put_le(uint8_t *p, uint64_t v, int n)
-{
-	for (int i = 0; i < n; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
-
 static void make_hdr(uint8_t *p, uint32_t type, uint64_t sector)
 {
-	put_le(p, type, 4);
-	put_le(p + 4, 0xdeadbeef, 4); /* ioprio: ignored */
-	put_le(p + 8, sector, 8);
+	put_le32(p, type);
+	put_le32(p + 4, 0xdeadbeef); /* ioprio: ignored */
+	put_le64(p + 8, sector);
 }
 
 static void make_seg(uint8_t *p, uint64_t sector, uint32_t sectors, uint32_t flags)
 {
-	put_le(p, sector, 8);
-	put_le(p + 8, sectors, 4);
-	put_le(p + 12, flags, 4);
+	put_le64(p, sector);
+	put_le32(p + 8, sectors);
+	put_le32(p + 12, flags);
 }
 
 static struct iovec io(void *p, size_t len)
@@ -123,6 +118,24 @@ static void chain_out(uint32_t type, uint64_t sector, size_t len)
 
 	make_hdr(hdr, type, sector);
 	chain(out, len ? 2 : 1, in, 1);
+}
+
+/* Names for the reasons, as a counter dump or a log would want them; only the
+ * tests have wanted them so far. */
+static const char *blk_reject_name(enum blk_reject r)
+{
+	static const char *const names[] = {
+		[BLK_REJ_NONE] = "none",
+		[BLK_REJ_SHORT_HEADER] = "short header",
+		[BLK_REJ_NO_STATUS] = "no status byte",
+		[BLK_REJ_NOT_SECTOR_MULTIPLE] = "length not a sector multiple",
+		[BLK_REJ_OUT_OF_RANGE] = "beyond capacity",
+		[BLK_REJ_READ_ONLY] = "write to read-only disk",
+		[BLK_REJ_BAD_SEGMENT] = "bad discard/write-zeroes segment",
+		[BLK_REJ_UNSUPPORTED] = "unsupported type",
+	};
+
+	return (unsigned int)r < BLK_REJ_COUNT ? names[r] : "?";
 }
 
 START_TEST(parse_in)

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "tests/unit/check_run.h"
+#include "devices/iov.h"
 #include "devices/net_hdr.h"
 #include "virtio/virtqueue.h"
 
@@ -113,7 +114,7 @@ START_TEST(tx_wire_sends_the_checked_header)
 	big[6] = 0xff;
 	n = vnet_tx_wire_iov(&ch, &h, hdr, wire, MAXSEG + 1);
 	ck_assert_uint_eq(n, 3); /* the header copy, the 4 frame bytes of segment 3, segment 4 */
-	ck_assert_uint_eq(vnet_iov_gather(wire, n, 0, sent, sizeof(sent)), ch.out_len);
+	ck_assert_uint_eq(iov_gather(wire, n, 0, sent, sizeof(sent)), ch.out_len);
 	vnet_hdr_decode(sent, &out);
 	ck_assert_uint_eq(out.gso_type, VNET_GSO_TCPV4);
 	ck_assert_uint_eq(out.csum_start, 34);
@@ -210,14 +211,14 @@ START_TEST(iov_gather_and_scatter)
 
 	for (int i = 0; i < 12; i++)
 		src[i] = (uint8_t)(i + 1);
-	ck_assert_uint_eq(vnet_iov_scatter(v, 3, src, 12), 12);
+	ck_assert_uint_eq(iov_scatter(v, 3, src, 12), 12);
 	ck_assert_uint_eq(b[0], 4);
 	ck_assert_uint_eq(c[4], 12);
-	ck_assert_uint_eq(vnet_iov_gather(v, 3, 2, dst, 6), 6);
+	ck_assert_uint_eq(iov_gather(v, 3, 2, dst, 6), 6);
 	ck_assert_uint_eq(dst[0], 3);
 	ck_assert_uint_eq(dst[5], 8);
-	ck_assert_uint_eq(vnet_iov_gather(v, 3, 10, dst, 6), 2); /* short */
-	ck_assert_uint_eq(vnet_iov_scatter(v, 2, src, 12), 7);	 /* short */
+	ck_assert_uint_eq(iov_gather(v, 3, 10, dst, 6), 2); /* short */
+	ck_assert_uint_eq(iov_scatter(v, 2, src, 12), 7);   /* short */
 }
 END_TEST
 

@@ -1,7 +1,11 @@
 /* SPDX-License-Identifier: MIT */
-/* Unaligned little-endian field access for parsing images and tables. */
-#ifndef ARCH_X86_64_BYTES_H
-#define ARCH_X86_64_BYTES_H
+/*
+ * Unaligned little-endian field access: kernel images, boot tables, virtio
+ * headers and config spaces. The one copy for every layer (common/ holds
+ * header-only helpers that depend on nothing but libc).
+ */
+#ifndef COMMON_LE_H
+#define COMMON_LE_H
 
 #include <stdint.h>
 #include <string.h>

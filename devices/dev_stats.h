@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Device counters: each is written by one thread only (the device's) and
+ * read by any (minivmm_print_stats). A relaxed atomic store by the one
+ * writer and a relaxed atomic load by readers is all that needs: no lock on
+ * the request path, and a reader never sees a torn value. Counters of one
+ * line are not a consistent snapshot of each other, which no reader needs.
+ */
+#ifndef DEVICES_DEV_STATS_H
+#define DEVICES_DEV_STATS_H
+
+#include <stdint.h>
+
+/* Writer (the device thread) only. */
+static inline void stat_add(uint64_t *c, uint64_t n)
+{
+	__atomic_store_n(c, *c + n, __ATOMIC_RELAXED);
+}
+
+static inline void stat_inc(uint64_t *c)
+{
+	stat_add(c, 1);
+}
+
+/* A high-water mark: keeps the largest v seen. */
+static inline void stat_max(uint64_t *c, uint64_t v)
+{
+	if (v > *c)
+		__atomic_store_n(c, v, __ATOMIC_RELAXED);
+}
+
+/* Any thread. */
+static inline uint64_t stat_get(const uint64_t *c)
+{
+	return __atomic_load_n(c, __ATOMIC_RELAXED);
+}
+
+#endif
