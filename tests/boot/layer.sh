@@ -96,13 +96,22 @@ layer_run() {
 	fi
 	_tsc="tsc_early_khz=${_layer_tsc:-0} tsc=reliable"
 	[ "${LAYER_TSC:-}" = calibrate ] && _tsc=
+	# A monitor socket, so that a layer that stops making progress can be
+	# looked into while it hangs (socat - UNIX-CONNECT:PATH, "info registers
+	# -a", "info lapic"); its path is the first line of the console log.
+	_mon=/tmp/minivmm-layer-$$.monitor
+	echo "middle layer: QEMU monitor at $_mon"
 	timeout -k 5 "$3" qemu-system-x86_64 -M microvm,acpi=off -accel tcg \
+		-monitor "unix:$_mon,server=on,wait=off" \
 		-cpu qemu64,+svm,+npt,+lahf-lm,+popcnt,+sse4.1,+sse4.2,+ssse3 \
 		-m 2048 -smp 2 -nodefaults -no-user-config -display none -serial stdio \
 		${LAYER_DISK:+-drive file=$LAYER_DISK,if=none,id=scratch,format=raw,cache=unsafe} \
 		${LAYER_DISK:+-device virtio-blk-device,drive=scratch} \
 		-kernel "$1" -initrd "$2" -no-reboot \
 		-append "console=ttyS0 reboot=t panic=-1 quiet kvm_amd.npt=0 no_timer_check $_tsc $4" </dev/null
+	_qrc=$?
+	rm -f "$_mon"
+	return $_qrc
 }
 
 # layer_run_tries BZIMAGE INITRAMFS TIMEOUT_S EXTRA_CMDLINE LOG: layer_run,
