@@ -51,6 +51,7 @@ static const char usage_tail[] =
 	"Exit status:\n"
 	"  0        the guest rebooted or powered off\n"
 	"  N        the guest wrote N to port 0x501\n"
+	"  121      stopped by the host (library users: minivmm_stop)\n"
 	"  122      the guest triple-faulted (crashed) and its command line lacks reboot=t\n"
 	"  123      the guest rebooted after \"Kernel panic\" on its console\n"
 	"  124      the --timeout expired\n"

@@ -26,8 +26,14 @@ extern "C" {
 
 #define MINIVMM_ERR_LEN 512
 
-/* Exit statuses the CLI uses for its own verdicts; a guest may pick any other. */
+/*
+ * Exit statuses the CLI uses for its own verdicts (struct minivmm_exit's
+ * status); a guest may pick any other through the exit port.
+ */
 enum {
+	MINIVMM_STATUS_STOPPED = 121,	   /* stopped by the host: minivmm_stop(), or a
+					    * request_shutdown() the guest did not honour
+					    * in time (the CLI: 128 + signal instead) */
 	MINIVMM_STATUS_TRIPLE_FAULT = 122, /* the guest triple-faulted without reboot=t */
 	MINIVMM_STATUS_TIMEOUT = 124,	   /* --timeout expired */
 	MINIVMM_STATUS_ERROR = 125,	   /* bad usage or start-up failure */
@@ -93,7 +99,8 @@ struct minivmm_config {
 	/*
 	 * seccomp filters on every thread of the VM, from before the guest's
 	 * first instruction (enum minivmm_seccomp; default off for embedders:
-	 * note that the thread calling minivmm_run() gets one too, for good).
+	 * the library's own threads get one; minivmm_run()'s caller too, for
+	 * good, but not minivmm_start()'s).
 	 */
 	int seccomp;
 };
@@ -104,24 +111,33 @@ enum minivmm_seccomp {
 	MINIVMM_SECCOMP_LOG, /* forbidden calls are allowed and logged by the kernel */
 };
 
+/*
+ * Why the VM ended, each with its name (minivmm_exit_reason_name) and the
+ * status it suggests (struct minivmm_exit.status).
+ */
 enum minivmm_exit_reason {
-	MINIVMM_EXIT_NONE = 0,
-	MINIVMM_EXIT_RESET,	   /* i8042 reset, KVM system reset, or a triple fault
-				    * when the command line says reboot=t */
-	MINIVMM_EXIT_POWEROFF,	   /* KVM system event: shutdown */
-	MINIVMM_EXIT_STATUS_PORT,  /* guest wrote a byte to MINIVMM_EXIT_PORT */
-	MINIVMM_EXIT_TIMEOUT,	   /* config.timeout_ms elapsed */
-	MINIVMM_EXIT_STOPPED,	   /* minivmm_stop() was called */
-	MINIVMM_EXIT_FAILED,	   /* KVM could not run the guest; see message */
-	MINIVMM_EXIT_GUEST_PANIC,  /* a reset after "Kernel panic" on the console */
-	MINIVMM_EXIT_TRIPLE_FAULT, /* a triple fault the command line did not ask for:
-				    * the guest crashed (reboot=t makes it a RESET) */
+	MINIVMM_EXIT_NONE = 0,	   /* "none": still running */
+	MINIVMM_EXIT_RESET,	   /* "reset", 0: i8042 reset, KVM system reset, or a
+				    * triple fault when the command line says reboot=t */
+	MINIVMM_EXIT_POWEROFF,	   /* "poweroff", 0: KVM system event: shutdown */
+	MINIVMM_EXIT_STATUS_PORT,  /* "exit-port", the byte: the guest wrote a byte to
+				    * MINIVMM_EXIT_PORT; status is that byte */
+	MINIVMM_EXIT_TIMEOUT,	   /* "timeout", 124: config.timeout_ms elapsed */
+	MINIVMM_EXIT_STOPPED,	   /* "stopped", 121: stopped by the host (minivmm_stop,
+				    * or a request_shutdown() grace that ran out) */
+	MINIVMM_EXIT_FAILED,	   /* "failed", 126 (125 when it could not start):
+				    * KVM could not run the guest; see message */
+	MINIVMM_EXIT_GUEST_PANIC,  /* "panic", 123: a reset after "Kernel panic" on the
+				    * console */
+	MINIVMM_EXIT_TRIPLE_FAULT, /* "triple-fault", 122: a triple fault the command
+				    * line did not ask for: the guest crashed
+				    * (reboot=t makes it a RESET) */
 };
 
 struct minivmm_exit {
 	enum minivmm_exit_reason reason;
 	int status;	     /* suggested process exit status */
-	uint64_t runtime_ms; /* wall time from run() to the end of the VM */
+	uint64_t runtime_ms; /* wall time from start() to the end of the VM */
 	char message[MINIVMM_ERR_LEN];
 	/*
 	 * Threads that did not stop within MINIVMM_STOP_GRACE_MS of the end
@@ -132,7 +148,7 @@ struct minivmm_exit {
 	char stuck[MINIVMM_ERR_LEN];
 };
 
-/* How long run() waits for vCPU and device threads once the VM ends. */
+/* How long the VM waits for its vCPU and device threads once it ends. */
 #define MINIVMM_STOP_GRACE_MS 2000
 
 struct minivmm;
@@ -150,10 +166,62 @@ void minivmm_config_init(struct minivmm_config *cfg);
 int minivmm_create(const struct minivmm_config *cfg, struct minivmm **out, char *err,
 		   size_t err_len);
 
-/* Runs the VM until it ends; fills *exit. Returns 0, or a negative errno. */
+/*
+ * The lifecycle: create -> start -> (pause <-> resume)* -> the VM ends
+ * (the guest, a timeout, request_shutdown, stop) -> wait -> destroy.
+ *
+ * minivmm_start() returns at once: the vCPUs, each device and a thread of
+ * the library's own ("minivmm-vm", which enforces config.timeout_ms and
+ * stops everything at the end) run on their own threads. A start-up
+ * failure after create shows as a FAILED exit, not as start's return.
+ * 0, or -EALREADY when the VM was started before.
+ *
+ * Every function below is thread-safe; none is async-signal-safe. Nothing
+ * here installs anything process-wide except the SIGRTMIN handler that
+ * kicks vCPUs out of KVM_RUN (start installs it; it does nothing).
+ */
+int minivmm_start(struct minivmm *vm);
+
+/*
+ * Waits until the VM has ended and its threads are stopped, then fills
+ * *exit; may be called again (the same record). 0, or -EINVAL before start.
+ */
+int minivmm_wait(struct minivmm *vm, struct minivmm_exit *exit);
+
+/*
+ * An eventfd (EFD_NONBLOCK, EFD_CLOEXEC) that becomes readable once the VM
+ * has ended and its threads are stopped (minivmm_wait() then returns at
+ * once), for an embedder's own poll/epoll loop. It is the library's:
+ * leave it open (destroy closes it); reading it only clears it.
+ */
+int minivmm_exit_fd(const struct minivmm *vm);
+
+/*
+ * start() and then wait() on the calling thread, which with config.seccomp
+ * gets the control thread's filter too, for good, before the guest's first
+ * instruction (the CLI's way). 0, or a negative errno.
+ */
 int minivmm_run(struct minivmm *vm, struct minivmm_exit *exit);
 
-/* Asks a running VM to stop; thread-safe, not async-signal-safe. */
+/*
+ * Holds the guest: every vCPU is out of KVM_RUN and held, every device
+ * thread is parked between two batches with its used rings flushed (no
+ * completion half-published, nothing new taken from the rings); returns
+ * once that holds. Backend I/O submitted before stays in flight in the
+ * host kernel; its completion is published after resume. Time goes on:
+ * config.timeout_ms and a request_shutdown() grace still run out while
+ * paused, and a VM that ends while paused ends normally. 0 (also when
+ * already paused), -EINVAL before start, -ESHUTDOWN when the VM is ending.
+ */
+int minivmm_pause(struct minivmm *vm);
+/* Lets a paused guest go on. 0 (also when not paused), -EINVAL before start. */
+int minivmm_resume(struct minivmm *vm);
+
+/*
+ * Ends the VM at once (hard: the guest is not asked); MINIVMM_EXIT_STOPPED,
+ * status MINIVMM_STATUS_STOPPED. Before start, the VM ends as soon as it
+ * starts. A stopped VM still needs minivmm_wait() (or destroy).
+ */
 void minivmm_stop(struct minivmm *vm);
 
 /* The kernel command line the guest was given. */
@@ -172,13 +240,15 @@ uint64_t minivmm_console_bytes(struct minivmm *vm);
 /*
  * Where every vCPU is: RIP (as function+offset with symbols), RSP, CR3,
  * CPL, RFLAGS, exits by reason and the last few exits. Works while the VM
- * runs (each vCPU is briefly kicked out of the guest) and after run().
+ * runs (each vCPU is briefly kicked out of the guest), while it is paused
+ * and after it ended.
  */
 void minivmm_dump_vcpus(struct minivmm *vm, FILE *f);
 
 /* Per-device counters (requests, errors, in-order waits and batches). */
 void minivmm_print_stats(struct minivmm *vm, FILE *f);
 
+/* Frees the VM; one still running is stopped and waited for first. */
 void minivmm_destroy(struct minivmm *vm);
 
 /*

@@ -108,6 +108,32 @@ static bool snapshot_wanted(struct vcpu *v)
 	return __atomic_load_n(&v->snap_req, __ATOMIC_ACQUIRE);
 }
 
+/*
+ * Held by a pause, out of KVM_RUN, until resume or the end of the VM. A
+ * dump while held gets the snapshot taken here.
+ */
+static void park(struct vcpu *v)
+{
+	struct minivmm *vm = v->vm;
+
+	take_snapshot(v);
+	pthread_mutex_lock(&vm->pause_lock);
+	v->parked = true;
+	vm->vcpus_parked++;
+	pthread_cond_broadcast(&vm->pause_cond);
+	while (atomic_load(&vm->pause_req) && !atomic_load(&vm->stopping)) {
+		pthread_cond_wait(&vm->pause_cond, &vm->pause_lock);
+		if (snapshot_wanted(v)) {
+			pthread_mutex_unlock(&vm->pause_lock);
+			take_snapshot(v);
+			pthread_mutex_lock(&vm->pause_lock);
+		}
+	}
+	vm->vcpus_parked--;
+	v->parked = false;
+	pthread_mutex_unlock(&vm->pause_lock);
+}
+
 /* A port access the architecture decoded (arch_handle_pio). */
 static void pio_access(void *ctx, uint64_t port, uint8_t *data, unsigned int size, bool write)
 {
@@ -214,6 +240,11 @@ static void *vcpu_thread(void *arg)
 		pthread_cond_wait(&vm->exit_cond, &vm->exit_lock);
 	pthread_mutex_unlock(&vm->exit_lock);
 	while (!atomic_load(&vm->stopping)) {
+		/* A pause's kick may land before KVM_RUN, like a dump's: look first. */
+		if (atomic_load(&vm->pause_req))
+			park(v);
+		if (atomic_load(&vm->stopping))
+			break;
 		/* A dump's kick may land before KVM_RUN: look for its request first. */
 		if (snapshot_wanted(v))
 			take_snapshot(v);
@@ -346,6 +377,7 @@ void vcpus_dump(struct minivmm *vm, FILE *f)
 			kick(v);
 		}
 	}
+	vcpus_wake_parked(vm); /* held ones answer from where they wait */
 	clock_gettime(CLOCK_REALTIME, &deadline);
 	deadline.tv_sec += 1;
 	for (unsigned int i = 0; i < vm->ncpus; i++)
@@ -374,6 +406,38 @@ void vcpus_go(struct minivmm *vm)
 	pthread_mutex_unlock(&vm->exit_lock);
 }
 
+void vcpus_wake_parked(struct minivmm *vm)
+{
+	pthread_mutex_lock(&vm->pause_lock);
+	pthread_cond_broadcast(&vm->pause_cond);
+	pthread_mutex_unlock(&vm->pause_lock);
+}
+
+int vcpus_pause(struct minivmm *vm)
+{
+	int rc = 0;
+
+	atomic_store(&vm->pause_req, true);
+	for (unsigned int i = 0; i < vm->ncpus; i++)
+		if (vm->vcpus[i].started)
+			kick(&vm->vcpus[i]);
+	pthread_mutex_lock(&vm->pause_lock);
+	while (vm->vcpus_parked < vm->ncpus && !atomic_load(&vm->stopping))
+		pthread_cond_wait(&vm->pause_cond, &vm->pause_lock);
+	if (vm->vcpus_parked < vm->ncpus)
+		rc = -ESHUTDOWN;
+	pthread_mutex_unlock(&vm->pause_lock);
+	return rc;
+}
+
+void vcpus_resume(struct minivmm *vm)
+{
+	pthread_mutex_lock(&vm->pause_lock);
+	atomic_store(&vm->pause_req, false);
+	pthread_cond_broadcast(&vm->pause_cond);
+	pthread_mutex_unlock(&vm->pause_lock);
+}
+
 void vcpus_stop(struct minivmm *vm, const struct timespec *deadline, char *why, size_t why_len)
 {
 	size_t l = 0;
@@ -381,6 +445,7 @@ void vcpus_stop(struct minivmm *vm, const struct timespec *deadline, char *why, 
 	atomic_store(&vm->stopping, 1);
 	if (!vm->vcpus)
 		return;
+	vcpus_wake_parked(vm);
 	for (unsigned int i = 0; i < vm->ncpus; i++) {
 		struct vcpu *v = &vm->vcpus[i];
 

@@ -159,6 +159,25 @@ void virtio_devices_abandon(struct minivmm *vm)
 		dev_thread_abandon(slot_thread(&vm->virtio[i]));
 }
 
+int virtio_devices_pause(struct minivmm *vm)
+{
+	int rc = 0;
+
+	for (unsigned int i = 0; i < vm->n_virtio; i++) {
+		int r = dev_thread_pause(slot_thread(&vm->virtio[i]));
+
+		if (r && !rc)
+			rc = r;
+	}
+	return rc;
+}
+
+void virtio_devices_resume(struct minivmm *vm)
+{
+	for (unsigned int i = 0; i < vm->n_virtio; i++)
+		dev_thread_resume(slot_thread(&vm->virtio[i]));
+}
+
 unsigned int virtio_devices_stop(struct minivmm *vm, const struct timespec *deadline, char *why,
 				 size_t why_len)
 {
