@@ -130,10 +130,17 @@ static int add_legacy_devices(struct minivmm *vm, char *err, size_t err_len)
 	serial_init(&vm->serial, vm->cfg.console_out, (struct irq_line){set_irq, vm, at.uart_irq});
 	serial_set_tx_hook(&vm->serial, console_byte, vm);
 	vm->ports = (struct sysctl_ports){
-		.reset = port_reset, .exit_status = port_exit_status, .ctx = vm};
+		.reset = port_reset,
+		.exit_status = port_exit_status,
+		.ctx = vm,
+		.kbd_irq = {set_irq, vm, at.i8042_kbd_irq},
+	};
+	pthread_mutex_init(&vm->ports.lock, NULL);
+	vm->ports_init = true;
 	rc = bus_add(&vm->pio, at.uart_base, SERIAL_NREGS, &vm->serial, serial_read, serial_write);
 	if (!rc)
-		rc = bus_add(&vm->pio, at.i8042_data, 1, &vm->ports, i8042_data_read, NULL);
+		rc = bus_add(&vm->pio, at.i8042_data, 1, &vm->ports, i8042_data_read,
+			     i8042_data_write);
 	if (!rc)
 		rc = bus_add(&vm->pio, at.i8042_command, 1, &vm->ports, i8042_status_read,
 			     i8042_command_write);
@@ -558,6 +565,33 @@ int minivmm_run(struct minivmm *vm, struct minivmm_exit *exit)
 	return rc ? rc : minivmm_wait(vm, exit);
 }
 
+int minivmm_request_shutdown(struct minivmm *vm, unsigned int grace_ms)
+{
+	int rc = 0;
+
+	pthread_mutex_lock(&vm->life_lock);
+	pthread_mutex_lock(&vm->exit_lock);
+	if (!vm->supervisor_started) {
+		rc = -EINVAL;
+	} else if (vm->exit.reason != MINIVMM_EXIT_NONE) {
+		rc = -ESHUTDOWN;
+	} else if (grace_ms) {
+		uint64_t deadline = now_ms() + grace_ms;
+
+		/* A later request does not extend an earlier one's grace. */
+		if (!vm->shutdown_deadline || deadline < vm->shutdown_deadline) {
+			vm->shutdown_deadline = deadline;
+			vm->shutdown_grace_ms = grace_ms;
+			pthread_cond_broadcast(&vm->exit_cond);
+		}
+	}
+	pthread_mutex_unlock(&vm->exit_lock);
+	if (!rc)
+		rc = i8042_ctrl_alt_del(&vm->ports);
+	pthread_mutex_unlock(&vm->life_lock);
+	return rc;
+}
+
 int minivmm_exit_fd(const struct minivmm *vm)
 {
 	return vm->exit_fd;
@@ -666,6 +700,8 @@ void minivmm_destroy(struct minivmm *vm)
 	bus_free(&vm->pio);
 	bus_free(&vm->mmio);
 	serial_destroy(&vm->serial);
+	if (vm->ports_init)
+		sysctl_ports_destroy(&vm->ports);
 	symbols_free(&vm->syms);
 	pthread_cond_destroy(&vm->exit_cond);
 	pthread_mutex_destroy(&vm->exit_lock);

@@ -47,6 +47,7 @@ static const char usage_tail[] =
 	"stdout. A guest ends minivmm by rebooting (status 0) or by writing a byte N\n"
 	"to I/O port 0x501 (status N). A triple fault is a reboot only when the\n"
 	"command line says reboot=t; otherwise the guest crashed (status 122).\n"
+	"SIGPWR asks the guest to shut down (Ctrl-Alt-Del on its keyboard).\n"
 	"\n"
 	"Exit status:\n"
 	"  0        the guest rebooted or powered off\n"
@@ -110,6 +111,14 @@ static void *signal_thread(void *arg)
 			/* Where is the guest? The VM goes on. */
 			if (sig_vm)
 				minivmm_dump_vcpus(sig_vm, stderr);
+			pthread_mutex_unlock(&sig_lock);
+			continue;
+		}
+		if (sig == SIGPWR) {
+			/* init's signal for "power is going": ask the guest to shut down
+			 * (Ctrl-Alt-Del); --timeout or a later SIGTERM still bound it. */
+			if (sig_vm)
+				minivmm_request_shutdown(sig_vm, 0);
 			pthread_mutex_unlock(&sig_lock);
 			continue;
 		}
@@ -387,6 +396,7 @@ int main(int argc, char **argv)
 	sigaddset(&sigs, SIGTERM);
 	sigaddset(&sigs, SIGHUP);
 	sigaddset(&sigs, SIGUSR1);
+	sigaddset(&sigs, SIGPWR);
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	sig_seccomp = cfg.seccomp;
 	rc = pthread_create(&sigthread, NULL, signal_thread, &sigs);

@@ -218,6 +218,25 @@ int minivmm_pause(struct minivmm *vm);
 int minivmm_resume(struct minivmm *vm);
 
 /*
+ * Asks the guest to shut down cleanly: presses Ctrl-Alt-Del on its i8042
+ * keyboard, which every Linux with a keyboard driver (CONFIG_SERIO_I8042,
+ * CONFIG_KEYBOARD_ATKBD, CONFIG_VT) honours without an agent: init gets
+ * SIGINT and runs its ctrlaltdel action (a clean reboot, which ends the VM
+ * as MINIVMM_EXIT_RESET), or the kernel restarts when init did not take
+ * Ctrl-Alt-Del over. There is no ACPI, so no power button; Firecracker's
+ * SendCtrlAltDel is the same means. devices/sysctl_ports.h has the
+ * controller behind it.
+ *
+ * grace_ms > 0: a guest still running that long after the request is
+ * stopped (MINIVMM_EXIT_STOPPED, status MINIVMM_STATUS_STOPPED, the message
+ * says the request was ignored); 0: no deadline. The grace runs while
+ * paused too. 0, -EINVAL before start, -ESHUTDOWN when the VM is ending,
+ * -EBUSY when the keyboard's buffer is full (the guest reads no keyboard:
+ * the grace still applies).
+ */
+int minivmm_request_shutdown(struct minivmm *vm, unsigned int grace_ms);
+
+/*
  * Ends the VM at once (hard: the guest is not asked); MINIVMM_EXIT_STOPPED,
  * status MINIVMM_STATUS_STOPPED. Before start, the VM ends as soon as it
  * starts. A stopped VM still needs minivmm_wait() (or destroy).

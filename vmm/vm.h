@@ -95,6 +95,7 @@ struct minivmm {
 	struct panic_scan panic; /* vCPU threads, under the UART's lock */
 	atomic_int panicked;
 	struct sysctl_ports ports;
+	bool ports_init; /* ports.lock is initialised */
 	char cmdline[4096];
 	uint64_t entry;
 	bool shutdown_resets; /* KVM_EXIT_SHUTDOWN is a reset (x86: the command line says reboot=t)

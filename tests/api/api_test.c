@@ -508,6 +508,62 @@ static int case_exit_fd(void)
 	return 0;
 }
 
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+#define GRACE_MS 300
+
+/*
+ * The echo guest has no keyboard driver: it ignores the request. With no
+ * grace it runs on; with one it is stopped once the grace is over, as a
+ * host stop naming the ignored request.
+ */
+static int case_shutdown_ignored(void)
+{
+	struct pollfd pfd = {.events = POLLIN};
+	struct minivmm_exit ex;
+	char err[MINIVMM_ERR_LEN];
+	uint64_t asked;
+	struct vm v;
+	int r;
+
+	if (vm_make_waiting(&v, "shutdown", err))
+		return fail("VM: %s", err);
+	pfd.fd = minivmm_exit_fd(v.vm);
+	if ((r = minivmm_request_shutdown(v.vm, GRACE_MS)) != -EINVAL)
+		return fail("request before start: %d, want -EINVAL", r);
+	if (minivmm_start(v.vm))
+		return fail("start failed");
+	if ((r = minivmm_request_shutdown(v.vm, 0)))
+		return fail("request without grace: %d", r);
+	/* Nothing ends it now but the next request's grace. */
+	if (minivmm_pause(v.vm) || minivmm_resume(v.vm) || poll(&pfd, 1, 0) != 0)
+		return fail("ended (or could not be paused) after a request without grace");
+	asked = now_ms();
+	/* The first press is still unread: no room for a second, the grace holds. */
+	if ((r = minivmm_request_shutdown(v.vm, GRACE_MS)) != -EBUSY)
+		return fail("second request: %d, want -EBUSY", r);
+	if (minivmm_wait(v.vm, &ex))
+		return fail("wait failed");
+	if (ex.reason != MINIVMM_EXIT_STOPPED || ex.status != MINIVMM_STATUS_STOPPED ||
+	    !strstr(ex.message, "did not shut down within 300 ms"))
+		return fail("%s", exit_text(&ex));
+	/* The grace is a lower bound the library must keep. */
+	if (now_ms() - asked < GRACE_MS)
+		return fail("stopped %llu ms after the request, before its %d ms grace",
+			    (unsigned long long)(now_ms() - asked), GRACE_MS);
+	if ((r = minivmm_request_shutdown(v.vm, GRACE_MS)) != -ESHUTDOWN)
+		return fail("request after the end: %d, want -ESHUTDOWN", r);
+	vm_free(&v);
+	printf("ok ignored; stopped after the %d ms grace: %s\n", GRACE_MS, exit_text(&ex));
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc != 4) {
@@ -527,6 +583,8 @@ int main(int argc, char **argv)
 		return case_pause();
 	if (!strcmp(argv[1], "exit_fd"))
 		return case_exit_fd();
+	if (!strcmp(argv[1], "shutdown_ignored"))
+		return case_shutdown_ignored();
 	fprintf(stderr, "api_test: unknown case '%s'\n", argv[1]);
 	return 2;
 }

@@ -12,7 +12,7 @@ work=$MINIVMM_RUN_DIR/api
 mkdir -p "$work"
 bin=$root/build/api/api_test
 tg=$root/build/testguest/testguest.elf
-cases=${API_TEST_CASES:-"two_vms eight_vms cycles pause_resume exit_fd"}
+cases=${API_TEST_CASES:-"two_vms eight_vms cycles pause_resume exit_fd shutdown_ignored"}
 st=0
 if [ "$("$root/tests/host-kvm-kind.sh")" = none ]; then
 	echo "SKIP api: no /dev/kvm on this host (the API tests run the test guest directly)"
