@@ -615,6 +615,8 @@ int minivmm_pause(struct minivmm *vm)
 			virtio_devices_resume(vm);
 			vcpus_resume(vm);
 		} else {
+			/* Console input waits too: the UART stays as the guest left it. */
+			serial_hold_input(&vm->serial, 1);
 			vm->paused = true;
 		}
 	}
@@ -630,6 +632,7 @@ int minivmm_resume(struct minivmm *vm)
 	if (!vm->supervisor_started) {
 		rc = -EINVAL;
 	} else if (vm->paused) {
+		serial_hold_input(&vm->serial, 0);
 		virtio_devices_resume(vm);
 		vcpus_resume(vm);
 		vm->paused = false;
