@@ -38,7 +38,7 @@ CSTD     := -std=c11 -D_GNU_SOURCE
 WARN     := -Wall -Wextra -Werror
 CFLAGS   ?= -O2 -g
 ALL_CFLAGS = $(CSTD) $(WARN) $(CFLAGS) -I. -MMD -MP
-LIBS     := -luring -lseccomp -lpthread
+LIBS     := -luring -lseccomp -ljson-c -lpthread
 CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null || echo -lcheck -lsubunit -lrt -lm -pthread)
 
 # The architecture linked in (arch/arch.h); only x86_64 is implemented.
@@ -149,7 +149,7 @@ $(BIN): $(OBJ)/vmm/main.o $(INTERNAL_LIB)
 # Built as a third party would: the public header alone, the shared library.
 $(API_TEST): tests/api/api_test.c vmm/minivmm.h $(SO)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -Ivmm -o $@ $< -L$(BUILD) -lminivmm -Wl,-rpath,$(abspath $(BUILD))
+	$(CC) $(ALL_CFLAGS) -Ivmm -o $@ $< -L$(BUILD) -lminivmm -ljson-c -Wl,-rpath,$(abspath $(BUILD))
 # The boot harness puts this one into the middle layer's initramfs.
 $(STATIC_BIN): $(OBJ)/vmm/main.o $(INTERNAL_LIB)
 	$(CC) $(CFLAGS) -static -o $@ $^ $(LIBS)

@@ -38,6 +38,9 @@ static const char usage_tail[] =
 	"  -t, --timeout SECS    stop the guest after SECS seconds (exit status 124); where\n"
 	"                        each vCPU was is printed (so does SIGUSR1, without stopping)\n"
 	"      --symbols FILE    System.map or vmlinux: name the guest function in that dump\n"
+	"      --metrics FILE    append the VM's counters to FILE as one JSON object per\n"
+	"                        line, every --metrics-interval and once at the end\n"
+	"      --metrics-interval SECS  how often (default 60; fractions allowed)\n"
 	"                        (an ELF vmlinux given as --kernel is used by default)\n"
 	"  -v, --verbose         print the command line, how the VM ended and device counters\n"
 	"  -h, --help            show this help\n"
@@ -164,6 +167,78 @@ static void *quiet_watch(void *arg)
 	return NULL;
 }
 
+/*
+ * --metrics: a JSON object per line (minivmm_stats_json) every interval
+ * from metrics_thread, and one at the end from main, as Firecracker's
+ * metrics file has them.
+ */
+static const char *metrics_path;
+static unsigned int metrics_interval_ms = 60000;
+static int metrics_fd = -1;
+static pthread_mutex_t metrics_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t metrics_cond;
+static bool metrics_done;
+
+/* One line; a failed write is reported once and then metrics stop. */
+static void metrics_write(struct minivmm *vm)
+{
+	struct minivmm_stats *s = calloc(1, sizeof(*s));
+	char *json = NULL;
+	size_t len, off = 0;
+
+	if (s) {
+		s->size = sizeof(*s);
+		if (minivmm_get_stats(vm, s) == 0)
+			json = minivmm_stats_json(s);
+	}
+	free(s);
+	if (!json)
+		return;
+	len = strlen(json);
+	json[len] = '\n'; /* replaces the terminator: written by length */
+	while (off <= len && metrics_fd >= 0) {
+		ssize_t n = write(metrics_fd, json + off, len + 1 - off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			fprintf(stderr,
+				"minivmm: cannot write --metrics file: %s; no more metrics\n",
+				n < 0 ? strerror(errno) : "short write");
+			metrics_fd = -1;
+			break;
+		}
+		off += (size_t)n;
+	}
+	free(json);
+}
+
+static void *metrics_thread(void *arg)
+{
+	struct minivmm *vm = arg;
+	struct timespec next;
+
+	if (minivmm_seccomp_thread(sig_seccomp, "metrics") < 0)
+		return NULL;
+	clock_gettime(CLOCK_MONOTONIC, &next);
+	pthread_mutex_lock(&metrics_lock);
+	while (!metrics_done) {
+		next.tv_sec += metrics_interval_ms / 1000;
+		next.tv_nsec += (long)(metrics_interval_ms % 1000) * 1000000;
+		if (next.tv_nsec >= 1000000000) {
+			next.tv_sec++;
+			next.tv_nsec -= 1000000000;
+		}
+		while (!metrics_done &&
+		       pthread_cond_timedwait(&metrics_cond, &metrics_lock, &next) == 0)
+			;
+		if (!metrics_done)
+			metrics_write(vm);
+	}
+	pthread_mutex_unlock(&metrics_lock);
+	return NULL;
+}
+
 /* One line on stderr, whatever bytes the user's text held. */
 static int die(const char *fmt, const char *arg)
 {
@@ -226,6 +301,8 @@ static int parse_args(int argc, char **argv, struct minivmm_config *cfg, int *ve
 		{"seccomp", required_argument, NULL, 'S'},
 		{"no-seccomp", no_argument, NULL, 'N'},
 		{"symbols", required_argument, NULL, 'Y'},
+		{"metrics", required_argument, NULL, 'M'},
+		{"metrics-interval", required_argument, NULL, 'I'},
 	};
 	const size_t n_base = sizeof(base_opts) / sizeof(base_opts[0]);
 	struct option opts[sizeof(base_opts) / sizeof(base_opts[0]) + MAX_KINDS + 1];
@@ -325,6 +402,15 @@ static int parse_args(int argc, char **argv, struct minivmm_config *cfg, int *ve
 		case 'Y':
 			cfg->symbols = optarg;
 			break;
+		case 'M':
+			metrics_path = optarg;
+			break;
+		case 'I':
+			if (parse_timeout(optarg, &metrics_interval_ms))
+				return die(
+					"bad --metrics-interval '%s': give seconds, e.g. 60 or 0.5",
+					optarg);
+			break;
 		case 'h':
 			print_usage();
 			return -1;
@@ -374,8 +460,8 @@ int main(int argc, char **argv)
 	struct minivmm *vm;
 	char err[MINIVMM_ERR_LEN];
 	static sigset_t sigs;
-	pthread_t sigthread, quiet_thread;
-	bool quiet_started = false;
+	pthread_t sigthread, quiet_thread, metrics_tid;
+	bool quiet_started = false, metrics_started = false;
 	int verbose = 0, rc, status;
 
 	if (reopen_std_fds())
@@ -426,9 +512,38 @@ int main(int argc, char **argv)
 	if (rc)
 		minivmm_stop(vm);
 
+	if (metrics_path) {
+		pthread_condattr_t ca;
+
+		metrics_fd = open(metrics_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+		if (metrics_fd < 0) {
+			char what[MINIVMM_ERR_LEN];
+
+			snprintf(what, sizeof(what), "%s': %s", metrics_path, strerror(errno));
+			minivmm_destroy(vm);
+			return die("cannot open --metrics file '%s", what);
+		}
+		pthread_condattr_init(&ca);
+		pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+		pthread_cond_init(&metrics_cond, &ca);
+		pthread_condattr_destroy(&ca);
+		metrics_started = pthread_create(&metrics_tid, NULL, metrics_thread, vm) == 0;
+	}
+
 	raw_tty();
 	rc = minivmm_run(vm, &ex);
 	restore_tty();
+	if (metrics_started) {
+		pthread_mutex_lock(&metrics_lock);
+		metrics_done = true;
+		pthread_cond_signal(&metrics_cond);
+		pthread_mutex_unlock(&metrics_lock);
+		pthread_join(metrics_tid, NULL);
+	}
+	if (metrics_fd >= 0) {
+		metrics_write(vm); /* the last one, state "ended" */
+		close(metrics_fd);
+	}
 	if (quiet_started) {
 		pthread_mutex_lock(&quiet_lock);
 		quiet_done = true;

@@ -267,6 +267,94 @@ void minivmm_dump_vcpus(struct minivmm *vm, FILE *f);
 /* Per-device counters (requests, errors, in-order waits and batches). */
 void minivmm_print_stats(struct minivmm *vm, FILE *f);
 
+/*
+ * Live counters, from any thread while the VM runs (or is paused, or has
+ * ended). Each counter is written by one thread and read atomically, so no
+ * value is torn; counters are not a snapshot of one instant relative to
+ * each other.
+ *
+ * Versioned by size: the caller sets size = sizeof(struct minivmm_stats)
+ * of the header it was built with; the library fills that many bytes at
+ * most (fields are only ever added at the end) and sets size to what it
+ * filled. A field a library does not know stays zero.
+ */
+#define MINIVMM_STATS_QUEUES	 2
+#define MINIVMM_STATS_BATCH_HIST 10 /* runs of 1, 2, 3-4, 5-8, ..., 129-256, >256 */
+#define MINIVMM_STATS_VCPUS	 64 /* vCPUs beyond these are not reported */
+
+struct minivmm_queue_stats {
+	char name[8];		 /* "" (a disk's one queue), "rx", "tx" */
+	uint64_t popped;	 /* chains taken from the ring */
+	uint64_t completed;	 /* chains the device finished */
+	uint64_t in_order_waits; /* completions that waited for an earlier one (IN_ORDER) */
+	uint64_t heap_hwm;	 /* most completions waiting at once */
+	uint64_t used_entries;	 /* used-ring entries written */
+	uint64_t batches;	 /* runs written as one used entry (runs of 1 included) */
+	uint64_t batch_bufs;	 /* buffers those runs stood for */
+	uint64_t batch_hist[MINIVMM_STATS_BATCH_HIST];
+	uint64_t notifications; /* interrupts sent */
+	uint64_t chain_errors;	/* malformed chains */
+	uint64_t unpopped;	/* chains given back unused (virtio-net receive) */
+};
+
+struct minivmm_device_stats {
+	char name[16]; /* "vda", "eth0" */
+	char kind[16]; /* "virtio-blk", "virtio-net" */
+	int in_order;  /* VIRTIO_F_IN_ORDER negotiated */
+	/* Requests: a disk's reads + writes + flushes + others; a card's packets both ways. */
+	uint64_t requests;
+	uint64_t reads, writes, flushes, discards, write_zeroes, get_ids; /* virtio-blk */
+	uint64_t rx_packets, tx_packets;				  /* virtio-net */
+	uint64_t read_bytes, written_bytes; /* virtio-blk; virtio-net: rx and tx bytes */
+	/* Errors by kind. virtio-blk: host I/O errors (EIO, ENOSPC, other, short),
+	 * malformed requests, O_DIRECT misalignment. virtio-net: drops. */
+	uint64_t errors;
+	uint64_t err_eio, err_enospc, err_other, err_short;
+	uint64_t rejected, misaligned;
+	uint64_t rx_drops, tx_drops, rx_read_errors;
+	uint64_t max_inflight; /* in-flight high-water mark */
+	uint64_t poll_hits;    /* busy polls that found work */
+	uint64_t merged_reqs;  /* requests sent to the host merged with a neighbour */
+	uint64_t merged_ios;   /* the host I/Os they became */
+	unsigned int n_queues;
+	struct minivmm_queue_stats queues[MINIVMM_STATS_QUEUES];
+};
+
+struct minivmm_vcpu_stats {
+	uint64_t exits; /* every exit to minivmm */
+	uint64_t exits_io, exits_mmio, exits_hlt, exits_shutdown, exits_system_event;
+	uint64_t exits_intr; /* kicked out (a pause, a dump, the end) */
+	uint64_t exits_other;
+};
+
+struct minivmm_stats {
+	size_t size;	    /* first: the caller's sizeof(struct minivmm_stats) */
+	uint64_t uptime_ms; /* since start(); 0 before */
+	int state;	    /* enum minivmm_state */
+	unsigned int n_devices;
+	struct minivmm_device_stats devices[MINIVMM_MAX_VIRTIO];
+	unsigned int n_vcpus; /* reported: at most MINIVMM_STATS_VCPUS */
+	struct minivmm_vcpu_stats vcpus[MINIVMM_STATS_VCPUS];
+	uint64_t console_bytes; /* written by the guest to its console */
+};
+
+enum minivmm_state {
+	MINIVMM_STATE_CREATED = 0,
+	MINIVMM_STATE_RUNNING,
+	MINIVMM_STATE_PAUSED,
+	MINIVMM_STATE_ENDED,
+};
+
+/* 0, or -EINVAL when s->size is smaller than the size field. */
+int minivmm_get_stats(struct minivmm *vm, struct minivmm_stats *s);
+
+/*
+ * s as one line of JSON (no newline), built with json-c: a malloc()ed
+ * string for the caller to free(), or NULL when out of memory. Keys are the
+ * field names; the state by name ("running", ...).
+ */
+char *minivmm_stats_json(const struct minivmm_stats *s);
+
 /* Frees the VM; one still running is stopped and waited for first. */
 void minivmm_destroy(struct minivmm *vm);
 

@@ -73,8 +73,11 @@ static void record_exit(struct vcpu *v)
 {
 	struct kvm_run *r = v->run;
 	struct vcpu_exit_rec *e = &v->recent[v->total_exits % VCPU_RECENT];
+	uint64_t *c =
+		&v->exits[r->exit_reason < VCPU_EXIT_REASONS ? r->exit_reason : VCPU_EXIT_REASONS];
 
-	v->exits[r->exit_reason < VCPU_EXIT_REASONS ? r->exit_reason : VCPU_EXIT_REASONS]++;
+	/* One writer, read live by minivmm_get_stats: relaxed atomic stores. */
+	__atomic_store_n(c, *c + 1, __ATOMIC_RELAXED);
 	v->total_exits++;
 	*e = (struct vcpu_exit_rec){.reason = r->exit_reason};
 	if (r->exit_reason == KVM_EXIT_IO)
@@ -467,6 +470,30 @@ void vcpus_stop(struct minivmm *vm, const struct timespec *deadline, char *why, 
 			continue;
 		}
 		v->started = 0;
+	}
+}
+
+void vcpus_stats(struct minivmm *vm, struct minivmm_stats *s)
+{
+	s->n_vcpus =
+		vm->vcpus ? (vm->ncpus < MINIVMM_STATS_VCPUS ? vm->ncpus : MINIVMM_STATS_VCPUS) : 0;
+	for (unsigned int i = 0; i < s->n_vcpus; i++) {
+		const uint64_t *x = vm->vcpus[i].exits;
+		struct minivmm_vcpu_stats *o = &s->vcpus[i];
+		uint64_t known;
+
+		for (unsigned int r = 0; r <= VCPU_EXIT_REASONS; r++)
+			o->exits += __atomic_load_n(&x[r], __ATOMIC_RELAXED);
+		o->exits_io = __atomic_load_n(&x[KVM_EXIT_IO], __ATOMIC_RELAXED);
+		o->exits_mmio = __atomic_load_n(&x[KVM_EXIT_MMIO], __ATOMIC_RELAXED);
+		o->exits_hlt = __atomic_load_n(&x[KVM_EXIT_HLT], __ATOMIC_RELAXED);
+		o->exits_shutdown = __atomic_load_n(&x[KVM_EXIT_SHUTDOWN], __ATOMIC_RELAXED);
+		o->exits_system_event =
+			__atomic_load_n(&x[KVM_EXIT_SYSTEM_EVENT], __ATOMIC_RELAXED);
+		o->exits_intr = __atomic_load_n(&x[KVM_EXIT_INTR], __ATOMIC_RELAXED);
+		known = o->exits_io + o->exits_mmio + o->exits_hlt + o->exits_shutdown +
+			o->exits_system_event + o->exits_intr;
+		o->exits_other = o->exits > known ? o->exits - known : 0;
 	}
 }
 

@@ -177,6 +177,10 @@ void vcpus_dump(struct minivmm *vm, FILE *f);
  */
 void vcpus_stop(struct minivmm *vm, const struct timespec *deadline, char *why, size_t why_len);
 void vcpus_destroy(struct minivmm *vm);
+/* Each vCPU's exits by reason, read live (vmm/stats.c). */
+void vcpus_stats(struct minivmm *vm, struct minivmm_stats *s);
+/* Each virtio device's counters, read live. */
+void virtio_devices_stats(struct minivmm *vm, struct minivmm_stats *s);
 
 /* virtio-mmio devices (vmm/virtio_devices.c). */
 int virtio_devices_create(struct minivmm *vm, char *err, size_t err_len);

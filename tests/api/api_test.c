@@ -20,6 +20,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <dirent.h>
+#include <json-c/json.h>
+#include <pthread.h>
+#include <stddef.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -571,6 +574,202 @@ static int case_shutdown_ignored(void)
 	return 0;
 }
 
+struct sampler {
+	struct minivmm *vm;
+	unsigned int samples;
+	char bad[256];
+};
+
+/* Another thread than the VM's owner: counters never go back while it runs. */
+static void *sample(void *arg)
+{
+	struct sampler *sm = arg;
+	struct minivmm_stats *prev = calloc(1, sizeof(*prev)), *cur = calloc(1, sizeof(*cur));
+
+	if (!prev || !cur) {
+		snprintf(sm->bad, sizeof(sm->bad), "out of memory");
+		goto out;
+	}
+	while (!ended(sm->vm) && !sm->bad[0]) {
+		struct timespec ms = {0, 1000000};
+
+		cur->size = sizeof(*cur);
+		if (minivmm_get_stats(sm->vm, cur) || cur->size != sizeof(*cur)) {
+			snprintf(sm->bad, sizeof(sm->bad), "get_stats failed");
+			break;
+		}
+		if (sm->samples &&
+		    (cur->devices[0].requests < prev->devices[0].requests ||
+		     cur->devices[0].queues[0].completed < prev->devices[0].queues[0].completed ||
+		     cur->vcpus[0].exits < prev->vcpus[0].exits ||
+		     cur->uptime_ms < prev->uptime_ms))
+			snprintf(sm->bad, sizeof(sm->bad),
+				 "a counter went back: requests %" PRIu64 " -> %" PRIu64
+				 ", exits %" PRIu64 " -> %" PRIu64,
+				 prev->devices[0].requests, cur->devices[0].requests,
+				 prev->vcpus[0].exits, cur->vcpus[0].exits);
+		*prev = *cur;
+		sm->samples++;
+		nanosleep(&ms, NULL);
+	}
+out:
+	free(prev);
+	free(cur);
+	return NULL;
+}
+
+/* The JSON of s names the state and vda's requests as s has them. */
+static int check_json(const struct minivmm_stats *s, const char *state)
+{
+	char *text = minivmm_stats_json(s);
+	struct json_object *o, *devs, *dev, *v;
+	int ok;
+
+	if (!text)
+		return fail("no JSON");
+	o = json_tokener_parse(text);
+	ok = o && json_object_object_get_ex(o, "state", &v) &&
+	     !strcmp(json_object_get_string(v), state) &&
+	     json_object_object_get_ex(o, "devices", &devs) &&
+	     json_object_array_length(devs) == s->n_devices &&
+	     (dev = json_object_array_get_idx(devs, 0)) &&
+	     json_object_object_get_ex(dev, "requests", &v) &&
+	     json_object_get_uint64(v) == s->devices[0].requests;
+	json_object_put(o);
+	if (!ok) {
+		fail("JSON does not match the struct (want state %s): %s", state, text);
+		free(text);
+		return 1;
+	}
+	free(text);
+	return 0;
+}
+
+/*
+ * minivmm_get_stats: before start, live from another thread while the
+ * guest works (nothing goes back), versioned by size, and at the end equal
+ * to the text counters; its JSON parses back to the same numbers.
+ */
+static int case_stats(void)
+{
+	struct minivmm_stats *s = calloc(1, sizeof(*s)), *small = calloc(1, sizeof(*s));
+	size_t part = offsetof(struct minivmm_stats, devices);
+	struct sampler sm = {0};
+	struct minivmm_exit ex;
+	char err[MINIVMM_ERR_LEN];
+	struct blk_counts text;
+	const struct minivmm_device_stats *d;
+	pthread_t t;
+	struct vm v;
+
+	if (!s || !small)
+		return fail("out of memory");
+	if (vm_make(&v, "stats", true, LOAD, err))
+		return fail("VM: %s", err);
+	s->size = sizeof(*s);
+	if (minivmm_get_stats(v.vm, s) || s->state != MINIVMM_STATE_CREATED || s->n_devices != 1 ||
+	    s->n_vcpus != 1 || strcmp(s->devices[0].name, "vda") ||
+	    strcmp(s->devices[0].kind, "virtio-blk") || s->devices[0].requests)
+		return fail("before start: state %d, %u devices, %u vCPUs", s->state, s->n_devices,
+			    s->n_vcpus);
+	if (check_json(s, "created"))
+		return 1;
+	/* An older caller's smaller struct: filled up to its size, not a byte more. */
+	memset(small, 0xab, sizeof(*small));
+	small->size = part;
+	if (minivmm_get_stats(v.vm, small) || small->size != part ||
+	    small->state != MINIVMM_STATE_CREATED || ((unsigned char *)small)[part] != 0xab)
+		return fail("a struct of %zu bytes was not filled to exactly its size", part);
+	small->size = 1;
+	if (minivmm_get_stats(v.vm, small) != -EINVAL)
+		return fail("a struct smaller than its size field was accepted");
+
+	sm.vm = v.vm;
+	if (minivmm_start(v.vm) || pthread_create(&t, NULL, sample, &sm))
+		return fail("start failed");
+	pthread_join(t, NULL);
+	if (sm.bad[0])
+		return fail("live: %s", sm.bad);
+	if (minivmm_wait(v.vm, &ex) || ex.reason != MINIVMM_EXIT_STATUS_PORT || ex.status)
+		return fail("%s", exit_text(&ex));
+	s->size = sizeof(*s);
+	if (minivmm_get_stats(v.vm, s) || blk_counts(v.vm, &text))
+		return fail("no counters at the end");
+	d = &s->devices[0];
+	if (s->state != MINIVMM_STATE_ENDED || d->reads != text.reads || d->writes != text.writes ||
+	    d->flushes != text.flushes || d->read_bytes != text.read_bytes ||
+	    d->written_bytes != text.written_bytes || d->rejected != text.rejected ||
+	    d->requests !=
+		    d->reads + d->writes + d->flushes + d->get_ids + d->discards + d->write_zeroes)
+		return fail("final counters differ from the text ones: reads %" PRIu64 "/%" PRIu64
+			    " writes %" PRIu64 "/%" PRIu64,
+			    d->reads, text.reads, d->writes, text.writes);
+	/* Every chain taken was completed; the guest exited through a port. */
+	if (d->n_queues != 1 || d->queues[0].completed != d->queues[0].popped ||
+	    !d->queues[0].popped || !s->vcpus[0].exits_io || !s->console_bytes)
+		return fail("queue popped %" PRIu64 " completed %" PRIu64 ", port exits %" PRIu64,
+			    d->queues[0].popped, d->queues[0].completed, s->vcpus[0].exits_io);
+	if (check_json(s, "ended"))
+		return 1;
+	vm_free(&v);
+	printf("ok %u live samples from another thread, none went back; %" PRIu64
+	       " requests, as the text counters; JSON round-trips\n",
+	       sm.samples, d->requests);
+	free(s);
+	free(small);
+	return 0;
+}
+
+/* The CLI's --metrics file (WORKDIR/metrics.jsonl): JSON lines, the last one at the end. */
+static int case_metrics_file(void)
+{
+	char path[512], line[1 << 16];
+	uint64_t last = 0;
+	unsigned int n = 0, running = 0;
+	bool ended_last = false;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/metrics.jsonl", workdir);
+	f = fopen(path, "r");
+	if (!f)
+		return fail("no %s", path);
+	while (fgets(line, sizeof(line), f)) {
+		struct json_object *o = json_tokener_parse(line), *st, *devs, *v = NULL;
+		uint64_t req;
+
+		n++;
+		if (!o || !json_object_object_get_ex(o, "state", &st) ||
+		    !json_object_object_get_ex(o, "devices", &devs) ||
+		    !json_object_object_get_ex(json_object_array_get_idx(devs, 0), "requests",
+					       &v)) {
+			json_object_put(o);
+			fclose(f);
+			return fail("line %u is not the stats object: %.200s", n, line);
+		}
+		req = json_object_get_uint64(v);
+		running += !strcmp(json_object_get_string(st), "running");
+		if (req < last || (strcmp(json_object_get_string(st), "running") &&
+				   strcmp(json_object_get_string(st), "ended"))) {
+			json_object_put(o);
+			fclose(f);
+			return fail("line %u: state %s, requests %" PRIu64 " after %" PRIu64, n,
+				    json_object_get_string(st), req, last);
+		}
+		last = req;
+		ended_last = !strcmp(json_object_get_string(st), "ended");
+		json_object_put(o);
+	}
+	fclose(f);
+	if (!ended_last)
+		return fail("%u lines; the last one's state is not \"ended\"", n);
+	if (!running || !last)
+		return fail("%u lines, %u while running, %" PRIu64 " requests", n, running, last);
+	printf("ok %u JSON lines, %u while running, the last at the end with %" PRIu64
+	       " requests\n",
+	       n, running, last);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc != 4) {
@@ -592,6 +791,10 @@ int main(int argc, char **argv)
 		return case_exit_fd();
 	if (!strcmp(argv[1], "shutdown_ignored"))
 		return case_shutdown_ignored();
+	if (!strcmp(argv[1], "stats"))
+		return case_stats();
+	if (!strcmp(argv[1], "metrics_file"))
+		return case_metrics_file();
 	fprintf(stderr, "api_test: unknown case '%s'\n", argv[1]);
 	return 2;
 }

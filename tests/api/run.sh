@@ -12,13 +12,23 @@ work=$MINIVMM_RUN_DIR/api
 mkdir -p "$work"
 bin=$root/build/api/api_test
 tg=$root/build/testguest/testguest.elf
-cases=${API_TEST_CASES:-"two_vms eight_vms cycles pause_resume exit_fd shutdown_ignored"}
+cases=${API_TEST_CASES:-"two_vms eight_vms cycles pause_resume exit_fd shutdown_ignored stats metrics_file"}
 st=0
 if [ "$("$root/tests/host-kvm-kind.sh")" = none ]; then
 	echo "SKIP api: no /dev/kvm on this host (the API tests run the test guest directly)"
 	exit 0
 fi
+# metrics_file checks what the CLI's --metrics wrote: run it first.
+metrics_cli() {
+	dd if=/dev/zero of="$work/metrics.img" bs=1M count=64 2>/dev/null
+	rm -f "$work/metrics.jsonl"
+	"$root/build/minivmm" --kernel "$tg" --disk "$work/metrics.img" --timeout 120 \
+		--append "testguest.bench=1 testguest.ops=2000" \
+		--metrics "$work/metrics.jsonl" --metrics-interval 0.1 \
+		</dev/null >"$work/metrics.console" 2>"$work/metrics_file.err"
+}
 for c in $cases; do
+	[ "$c" = metrics_file ] && { metrics_cli || echo "minivmm exit status $?" >>"$work/metrics_file.err"; }
 	start=$(date +%s)
 	out=$("$bin" "$c" "$tg" "$work" 2>"$work/$c.err")
 	rc=$?
