@@ -47,7 +47,8 @@ static const struct seccomp_rule common[] = {
 /* KVM_RUN and the exits it hands back. */
 static const struct seccomp_rule vcpu[] = {
 	{SCMP_SYS(ioctl), 2, KVM_RUN, "run the guest"},
-	{SCMP_SYS(ioctl), 2, KVM_IRQ_LINE, "the UART and the i8042 keyboard raise and lower their lines"},
+	{SCMP_SYS(ioctl), 2, KVM_IRQ_LINE,
+	 "the UART and the i8042 keyboard: their interrupt lines"},
 	{SCMP_SYS(ioctl), 2, KVM_GET_REGS, "where the guest was, when KVM cannot run it"},
 	{SCMP_SYS(ioctl), 2, KVM_GET_SREGS, "the guest's CPL, when KVM cannot run it"},
 	{0, 0, 0, NULL},
