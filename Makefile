@@ -38,7 +38,7 @@ CSTD     := -std=c11 -D_GNU_SOURCE
 WARN     := -Wall -Wextra -Werror
 CFLAGS   ?= -O2 -g
 ALL_CFLAGS = $(CSTD) $(WARN) $(CFLAGS) -I. -MMD -MP
-LIBS     := -luring -lseccomp -lpthread
+LIBS     := -luring -lseccomp -ljson-c -lpthread
 CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null || echo -lcheck -lsubunit -lrt -lm -pthread)
 
 # The architecture linked in (arch/arch.h); only x86_64 is implemented.
@@ -79,9 +79,11 @@ UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/unit/%)
 ASAN_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/unit-asan/%)
 FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=$(BUILD)/fuzzers/%)
 BENCH_BINS := $(BENCH_SRCS:tests/bench/%.c=$(BUILD)/bench-bin/%)
+# The lifecycle API tests (tests/api/run.sh): an embedder of the shared library.
+API_TEST := $(BUILD)/api/api_test
 
 .PHONY: all deps check check-stress check-long stress unit asan fuzz fuzz-long fuzz-build bench demo vmtests install uninstall clean format lint FORCE
-all: $(BIN) $(LIB) $(SO) $(PC) $(STATIC_BIN) $(TG_ELF)
+all: $(BIN) $(LIB) $(SO) $(PC) $(STATIC_BIN) $(TG_ELF) $(API_TEST)
 
 $(BUILD)/testguest/%.o: guests/testguest/%
 	@mkdir -p $(dir $@)
@@ -144,6 +146,10 @@ $(ASAN_LIB): $(LIB_SRCS:%.c=$(ASAN_OBJ)/%.o)
 $(BIN): $(OBJ)/vmm/main.o $(INTERNAL_LIB)
 	$(CC) $(CFLAGS) -o $@ $^ $(LIBS)
 
+# Built as a third party would: the public header alone, the shared library.
+$(API_TEST): tests/api/api_test.c vmm/minivmm.h $(SO)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Ivmm -o $@ $< -L$(BUILD) -lminivmm -ljson-c -Wl,-rpath,$(abspath $(BUILD))
 # The boot harness puts this one into the middle layer's initramfs.
 $(STATIC_BIN): $(OBJ)/vmm/main.o $(INTERNAL_LIB)
 	$(CC) $(CFLAGS) -static -o $@ $^ $(LIBS)

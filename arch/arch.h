@@ -48,13 +48,15 @@ void arch_virtio_slot(unsigned int i, struct arch_mmio_slot *s);
 /*
  * Where the PC devices minivmm emulates sit on the port bus: the console's
  * 8250 UART with its interrupt line, and the i8042 whose reset command
- * ends the VM. False if the machine has no port bus (a port that needs
- * its console elsewhere adds that here).
+ * ends the VM and whose keyboard (on its own interrupt line) asks the
+ * guest to shut down. False if the machine has no port bus (a port that
+ * needs its console elsewhere adds that here).
  */
 struct arch_pc_ports {
 	uint64_t uart_base;
 	unsigned int uart_irq;
 	uint64_t i8042_data, i8042_command;
+	unsigned int i8042_kbd_irq;
 };
 bool arch_pc_ports(struct arch_pc_ports *p);
 

@@ -9,7 +9,24 @@
 #ifndef DEVICES_DEV_STATS_H
 #define DEVICES_DEV_STATS_H
 
+#include <stdbool.h>
 #include <stdint.h>
+
+/*
+ * What a device reports for minivmm_get_stats(), read live from any thread
+ * with stat_get(); vmm/ copies it into the public struct. Zero where a
+ * field does not apply to the device.
+ */
+struct dev_counters {
+	bool in_order;
+	uint64_t reads, writes, flushes, discards, write_zeroes, get_ids;
+	uint64_t rx_packets, tx_packets;
+	uint64_t read_bytes, written_bytes;
+	uint64_t err_eio, err_enospc, err_other, err_short, io_errors;
+	uint64_t rejected, misaligned, chain_errors;
+	uint64_t rx_drops, tx_drops, rx_read_errors;
+	uint64_t max_inflight, poll_hits, merged_reqs, merged_ios;
+};
 
 /* Writer (the device thread) only. */
 static inline void stat_add(uint64_t *c, uint64_t n)

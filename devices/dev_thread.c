@@ -17,6 +17,7 @@ int dev_thread_init(struct dev_thread *t, unsigned int ring_entries)
 
 	t->started = false;
 	t->dead = t->abandoned = t->test_hang = false;
+	t->pause_req = t->parked = false;
 	t->op = DEV_OP_NONE;
 	t->poll_ns = 0;
 	t->polled = false;
@@ -108,6 +109,7 @@ int dev_thread_stop(struct dev_thread *t, const struct timespec *deadline)
 	if (!t->dead) {
 		/* Replaces an operation an abandoned caller left behind: nobody waits for it. */
 		post(t, DEV_OP_STOP, 0, 0);
+		pthread_cond_broadcast(&t->cond); /* a parked thread serves it */
 		while (!t->dead && rc != ETIMEDOUT)
 			rc = deadline ? pthread_cond_timedwait(&t->cond, &t->lock, deadline)
 				      : pthread_cond_wait(&t->cond, &t->lock);
@@ -128,6 +130,47 @@ void dev_thread_abandon(struct dev_thread *t)
 	pthread_mutex_unlock(&t->lock);
 }
 
+int dev_thread_pause(struct dev_thread *t)
+{
+	int rc = 0;
+
+	pthread_mutex_lock(&t->lock);
+	__atomic_store_n(&t->pause_req, true, __ATOMIC_SEQ_CST);
+	if (t->started) {
+		/* Wakes a sleeping thread; its next turn parks. */
+		eventfd_write(t->ctrl.fd, 1);
+		while (!t->parked && !t->dead && !t->abandoned)
+			pthread_cond_wait(&t->cond, &t->lock);
+		if (!t->parked)
+			rc = -ESHUTDOWN;
+	}
+	pthread_mutex_unlock(&t->lock);
+	return rc;
+}
+
+void dev_thread_resume(struct dev_thread *t)
+{
+	pthread_mutex_lock(&t->lock);
+	__atomic_store_n(&t->pause_req, false, __ATOMIC_SEQ_CST);
+	pthread_cond_broadcast(&t->cond);
+	pthread_mutex_unlock(&t->lock);
+}
+
+void dev_thread_park(struct dev_thread *t)
+{
+	if (!__atomic_load_n(&t->pause_req, __ATOMIC_ACQUIRE))
+		return;
+	pthread_mutex_lock(&t->lock);
+	if (t->pause_req && t->op == DEV_OP_NONE && !t->abandoned) {
+		t->parked = true;
+		pthread_cond_broadcast(&t->cond);
+		while (t->pause_req && t->op == DEV_OP_NONE && !t->abandoned)
+			pthread_cond_wait(&t->cond, &t->lock);
+		t->parked = false;
+	}
+	pthread_mutex_unlock(&t->lock);
+}
+
 /*
  * One operation at a time: vCPUs call with vmmio's lock held, and stop comes
  * after the vCPUs are gone.
@@ -141,6 +184,7 @@ int dev_thread_call(struct dev_thread *t, enum dev_op op, unsigned int queue, ui
 	pthread_mutex_lock(&t->lock);
 	if (!t->dead && !t->abandoned) {
 		post(t, op, queue, features);
+		pthread_cond_broadcast(&t->cond); /* a parked thread serves it */
 		while (!t->op_done && !t->dead && !t->abandoned)
 			pthread_cond_wait(&t->cond, &t->lock);
 		if (t->op_done)

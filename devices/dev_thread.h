@@ -76,6 +76,10 @@ struct dev_thread {
 	bool op_done;
 	bool dead;	/* the thread ended: nobody will answer */
 	bool abandoned; /* the VM is going away: callers stop waiting */
+
+	/* Owner -> device thread: park between two batches (dev_thread_pause). */
+	bool pause_req; /* written under lock, read atomically by the device thread */
+	bool parked;	/* under lock: the device thread is parked */
 };
 
 /*
@@ -104,6 +108,19 @@ int dev_thread_stop(struct dev_thread *t, const struct timespec *deadline);
  * device thread that may not answer. dev_thread_stop() still works.
  */
 void dev_thread_abandon(struct dev_thread *t);
+
+/*
+ * Parks the device thread where it has nothing half-done: between two
+ * batches, after the used rings were flushed and before anything new is
+ * popped (dev_thread_park). Returns once it is parked: 0, or -ESHUTDOWN
+ * when it ended or was abandoned (nothing to wait for). I/O it submitted
+ * earlier stays in flight in the kernel; its completion is reaped and
+ * published only after dev_thread_resume(). A control operation (a vCPU's,
+ * or dev_thread_stop's) still gets served while parked. Before the thread
+ * starts: 0 (it parks on its first turn). Owner only.
+ */
+int dev_thread_pause(struct dev_thread *t);
+void dev_thread_resume(struct dev_thread *t);
 
 /*
  * Runs op on the device thread and waits for it. Before the thread starts,
@@ -142,6 +159,12 @@ bool dev_thread_next(struct dev_thread *t, uint64_t *tag, int *res);
 /* True if tag is the control wake-up: call dev_thread_serve() after the batch. */
 bool dev_thread_ctrl_fired(struct dev_thread *t, uint64_t tag);
 /* Runs the pending operation through fn, wakes its caller; false after DEV_OP_STOP. */
+/*
+ * Device thread, where nothing is half-published: parks while a pause is
+ * asked (a cheap atomic read otherwise). Returns early to serve a control
+ * operation, or when the thread is abandoned.
+ */
+void dev_thread_park(struct dev_thread *t);
 bool dev_thread_serve(struct dev_thread *t, dev_ctrl_fn *fn, void *dev);
 
 /*

@@ -230,7 +230,7 @@ size_t serial_receive(struct serial *s, const uint8_t *buf, size_t len)
 
 	pthread_mutex_lock(&s->lock);
 	while (done < len && !s->closed) {
-		if (s->rx_count == SERIAL_RX_SIZE) {
+		if (s->rx_count == SERIAL_RX_SIZE || s->rx_held) {
 			pthread_cond_wait(&s->rx_space, &s->lock);
 			continue;
 		}
@@ -239,6 +239,15 @@ size_t serial_receive(struct serial *s, const uint8_t *buf, size_t len)
 	}
 	pthread_mutex_unlock(&s->lock);
 	return done;
+}
+
+void serial_hold_input(struct serial *s, int hold)
+{
+	pthread_mutex_lock(&s->lock);
+	s->rx_held = hold;
+	if (!hold)
+		pthread_cond_broadcast(&s->rx_space);
+	pthread_mutex_unlock(&s->lock);
 }
 
 void serial_close(struct serial *s)

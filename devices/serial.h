@@ -24,6 +24,7 @@ struct serial {
 	struct irq_line irq;
 	int out_fd;
 	int closed;
+	int rx_held; /* serial_hold_input(): receive waits as if the FIFO were full */
 	int irq_level;
 	uint8_t ier, fcr, lcr, mcr, scr, dll, dlm;
 	int thri_pending;
@@ -48,6 +49,13 @@ void serial_write(void *opaque, uint64_t offset, const uint8_t *data, unsigned i
  * Returns the bytes queued, which is less than len only after serial_close().
  */
 size_t serial_receive(struct serial *s, const uint8_t *buf, size_t len);
+
+/*
+ * While held, serial_receive() queues nothing (it waits, as for room): the
+ * UART's state stays as it is while the VM is paused. Returns once no
+ * byte is being queued.
+ */
+void serial_hold_input(struct serial *s, int hold);
 
 /* Wakes and fails any serial_receive() waiting for room. */
 void serial_close(struct serial *s);

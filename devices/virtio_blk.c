@@ -507,6 +507,36 @@ static void blk_print_stats(struct virtio_dev *d, const char *name, FILE *f)
 		stat_get(&d->dt.poll_hits), stat_get(&st->merged_reqs), stat_get(&st->merged_ios));
 }
 
+static void blk_counters(struct virtio_dev *d, struct dev_counters *c)
+{
+	const struct vblk_stats *st = &to_vblk(d)->st;
+
+	*c = (struct dev_counters){
+		.in_order = virtio_dev_negotiated(d, VIRTIO_F_IN_ORDER),
+		.reads = stat_get(&st->reads),
+		.writes = stat_get(&st->writes),
+		.flushes = stat_get(&st->flushes),
+		.discards = stat_get(&st->discards),
+		.write_zeroes = stat_get(&st->write_zeroes),
+		.get_ids = stat_get(&st->get_ids),
+		.read_bytes = stat_get(&st->bytes_read),
+		.written_bytes = stat_get(&st->bytes_written),
+		.io_errors = stat_get(&st->io_errors),
+		.err_eio = stat_get(&st->err_eio),
+		.err_enospc = stat_get(&st->err_enospc),
+		.err_other = stat_get(&st->err_other),
+		.err_short = stat_get(&st->short_io),
+		.misaligned = stat_get(&st->misaligned),
+		.chain_errors = stat_get(&st->chain_errors),
+		.max_inflight = stat_get(&st->max_inflight),
+		.poll_hits = stat_get(&d->dt.poll_hits),
+		.merged_reqs = stat_get(&st->merged_reqs),
+		.merged_ios = stat_get(&st->merged_ios),
+	};
+	for (int i = 0; i < BLK_REJ_COUNT; i++)
+		c->rejected += stat_get(&st->rejected[i]);
+}
+
 static void blk_destroy(struct virtio_dev *d)
 {
 	struct vblk *b = to_vblk(d);
@@ -530,6 +560,7 @@ static const struct virtio_dev_ops blk_ops = {
 	.reset = blk_reset,
 	.driver_ok = blk_driver_ok,
 	.print_stats = blk_print_stats,
+	.counters = blk_counters,
 	.destroy = blk_destroy,
 };
 

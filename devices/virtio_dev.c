@@ -182,6 +182,8 @@ static void *vdev_thread(void *arg)
 		uint64_t tag;
 		int res;
 
+		/* Everything of the last turn is flushed: a pause parks here. */
+		dev_thread_park(&d->dt);
 		for (q = 0; q < d->nqueues; q++)
 			dev_thread_arm(&d->dt, &d->kick[q]);
 		if (ops->prepare)

@@ -31,6 +31,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "devices/dev_stats.h"
 #include "devices/dev_thread.h"
 #include "virtio/guest_mem.h"
 #include "virtio/mmio.h"
@@ -77,6 +78,8 @@ struct virtio_dev_ops {
 
 	/* Any thread: the device's own counters line (the shell adds the queues'). */
 	void (*print_stats)(struct virtio_dev *d, const char *name, FILE *f);
+	/* Any thread: the device's own counters (devices/dev_stats.h). */
+	void (*counters)(struct virtio_dev *d, struct dev_counters *c);
 	/* Frees the device; the shell's parts are gone already. */
 	void (*destroy)(struct virtio_dev *d);
 };

@@ -367,6 +367,28 @@ static bool net_poll(struct virtio_dev *d)
 	return true;
 }
 
+static void net_counters(struct virtio_dev *d, struct dev_counters *c)
+{
+	struct vnet *n = to_vnet(d);
+	const struct vnet_stats *st = &n->st;
+	const struct vnet_rx_stats *rs = &n->rxq.st;
+
+	*c = (struct dev_counters){
+		.in_order = virtio_dev_negotiated(d, VIRTIO_F_IN_ORDER),
+		.rx_packets = stat_get(&rs->packets),
+		.tx_packets = stat_get(&st->tx_packets),
+		.read_bytes = stat_get(&rs->bytes),
+		.written_bytes = stat_get(&st->tx_bytes),
+		.rx_drops = stat_get(&rs->drop_no_fit) + stat_get(&st->rx_drop_too_big) +
+			    stat_get(&rs->drop_bad_chain),
+		.rx_read_errors = stat_get(&st->rx_read_errors),
+		.max_inflight = stat_get(&st->tx_max_inflight),
+		.poll_hits = stat_get(&d->dt.poll_hits),
+	};
+	for (int i = 1; i < VNET_TX_DROP_COUNT; i++)
+		c->tx_drops += stat_get(&st->tx_drops[i]);
+}
+
 static void net_print_stats(struct virtio_dev *d, const char *name, FILE *f)
 {
 	struct vnet *n = to_vnet(d);
@@ -437,6 +459,7 @@ static const struct virtio_dev_ops net_ops = {
 	.reset = net_reset,
 	.driver_ok = net_driver_ok,
 	.print_stats = net_print_stats,
+	.counters = net_counters,
 	.destroy = net_destroy,
 };
 

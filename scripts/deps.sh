@@ -9,10 +9,12 @@ set -eu
 # man page (docs/minivmm.1) to check it. gcc-aarch64-linux-gnu with the arm64
 # libc and kernel headers: make check compiles everything outside
 # arch/x86_64/ for aarch64 (tests/cross/run.sh), so vmm/ stays free of x86.
+# libjson-c-dev: minivmm_stats_json and the CLI's --metrics (vmm/stats.c
+# says why json-c rather than jansson).
 pkgs="build-essential pkg-config clang liburing-dev libfdt-dev check
  linux-libc-dev qemu-system-x86 busybox-static e2fsprogs cpio xz-utils
  flex bison bc libelf-dev libssl-dev gnuplot-nox iproute2 groff-base
- libseccomp-dev iperf3 gcc-aarch64-linux-gnu libc6-dev-arm64-cross
+ libseccomp-dev libjson-c-dev iperf3 gcc-aarch64-linux-gnu libc6-dev-arm64-cross
  linux-libc-dev-arm64-cross"
 missing=""
 for p in $pkgs; do

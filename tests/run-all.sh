@@ -11,12 +11,12 @@
 # when the run ends (so that file holds the run that ended last). The
 # directory is removed after a run without failures, kept and named after
 # one with failures (or always with MINIVMM_KEEP=1).
-# MINIVMM_TIERS: the tiers to run, default "unit asan fuzz cli lib cross guest boot".
+# MINIVMM_TIERS: the tiers to run, default "unit asan fuzz cli lib api cross guest boot".
 set -u
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root" || exit 1
 . tests/lib.sh
-all_tiers="unit asan fuzz cli lib cross guest boot"
+all_tiers="unit asan fuzz cli lib api cross guest boot"
 tiers=${MINIVMM_TIERS:-$all_tiers}
 for t in $tiers; do
 	case " $all_tiers " in
@@ -57,6 +57,10 @@ start=$(date +%s)
 	if tier lib; then
 		echo "== library packaging (make install, pkg-config, exported symbols)"
 		tests/lib/run.sh
+	fi
+	if tier api; then
+		echo "== lifecycle API (several VMs, cycles, pause/resume, exit fd, shutdown)"
+		tests/api/run.sh
 	fi
 	if tier cross; then
 		echo "== arch boundary (everything outside arch/x86_64/ compiles for aarch64)"

@@ -188,11 +188,11 @@ static void split_write_used(struct virtqueue *vq, uint16_t id, uint32_t len, ui
 	gm_store32(e, id);
 	gm_store32(e + 4, len);
 	s->used_idx += nbufs;
-	vq->stats.used_entries++;
+	VQ_STAT_ADD(vq->stats.used_entries, 1);
 	/* Entries of one flush are consecutive, so comparing with the previous line counts each
 	 * once. */
 	if (line != s->last_line) {
-		vq->stats.used_lines++;
+		VQ_STAT_ADD(vq->stats.used_lines, 1);
 		s->last_line = line;
 		if (line == (vq->used_gpa + VQ_USED_IDX) >> CACHE_LINE_SHIFT)
 			s->idx_line_written = true;
@@ -210,9 +210,9 @@ static bool split_flush(struct virtqueue *vq)
 	/* Release: entries and the data the device wrote are visible before the index. */
 	gm_store16_release(s->used + VQ_USED_IDX, new);
 	s->used_published = new;
-	vq->stats.idx_stores++;
+	VQ_STAT_ADD(vq->stats.idx_stores, 1);
 	if (!s->idx_line_written)
-		vq->stats.used_lines++;
+		VQ_STAT_ADD(vq->stats.used_lines, 1);
 	s->idx_line_written = false;
 	s->last_line = UINT64_MAX;
 

@@ -119,9 +119,9 @@ int vq_pop(struct virtqueue *vq, struct vq_chain *c)
 	f->skippable = !r;
 	f->state = SLOT_POPPED;
 	vq->seq_head[c->t.seq & vq->mask] = c->t.head;
-	vq->stats.popped++;
+	VQ_STAT_ADD(vq->stats.popped, 1);
 	if (r)
-		vq->stats.chain_errors++;
+		VQ_STAT_ADD(vq->stats.chain_errors, 1);
 	return r;
 }
 
@@ -146,7 +146,7 @@ int vq_unpop(struct virtqueue *vq, uint16_t n)
 		newest(vq, i)->state = SLOT_FREE;
 	vq->next_seq -= n;
 	vq->ops->unpop(vq, n);
-	vq->stats.unpopped += n;
+	VQ_STAT_ADD(vq->stats.unpopped, n);
 	return VQ_OK;
 }
 
@@ -167,9 +167,9 @@ static void close_run(struct virtqueue *vq)
 	if (!n)
 		return;
 	vq->ops->write_used(vq, vq->run.head, vq->run.len, (uint16_t)n);
-	vq->stats.batches++;
-	vq->stats.batch_bufs += n;
-	vq->stats.batch_hist[hist_bucket(n)]++;
+	VQ_STAT_ADD(vq->stats.batches, 1);
+	VQ_STAT_ADD(vq->stats.batch_bufs, n);
+	VQ_STAT_ADD(vq->stats.batch_hist[hist_bucket(n)], 1);
 	vq->run.nbufs = 0;
 }
 
@@ -222,7 +222,7 @@ static void publish_in_order(struct virtqueue *vq, uint16_t head, uint32_t len)
 	}
 	vq->run = run;
 	vq->next_publish = next;
-	vq->stats.published += taken;
+	VQ_STAT_ADD(vq->stats.published, taken);
 	if (!vq->batching)
 		close_run(vq);
 }
@@ -232,7 +232,7 @@ int vq_complete(struct virtqueue *vq, const struct vq_ticket *t, uint32_t len)
 	struct vq_inflight *f;
 
 	if (!vq->ready || t->gen != vq->gen) {
-		vq->stats.stale++;
+		VQ_STAT_ADD(vq->stats.stale, 1);
 		return VQ_E_STALE;
 	}
 	if (t->head >= vq->size)
@@ -242,12 +242,12 @@ int vq_complete(struct virtqueue *vq, const struct vq_ticket *t, uint32_t len)
 		return VQ_E_BAD_SEQ;
 	if (len > f->in_len)
 		return VQ_E_BAD_LEN;
-	vq->stats.completed++;
+	VQ_STAT_ADD(vq->stats.completed, 1);
 
 	if (!vq->in_order) {
 		/* R18: at once, in completion order, one entry each. */
 		f->state = SLOT_FREE;
-		vq->stats.published++;
+		VQ_STAT_ADD(vq->stats.published, 1);
 		vq->ops->write_used(vq, t->head, len, 1);
 		return VQ_OK;
 	}
@@ -263,9 +263,9 @@ int vq_complete(struct virtqueue *vq, const struct vq_ticket *t, uint32_t len)
 	}
 	f->len = len;
 	f->state = SLOT_DONE;
-	vq->stats.waited++;
+	VQ_STAT_ADD(vq->stats.waited, 1);
 	if (vq->heap.nr > vq->stats.heap_hwm)
-		vq->stats.heap_hwm = vq->heap.nr;
+		__atomic_store_n(&vq->stats.heap_hwm, vq->heap.nr, __ATOMIC_RELAXED);
 	return VQ_OK;
 }
 
@@ -278,7 +278,7 @@ bool vq_flush(struct virtqueue *vq)
 	close_run(vq);
 	notify = vq->ops->flush(vq);
 	if (notify)
-		vq->stats.notifies++;
+		VQ_STAT_ADD(vq->stats.notifies, 1);
 	return notify;
 }
 

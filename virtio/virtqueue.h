@@ -145,6 +145,15 @@ static inline struct iovec *vq_chain_in(const struct vq_chain *c)
 
 enum { VQ_BATCH_HIST = 10 }; /* runs of 1, 2, 3-4, 5-8, ..., 129-256, >256 */
 
+/*
+ * The queue's own thread (the device's) is the only writer of its counters;
+ * any thread may read them while it runs (minivmm_get_stats). A relaxed
+ * atomic store by the writer and a relaxed load by readers, as
+ * devices/dev_stats.h does: no torn values, no lock.
+ */
+#define VQ_STAT_ADD(field, n) __atomic_store_n(&(field), (field) + (n), __ATOMIC_RELAXED)
+#define VQ_STAT_GET(field)    __atomic_load_n(&(field), __ATOMIC_RELAXED)
+
 struct vq_stats {
 	uint64_t popped; /* chains handed out (chain errors included) */
 	uint64_t chain_errors;

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/eventfd.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -85,6 +86,8 @@ void vm_request_exit(struct minivmm *vm, enum minivmm_exit_reason reason, int st
 		pthread_cond_broadcast(&vm->exit_cond);
 	}
 	pthread_mutex_unlock(&vm->exit_lock);
+	/* vCPUs held by a pause look again, see stopping and end. */
+	vcpus_wake_parked(vm);
 }
 
 static void set_irq(void *ctx, unsigned int irq, int level)
@@ -127,10 +130,17 @@ static int add_legacy_devices(struct minivmm *vm, char *err, size_t err_len)
 	serial_init(&vm->serial, vm->cfg.console_out, (struct irq_line){set_irq, vm, at.uart_irq});
 	serial_set_tx_hook(&vm->serial, console_byte, vm);
 	vm->ports = (struct sysctl_ports){
-		.reset = port_reset, .exit_status = port_exit_status, .ctx = vm};
+		.reset = port_reset,
+		.exit_status = port_exit_status,
+		.ctx = vm,
+		.kbd_irq = {set_irq, vm, at.i8042_kbd_irq},
+	};
+	pthread_mutex_init(&vm->ports.lock, NULL);
+	vm->ports_init = true;
 	rc = bus_add(&vm->pio, at.uart_base, SERIAL_NREGS, &vm->serial, serial_read, serial_write);
 	if (!rc)
-		rc = bus_add(&vm->pio, at.i8042_data, 1, &vm->ports, i8042_data_read, NULL);
+		rc = bus_add(&vm->pio, at.i8042_data, 1, &vm->ports, i8042_data_read,
+			     i8042_data_write);
 	if (!rc)
 		rc = bus_add(&vm->pio, at.i8042_command, 1, &vm->ports, i8042_status_read,
 			     i8042_command_write);
@@ -310,6 +320,16 @@ int minivmm_create(const struct minivmm_config *cfg, struct minivmm **out, char 
 	}
 	vm->cfg = *cfg;
 	vm->kvm_fd = vm->vm_fd = -1;
+	vm->exit_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (vm->exit_fd < 0) {
+		rc = -errno;
+		snprintf(err, err_len, "cannot create the exit eventfd: %s", strerror(errno));
+		free(vm);
+		return rc;
+	}
+	pthread_mutex_init(&vm->life_lock, NULL);
+	pthread_mutex_init(&vm->pause_lock, NULL);
+	pthread_cond_init(&vm->pause_cond, NULL);
 	vm->mem_size = cfg->mem_size;
 	vm->ncpus = cfg->cpus;
 	pthread_mutex_init(&vm->exit_lock, NULL);
@@ -360,61 +380,85 @@ static uint64_t now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
-int minivmm_run(struct minivmm *vm, struct minivmm_exit *exit)
+static struct timespec ms_to_timespec(uint64_t ms)
 {
-	char err[MINIVMM_ERR_LEN];
-	uint64_t start = now_ms();
-	struct timespec deadline;
-	int rc;
+	return (struct timespec){.tv_sec = (time_t)(ms / 1000),
+				 .tv_nsec = (long)(ms % 1000) * 1000000};
+}
 
-	clock_gettime(CLOCK_MONOTONIC, &deadline);
-	deadline.tv_sec += vm->cfg.timeout_ms / 1000;
-	deadline.tv_nsec += (long)(vm->cfg.timeout_ms % 1000) * 1000000;
-	if (deadline.tv_nsec >= 1000000000) {
-		deadline.tv_sec++;
-		deadline.tv_nsec -= 1000000000;
-	}
-	rc = console_start(vm);
-	if (rc)
-		vm_request_exit(vm, MINIVMM_EXIT_FAILED, MINIVMM_STATUS_ERROR,
-				"cannot start console input: %s", strerror(-rc));
-	rc = virtio_devices_start(vm, err, sizeof(err));
-	if (!rc)
-		rc = vcpus_start(vm, err, sizeof(err));
-	if (!rc) {
-		rc = seccomp_install(vm->cfg.seccomp, SECCOMP_THREAD_CONTROL, "minivmm_run");
-		if (rc)
-			snprintf(err, sizeof(err), "cannot install the seccomp filter: %s",
-				 strerror(-rc));
-		else
-			seccomp_test_violate(SECCOMP_THREAD_CONTROL);
-	}
-	if (rc)
-		vm_request_exit(vm, MINIVMM_EXIT_FAILED, MINIVMM_STATUS_ERROR, "%s", err);
-	vcpus_go(vm);
-
+/*
+ * On the supervisor thread: sleeps until the first exit request, ending the
+ * VM itself when config.timeout_ms or a request_shutdown() grace runs out.
+ */
+static void supervise_until_exit(struct minivmm *vm)
+{
 	pthread_mutex_lock(&vm->exit_lock);
 	while (vm->exit.reason == MINIVMM_EXIT_NONE) {
-		if (!vm->cfg.timeout_ms) {
+		uint64_t timeout = vm->cfg.timeout_ms ? vm->start_ms + vm->cfg.timeout_ms : 0;
+		uint64_t grace = vm->shutdown_deadline, next = timeout;
+		struct timespec ts;
+
+		if (grace && (!next || grace < next))
+			next = grace;
+		if (!next) {
 			pthread_cond_wait(&vm->exit_cond, &vm->exit_lock);
-		} else if (pthread_cond_timedwait(&vm->exit_cond, &vm->exit_lock, &deadline) ==
-			   ETIMEDOUT) {
-			pthread_mutex_unlock(&vm->exit_lock);
+			continue;
+		}
+		if (now_ms() < next) {
+			ts = ms_to_timespec(next);
+			pthread_cond_timedwait(&vm->exit_cond, &vm->exit_lock, &ts);
+			continue;
+		}
+		pthread_mutex_unlock(&vm->exit_lock);
+		if (next == timeout)
 			vm_request_exit(vm, MINIVMM_EXIT_TIMEOUT, MINIVMM_STATUS_TIMEOUT,
 					"guest still running after the %u ms timeout",
 					vm->cfg.timeout_ms);
-			pthread_mutex_lock(&vm->exit_lock);
-		}
+		else
+			vm_request_exit(vm, MINIVMM_EXIT_STOPPED, MINIVMM_STATUS_STOPPED,
+					"guest did not shut down within %u ms of the request; "
+					"stopped it",
+					vm->shutdown_grace_ms);
+		pthread_mutex_lock(&vm->exit_lock);
 	}
 	pthread_mutex_unlock(&vm->exit_lock);
+}
+
+/*
+ * The thread that runs the VM: lets the vCPUs into the guest once every
+ * filter is on, waits for the end, then stops everything in order and
+ * says so through exit_fd.
+ */
+static void *supervisor(void *arg)
+{
+	struct minivmm *vm = arg;
+	struct minivmm_exit *exit = &vm->final_exit;
+	struct timespec deadline;
+	int rc;
+
+	pthread_setname_np(pthread_self(), "minivmm-vm");
+	rc = seccomp_install(vm->cfg.seccomp, SECCOMP_THREAD_CONTROL, "minivmm-vm");
+	if (rc)
+		vm_request_exit(vm, MINIVMM_EXIT_FAILED, MINIVMM_STATUS_ERROR,
+				"cannot install the seccomp filter: %s", strerror(-rc));
+	else if (!vm->filter_caller)
+		seccomp_test_violate(SECCOMP_THREAD_CONTROL);
+	pthread_mutex_lock(&vm->exit_lock);
+	while (!vm->launched)
+		pthread_cond_wait(&vm->exit_cond, &vm->exit_lock);
+	pthread_mutex_unlock(&vm->exit_lock);
+	vcpus_go(vm);
+	supervise_until_exit(vm);
 
 	/*
 	 * Stopping is bounded whatever a thread does: vCPUs no longer wait for
 	 * device threads, and a device thread that does not answer by the
 	 * deadline is named and left behind.
 	 */
+	pthread_mutex_lock(&vm->exit_lock);
 	*exit = vm->exit;
-	exit->runtime_ms = now_ms() - start;
+	pthread_mutex_unlock(&vm->exit_lock);
+	exit->runtime_ms = now_ms() - vm->start_ms;
 	virtio_devices_abandon(vm);
 	clock_gettime(CLOCK_MONOTONIC, &deadline);
 	deadline.tv_sec += MINIVMM_STOP_GRACE_MS / 1000;
@@ -428,7 +472,173 @@ int minivmm_run(struct minivmm *vm, struct minivmm_exit *exit)
 	if (!exit->stuck[0])
 		virtio_devices_stop(vm, &deadline, exit->stuck, sizeof(exit->stuck));
 	console_stop(vm);
+
+	pthread_mutex_lock(&vm->exit_lock);
+	vm->ended = true;
+	pthread_cond_broadcast(&vm->exit_cond);
+	pthread_mutex_unlock(&vm->exit_lock);
+	eventfd_write(vm->exit_fd, 1);
+	return NULL;
+}
+
+static int vm_start(struct minivmm *vm, bool filter_caller)
+{
+	char err[MINIVMM_ERR_LEN];
+	int rc;
+
+	pthread_mutex_lock(&vm->life_lock);
+	if (vm->supervisor_started) {
+		pthread_mutex_unlock(&vm->life_lock);
+		return -EALREADY;
+	}
+	vm->start_ms = now_ms();
+	vm->filter_caller = filter_caller;
+	rc = console_start(vm);
+	if (rc)
+		vm_request_exit(vm, MINIVMM_EXIT_FAILED, MINIVMM_STATUS_ERROR,
+				"cannot start console input: %s", strerror(-rc));
+	rc = virtio_devices_start(vm, err, sizeof(err));
+	if (!rc)
+		rc = vcpus_start(vm, err, sizeof(err));
+	if (rc)
+		vm_request_exit(vm, MINIVMM_EXIT_FAILED, MINIVMM_STATUS_ERROR, "%s", err);
+	vm->supervisor_started = true;
+	rc = pthread_create(&vm->supervisor, NULL, supervisor, vm);
+	if (rc) {
+		/* Nobody to run it: end it here, on the caller's thread, unfiltered. */
+		vm_request_exit(vm, MINIVMM_EXIT_FAILED, MINIVMM_STATUS_ERROR,
+				"cannot start the VM's thread: %s", strerror(rc));
+		vm->supervisor_joined = true;
+		vm->cfg.seccomp = MINIVMM_SECCOMP_OFF;
+		vm->launched = true;
+		supervisor(vm);
+		pthread_mutex_unlock(&vm->life_lock);
+		return 0;
+	}
+	pthread_mutex_unlock(&vm->life_lock);
+	if (filter_caller) {
+		rc = seccomp_install(vm->cfg.seccomp, SECCOMP_THREAD_CONTROL, "minivmm_run");
+		if (rc)
+			vm_request_exit(vm, MINIVMM_EXIT_FAILED, MINIVMM_STATUS_ERROR,
+					"cannot install the seccomp filter: %s", strerror(-rc));
+		else
+			seccomp_test_violate(SECCOMP_THREAD_CONTROL);
+	}
+	pthread_mutex_lock(&vm->exit_lock);
+	vm->launched = true;
+	pthread_cond_broadcast(&vm->exit_cond);
+	pthread_mutex_unlock(&vm->exit_lock);
 	return 0;
+}
+
+int minivmm_start(struct minivmm *vm)
+{
+	return vm_start(vm, false);
+}
+
+int minivmm_wait(struct minivmm *vm, struct minivmm_exit *exit)
+{
+	pthread_mutex_lock(&vm->life_lock);
+	if (!vm->supervisor_started) {
+		pthread_mutex_unlock(&vm->life_lock);
+		return -EINVAL;
+	}
+	pthread_mutex_unlock(&vm->life_lock);
+	pthread_mutex_lock(&vm->exit_lock);
+	while (!vm->ended)
+		pthread_cond_wait(&vm->exit_cond, &vm->exit_lock);
+	pthread_mutex_unlock(&vm->exit_lock);
+	pthread_mutex_lock(&vm->life_lock);
+	if (!vm->supervisor_joined) {
+		pthread_join(vm->supervisor, NULL);
+		vm->supervisor_joined = true;
+	}
+	pthread_mutex_unlock(&vm->life_lock);
+	*exit = vm->final_exit;
+	return 0;
+}
+
+int minivmm_run(struct minivmm *vm, struct minivmm_exit *exit)
+{
+	int rc = vm_start(vm, true);
+
+	return rc ? rc : minivmm_wait(vm, exit);
+}
+
+int minivmm_request_shutdown(struct minivmm *vm, unsigned int grace_ms)
+{
+	int rc = 0;
+
+	pthread_mutex_lock(&vm->life_lock);
+	pthread_mutex_lock(&vm->exit_lock);
+	if (!vm->supervisor_started) {
+		rc = -EINVAL;
+	} else if (vm->exit.reason != MINIVMM_EXIT_NONE) {
+		rc = -ESHUTDOWN;
+	} else if (grace_ms) {
+		uint64_t deadline = now_ms() + grace_ms;
+
+		/* A later request does not extend an earlier one's grace. */
+		if (!vm->shutdown_deadline || deadline < vm->shutdown_deadline) {
+			vm->shutdown_deadline = deadline;
+			vm->shutdown_grace_ms = grace_ms;
+			pthread_cond_broadcast(&vm->exit_cond);
+		}
+	}
+	pthread_mutex_unlock(&vm->exit_lock);
+	if (!rc)
+		rc = i8042_ctrl_alt_del(&vm->ports);
+	pthread_mutex_unlock(&vm->life_lock);
+	return rc;
+}
+
+int minivmm_exit_fd(const struct minivmm *vm)
+{
+	return vm->exit_fd;
+}
+
+int minivmm_pause(struct minivmm *vm)
+{
+	int rc = 0;
+
+	pthread_mutex_lock(&vm->life_lock);
+	if (!vm->supervisor_started) {
+		rc = -EINVAL;
+	} else if (atomic_load(&vm->stopping)) {
+		rc = -ESHUTDOWN;
+	} else if (!vm->paused) {
+		/* vCPUs first: one may be waiting for a device thread to answer. */
+		rc = vcpus_pause(vm);
+		if (!rc)
+			rc = virtio_devices_pause(vm);
+		if (rc) {
+			virtio_devices_resume(vm);
+			vcpus_resume(vm);
+		} else {
+			/* Console input waits too: the UART stays as the guest left it. */
+			serial_hold_input(&vm->serial, 1);
+			vm->paused = true;
+		}
+	}
+	pthread_mutex_unlock(&vm->life_lock);
+	return rc;
+}
+
+int minivmm_resume(struct minivmm *vm)
+{
+	int rc = 0;
+
+	pthread_mutex_lock(&vm->life_lock);
+	if (!vm->supervisor_started) {
+		rc = -EINVAL;
+	} else if (vm->paused) {
+		serial_hold_input(&vm->serial, 0);
+		virtio_devices_resume(vm);
+		vcpus_resume(vm);
+		vm->paused = false;
+	}
+	pthread_mutex_unlock(&vm->life_lock);
+	return rc;
 }
 
 const char *minivmm_host_warning(const struct minivmm *vm)
@@ -463,7 +673,7 @@ int minivmm_seccomp_thread(int mode, const char *name)
 
 void minivmm_stop(struct minivmm *vm)
 {
-	vm_request_exit(vm, MINIVMM_EXIT_STOPPED, MINIVMM_STATUS_ERROR, "stopped by request");
+	vm_request_exit(vm, MINIVMM_EXIT_STOPPED, MINIVMM_STATUS_STOPPED, "stopped by the host");
 }
 
 const char *minivmm_cmdline(const struct minivmm *vm)
@@ -475,6 +685,13 @@ void minivmm_destroy(struct minivmm *vm)
 {
 	if (!vm)
 		return;
+	/* Started and not waited for: stop it and wait, as the header promises. */
+	if (vm->supervisor_started && !vm->supervisor_joined) {
+		struct minivmm_exit ex;
+
+		minivmm_stop(vm);
+		minivmm_wait(vm, &ex);
+	}
 	/* A thread left running may still use guest memory, the vCPUs and the devices. */
 	if (vm->threads_stuck || virtio_devices_stuck(vm))
 		return;
@@ -486,10 +703,16 @@ void minivmm_destroy(struct minivmm *vm)
 	bus_free(&vm->pio);
 	bus_free(&vm->mmio);
 	serial_destroy(&vm->serial);
+	if (vm->ports_init)
+		sysctl_ports_destroy(&vm->ports);
 	symbols_free(&vm->syms);
 	pthread_cond_destroy(&vm->exit_cond);
 	pthread_mutex_destroy(&vm->exit_lock);
 	pthread_mutex_destroy(&vm->dump_lock);
 	pthread_cond_destroy(&vm->dump_cond);
+	pthread_mutex_destroy(&vm->life_lock);
+	pthread_mutex_destroy(&vm->pause_lock);
+	pthread_cond_destroy(&vm->pause_cond);
+	close(vm->exit_fd);
 	free(vm);
 }

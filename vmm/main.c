@@ -38,6 +38,9 @@ static const char usage_tail[] =
 	"  -t, --timeout SECS    stop the guest after SECS seconds (exit status 124); where\n"
 	"                        each vCPU was is printed (so does SIGUSR1, without stopping)\n"
 	"      --symbols FILE    System.map or vmlinux: name the guest function in that dump\n"
+	"      --metrics FILE    append the VM's counters to FILE as one JSON object per\n"
+	"                        line, every --metrics-interval and once at the end\n"
+	"      --metrics-interval SECS  how often (default 60; fractions allowed)\n"
 	"                        (an ELF vmlinux given as --kernel is used by default)\n"
 	"  -v, --verbose         print the command line, how the VM ended and device counters\n"
 	"  -h, --help            show this help\n"
@@ -47,10 +50,12 @@ static const char usage_tail[] =
 	"stdout. A guest ends minivmm by rebooting (status 0) or by writing a byte N\n"
 	"to I/O port 0x501 (status N). A triple fault is a reboot only when the\n"
 	"command line says reboot=t; otherwise the guest crashed (status 122).\n"
+	"SIGPWR asks the guest to shut down (Ctrl-Alt-Del on its keyboard).\n"
 	"\n"
 	"Exit status:\n"
 	"  0        the guest rebooted or powered off\n"
 	"  N        the guest wrote N to port 0x501\n"
+	"  121      stopped by the host (library users: minivmm_stop)\n"
 	"  122      the guest triple-faulted (crashed) and its command line lacks reboot=t\n"
 	"  123      the guest rebooted after \"Kernel panic\" on its console\n"
 	"  124      the --timeout expired\n"
@@ -112,6 +117,14 @@ static void *signal_thread(void *arg)
 			pthread_mutex_unlock(&sig_lock);
 			continue;
 		}
+		if (sig == SIGPWR) {
+			/* init's signal for "power is going": ask the guest to shut down
+			 * (Ctrl-Alt-Del); --timeout or a later SIGTERM still bound it. */
+			if (sig_vm)
+				minivmm_request_shutdown(sig_vm, 0);
+			pthread_mutex_unlock(&sig_lock);
+			continue;
+		}
 		if (!sig_caught)
 			sig_caught = sig;
 		if (sig_vm)
@@ -151,6 +164,78 @@ static void *quiet_watch(void *arg)
 	if (!done && minivmm_console_bytes(vm) == 0)
 		fprintf(stderr, "minivmm: no console output from the guest in %d s: %s\n",
 			QUIET_SECS, quiet_why);
+	return NULL;
+}
+
+/*
+ * --metrics: a JSON object per line (minivmm_stats_json) every interval
+ * from metrics_thread, and one at the end from main, as Firecracker's
+ * metrics file has them.
+ */
+static const char *metrics_path;
+static unsigned int metrics_interval_ms = 60000;
+static int metrics_fd = -1;
+static pthread_mutex_t metrics_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t metrics_cond;
+static bool metrics_done;
+
+/* One line; a failed write is reported once and then metrics stop. */
+static void metrics_write(struct minivmm *vm)
+{
+	struct minivmm_stats *s = calloc(1, sizeof(*s));
+	char *json = NULL;
+	size_t len, off = 0;
+
+	if (s) {
+		s->size = sizeof(*s);
+		if (minivmm_get_stats(vm, s) == 0)
+			json = minivmm_stats_json(s);
+	}
+	free(s);
+	if (!json)
+		return;
+	len = strlen(json);
+	json[len] = '\n'; /* replaces the terminator: written by length */
+	while (off <= len && metrics_fd >= 0) {
+		ssize_t n = write(metrics_fd, json + off, len + 1 - off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			fprintf(stderr,
+				"minivmm: cannot write --metrics file: %s; no more metrics\n",
+				n < 0 ? strerror(errno) : "short write");
+			metrics_fd = -1;
+			break;
+		}
+		off += (size_t)n;
+	}
+	free(json);
+}
+
+static void *metrics_thread(void *arg)
+{
+	struct minivmm *vm = arg;
+	struct timespec next;
+
+	if (minivmm_seccomp_thread(sig_seccomp, "metrics") < 0)
+		return NULL;
+	clock_gettime(CLOCK_MONOTONIC, &next);
+	pthread_mutex_lock(&metrics_lock);
+	while (!metrics_done) {
+		next.tv_sec += metrics_interval_ms / 1000;
+		next.tv_nsec += (long)(metrics_interval_ms % 1000) * 1000000;
+		if (next.tv_nsec >= 1000000000) {
+			next.tv_sec++;
+			next.tv_nsec -= 1000000000;
+		}
+		while (!metrics_done &&
+		       pthread_cond_timedwait(&metrics_cond, &metrics_lock, &next) == 0)
+			;
+		if (!metrics_done)
+			metrics_write(vm);
+	}
+	pthread_mutex_unlock(&metrics_lock);
 	return NULL;
 }
 
@@ -216,6 +301,8 @@ static int parse_args(int argc, char **argv, struct minivmm_config *cfg, int *ve
 		{"seccomp", required_argument, NULL, 'S'},
 		{"no-seccomp", no_argument, NULL, 'N'},
 		{"symbols", required_argument, NULL, 'Y'},
+		{"metrics", required_argument, NULL, 'M'},
+		{"metrics-interval", required_argument, NULL, 'I'},
 	};
 	const size_t n_base = sizeof(base_opts) / sizeof(base_opts[0]);
 	struct option opts[sizeof(base_opts) / sizeof(base_opts[0]) + MAX_KINDS + 1];
@@ -315,6 +402,15 @@ static int parse_args(int argc, char **argv, struct minivmm_config *cfg, int *ve
 		case 'Y':
 			cfg->symbols = optarg;
 			break;
+		case 'M':
+			metrics_path = optarg;
+			break;
+		case 'I':
+			if (parse_timeout(optarg, &metrics_interval_ms))
+				return die(
+					"bad --metrics-interval '%s': give seconds, e.g. 60 or 0.5",
+					optarg);
+			break;
 		case 'h':
 			print_usage();
 			return -1;
@@ -364,8 +460,8 @@ int main(int argc, char **argv)
 	struct minivmm *vm;
 	char err[MINIVMM_ERR_LEN];
 	static sigset_t sigs;
-	pthread_t sigthread, quiet_thread;
-	bool quiet_started = false;
+	pthread_t sigthread, quiet_thread, metrics_tid;
+	bool quiet_started = false, metrics_started = false;
 	int verbose = 0, rc, status;
 
 	if (reopen_std_fds())
@@ -386,6 +482,7 @@ int main(int argc, char **argv)
 	sigaddset(&sigs, SIGTERM);
 	sigaddset(&sigs, SIGHUP);
 	sigaddset(&sigs, SIGUSR1);
+	sigaddset(&sigs, SIGPWR);
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	sig_seccomp = cfg.seccomp;
 	rc = pthread_create(&sigthread, NULL, signal_thread, &sigs);
@@ -415,9 +512,38 @@ int main(int argc, char **argv)
 	if (rc)
 		minivmm_stop(vm);
 
+	if (metrics_path) {
+		pthread_condattr_t ca;
+
+		metrics_fd = open(metrics_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+		if (metrics_fd < 0) {
+			char what[MINIVMM_ERR_LEN];
+
+			snprintf(what, sizeof(what), "%s': %s", metrics_path, strerror(errno));
+			minivmm_destroy(vm);
+			return die("cannot open --metrics file '%s", what);
+		}
+		pthread_condattr_init(&ca);
+		pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+		pthread_cond_init(&metrics_cond, &ca);
+		pthread_condattr_destroy(&ca);
+		metrics_started = pthread_create(&metrics_tid, NULL, metrics_thread, vm) == 0;
+	}
+
 	raw_tty();
 	rc = minivmm_run(vm, &ex);
 	restore_tty();
+	if (metrics_started) {
+		pthread_mutex_lock(&metrics_lock);
+		metrics_done = true;
+		pthread_cond_signal(&metrics_cond);
+		pthread_mutex_unlock(&metrics_lock);
+		pthread_join(metrics_tid, NULL);
+	}
+	if (metrics_fd >= 0) {
+		metrics_write(vm); /* the last one, state "ended" */
+		close(metrics_fd);
+	}
 	if (quiet_started) {
 		pthread_mutex_lock(&quiet_lock);
 		quiet_done = true;

@@ -26,8 +26,14 @@ extern "C" {
 
 #define MINIVMM_ERR_LEN 512
 
-/* Exit statuses the CLI uses for its own verdicts; a guest may pick any other. */
+/*
+ * Exit statuses the CLI uses for its own verdicts (struct minivmm_exit's
+ * status); a guest may pick any other through the exit port.
+ */
 enum {
+	MINIVMM_STATUS_STOPPED = 121,	   /* stopped by the host: minivmm_stop(), or a
+					    * request_shutdown() the guest did not honour
+					    * in time (the CLI: 128 + signal instead) */
 	MINIVMM_STATUS_TRIPLE_FAULT = 122, /* the guest triple-faulted without reboot=t */
 	MINIVMM_STATUS_TIMEOUT = 124,	   /* --timeout expired */
 	MINIVMM_STATUS_ERROR = 125,	   /* bad usage or start-up failure */
@@ -93,7 +99,8 @@ struct minivmm_config {
 	/*
 	 * seccomp filters on every thread of the VM, from before the guest's
 	 * first instruction (enum minivmm_seccomp; default off for embedders:
-	 * note that the thread calling minivmm_run() gets one too, for good).
+	 * the library's own threads get one; minivmm_run()'s caller too, for
+	 * good, but not minivmm_start()'s).
 	 */
 	int seccomp;
 };
@@ -104,24 +111,33 @@ enum minivmm_seccomp {
 	MINIVMM_SECCOMP_LOG, /* forbidden calls are allowed and logged by the kernel */
 };
 
+/*
+ * Why the VM ended, each with its name (minivmm_exit_reason_name) and the
+ * status it suggests (struct minivmm_exit.status).
+ */
 enum minivmm_exit_reason {
-	MINIVMM_EXIT_NONE = 0,
-	MINIVMM_EXIT_RESET,	   /* i8042 reset, KVM system reset, or a triple fault
-				    * when the command line says reboot=t */
-	MINIVMM_EXIT_POWEROFF,	   /* KVM system event: shutdown */
-	MINIVMM_EXIT_STATUS_PORT,  /* guest wrote a byte to MINIVMM_EXIT_PORT */
-	MINIVMM_EXIT_TIMEOUT,	   /* config.timeout_ms elapsed */
-	MINIVMM_EXIT_STOPPED,	   /* minivmm_stop() was called */
-	MINIVMM_EXIT_FAILED,	   /* KVM could not run the guest; see message */
-	MINIVMM_EXIT_GUEST_PANIC,  /* a reset after "Kernel panic" on the console */
-	MINIVMM_EXIT_TRIPLE_FAULT, /* a triple fault the command line did not ask for:
-				    * the guest crashed (reboot=t makes it a RESET) */
+	MINIVMM_EXIT_NONE = 0,	   /* "none": still running */
+	MINIVMM_EXIT_RESET,	   /* "reset", 0: i8042 reset, KVM system reset, or a
+				    * triple fault when the command line says reboot=t */
+	MINIVMM_EXIT_POWEROFF,	   /* "poweroff", 0: KVM system event: shutdown */
+	MINIVMM_EXIT_STATUS_PORT,  /* "exit-port", the byte: the guest wrote a byte to
+				    * MINIVMM_EXIT_PORT; status is that byte */
+	MINIVMM_EXIT_TIMEOUT,	   /* "timeout", 124: config.timeout_ms elapsed */
+	MINIVMM_EXIT_STOPPED,	   /* "stopped", 121: stopped by the host (minivmm_stop,
+				    * or a request_shutdown() grace that ran out) */
+	MINIVMM_EXIT_FAILED,	   /* "failed", 126 (125 when it could not start):
+				    * KVM could not run the guest; see message */
+	MINIVMM_EXIT_GUEST_PANIC,  /* "panic", 123: a reset after "Kernel panic" on the
+				    * console */
+	MINIVMM_EXIT_TRIPLE_FAULT, /* "triple-fault", 122: a triple fault the command
+				    * line did not ask for: the guest crashed
+				    * (reboot=t makes it a RESET) */
 };
 
 struct minivmm_exit {
 	enum minivmm_exit_reason reason;
 	int status;	     /* suggested process exit status */
-	uint64_t runtime_ms; /* wall time from run() to the end of the VM */
+	uint64_t runtime_ms; /* wall time from start() to the end of the VM */
 	char message[MINIVMM_ERR_LEN];
 	/*
 	 * Threads that did not stop within MINIVMM_STOP_GRACE_MS of the end
@@ -132,7 +148,7 @@ struct minivmm_exit {
 	char stuck[MINIVMM_ERR_LEN];
 };
 
-/* How long run() waits for vCPU and device threads once the VM ends. */
+/* How long the VM waits for its vCPU and device threads once it ends. */
 #define MINIVMM_STOP_GRACE_MS 2000
 
 struct minivmm;
@@ -150,10 +166,81 @@ void minivmm_config_init(struct minivmm_config *cfg);
 int minivmm_create(const struct minivmm_config *cfg, struct minivmm **out, char *err,
 		   size_t err_len);
 
-/* Runs the VM until it ends; fills *exit. Returns 0, or a negative errno. */
+/*
+ * The lifecycle: create -> start -> (pause <-> resume)* -> the VM ends
+ * (the guest, a timeout, request_shutdown, stop) -> wait -> destroy.
+ *
+ * minivmm_start() returns at once: the vCPUs, each device and a thread of
+ * the library's own ("minivmm-vm", which enforces config.timeout_ms and
+ * stops everything at the end) run on their own threads. A start-up
+ * failure after create shows as a FAILED exit, not as start's return.
+ * 0, or -EALREADY when the VM was started before.
+ *
+ * Every function below is thread-safe; none is async-signal-safe. Nothing
+ * here installs anything process-wide except the SIGRTMIN handler that
+ * kicks vCPUs out of KVM_RUN (start installs it; it does nothing).
+ */
+int minivmm_start(struct minivmm *vm);
+
+/*
+ * Waits until the VM has ended and its threads are stopped, then fills
+ * *exit; may be called again (the same record). 0, or -EINVAL before start.
+ */
+int minivmm_wait(struct minivmm *vm, struct minivmm_exit *exit);
+
+/*
+ * An eventfd (EFD_NONBLOCK, EFD_CLOEXEC) that becomes readable once the VM
+ * has ended and its threads are stopped (minivmm_wait() then returns at
+ * once), for an embedder's own poll/epoll loop. It is the library's:
+ * leave it open (destroy closes it); reading it only clears it.
+ */
+int minivmm_exit_fd(const struct minivmm *vm);
+
+/*
+ * start() and then wait() on the calling thread, which with config.seccomp
+ * gets the control thread's filter too, for good, before the guest's first
+ * instruction (the CLI's way). 0, or a negative errno.
+ */
 int minivmm_run(struct minivmm *vm, struct minivmm_exit *exit);
 
-/* Asks a running VM to stop; thread-safe, not async-signal-safe. */
+/*
+ * Holds the guest: every vCPU is out of KVM_RUN and held, every device
+ * thread is parked between two batches with its used rings flushed (no
+ * completion half-published, nothing new taken from the rings); returns
+ * once that holds. Backend I/O submitted before stays in flight in the
+ * host kernel; its completion is published after resume. Time goes on:
+ * config.timeout_ms and a request_shutdown() grace still run out while
+ * paused, and a VM that ends while paused ends normally. 0 (also when
+ * already paused), -EINVAL before start, -ESHUTDOWN when the VM is ending.
+ */
+int minivmm_pause(struct minivmm *vm);
+/* Lets a paused guest go on. 0 (also when not paused), -EINVAL before start. */
+int minivmm_resume(struct minivmm *vm);
+
+/*
+ * Asks the guest to shut down cleanly: presses Ctrl-Alt-Del on its i8042
+ * keyboard, which every Linux with a keyboard driver (CONFIG_SERIO_I8042,
+ * CONFIG_KEYBOARD_ATKBD, CONFIG_VT) honours without an agent: init gets
+ * SIGINT and runs its ctrlaltdel action (a clean reboot, which ends the VM
+ * as MINIVMM_EXIT_RESET), or the kernel restarts when init did not take
+ * Ctrl-Alt-Del over. There is no ACPI, so no power button; Firecracker's
+ * SendCtrlAltDel is the same means. devices/sysctl_ports.h has the
+ * controller behind it.
+ *
+ * grace_ms > 0: a guest still running that long after the request is
+ * stopped (MINIVMM_EXIT_STOPPED, status MINIVMM_STATUS_STOPPED, the message
+ * says the request was ignored); 0: no deadline. The grace runs while
+ * paused too. 0, -EINVAL before start, -ESHUTDOWN when the VM is ending,
+ * -EBUSY when the keyboard's buffer is full (the guest reads no keyboard:
+ * the grace still applies).
+ */
+int minivmm_request_shutdown(struct minivmm *vm, unsigned int grace_ms);
+
+/*
+ * Ends the VM at once (hard: the guest is not asked); MINIVMM_EXIT_STOPPED,
+ * status MINIVMM_STATUS_STOPPED. Before start, the VM ends as soon as it
+ * starts. A stopped VM still needs minivmm_wait() (or destroy).
+ */
 void minivmm_stop(struct minivmm *vm);
 
 /* The kernel command line the guest was given. */
@@ -172,13 +259,103 @@ uint64_t minivmm_console_bytes(struct minivmm *vm);
 /*
  * Where every vCPU is: RIP (as function+offset with symbols), RSP, CR3,
  * CPL, RFLAGS, exits by reason and the last few exits. Works while the VM
- * runs (each vCPU is briefly kicked out of the guest) and after run().
+ * runs (each vCPU is briefly kicked out of the guest), while it is paused
+ * and after it ended.
  */
 void minivmm_dump_vcpus(struct minivmm *vm, FILE *f);
 
 /* Per-device counters (requests, errors, in-order waits and batches). */
 void minivmm_print_stats(struct minivmm *vm, FILE *f);
 
+/*
+ * Live counters, from any thread while the VM runs (or is paused, or has
+ * ended). Each counter is written by one thread and read atomically, so no
+ * value is torn; counters are not a snapshot of one instant relative to
+ * each other.
+ *
+ * Versioned by size: the caller sets size = sizeof(struct minivmm_stats)
+ * of the header it was built with; the library fills that many bytes at
+ * most (fields are only ever added at the end) and sets size to what it
+ * filled. A field a library does not know stays zero.
+ */
+#define MINIVMM_STATS_QUEUES	 2
+#define MINIVMM_STATS_BATCH_HIST 10 /* runs of 1, 2, 3-4, 5-8, ..., 129-256, >256 */
+#define MINIVMM_STATS_VCPUS	 64 /* vCPUs beyond these are not reported */
+
+struct minivmm_queue_stats {
+	char name[8];		 /* "" (a disk's one queue), "rx", "tx" */
+	uint64_t popped;	 /* chains taken from the ring */
+	uint64_t completed;	 /* chains the device finished */
+	uint64_t in_order_waits; /* completions that waited for an earlier one (IN_ORDER) */
+	uint64_t heap_hwm;	 /* most completions waiting at once */
+	uint64_t used_entries;	 /* used-ring entries written */
+	uint64_t batches;	 /* runs written as one used entry (runs of 1 included) */
+	uint64_t batch_bufs;	 /* buffers those runs stood for */
+	uint64_t batch_hist[MINIVMM_STATS_BATCH_HIST];
+	uint64_t notifications; /* interrupts sent */
+	uint64_t chain_errors;	/* malformed chains */
+	uint64_t unpopped;	/* chains given back unused (virtio-net receive) */
+};
+
+struct minivmm_device_stats {
+	char name[16]; /* "vda", "eth0" */
+	char kind[16]; /* "virtio-blk", "virtio-net" */
+	int in_order;  /* VIRTIO_F_IN_ORDER negotiated */
+	/* Requests: a disk's reads + writes + flushes + others; a card's packets both ways. */
+	uint64_t requests;
+	uint64_t reads, writes, flushes, discards, write_zeroes, get_ids; /* virtio-blk */
+	uint64_t rx_packets, tx_packets;				  /* virtio-net */
+	uint64_t read_bytes, written_bytes; /* virtio-blk; virtio-net: rx and tx bytes */
+	/* Errors by kind. virtio-blk: host I/O errors (EIO, ENOSPC, other, short),
+	 * malformed requests, O_DIRECT misalignment. virtio-net: drops. */
+	uint64_t errors;
+	uint64_t err_eio, err_enospc, err_other, err_short;
+	uint64_t rejected, misaligned;
+	uint64_t rx_drops, tx_drops, rx_read_errors;
+	uint64_t max_inflight; /* in-flight high-water mark */
+	uint64_t poll_hits;    /* busy polls that found work */
+	uint64_t merged_reqs;  /* requests sent to the host merged with a neighbour */
+	uint64_t merged_ios;   /* the host I/Os they became */
+	unsigned int n_queues;
+	struct minivmm_queue_stats queues[MINIVMM_STATS_QUEUES];
+};
+
+struct minivmm_vcpu_stats {
+	uint64_t exits; /* every exit to minivmm */
+	uint64_t exits_io, exits_mmio, exits_hlt, exits_shutdown, exits_system_event;
+	uint64_t exits_intr; /* kicked out (a pause, a dump, the end) */
+	uint64_t exits_other;
+};
+
+struct minivmm_stats {
+	size_t size;	    /* first: the caller's sizeof(struct minivmm_stats) */
+	uint64_t uptime_ms; /* since start(); 0 before */
+	int state;	    /* enum minivmm_state */
+	unsigned int n_devices;
+	struct minivmm_device_stats devices[MINIVMM_MAX_VIRTIO];
+	unsigned int n_vcpus; /* reported: at most MINIVMM_STATS_VCPUS */
+	struct minivmm_vcpu_stats vcpus[MINIVMM_STATS_VCPUS];
+	uint64_t console_bytes; /* written by the guest to its console */
+};
+
+enum minivmm_state {
+	MINIVMM_STATE_CREATED = 0,
+	MINIVMM_STATE_RUNNING,
+	MINIVMM_STATE_PAUSED,
+	MINIVMM_STATE_ENDED,
+};
+
+/* 0, or -EINVAL when s->size is smaller than the size field. */
+int minivmm_get_stats(struct minivmm *vm, struct minivmm_stats *s);
+
+/*
+ * s as one line of JSON (no newline), built with json-c: a malloc()ed
+ * string for the caller to free(), or NULL when out of memory. Keys are the
+ * field names; the state by name ("running", ...).
+ */
+char *minivmm_stats_json(const struct minivmm_stats *s);
+
+/* Frees the VM; one still running is stopped and waited for first. */
 void minivmm_destroy(struct minivmm *vm);
 
 /*

@@ -47,7 +47,8 @@ static const struct seccomp_rule common[] = {
 /* KVM_RUN and the exits it hands back. */
 static const struct seccomp_rule vcpu[] = {
 	{SCMP_SYS(ioctl), 2, KVM_RUN, "run the guest"},
-	{SCMP_SYS(ioctl), 2, KVM_IRQ_LINE, "the UART raises and lowers its interrupt line"},
+	{SCMP_SYS(ioctl), 2, KVM_IRQ_LINE,
+	 "the UART and the i8042 keyboard: their interrupt lines"},
 	{SCMP_SYS(ioctl), 2, KVM_GET_REGS, "where the guest was, when KVM cannot run it"},
 	{SCMP_SYS(ioctl), 2, KVM_GET_SREGS, "the guest's CPL, when KVM cannot run it"},
 	{0, 0, 0, NULL},
@@ -70,7 +71,11 @@ static const struct seccomp_rule console[] = {
 	{0, 0, 0, NULL},
 };
 
-/* The thread that called minivmm_run(): waits for the end, then tears down. */
+/*
+ * The supervisor (minivmm-vm) and minivmm_run()'s caller: wait for the end,
+ * then tear down; also an embedder's thread that pauses, resumes, asks for
+ * a shutdown or stops (minivmm_seccomp_thread).
+ */
 static const struct seccomp_rule control[] = {
 	{SCMP_SYS(tgkill), 0, 0, "kick vCPUs out of KVM_RUN at the end"},
 	{SCMP_SYS(close), 0, 0, "tear-down: fds of KVM, devices, disks, TAPs"},
@@ -84,6 +89,8 @@ static const struct seccomp_rule control[] = {
 	{SCMP_SYS(ioctl), 2, TCSETSF, "restore the terminal mode"},
 	{SCMP_SYS(ioctl), 2, KVM_GET_REGS, "the vCPU dump of a hung guest"},
 	{SCMP_SYS(ioctl), 2, KVM_GET_SREGS, "the vCPU dump of a hung guest"},
+	{SCMP_SYS(ioctl), 2, KVM_IRQ_LINE, "request_shutdown: the keyboard's interrupt"},
+	{SCMP_SYS(getrandom), 0, 0, "json-c seeds its key hash once (minivmm_stats_json)"},
 	{0, 0, 0, NULL},
 };
 

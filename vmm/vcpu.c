@@ -73,8 +73,11 @@ static void record_exit(struct vcpu *v)
 {
 	struct kvm_run *r = v->run;
 	struct vcpu_exit_rec *e = &v->recent[v->total_exits % VCPU_RECENT];
+	uint64_t *c =
+		&v->exits[r->exit_reason < VCPU_EXIT_REASONS ? r->exit_reason : VCPU_EXIT_REASONS];
 
-	v->exits[r->exit_reason < VCPU_EXIT_REASONS ? r->exit_reason : VCPU_EXIT_REASONS]++;
+	/* One writer, read live by minivmm_get_stats: relaxed atomic stores. */
+	__atomic_store_n(c, *c + 1, __ATOMIC_RELAXED);
 	v->total_exits++;
 	*e = (struct vcpu_exit_rec){.reason = r->exit_reason};
 	if (r->exit_reason == KVM_EXIT_IO)
@@ -106,6 +109,32 @@ static void take_snapshot(struct vcpu *v)
 static bool snapshot_wanted(struct vcpu *v)
 {
 	return __atomic_load_n(&v->snap_req, __ATOMIC_ACQUIRE);
+}
+
+/*
+ * Held by a pause, out of KVM_RUN, until resume or the end of the VM. A
+ * dump while held gets the snapshot taken here.
+ */
+static void park(struct vcpu *v)
+{
+	struct minivmm *vm = v->vm;
+
+	take_snapshot(v);
+	pthread_mutex_lock(&vm->pause_lock);
+	v->parked = true;
+	vm->vcpus_parked++;
+	pthread_cond_broadcast(&vm->pause_cond);
+	while (atomic_load(&vm->pause_req) && !atomic_load(&vm->stopping)) {
+		pthread_cond_wait(&vm->pause_cond, &vm->pause_lock);
+		if (snapshot_wanted(v)) {
+			pthread_mutex_unlock(&vm->pause_lock);
+			take_snapshot(v);
+			pthread_mutex_lock(&vm->pause_lock);
+		}
+	}
+	vm->vcpus_parked--;
+	v->parked = false;
+	pthread_mutex_unlock(&vm->pause_lock);
 }
 
 /* A port access the architecture decoded (arch_handle_pio). */
@@ -214,6 +243,11 @@ static void *vcpu_thread(void *arg)
 		pthread_cond_wait(&vm->exit_cond, &vm->exit_lock);
 	pthread_mutex_unlock(&vm->exit_lock);
 	while (!atomic_load(&vm->stopping)) {
+		/* A pause's kick may land before KVM_RUN, like a dump's: look first. */
+		if (atomic_load(&vm->pause_req))
+			park(v);
+		if (atomic_load(&vm->stopping))
+			break;
 		/* A dump's kick may land before KVM_RUN: look for its request first. */
 		if (snapshot_wanted(v))
 			take_snapshot(v);
@@ -346,6 +380,7 @@ void vcpus_dump(struct minivmm *vm, FILE *f)
 			kick(v);
 		}
 	}
+	vcpus_wake_parked(vm); /* held ones answer from where they wait */
 	clock_gettime(CLOCK_REALTIME, &deadline);
 	deadline.tv_sec += 1;
 	for (unsigned int i = 0; i < vm->ncpus; i++)
@@ -374,6 +409,38 @@ void vcpus_go(struct minivmm *vm)
 	pthread_mutex_unlock(&vm->exit_lock);
 }
 
+void vcpus_wake_parked(struct minivmm *vm)
+{
+	pthread_mutex_lock(&vm->pause_lock);
+	pthread_cond_broadcast(&vm->pause_cond);
+	pthread_mutex_unlock(&vm->pause_lock);
+}
+
+int vcpus_pause(struct minivmm *vm)
+{
+	int rc = 0;
+
+	atomic_store(&vm->pause_req, true);
+	for (unsigned int i = 0; i < vm->ncpus; i++)
+		if (vm->vcpus[i].started)
+			kick(&vm->vcpus[i]);
+	pthread_mutex_lock(&vm->pause_lock);
+	while (vm->vcpus_parked < vm->ncpus && !atomic_load(&vm->stopping))
+		pthread_cond_wait(&vm->pause_cond, &vm->pause_lock);
+	if (vm->vcpus_parked < vm->ncpus)
+		rc = -ESHUTDOWN;
+	pthread_mutex_unlock(&vm->pause_lock);
+	return rc;
+}
+
+void vcpus_resume(struct minivmm *vm)
+{
+	pthread_mutex_lock(&vm->pause_lock);
+	atomic_store(&vm->pause_req, false);
+	pthread_cond_broadcast(&vm->pause_cond);
+	pthread_mutex_unlock(&vm->pause_lock);
+}
+
 void vcpus_stop(struct minivmm *vm, const struct timespec *deadline, char *why, size_t why_len)
 {
 	size_t l = 0;
@@ -381,6 +448,7 @@ void vcpus_stop(struct minivmm *vm, const struct timespec *deadline, char *why, 
 	atomic_store(&vm->stopping, 1);
 	if (!vm->vcpus)
 		return;
+	vcpus_wake_parked(vm);
 	for (unsigned int i = 0; i < vm->ncpus; i++) {
 		struct vcpu *v = &vm->vcpus[i];
 
@@ -402,6 +470,30 @@ void vcpus_stop(struct minivmm *vm, const struct timespec *deadline, char *why, 
 			continue;
 		}
 		v->started = 0;
+	}
+}
+
+void vcpus_stats(struct minivmm *vm, struct minivmm_stats *s)
+{
+	s->n_vcpus =
+		vm->vcpus ? (vm->ncpus < MINIVMM_STATS_VCPUS ? vm->ncpus : MINIVMM_STATS_VCPUS) : 0;
+	for (unsigned int i = 0; i < s->n_vcpus; i++) {
+		const uint64_t *x = vm->vcpus[i].exits;
+		struct minivmm_vcpu_stats *o = &s->vcpus[i];
+		uint64_t known;
+
+		for (unsigned int r = 0; r <= VCPU_EXIT_REASONS; r++)
+			o->exits += __atomic_load_n(&x[r], __ATOMIC_RELAXED);
+		o->exits_io = __atomic_load_n(&x[KVM_EXIT_IO], __ATOMIC_RELAXED);
+		o->exits_mmio = __atomic_load_n(&x[KVM_EXIT_MMIO], __ATOMIC_RELAXED);
+		o->exits_hlt = __atomic_load_n(&x[KVM_EXIT_HLT], __ATOMIC_RELAXED);
+		o->exits_shutdown = __atomic_load_n(&x[KVM_EXIT_SHUTDOWN], __ATOMIC_RELAXED);
+		o->exits_system_event =
+			__atomic_load_n(&x[KVM_EXIT_SYSTEM_EVENT], __ATOMIC_RELAXED);
+		o->exits_intr = __atomic_load_n(&x[KVM_EXIT_INTR], __ATOMIC_RELAXED);
+		known = o->exits_io + o->exits_mmio + o->exits_hlt + o->exits_shutdown +
+			o->exits_system_event + o->exits_intr;
+		o->exits_other = o->exits > known ? o->exits - known : 0;
 	}
 }
 

@@ -159,6 +159,25 @@ void virtio_devices_abandon(struct minivmm *vm)
 		dev_thread_abandon(slot_thread(&vm->virtio[i]));
 }
 
+int virtio_devices_pause(struct minivmm *vm)
+{
+	int rc = 0;
+
+	for (unsigned int i = 0; i < vm->n_virtio; i++) {
+		int r = dev_thread_pause(slot_thread(&vm->virtio[i]));
+
+		if (r && !rc)
+			rc = r;
+	}
+	return rc;
+}
+
+void virtio_devices_resume(struct minivmm *vm)
+{
+	for (unsigned int i = 0; i < vm->n_virtio; i++)
+		dev_thread_resume(slot_thread(&vm->virtio[i]));
+}
+
 unsigned int virtio_devices_stop(struct minivmm *vm, const struct timespec *deadline, char *why,
 				 size_t why_len)
 {
@@ -205,6 +224,75 @@ void virtio_devices_destroy(struct minivmm *vm)
 			close(s->irq_fd);
 	}
 	vm->n_virtio = 0;
+}
+
+static void queue_stats(const struct vq_stats *q, struct minivmm_queue_stats *o)
+{
+	o->popped = VQ_STAT_GET(q->popped);
+	o->completed = VQ_STAT_GET(q->completed);
+	o->in_order_waits = VQ_STAT_GET(q->waited);
+	o->heap_hwm = VQ_STAT_GET(q->heap_hwm);
+	o->used_entries = VQ_STAT_GET(q->used_entries);
+	o->batches = VQ_STAT_GET(q->batches);
+	o->batch_bufs = VQ_STAT_GET(q->batch_bufs);
+	for (unsigned int i = 0; i < MINIVMM_STATS_BATCH_HIST && i < VQ_BATCH_HIST; i++)
+		o->batch_hist[i] = VQ_STAT_GET(q->batch_hist[i]);
+	o->notifications = VQ_STAT_GET(q->notifies);
+	o->chain_errors = VQ_STAT_GET(q->chain_errors);
+	o->unpopped = VQ_STAT_GET(q->unpopped);
+}
+
+void virtio_devices_stats(struct minivmm *vm, struct minivmm_stats *s)
+{
+	s->n_devices = 0;
+	for (unsigned int i = 0; i < vm->n_virtio; i++) {
+		const struct virtio_slot *slot = &vm->virtio[i];
+		struct minivmm_device_stats *o = &s->devices[s->n_devices];
+		struct virtio_dev *d = slot->dev;
+		struct dev_counters c;
+
+		if (!d || !d->ops->counters)
+			continue;
+		s->n_devices++;
+		d->ops->counters(d, &c);
+		snprintf(o->name, sizeof(o->name), "%s", slot->name);
+		snprintf(o->kind, sizeof(o->kind), "%s", d->ops->name);
+		o->in_order = c.in_order;
+		o->reads = c.reads;
+		o->writes = c.writes;
+		o->flushes = c.flushes;
+		o->discards = c.discards;
+		o->write_zeroes = c.write_zeroes;
+		o->get_ids = c.get_ids;
+		o->rx_packets = c.rx_packets;
+		o->tx_packets = c.tx_packets;
+		o->requests = c.reads + c.writes + c.flushes + c.discards + c.write_zeroes +
+			      c.get_ids + c.rx_packets + c.tx_packets;
+		o->read_bytes = c.read_bytes;
+		o->written_bytes = c.written_bytes;
+		o->err_eio = c.err_eio;
+		o->err_enospc = c.err_enospc;
+		o->err_other = c.err_other;
+		o->err_short = c.err_short;
+		o->rejected = c.rejected;
+		o->misaligned = c.misaligned;
+		o->rx_drops = c.rx_drops;
+		o->tx_drops = c.tx_drops;
+		o->rx_read_errors = c.rx_read_errors;
+		o->errors = c.io_errors + c.rejected + c.misaligned + c.chain_errors + c.rx_drops +
+			    c.tx_drops + c.rx_read_errors;
+		o->max_inflight = c.max_inflight;
+		o->poll_hits = c.poll_hits;
+		o->merged_reqs = c.merged_reqs;
+		o->merged_ios = c.merged_ios;
+		o->n_queues = d->nqueues < MINIVMM_STATS_QUEUES ? d->nqueues : MINIVMM_STATS_QUEUES;
+		for (unsigned int q = 0; q < o->n_queues; q++) {
+			const char *qn = d->ops->queue_names ? d->ops->queue_names[q] : "";
+
+			snprintf(o->queues[q].name, sizeof(o->queues[q].name), "%s", qn);
+			queue_stats(&d->vqs[q].stats, &o->queues[q]);
+		}
+	}
 }
 
 void minivmm_print_stats(struct minivmm *vm, FILE *f)

@@ -64,6 +64,7 @@ struct vcpu {
 	pthread_t thread;
 	int started;
 	char name[16]; /* vcpuN: the thread's name, and a seccomp violation's */
+	bool parked;   /* under vm->pause_lock: held by a pause, out of KVM_RUN */
 
 	/* vCPU thread only. */
 	uint64_t exits[VCPU_EXIT_REASONS + 1];
@@ -94,6 +95,7 @@ struct minivmm {
 	struct panic_scan panic; /* vCPU threads, under the UART's lock */
 	atomic_int panicked;
 	struct sysctl_ports ports;
+	bool ports_init; /* ports.lock is initialised */
 	char cmdline[4096];
 	uint64_t entry;
 	bool shutdown_resets; /* KVM_EXIT_SHUTDOWN is a reset (x86: the command line says reboot=t)
@@ -111,6 +113,27 @@ struct minivmm {
 	int console_ready;   /* under exit_lock: 0 starting, 1 running, < 0 its filter failed */
 	bool threads_stuck;  /* a vCPU did not stop: the VM is never freed */
 	bool linux_guest;    /* the kernel is Linux (bzImage, or an ELF with a Linux note) */
+
+	/* Lifecycle (vmm/api.c): start() -> the supervisor thread -> ended. */
+	pthread_mutex_t life_lock; /* serialises start, pause, resume and the join */
+	bool supervisor_started;   /* under life_lock */
+	bool supervisor_joined;	   /* under life_lock */
+	bool paused;		   /* under life_lock */
+	bool filter_caller;	   /* run(): the caller takes the control filter */
+	bool launched;		   /* under exit_lock: the supervisor may let the vCPUs go */
+	bool ended;		   /* under exit_lock: torn down, final_exit is complete */
+	pthread_t supervisor;
+	uint64_t start_ms;		/* CLOCK_MONOTONIC, at start() */
+	uint64_t shutdown_deadline;	/* under exit_lock: ms, 0 = none (request_shutdown) */
+	unsigned int shutdown_grace_ms; /* under exit_lock: the grace that deadline ends */
+	struct minivmm_exit final_exit;
+	int exit_fd; /* eventfd, written once the VM has ended */
+
+	/* Pause of the vCPUs (vmm/vcpu.c). */
+	pthread_mutex_t pause_lock;
+	pthread_cond_t pause_cond;
+	atomic_bool pause_req;
+	unsigned int vcpus_parked; /* under pause_lock */
 
 	pthread_t console_thread;
 	int console_started;
@@ -133,6 +156,14 @@ int vcpus_create(struct minivmm *vm, char *err, size_t err_len);
 int vcpus_start(struct minivmm *vm, char *err, size_t err_len);
 void vcpus_go(struct minivmm *vm);
 /*
+ * Kicks every vCPU out of KVM_RUN and holds it there; returns once all are
+ * held (0) or the VM is ending (-ESHUTDOWN). Resume lets them go on.
+ */
+int vcpus_pause(struct minivmm *vm);
+void vcpus_resume(struct minivmm *vm);
+/* Wakes held vCPUs to look again (the VM is stopping, or a dump asks). */
+void vcpus_wake_parked(struct minivmm *vm);
+/*
  * Each vCPU's registers and exit counts, as its thread last saw them: fresh
  * from running vCPUs (kicked out of KVM_RUN, waited for up to 1 s), or the
  * ones they left when they stopped. Printed to f, RIP as function+offset
@@ -146,11 +177,21 @@ void vcpus_dump(struct minivmm *vm, FILE *f);
  */
 void vcpus_stop(struct minivmm *vm, const struct timespec *deadline, char *why, size_t why_len);
 void vcpus_destroy(struct minivmm *vm);
+/* Each vCPU's exits by reason, read live (vmm/stats.c). */
+void vcpus_stats(struct minivmm *vm, struct minivmm_stats *s);
+/* Each virtio device's counters, read live. */
+void virtio_devices_stats(struct minivmm *vm, struct minivmm_stats *s);
 
 /* virtio-mmio devices (vmm/virtio_devices.c). */
 int virtio_devices_create(struct minivmm *vm, char *err, size_t err_len);
 int virtio_devices_wire(struct minivmm *vm, char *err, size_t err_len);
 int virtio_devices_start(struct minivmm *vm, char *err, size_t err_len);
+/*
+ * Parks every device thread between two batches, used rings flushed
+ * (dev_thread_pause); 0, or -ESHUTDOWN if one has ended. Resume releases them.
+ */
+int virtio_devices_pause(struct minivmm *vm);
+void virtio_devices_resume(struct minivmm *vm);
 /* Device threads stop answering vCPUs; call before joining the vCPUs. */
 void virtio_devices_abandon(struct minivmm *vm);
 /*

@@ -32,7 +32,8 @@ void arch_virtio_slot(unsigned int i, struct arch_mmio_slot *s)
 
 bool arch_pc_ports(struct arch_pc_ports *p)
 {
-	*p = (struct arch_pc_ports){X86_COM1_BASE, X86_COM1_IRQ, X86_I8042_DATA, X86_I8042_COMMAND};
+	*p = (struct arch_pc_ports){X86_COM1_BASE, X86_COM1_IRQ, X86_I8042_DATA, X86_I8042_COMMAND,
+				    X86_I8042_KBD_IRQ};
 	return true;
 }
 

@@ -32,6 +32,7 @@
 #define X86_COM1_IRQ	     4
 #define X86_I8042_DATA	     0x60ULL
 #define X86_I8042_COMMAND    0x64ULL
+#define X86_I8042_KBD_IRQ    1 /* the keyboard's ISA interrupt */
 
 /* Where guest RAM of a given size lies. */
 static inline uint64_t x86_low_ram_size(uint64_t mem)

@@ -6,7 +6,7 @@
 # and on failure the guest console it asserted on, prefixed with "  | ".
 
 ALL_CASES="boot_1cpu boot_2cpus boot_vmlinux reboot_exit0 reboot_triple_exit0 exit_port_status guest_panic_status
- timeout_stops_hang
+ timeout_stops_hang shutdown_request
  blk_root_in_order blk_root_no_in_order blk_guest_writes blk_host_writes blk_parallel
  blk_two_disks blk_read_only blk_enospc blk_direct shell_from_disk blk_durable"
 # Not in ALL_CASES (make stress): DURABLE_TRIALS kill trials each.
@@ -113,6 +113,27 @@ case_timeout_stops_hang() {
 	ran=$(tr -d '\r' <"$log" | sed -n 's/^minivmm: timeout: guest still running after \([0-9.]*\) s.*/\1/p')
 	expect_rc 124 && expect_line "minivmm: timeout: guest still running after" &&
 		{ awk -v t="${ran:-0}" 'BEGIN { exit !(t >= 20) }' || fail "stopped after ${ran:-?} s, before its 20 s"; }
+}
+
+# SIGPWR (minivmm_request_shutdown) presses Ctrl-Alt-Del on the i8042
+# keyboard: Linux registers the keyboard, hands Ctrl-Alt-Del to init (which
+# took it over, as a real init does) and init reboots cleanly: status 0.
+case_shutdown_request() {
+	log=$WORK/$case_name.log
+	"$MINIVMM" --kernel "$GUEST/bzImage" --initrd "$GUEST/initrd.cpio.gz" \
+		--timeout "$VM_TIMEOUT" -v --append "minivmm.exit=cad" </dev/null >"$log" 2>&1 &
+	pid=$!
+	# Poll for the guest's readiness line (bounded by minivmm's own --timeout).
+	while kill -0 "$pid" 2>/dev/null &&
+		! tr -d '\r' <"$log" | grep -q "MINIVMM-GUEST: waiting for ctrl-alt-del"; do
+		sleep 1
+	done
+	kill -PWR "$pid" 2>/dev/null
+	wait "$pid"
+	rc=$?
+	expect_rc 0 && expect_line "MINIVMM-GUEST: keyboard: AT Raw Set 2 keyboard" &&
+		expect_line "MINIVMM-GUEST: ctrl-alt-del: clean shutdown" &&
+		expect_line "guest reset (i8042)"
 }
 
 # vmd ARGS...: minivmm with no initrd (root from a disk), verbose counters.

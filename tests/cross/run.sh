@@ -31,7 +31,7 @@ if [ ! -f "$sysroot/stdio.h" ] || [ ! -f "$sysroot/linux/kvm.h" ]; then
 fi
 rm -rf "$work"
 mkdir -p "$work/include"
-for h in liburing.h liburing seccomp.h seccomp-syscalls.h libfdt.h libfdt_env.h fdt.h; do
+for h in liburing.h liburing seccomp.h seccomp-syscalls.h libfdt.h libfdt_env.h fdt.h json-c; do
 	[ -e "/usr/include/$h" ] && ln -s "/usr/include/$h" "$work/include/$h"
 done
 flags="-std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -fsyntax-only -nostdinc

@@ -632,14 +632,170 @@ START_TEST(i8042_reads_idle)
 	struct sysctl_ports ports = {.reset = NULL};
 	uint8_t data[4] = {0xaa, 0xaa, 0xaa, 0xaa};
 
-	/* Output buffer always full, input buffer empty: Linux's probe drains
-	 * it, finds no controller, and its reboot path does not wait. */
+	/* Nothing to read, input buffer empty (the reboot path does not wait),
+	 * self test passed, keyboard not locked. */
 	i8042_status_read(&ports, 0, data, 4);
-	ck_assert_uint_eq(data[0], I8042_STR_OBF);
-	ck_assert_uint_eq(data[0] & 0x02, 0);
+	ck_assert_uint_eq(data[0], I8042_STR_SYS | I8042_STR_KEYLOCK);
 	ck_assert_uint_eq(data[3], 0);
-	i8042_data_read(&ports, 0, data, 1);
-	ck_assert_uint_eq(data[0], 0xff);
+}
+END_TEST
+
+struct irq_log {
+	int edges; /* rising edges */
+	int level;
+};
+
+static void log_irq(void *ctx, unsigned int irq, int level)
+{
+	struct irq_log *l = ctx;
+
+	ck_assert_uint_eq(irq, I8042_KBD_IRQ);
+	if (level && !l->level)
+		l->edges++;
+	l->level = level;
+}
+
+static void cmd(struct sysctl_ports *p, uint8_t c)
+{
+	i8042_command_write(p, 0, &c, 1);
+}
+
+static void put(struct sysctl_ports *p, uint8_t v)
+{
+	i8042_data_write(p, 0, &v, 1);
+}
+
+static bool obf(struct sysctl_ports *p)
+{
+	uint8_t st;
+
+	i8042_status_read(p, 0, &st, 1);
+	return st & I8042_STR_OBF;
+}
+
+static uint8_t get(struct sysctl_ports *p)
+{
+	uint8_t v;
+
+	ck_assert(obf(p));
+	i8042_data_read(p, 0, &v, 1);
+	return v;
+}
+
+/* What Linux's i8042 driver does with the default command line (noaux, nomux, dumbkbd). */
+static void linux_probe(struct sysctl_ports *p)
+{
+	uint8_t ctr;
+
+	ck_assert(!obf(p)); /* i8042_flush: a controller, not 16 bytes of 0xFF */
+	cmd(p, 0x20);
+	ctr = get(p);
+	cmd(p, 0x20);
+	ck_assert_uint_eq(get(p), ctr);		     /* a stable CTR */
+	ck_assert_uint_eq(ctr & I8042_CTR_XLATE, 0); /* no translation: set 2 */
+	cmd(p, 0xaa);
+	ck_assert_uint_eq(get(p), 0x55);
+	ctr = (uint8_t)((ctr | I8042_CTR_KBDDIS) & ~I8042_CTR_KBDINT);
+	cmd(p, 0x60);
+	put(p, ctr);
+	ck_assert(!obf(p));
+	/* i8042_enable_kbd_port */
+	ctr = (uint8_t)((ctr & ~I8042_CTR_KBDDIS) | I8042_CTR_KBDINT);
+	cmd(p, 0x60);
+	put(p, ctr);
+	cmd(p, 0x20);
+	ck_assert_uint_eq(get(p), ctr);
+}
+
+START_TEST(i8042_probe_registers_a_keyboard)
+{
+	struct irq_log irq = {0};
+	struct sysctl_ports p = {.kbd_irq = {log_irq, &irq, I8042_KBD_IRQ}};
+
+	linux_probe(&p);
+	/* Controller answers are polled, never interrupts. */
+	ck_assert_int_eq(irq.edges, 0);
+	/* No AUX port, found out at once: the loopback byte does not come back
+	 * as AUX data, the AUX test says its clock line is stuck. */
+	cmd(&p, 0xd3);
+	put(&p, 0x5a);
+	{
+		uint8_t st;
+
+		i8042_status_read(&p, 0, &st, 1);
+		ck_assert_uint_eq(st & 0x20, 0);
+	}
+	ck_assert_uint_eq(get(&p), 0x5a);
+	cmd(&p, 0xa9);
+	ck_assert_uint_eq(get(&p), 0x01);
+	sysctl_ports_destroy(&p);
+}
+END_TEST
+
+START_TEST(i8042_keyboard_answers)
+{
+	struct irq_log irq = {0};
+	struct sysctl_ports p = {.kbd_irq = {log_irq, &irq, I8042_KBD_IRQ}};
+
+	linux_probe(&p);
+	/* atkbd_probe without dumbkbd: GET ID, acknowledged, then the ID;
+	 * one interrupt per byte, as Linux reads them one by one. */
+	put(&p, 0xf2);
+	ck_assert_int_eq(irq.edges, 1);
+	ck_assert_uint_eq(get(&p), 0xfa);
+	ck_assert_int_eq(irq.edges, 2);
+	ck_assert_uint_eq(get(&p), 0xab);
+	ck_assert_int_eq(irq.edges, 3);
+	ck_assert_uint_eq(get(&p), 0x83);
+	ck_assert_int_eq(irq.edges, 3);
+	ck_assert(!obf(&p));
+	/* Any other byte (SETLEDS and its argument, ENABLE): an ACK each. */
+	put(&p, 0xed);
+	ck_assert_uint_eq(get(&p), 0xfa);
+	put(&p, 0x00);
+	ck_assert_uint_eq(get(&p), 0xfa);
+	ck_assert_int_eq(irq.edges, 5);
+	sysctl_ports_destroy(&p);
+}
+END_TEST
+
+START_TEST(i8042_ctrl_alt_del_scancodes)
+{
+	static const uint8_t set2[] = {0x14, 0x11, 0xe0, 0x71, 0xe0, 0xf0,
+				       0x71, 0xf0, 0x11, 0xf0, 0x14};
+	static const uint8_t set1[] = {0x1d, 0x38, 0xe0, 0x53, 0xe0, 0xd3, 0xb8, 0x9d};
+	struct irq_log irq = {0};
+	struct sysctl_ports p = {.kbd_irq = {log_irq, &irq, I8042_KBD_IRQ}};
+
+	/* Before the guest enables the keyboard interrupt: queued, no interrupt. */
+	ck_assert_int_eq(i8042_ctrl_alt_del(&p), 0);
+	ck_assert_int_eq(irq.edges, 0);
+	for (unsigned int i = 0; i < sizeof(set2); i++)
+		ck_assert_uint_eq(get(&p), set2[i]);
+	ck_assert(!obf(&p));
+
+	linux_probe(&p);
+	ck_assert_int_eq(i8042_ctrl_alt_del(&p), 0);
+	for (unsigned int i = 0; i < sizeof(set2); i++) {
+		/* Each byte is announced by its own edge before it is read. */
+		ck_assert_int_eq(irq.edges, (int)i + 1);
+		ck_assert_uint_eq(get(&p), set2[i]);
+	}
+	ck_assert_int_eq(irq.edges, (int)sizeof(set2));
+	ck_assert_int_eq(irq.level, 0);
+
+	/* With translation on, set 1. */
+	cmd(&p, 0x60);
+	put(&p, I8042_CTR_KBDINT | I8042_CTR_XLATE);
+	ck_assert_int_eq(i8042_ctrl_alt_del(&p), 0);
+	for (unsigned int i = 0; i < sizeof(set1); i++)
+		ck_assert_uint_eq(get(&p), set1[i]);
+
+	/* A guest that never reads: two requests of 8 bytes fill the queue. */
+	ck_assert_int_eq(i8042_ctrl_alt_del(&p), 0);
+	ck_assert_int_eq(i8042_ctrl_alt_del(&p), 0);
+	ck_assert_int_eq(i8042_ctrl_alt_del(&p), -EBUSY);
+	sysctl_ports_destroy(&p);
 }
 END_TEST
 
@@ -822,6 +978,9 @@ int main(void)
 
 	tcase_add_test(tc_ports, i8042_reset_only_on_fe);
 	tcase_add_test(tc_ports, i8042_reads_idle);
+	tcase_add_test(tc_ports, i8042_probe_registers_a_keyboard);
+	tcase_add_test(tc_ports, i8042_keyboard_answers);
+	tcase_add_test(tc_ports, i8042_ctrl_alt_del_scancodes);
 	tcase_add_test(tc_ports, exit_port_status);
 	tcase_add_test(tc_ports, ports_on_a_bus);
 	suite_add_tcase(s, tc_ports);

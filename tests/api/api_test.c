@@ -1,0 +1,800 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The lifecycle API as an embedder drives it, against the shared library:
+ * several VMs in one process, create/start/stop/destroy cycles with fds and
+ * RSS measured, pause/resume under load, the exit eventfd and a shutdown
+ * request the guest ignores. The guest is the freestanding test guest
+ * (guests/testguest), which this host's KVM runs directly.
+ *
+ * usage: api_test CASE TESTGUEST WORKDIR
+ * Prints one line, "ok DETAIL" or "FAIL REASON", and exits 0 or 1;
+ * tests/api/run.sh turns it into a PASS/FAIL line.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <dirent.h>
+#include <json-c/json.h>
+#include <pthread.h>
+#include <stddef.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <minivmm.h>
+
+#define MAX_VMS	 8
+#define DISK_MIB 64
+/* A VM that hangs must not hang the test: every VM has this --timeout. */
+#define VM_TIMEOUT_MS 120000
+
+static const char *testguest, *workdir;
+
+static int fail(const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("FAIL ");
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+	return 1;
+}
+
+struct vm {
+	struct minivmm *vm;
+	struct minivmm_config cfg;
+	char disk[256], console[256];
+	int out_fd;
+	int in_pipe[2];
+};
+
+/* A test-guest VM: a fresh sparse disk when disk, console to a file. */
+static int vm_make(struct vm *v, const char *name, bool disk, const char *append, char *err)
+{
+	int fd;
+
+	memset(v, 0, sizeof(*v));
+	v->in_pipe[0] = v->in_pipe[1] = -1;
+	minivmm_config_init(&v->cfg);
+	v->cfg.kernel = testguest;
+	v->cfg.mem_size = 64ULL << 20;
+	v->cfg.timeout_ms = VM_TIMEOUT_MS;
+	v->cfg.append = append;
+	snprintf(v->console, sizeof(v->console), "%s/%s.console", workdir, name);
+	v->out_fd = open(v->console, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (v->out_fd < 0) {
+		snprintf(err, MINIVMM_ERR_LEN, "open %s: %s", v->console, strerror(errno));
+		return -1;
+	}
+	v->cfg.console_out = v->out_fd;
+	v->cfg.console_in = -1;
+	if (disk) {
+		snprintf(v->disk, sizeof(v->disk), "%s/%s.img", workdir, name);
+		fd = open(v->disk, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		if (fd < 0 || ftruncate(fd, (off_t)DISK_MIB << 20) < 0) {
+			snprintf(err, MINIVMM_ERR_LEN, "disk %s: %s", v->disk, strerror(errno));
+			if (fd >= 0)
+				close(fd);
+			return -1;
+		}
+		close(fd);
+		v->cfg.disks[0].path = v->disk;
+		v->cfg.n_disks = 1;
+	}
+	return minivmm_create(&v->cfg, &v->vm, err, MINIVMM_ERR_LEN) < 0 ? -1 : 0;
+}
+
+/* The echo guest (testguest.echo=1) waits for a console line: it never ends alone. */
+static int vm_make_waiting(struct vm *v, const char *name, char *err)
+{
+	int p[2];
+
+	if (pipe2(p, O_CLOEXEC) < 0) {
+		snprintf(err, MINIVMM_ERR_LEN, "pipe: %s", strerror(errno));
+		return -1;
+	}
+	memset(v, 0, sizeof(*v));
+	minivmm_config_init(&v->cfg);
+	v->cfg.kernel = testguest;
+	v->cfg.mem_size = 64ULL << 20;
+	v->cfg.timeout_ms = VM_TIMEOUT_MS;
+	v->cfg.append = "testguest.echo=1";
+	v->in_pipe[0] = p[0];
+	v->in_pipe[1] = p[1];
+	v->cfg.console_in = p[0];
+	snprintf(v->console, sizeof(v->console), "%s/%s.console", workdir, name);
+	v->out_fd = open(v->console, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (v->out_fd < 0) {
+		snprintf(err, MINIVMM_ERR_LEN, "open %s: %s", v->console, strerror(errno));
+		return -1;
+	}
+	v->cfg.console_out = v->out_fd;
+	return minivmm_create(&v->cfg, &v->vm, err, MINIVMM_ERR_LEN) < 0 ? -1 : 0;
+}
+
+static void vm_free(struct vm *v)
+{
+	minivmm_destroy(v->vm);
+	v->vm = NULL;
+	if (v->out_fd > 0)
+		close(v->out_fd);
+	for (int i = 0; i < 2; i++)
+		if (v->in_pipe[i] >= 0)
+			close(v->in_pipe[i]);
+	v->out_fd = v->in_pipe[0] = v->in_pipe[1] = -1;
+}
+
+/* The number of workload lines, or -1 if one of them counted errors. */
+static int bench_lines_clean(const struct vm *v)
+{
+	char buf[1024];
+	FILE *f = fopen(v->console, "r");
+	int n = 0;
+
+	if (!f)
+		return -1;
+	while (n >= 0 && fgets(buf, sizeof(buf), f))
+		if (!strncmp(buf, "TESTGUEST-BENCH: ", 17) && strstr(buf, " errors="))
+			n = strspn(strstr(buf, " errors=") + 8, "0") == 1 &&
+					    strchr("\r\n", strstr(buf, " errors=")[9])
+				    ? n + 1
+				    : -1;
+	fclose(f);
+	return n;
+}
+
+/* True if the console file holds line. */
+static bool console_has(const struct vm *v, const char *line)
+{
+	char buf[1 << 16];
+	FILE *f = fopen(v->console, "r");
+	bool found = false;
+
+	if (!f)
+		return false;
+	while (!found && fgets(buf, sizeof(buf), f))
+		found = strstr(buf, line) != NULL;
+	fclose(f);
+	return found;
+}
+
+static const char *exit_text(const struct minivmm_exit *e)
+{
+	static char s[MINIVMM_ERR_LEN + 64];
+
+	snprintf(s, sizeof(s), "%s status %d (%s)", minivmm_exit_reason_name(e->reason), e->status,
+		 e->message);
+	return s;
+}
+
+#define CORRECT "TESTGUEST: correctness ok writes=256 reads=256 errors=0 bad_ids=0"
+
+/* N test guests with a disk each, all started before any is waited for. */
+static int case_multi(unsigned int n)
+{
+	struct vm v[MAX_VMS];
+	struct minivmm_exit ex;
+	char err[MINIVMM_ERR_LEN];
+	unsigned int held = 0;
+	int rc = 0;
+
+	for (unsigned int i = 0; i < n; i++) {
+		char name[32];
+
+		snprintf(name, sizeof(name), "multi%u-%u", n, i);
+		if (vm_make(&v[i], name, true, NULL, err)) {
+			for (unsigned int j = 0; j < i; j++)
+				vm_free(&v[j]);
+			return fail("VM %u: %s", i, err);
+		}
+	}
+	for (unsigned int i = 0; i < n; i++)
+		if (minivmm_start(v[i].vm))
+			return fail("start of VM %u failed", i);
+	/* How many were alive together (a guest may already be done: not asserted). */
+	for (unsigned int i = 0; i < n; i++)
+		held += minivmm_pause(v[i].vm) == 0;
+	for (unsigned int i = 0; i < n; i++)
+		minivmm_resume(v[i].vm);
+	for (unsigned int i = 0; i < n && !rc; i++) {
+		if (minivmm_wait(v[i].vm, &ex))
+			rc = fail("wait of VM %u failed", i);
+		else if (ex.reason != MINIVMM_EXIT_STATUS_PORT || ex.status != 0)
+			rc = fail("VM %u: %s", i, exit_text(&ex));
+		else if (!console_has(&v[i], CORRECT))
+			rc = fail("VM %u: no '%s' on its console %s", i, CORRECT, v[i].console);
+	}
+	for (unsigned int i = 0; i < n; i++)
+		vm_free(&v[i]);
+	if (!rc)
+		printf("ok %u VMs, each verified its own disk; %u held by one pause round at "
+		       "once\n",
+		       n, held);
+	return rc;
+}
+
+static int count_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *e;
+	int n = 0;
+
+	if (!d)
+		return -1;
+	while ((e = readdir(d)))
+		n += e->d_name[0] != '.';
+	closedir(d);
+	return n - 1; /* the directory's own fd */
+}
+
+static long rss_kib(void)
+{
+	char line[256];
+	FILE *f = fopen("/proc/self/status", "r");
+	long kib = -1;
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "VmRSS: %ld kB", &kib) == 1)
+			break;
+	fclose(f);
+	return kib;
+}
+
+/*
+ * Bound of the RSS growth from cycle 10 to 200: a leak of 5 KiB per cycle
+ * (one small allocation per thread, say) would exceed it over 190 cycles;
+ * glibc's arenas and the loaded kernel file's pages stay below it.
+ */
+#define RSS_BOUND_KIB 1024
+
+static int case_cycles(unsigned int cycles)
+{
+	int fds10 = -1, fds_end;
+	long rss10 = -1, rss_end;
+	char err[MINIVMM_ERR_LEN];
+
+	for (unsigned int c = 1; c <= cycles; c++) {
+		struct minivmm_exit ex;
+		struct vm v;
+
+		if (vm_make(&v, "cycle", true, NULL, err)) {
+			vm_free(&v);
+			return fail("cycle %u: %s", c, err);
+		}
+		if (minivmm_start(v.vm))
+			return fail("cycle %u: start failed", c);
+		minivmm_stop(v.vm);
+		if (minivmm_wait(v.vm, &ex))
+			return fail("cycle %u: wait failed", c);
+		/* The guest may have ended first (it is quick), never otherwise. */
+		if (ex.reason != MINIVMM_EXIT_STOPPED &&
+		    !(ex.reason == MINIVMM_EXIT_STATUS_PORT && ex.status == 0))
+			return fail("cycle %u: %s", c, exit_text(&ex));
+		if (ex.reason == MINIVMM_EXIT_STOPPED && ex.status != MINIVMM_STATUS_STOPPED)
+			return fail("cycle %u: stopped with status %d, want %d", c, ex.status,
+				    MINIVMM_STATUS_STOPPED);
+		vm_free(&v);
+		if (c == 10) {
+			fds10 = count_fds();
+			rss10 = rss_kib();
+		}
+	}
+	fds_end = count_fds();
+	rss_end = rss_kib();
+	if (fds10 < 0 || rss10 < 0 || fds_end < 0 || rss_end < 0)
+		return fail("cannot read /proc/self");
+	if (fds_end != fds10)
+		return fail("open fds %d at cycle 10, %d at cycle %u", fds10, fds_end, cycles);
+	if (rss_end - rss10 > RSS_BOUND_KIB)
+		return fail("RSS %ld KiB at cycle 10, %ld KiB at cycle %u (bound +%d KiB)", rss10,
+			    rss_end, cycles, RSS_BOUND_KIB);
+	printf("ok %u cycles: open fds %d at cycle 10 and %d at %u; RSS %ld KiB and %ld KiB "
+	       "(%+ld, bound +%d)\n",
+	       cycles, fds10, fds_end, cycles, rss10, rss_end, rss_end - rss10, RSS_BOUND_KIB);
+	return 0;
+}
+
+/* The virtio-blk counters of vda that count requests, from minivmm_print_stats. */
+struct blk_counts {
+	uint64_t reads, writes, flushes, read_bytes, written_bytes, io_errors, rejected;
+};
+
+static int blk_counts(struct minivmm *vm, struct blk_counts *c)
+{
+	char *text = NULL, *p;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	int n;
+
+	if (!f)
+		return -1;
+	minivmm_print_stats(vm, f);
+	fclose(f);
+	p = strstr(text, "vda: virtio-blk");
+	n = p ? sscanf(strstr(p, " reads="),
+		       " reads=%" SCNu64 " writes=%" SCNu64 " flushes=%" SCNu64
+		       " read_bytes=%" SCNu64 " written_bytes=%" SCNu64 " io_errors=%" SCNu64,
+		       &c->reads, &c->writes, &c->flushes, &c->read_bytes, &c->written_bytes,
+		       &c->io_errors)
+	      : 0;
+	p = p ? strstr(p, " rejected=") : NULL;
+	if (p)
+		n += sscanf(p, " rejected=%" SCNu64, &c->rejected);
+	free(text);
+	return n == 7 ? 0 : -1;
+}
+
+/* Every counter of every device, as text: what a held VM must not change. */
+static char *stats_text(struct minivmm *vm)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+
+	if (!f)
+		return NULL;
+	minivmm_print_stats(vm, f);
+	fclose(f);
+	return text;
+}
+
+static bool ended(struct minivmm *vm)
+{
+	struct pollfd pfd = {.fd = minivmm_exit_fd(vm), .events = POLLIN};
+
+	return poll(&pfd, 1, 0) == 1;
+}
+
+static uint64_t requests(const struct blk_counts *c)
+{
+	return c->reads + c->writes + c->flushes;
+}
+
+#define LOAD "testguest.bench=1 testguest.ops=4000"
+/* Requests of the guest's checking phase, before its workloads (guests/testguest/main.c). */
+#define CHECK_REQUESTS (2 * 256 + 4 * 256 + 2 + 1)
+#define PAUSES	       50
+
+/*
+ * The test guest checks its data and then runs its workloads, while the
+ * host pauses and resumes it PAUSES times, each time once it has made
+ * progress. While paused its counters stay put; at the end it passed its
+ * checks and every counter equals an unpaused run's: no request lost or
+ * done twice.
+ */
+static int case_pause(void)
+{
+	struct blk_counts ref, now, a, b;
+	struct minivmm_exit ex;
+	char err[MINIVMM_ERR_LEN];
+	uint64_t last = 0, con_a, con_b;
+	unsigned int pauses = 0, checking = 0;
+	char *text_a, *text_b;
+	bool moved;
+	struct vm v;
+
+	if (vm_make(&v, "pause-ref", true, LOAD, err))
+		return fail("reference VM: %s", err);
+	if (minivmm_run(v.vm, &ex) || ex.reason != MINIVMM_EXIT_STATUS_PORT || ex.status != 0)
+		return fail("reference run: %s", exit_text(&ex));
+	if (blk_counts(v.vm, &ref))
+		return fail("reference run: no virtio-blk counters");
+	vm_free(&v);
+
+	if (vm_make(&v, "pause", true, LOAD, err))
+		return fail("VM: %s", err);
+	if (minivmm_start(v.vm))
+		return fail("start failed");
+	while (pauses < PAUSES && !ended(v.vm)) {
+		struct timespec ms = {0, 1000000};
+
+		/* Progress since the last pause (or the start), then pause at once. */
+		if (blk_counts(v.vm, &now))
+			return fail("no counters");
+		if (requests(&now) == last) {
+			nanosleep(&ms, NULL);
+			continue;
+		}
+		if (minivmm_pause(v.vm))
+			break; /* it ended meanwhile: too few pauses, said below */
+		pauses++;
+		blk_counts(v.vm, &a);
+		checking += requests(&a) < CHECK_REQUESTS;
+		con_a = minivmm_console_bytes(v.vm);
+		text_a = stats_text(v.vm);
+		/* Time for a running guest or device to move on; a held one cannot. */
+		nanosleep(&ms, NULL);
+		blk_counts(v.vm, &b);
+		con_b = minivmm_console_bytes(v.vm);
+		text_b = stats_text(v.vm);
+		moved = !text_a || !text_b || strcmp(text_a, text_b);
+		free(text_a);
+		free(text_b);
+		if (moved || memcmp(&a, &b, sizeof(a)) || con_a != con_b)
+			return fail("pause %u: progress while paused: requests %" PRIu64
+				    " then %" PRIu64 ", console bytes %" PRIu64 " then %" PRIu64
+				    ", device counters %s",
+				    pauses, requests(&a), requests(&b), con_a, con_b,
+				    moved ? "changed" : "the same");
+		last = requests(&b);
+		if (minivmm_resume(v.vm))
+			return fail("resume %u failed", pauses);
+	}
+	if (minivmm_wait(v.vm, &ex))
+		return fail("wait failed");
+	if (pauses < PAUSES)
+		return fail("the guest ended after %u pauses (%s); want %d", pauses, exit_text(&ex),
+			    PAUSES);
+	if (ex.reason != MINIVMM_EXIT_STATUS_PORT || ex.status != 0)
+		return fail("%s", exit_text(&ex));
+	if (!console_has(&v, CORRECT))
+		return fail("no '%s' on the console %s", CORRECT, v.console);
+	if (bench_lines_clean(&v) != 12)
+		return fail("want 12 workload lines with errors=0 on the console %s", v.console);
+	if (blk_counts(v.vm, &now))
+		return fail("no counters at the end");
+	if (memcmp(&now, &ref, sizeof(now)))
+		return fail("counters differ from an unpaused run's: reads %" PRIu64 "/%" PRIu64
+			    " writes %" PRIu64 "/%" PRIu64 " flushes %" PRIu64 "/%" PRIu64
+			    " errors %" PRIu64 "/%" PRIu64 " rejected %" PRIu64 "/%" PRIu64,
+			    now.reads, ref.reads, now.writes, ref.writes, now.flushes, ref.flushes,
+			    now.io_errors, ref.io_errors, now.rejected, ref.rejected);
+	vm_free(&v);
+	printf("ok %u pauses under load (%u while the guest checked its data), none moved; %" PRIu64
+	       " requests, as unpaused\n",
+	       pauses, checking, requests(&now));
+	return 0;
+}
+
+/*
+ * exit_fd is not readable while the VM runs or is paused, and is once it
+ * ended: stopped by the host (while paused), or by the guest itself.
+ */
+static int case_exit_fd(void)
+{
+	struct pollfd pfd = {.events = POLLIN};
+	struct minivmm_exit ex;
+	char err[MINIVMM_ERR_LEN];
+	struct vm v;
+
+	if (vm_make_waiting(&v, "exitfd-stop", err))
+		return fail("VM: %s", err);
+	pfd.fd = minivmm_exit_fd(v.vm);
+	if (pfd.fd < 0)
+		return fail("no exit fd");
+	if (poll(&pfd, 1, 0) != 0)
+		return fail("readable before start");
+	if (minivmm_start(v.vm) || minivmm_pause(v.vm))
+		return fail("start or pause failed");
+	if (poll(&pfd, 1, 0) != 0)
+		return fail("readable while paused");
+	if (minivmm_resume(v.vm) || poll(&pfd, 1, 0) != 0)
+		return fail("readable while running");
+	if (minivmm_pause(v.vm))
+		return fail("second pause failed");
+	minivmm_stop(v.vm);
+	if (poll(&pfd, 1, VM_TIMEOUT_MS) != 1)
+		return fail("not readable after a stop while paused");
+	if (minivmm_wait(v.vm, &ex) || ex.reason != MINIVMM_EXIT_STOPPED ||
+	    ex.status != MINIVMM_STATUS_STOPPED)
+		return fail("stopped: %s", exit_text(&ex));
+	if (minivmm_pause(v.vm) != -ESHUTDOWN)
+		return fail("pause after the end did not say -ESHUTDOWN");
+	vm_free(&v);
+
+	/* The guest ends by itself once it got its line. */
+	if (vm_make_waiting(&v, "exitfd-guest", err))
+		return fail("VM: %s", err);
+	pfd.fd = minivmm_exit_fd(v.vm);
+	if (minivmm_start(v.vm))
+		return fail("start failed");
+	if (poll(&pfd, 1, 0) != 0)
+		return fail("readable before the guest got its line");
+	/* Typed while paused: held, not lost, and delivered after resume. */
+	if (minivmm_pause(v.vm))
+		return fail("pause failed");
+	if (write(v.in_pipe[1], "bye\n", 4) != 4)
+		return fail("cannot write the guest's line");
+	if (poll(&pfd, 1, 0) != 0)
+		return fail("readable while paused");
+	if (minivmm_resume(v.vm))
+		return fail("resume failed");
+	if (poll(&pfd, 1, VM_TIMEOUT_MS) != 1)
+		return fail("not readable after the guest ended");
+	if (minivmm_wait(v.vm, &ex) || ex.reason != MINIVMM_EXIT_STATUS_PORT || ex.status != 0)
+		return fail("guest end: %s", exit_text(&ex));
+	vm_free(&v);
+	printf("ok not readable before start, running or paused; readable after a stop and "
+	       "after the guest's own end (its line typed while paused)\n");
+	return 0;
+}
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+#define GRACE_MS 300
+
+/*
+ * The echo guest has no keyboard driver: it ignores the request. With no
+ * grace it runs on; with one it is stopped once the grace is over, as a
+ * host stop naming the ignored request.
+ */
+static int case_shutdown_ignored(void)
+{
+	struct pollfd pfd = {.events = POLLIN};
+	struct minivmm_exit ex;
+	char err[MINIVMM_ERR_LEN];
+	uint64_t asked;
+	struct vm v;
+	int r;
+
+	if (vm_make_waiting(&v, "shutdown", err))
+		return fail("VM: %s", err);
+	pfd.fd = minivmm_exit_fd(v.vm);
+	if ((r = minivmm_request_shutdown(v.vm, GRACE_MS)) != -EINVAL)
+		return fail("request before start: %d, want -EINVAL", r);
+	if (minivmm_start(v.vm))
+		return fail("start failed");
+	if ((r = minivmm_request_shutdown(v.vm, 0)))
+		return fail("request without grace: %d", r);
+	/* Nothing ends it now but the next request's grace. */
+	if (minivmm_pause(v.vm) || minivmm_resume(v.vm) || poll(&pfd, 1, 0) != 0)
+		return fail("ended (or could not be paused) after a request without grace");
+	asked = now_ms();
+	/* The first press is still unread: no room for a second, the grace holds. */
+	if ((r = minivmm_request_shutdown(v.vm, GRACE_MS)) != -EBUSY)
+		return fail("second request: %d, want -EBUSY", r);
+	if (minivmm_wait(v.vm, &ex))
+		return fail("wait failed");
+	if (ex.reason != MINIVMM_EXIT_STOPPED || ex.status != MINIVMM_STATUS_STOPPED ||
+	    !strstr(ex.message, "did not shut down within 300 ms"))
+		return fail("%s", exit_text(&ex));
+	/* The grace is a lower bound the library must keep. */
+	if (now_ms() - asked < GRACE_MS)
+		return fail("stopped %llu ms after the request, before its %d ms grace",
+			    (unsigned long long)(now_ms() - asked), GRACE_MS);
+	if ((r = minivmm_request_shutdown(v.vm, GRACE_MS)) != -ESHUTDOWN)
+		return fail("request after the end: %d, want -ESHUTDOWN", r);
+	vm_free(&v);
+	printf("ok ignored; stopped after the %d ms grace: %s\n", GRACE_MS, exit_text(&ex));
+	return 0;
+}
+
+struct sampler {
+	struct minivmm *vm;
+	unsigned int samples;
+	char bad[256];
+};
+
+/* Another thread than the VM's owner: counters never go back while it runs. */
+static void *sample(void *arg)
+{
+	struct sampler *sm = arg;
+	struct minivmm_stats *prev = calloc(1, sizeof(*prev)), *cur = calloc(1, sizeof(*cur));
+
+	if (!prev || !cur) {
+		snprintf(sm->bad, sizeof(sm->bad), "out of memory");
+		goto out;
+	}
+	while (!ended(sm->vm) && !sm->bad[0]) {
+		struct timespec ms = {0, 1000000};
+
+		cur->size = sizeof(*cur);
+		if (minivmm_get_stats(sm->vm, cur) || cur->size != sizeof(*cur)) {
+			snprintf(sm->bad, sizeof(sm->bad), "get_stats failed");
+			break;
+		}
+		if (sm->samples &&
+		    (cur->devices[0].requests < prev->devices[0].requests ||
+		     cur->devices[0].queues[0].completed < prev->devices[0].queues[0].completed ||
+		     cur->vcpus[0].exits < prev->vcpus[0].exits ||
+		     cur->uptime_ms < prev->uptime_ms))
+			snprintf(sm->bad, sizeof(sm->bad),
+				 "a counter went back: requests %" PRIu64 " -> %" PRIu64
+				 ", exits %" PRIu64 " -> %" PRIu64,
+				 prev->devices[0].requests, cur->devices[0].requests,
+				 prev->vcpus[0].exits, cur->vcpus[0].exits);
+		*prev = *cur;
+		sm->samples++;
+		nanosleep(&ms, NULL);
+	}
+out:
+	free(prev);
+	free(cur);
+	return NULL;
+}
+
+/* The JSON of s names the state and vda's requests as s has them. */
+static int check_json(const struct minivmm_stats *s, const char *state)
+{
+	char *text = minivmm_stats_json(s);
+	struct json_object *o, *devs, *dev, *v;
+	int ok;
+
+	if (!text)
+		return fail("no JSON");
+	o = json_tokener_parse(text);
+	ok = o && json_object_object_get_ex(o, "state", &v) &&
+	     !strcmp(json_object_get_string(v), state) &&
+	     json_object_object_get_ex(o, "devices", &devs) &&
+	     json_object_array_length(devs) == s->n_devices &&
+	     (dev = json_object_array_get_idx(devs, 0)) &&
+	     json_object_object_get_ex(dev, "requests", &v) &&
+	     json_object_get_uint64(v) == s->devices[0].requests;
+	json_object_put(o);
+	if (!ok) {
+		fail("JSON does not match the struct (want state %s): %s", state, text);
+		free(text);
+		return 1;
+	}
+	free(text);
+	return 0;
+}
+
+/*
+ * minivmm_get_stats: before start, live from another thread while the
+ * guest works (nothing goes back), versioned by size, and at the end equal
+ * to the text counters; its JSON parses back to the same numbers.
+ */
+static int case_stats(void)
+{
+	struct minivmm_stats *s = calloc(1, sizeof(*s)), *small = calloc(1, sizeof(*s));
+	size_t part = offsetof(struct minivmm_stats, devices);
+	struct sampler sm = {0};
+	struct minivmm_exit ex;
+	char err[MINIVMM_ERR_LEN];
+	struct blk_counts text;
+	const struct minivmm_device_stats *d;
+	pthread_t t;
+	struct vm v;
+
+	if (!s || !small)
+		return fail("out of memory");
+	if (vm_make(&v, "stats", true, LOAD, err))
+		return fail("VM: %s", err);
+	s->size = sizeof(*s);
+	if (minivmm_get_stats(v.vm, s) || s->state != MINIVMM_STATE_CREATED || s->n_devices != 1 ||
+	    s->n_vcpus != 1 || strcmp(s->devices[0].name, "vda") ||
+	    strcmp(s->devices[0].kind, "virtio-blk") || s->devices[0].requests)
+		return fail("before start: state %d, %u devices, %u vCPUs", s->state, s->n_devices,
+			    s->n_vcpus);
+	if (check_json(s, "created"))
+		return 1;
+	/* An older caller's smaller struct: filled up to its size, not a byte more. */
+	memset(small, 0xab, sizeof(*small));
+	small->size = part;
+	if (minivmm_get_stats(v.vm, small) || small->size != part ||
+	    small->state != MINIVMM_STATE_CREATED || ((unsigned char *)small)[part] != 0xab)
+		return fail("a struct of %zu bytes was not filled to exactly its size", part);
+	small->size = 1;
+	if (minivmm_get_stats(v.vm, small) != -EINVAL)
+		return fail("a struct smaller than its size field was accepted");
+
+	sm.vm = v.vm;
+	if (minivmm_start(v.vm) || pthread_create(&t, NULL, sample, &sm))
+		return fail("start failed");
+	pthread_join(t, NULL);
+	if (sm.bad[0])
+		return fail("live: %s", sm.bad);
+	if (minivmm_wait(v.vm, &ex) || ex.reason != MINIVMM_EXIT_STATUS_PORT || ex.status)
+		return fail("%s", exit_text(&ex));
+	s->size = sizeof(*s);
+	if (minivmm_get_stats(v.vm, s) || blk_counts(v.vm, &text))
+		return fail("no counters at the end");
+	d = &s->devices[0];
+	if (s->state != MINIVMM_STATE_ENDED || d->reads != text.reads || d->writes != text.writes ||
+	    d->flushes != text.flushes || d->read_bytes != text.read_bytes ||
+	    d->written_bytes != text.written_bytes || d->rejected != text.rejected ||
+	    d->requests !=
+		    d->reads + d->writes + d->flushes + d->get_ids + d->discards + d->write_zeroes)
+		return fail("final counters differ from the text ones: reads %" PRIu64 "/%" PRIu64
+			    " writes %" PRIu64 "/%" PRIu64,
+			    d->reads, text.reads, d->writes, text.writes);
+	/* Every chain taken was completed; the guest exited through a port. */
+	if (d->n_queues != 1 || d->queues[0].completed != d->queues[0].popped ||
+	    !d->queues[0].popped || !s->vcpus[0].exits_io || !s->console_bytes)
+		return fail("queue popped %" PRIu64 " completed %" PRIu64 ", port exits %" PRIu64,
+			    d->queues[0].popped, d->queues[0].completed, s->vcpus[0].exits_io);
+	if (check_json(s, "ended"))
+		return 1;
+	vm_free(&v);
+	printf("ok %u live samples from another thread, none went back; %" PRIu64
+	       " requests, as the text counters; JSON round-trips\n",
+	       sm.samples, d->requests);
+	free(s);
+	free(small);
+	return 0;
+}
+
+/* The CLI's --metrics file (WORKDIR/metrics.jsonl): JSON lines, the last one at the end. */
+static int case_metrics_file(void)
+{
+	char path[512], line[1 << 16];
+	uint64_t last = 0;
+	unsigned int n = 0, running = 0;
+	bool ended_last = false;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/metrics.jsonl", workdir);
+	f = fopen(path, "r");
+	if (!f)
+		return fail("no %s", path);
+	while (fgets(line, sizeof(line), f)) {
+		struct json_object *o = json_tokener_parse(line), *st, *devs, *v = NULL;
+		uint64_t req;
+
+		n++;
+		if (!o || !json_object_object_get_ex(o, "state", &st) ||
+		    !json_object_object_get_ex(o, "devices", &devs) ||
+		    !json_object_object_get_ex(json_object_array_get_idx(devs, 0), "requests",
+					       &v)) {
+			json_object_put(o);
+			fclose(f);
+			return fail("line %u is not the stats object: %.200s", n, line);
+		}
+		req = json_object_get_uint64(v);
+		running += !strcmp(json_object_get_string(st), "running");
+		if (req < last || (strcmp(json_object_get_string(st), "running") &&
+				   strcmp(json_object_get_string(st), "ended"))) {
+			json_object_put(o);
+			fclose(f);
+			return fail("line %u: state %s, requests %" PRIu64 " after %" PRIu64, n,
+				    json_object_get_string(st), req, last);
+		}
+		last = req;
+		ended_last = !strcmp(json_object_get_string(st), "ended");
+		json_object_put(o);
+	}
+	fclose(f);
+	if (!ended_last)
+		return fail("%u lines; the last one's state is not \"ended\"", n);
+	if (!running || !last)
+		return fail("%u lines, %u while running, %" PRIu64 " requests", n, running, last);
+	printf("ok %u JSON lines, %u while running, the last at the end with %" PRIu64
+	       " requests\n",
+	       n, running, last);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc != 4) {
+		fprintf(stderr, "usage: api_test CASE TESTGUEST WORKDIR\n");
+		return 2;
+	}
+	testguest = argv[2];
+	workdir = argv[3];
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (!strcmp(argv[1], "two_vms"))
+		return case_multi(2);
+	if (!strcmp(argv[1], "eight_vms"))
+		return case_multi(8);
+	if (!strcmp(argv[1], "cycles"))
+		return case_cycles(200);
+	if (!strcmp(argv[1], "pause_resume"))
+		return case_pause();
+	if (!strcmp(argv[1], "exit_fd"))
+		return case_exit_fd();
+	if (!strcmp(argv[1], "shutdown_ignored"))
+		return case_shutdown_ignored();
+	if (!strcmp(argv[1], "stats"))
+		return case_stats();
+	if (!strcmp(argv[1], "metrics_file"))
+		return case_metrics_file();
+	fprintf(stderr, "api_test: unknown case '%s'\n", argv[1]);
+	return 2;
+}
