@@ -74,6 +74,7 @@ LIB_MAP   := vmm/libminivmm.map
 PC        := $(BUILD)/minivmm.pc
 ASAN_LIB  := $(BUILD)/libminivmm-asan.a
 BIN       := $(BUILD)/minivmm
+CTL       := $(BUILD)/minivmm-ctl
 STATIC_BIN := $(BUILD)/minivmm-static
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/unit/%)
 ASAN_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/unit-asan/%)
@@ -83,7 +84,7 @@ BENCH_BINS := $(BENCH_SRCS:tests/bench/%.c=$(BUILD)/bench-bin/%)
 API_TEST := $(BUILD)/api/api_test
 
 .PHONY: all deps check check-stress check-long stress unit asan fuzz fuzz-long fuzz-build bench demo vmtests install uninstall clean format lint FORCE
-all: $(BIN) $(LIB) $(SO) $(PC) $(STATIC_BIN) $(TG_ELF) $(API_TEST)
+all: $(BIN) $(CTL) $(LIB) $(SO) $(PC) $(STATIC_BIN) $(TG_ELF) $(API_TEST)
 
 $(BUILD)/testguest/%.o: guests/testguest/%
 	@mkdir -p $(dir $@)
@@ -146,10 +147,15 @@ $(ASAN_LIB): $(LIB_SRCS:%.c=$(ASAN_OBJ)/%.o)
 $(BIN): $(OBJ)/vmm/main.o $(INTERNAL_LIB)
 	$(CC) $(CFLAGS) -o $@ $^ $(LIBS)
 
-# Built as a third party would: the public header alone, the shared library.
-$(API_TEST): tests/api/api_test.c vmm/minivmm.h $(SO)
+# The control socket's client: json-c only, no part of the library.
+$(CTL): tools/minivmm-ctl.c
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -Ivmm -o $@ $< -L$(BUILD) -lminivmm -ljson-c -Wl,-rpath,$(abspath $(BUILD))
+	$(CC) $(ALL_CFLAGS) -o $@ $< -ljson-c
+
+# Built as a third party would: the public header alone, the shared library.
+$(API_TEST): tests/api/api_test.c tests/api/api_socket_case.c tests/api/api_test.h vmm/minivmm.h $(SO)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Ivmm -o $@ $(filter %.c,$^) -L$(BUILD) -lminivmm -ljson-c -Wl,-rpath,$(abspath $(BUILD))
 # The boot harness puts this one into the middle layer's initramfs.
 $(STATIC_BIN): $(OBJ)/vmm/main.o $(INTERNAL_LIB)
 	$(CC) $(CFLAGS) -static -o $@ $^ $(LIBS)
@@ -224,8 +230,9 @@ demo: deps
 	@$(MAKE) --no-print-directory all
 	@scripts/demo.sh
 
-install: $(BIN) $(LIB) $(SO) $(PC)
+install: $(BIN) $(CTL) $(LIB) $(SO) $(PC)
 	install -D -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/bin/minivmm
+	install -D -m 0755 $(CTL) $(DESTDIR)$(PREFIX)/bin/minivmm-ctl
 	install -D -m 0644 vmm/minivmm.h $(DESTDIR)$(PREFIX)/include/minivmm.h
 	install -D -m 0644 $(LIB) $(DESTDIR)$(LIBDIR)/libminivmm.a
 	install -D -m 0755 $(SO) $(DESTDIR)$(LIBDIR)/$(notdir $(SO))
@@ -235,7 +242,8 @@ install: $(BIN) $(LIB) $(SO) $(PC)
 	install -D -m 0644 docs/minivmm.1 $(DESTDIR)$(PREFIX)/share/man/man1/minivmm.1
 
 uninstall:
-	rm -f $(DESTDIR)$(PREFIX)/bin/minivmm $(DESTDIR)$(PREFIX)/include/minivmm.h \
+	rm -f $(DESTDIR)$(PREFIX)/bin/minivmm $(DESTDIR)$(PREFIX)/bin/minivmm-ctl \
+		$(DESTDIR)$(PREFIX)/include/minivmm.h \
 		$(DESTDIR)$(LIBDIR)/libminivmm.a $(DESTDIR)$(LIBDIR)/$(notdir $(SO)) \
 		$(DESTDIR)$(LIBDIR)/$(SONAME) $(DESTDIR)$(LIBDIR)/libminivmm.so \
 		$(DESTDIR)$(LIBDIR)/pkgconfig/minivmm.pc \

@@ -15,6 +15,7 @@
 #include "arch/arch.h"
 #include "vmm/hostinfo.h"
 #include "vmm/seccomp.h"
+#include "vmm/api_socket.h"
 #include "vmm/vm.h"
 
 #define DEFAULT_MEM	(256ULL << 20)
@@ -685,6 +686,9 @@ void minivmm_destroy(struct minivmm *vm)
 {
 	if (!vm)
 		return;
+	/* No client may call into the VM from here on. */
+	api_server_stop(vm->api_server);
+	vm->api_server = NULL;
 	/* Started and not waited for: stop it and wait, as the header promises. */
 	if (vm->supervisor_started && !vm->supervisor_joined) {
 		struct minivmm_exit ex;

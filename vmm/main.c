@@ -38,10 +38,12 @@ static const char usage_tail[] =
 	"  -t, --timeout SECS    stop the guest after SECS seconds (exit status 124); where\n"
 	"                        each vCPU was is printed (so does SIGUSR1, without stopping)\n"
 	"      --symbols FILE    System.map or vmlinux: name the guest function in that dump\n"
+	"                        (an ELF vmlinux given as --kernel is used by default)\n"
 	"      --metrics FILE    append the VM's counters to FILE as one JSON object per\n"
 	"                        line, every --metrics-interval and once at the end\n"
 	"      --metrics-interval SECS  how often (default 60; fractions allowed)\n"
-	"                        (an ELF vmlinux given as --kernel is used by default)\n"
+	"      --api-socket PATH  serve a control socket at PATH (mode 0600): a JSON\n"
+	"                        request per line, e.g. {\"op\":\"pause\"}; see minivmm-ctl\n"
 	"  -v, --verbose         print the command line, how the VM ended and device counters\n"
 	"  -h, --help            show this help\n"
 	"  -V, --version         show the version\n"
@@ -173,6 +175,7 @@ static void *quiet_watch(void *arg)
  * metrics file has them.
  */
 static const char *metrics_path;
+static const char *api_socket_path;
 static unsigned int metrics_interval_ms = 60000;
 static int metrics_fd = -1;
 static pthread_mutex_t metrics_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -303,6 +306,7 @@ static int parse_args(int argc, char **argv, struct minivmm_config *cfg, int *ve
 		{"symbols", required_argument, NULL, 'Y'},
 		{"metrics", required_argument, NULL, 'M'},
 		{"metrics-interval", required_argument, NULL, 'I'},
+		{"api-socket", required_argument, NULL, 'A'},
 	};
 	const size_t n_base = sizeof(base_opts) / sizeof(base_opts[0]);
 	struct option opts[sizeof(base_opts) / sizeof(base_opts[0]) + MAX_KINDS + 1];
@@ -404,6 +408,9 @@ static int parse_args(int argc, char **argv, struct minivmm_config *cfg, int *ve
 			break;
 		case 'M':
 			metrics_path = optarg;
+			break;
+		case 'A':
+			api_socket_path = optarg;
 			break;
 		case 'I':
 			if (parse_timeout(optarg, &metrics_interval_ms))
@@ -512,6 +519,10 @@ int main(int argc, char **argv)
 	if (rc)
 		minivmm_stop(vm);
 
+	if (api_socket_path && minivmm_serve_socket(vm, api_socket_path, err, sizeof(err)) < 0) {
+		minivmm_destroy(vm);
+		return die("%s", err);
+	}
 	if (metrics_path) {
 		pthread_condattr_t ca;
 

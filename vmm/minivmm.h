@@ -355,6 +355,25 @@ int minivmm_get_stats(struct minivmm *vm, struct minivmm_stats *s);
  */
 char *minivmm_stats_json(const struct minivmm_stats *s);
 
+/*
+ * Serves a control socket for vm at path, a Unix stream socket created
+ * with mode 0600 (a socket file already there is replaced; any other file
+ * is an error), from a thread of the library, until minivmm_destroy(),
+ * which closes it and removes the file. Any time after create.
+ *
+ * One JSON object per line in, one per line out. Requests: {"op":"info"},
+ * "stats", "pause", "resume", "stop", and "shutdown" with an optional
+ * "grace_ms" (minivmm_request_shutdown). Replies carry "ok": true (with
+ * "op", and "stats" or the VM's description for stats and info) or false
+ * with "error", one line of text. A request longer than 4096 bytes, a line
+ * that is not one JSON object, an unknown op: an error reply, and the
+ * connection goes on. At most 8 clients at once; one that does not read
+ * its replies is disconnected. With config.seccomp the thread is filtered
+ * (its own list) before it serves a client.
+ * 0, or a negative errno with one line in err.
+ */
+int minivmm_serve_socket(struct minivmm *vm, const char *path, char *err, size_t err_len);
+
 /* Frees the VM; one still running is stopped and waited for first. */
 void minivmm_destroy(struct minivmm *vm);
 

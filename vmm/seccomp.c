@@ -85,9 +85,10 @@ int seccomp_install(enum minivmm_seccomp mode, enum seccomp_thread_kind kind, co
 	ctx = seccomp_init(mode == MINIVMM_SECCOMP_LOG ? SCMP_ACT_LOG : SCMP_ACT_TRAP);
 	if (!ctx)
 		return -ENOMEM;
-	rc = add_list(ctx, seccomp_policy[kind][0]);
-	if (!rc)
-		rc = add_list(ctx, seccomp_policy[kind][1]);
+	rc = 0;
+	for (int l = 0; !rc && l < SECCOMP_LISTS; l++)
+		if (seccomp_policy[kind][l])
+			rc = add_list(ctx, seccomp_policy[kind][l]);
 	if (!rc && mode == MINIVMM_SECCOMP_ON)
 		rc = seccomp_rule_add(ctx, SCMP_ACT_KILL_PROCESS, SCMP_SYS(kill), 0);
 	if (!rc)
@@ -107,8 +108,8 @@ unsigned int seccomp_allowed_count(enum seccomp_thread_kind kind)
 	unsigned int n = 0;
 	int last = -1;
 
-	for (int l = 0; l < 2; l++)
-		for (const struct seccomp_rule *r = seccomp_policy[kind][l]; r->why; r++)
+	for (int l = 0; l < SECCOMP_LISTS; l++)
+		for (const struct seccomp_rule *r = seccomp_policy[kind][l]; r && r->why; r++)
 			if (r->nr != last) /* an ioctl with several requests is one call */
 				n++, last = r->nr;
 	return n;
@@ -117,10 +118,9 @@ unsigned int seccomp_allowed_count(enum seccomp_thread_kind kind)
 void seccomp_test_violate(enum seccomp_thread_kind kind)
 {
 	static const char *const names[SECCOMP_THREAD_KINDS] = {
-		[SECCOMP_THREAD_VCPU] = "vcpu",
-		[SECCOMP_THREAD_DEVICE] = "device",
-		[SECCOMP_THREAD_CONSOLE] = "console",
-		[SECCOMP_THREAD_CONTROL] = "control",
+		[SECCOMP_THREAD_VCPU] = "vcpu",	      [SECCOMP_THREAD_DEVICE] = "device",
+		[SECCOMP_THREAD_CONSOLE] = "console", [SECCOMP_THREAD_CONTROL] = "control",
+		[SECCOMP_THREAD_API] = "api",
 	};
 	const char *want = getenv("MINIVMM_TEST_SECCOMP_VIOLATE");
 

@@ -20,6 +20,7 @@ enum seccomp_thread_kind {
 	SECCOMP_THREAD_DEVICE,
 	SECCOMP_THREAD_CONSOLE,
 	SECCOMP_THREAD_CONTROL, /* the thread in minivmm_run(), and embedders' helpers */
+	SECCOMP_THREAD_API,	/* the control socket's server (vmm/api_socket.c) */
 	SECCOMP_THREAD_KINDS,
 };
 
@@ -30,8 +31,9 @@ struct seccomp_rule {
 	const char *why; /* NULL ends a list */
 };
 
-/* Per kind: the common list and the kind's own. */
-extern const struct seccomp_rule *const seccomp_policy[SECCOMP_THREAD_KINDS][2];
+/* Per kind: the common list and the kind's own (and, for some, one more; else NULL). */
+#define SECCOMP_LISTS 3
+extern const struct seccomp_rule *const seccomp_policy[SECCOMP_THREAD_KINDS][SECCOMP_LISTS];
 
 /*
  * Installs the filter of kind on the calling thread, which stderr messages
@@ -48,7 +50,7 @@ unsigned int seccomp_allowed_count(enum seccomp_thread_kind kind);
 
 /*
  * Test-only: when MINIVMM_TEST_SECCOMP_VIOLATE names this thread's kind
- * (vcpu, device, console, control), make a call no list allows.
+ * (vcpu, device, console, control, api), make a call no list allows.
  */
 void seccomp_test_violate(enum seccomp_thread_kind kind);
 

@@ -115,6 +115,7 @@ struct minivmm {
 	bool linux_guest;    /* the kernel is Linux (bzImage, or an ELF with a Linux note) */
 
 	/* Lifecycle (vmm/api.c): start() -> the supervisor thread -> ended. */
+	struct api_server *api_server; /* minivmm_serve_socket; NULL when none */
 	pthread_mutex_t life_lock; /* serialises start, pause, resume and the join */
 	bool supervisor_started;   /* under life_lock */
 	bool supervisor_joined;	   /* under life_lock */

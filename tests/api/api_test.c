@@ -3,7 +3,8 @@
  * The lifecycle API as an embedder drives it, against the shared library:
  * several VMs in one process, create/start/stop/destroy cycles with fds and
  * RSS measured, pause/resume under load, the exit eventfd and a shutdown
- * request the guest ignores. The guest is the freestanding test guest
+ * request the guest ignores, the control socket (api_socket_case.c). The
+ * guest is the freestanding test guest
  * (guests/testguest), which this host's KVM runs directly.
  *
  * usage: api_test CASE TESTGUEST WORKDIR
@@ -28,14 +29,16 @@
 
 #include <minivmm.h>
 
+#include "api_test.h"
+
 #define MAX_VMS	 8
 #define DISK_MIB 64
 /* A VM that hangs must not hang the test: every VM has this --timeout. */
 #define VM_TIMEOUT_MS 120000
 
-static const char *testguest, *workdir;
+const char *testguest, *workdir;
 
-static int fail(const char *fmt, ...)
+int fail(const char *fmt, ...)
 {
 	va_list ap;
 
@@ -46,14 +49,6 @@ static int fail(const char *fmt, ...)
 	printf("\n");
 	return 1;
 }
-
-struct vm {
-	struct minivmm *vm;
-	struct minivmm_config cfg;
-	char disk[256], console[256];
-	int out_fd;
-	int in_pipe[2];
-};
 
 /* A test-guest VM: a fresh sparse disk when disk, console to a file. */
 static int vm_make(struct vm *v, const char *name, bool disk, const char *append, char *err)
@@ -92,7 +87,7 @@ static int vm_make(struct vm *v, const char *name, bool disk, const char *append
 }
 
 /* The echo guest (testguest.echo=1) waits for a console line: it never ends alone. */
-static int vm_make_waiting(struct vm *v, const char *name, char *err)
+int vm_make_waiting(struct vm *v, const char *name, char *err)
 {
 	int p[2];
 
@@ -119,7 +114,7 @@ static int vm_make_waiting(struct vm *v, const char *name, char *err)
 	return minivmm_create(&v->cfg, &v->vm, err, MINIVMM_ERR_LEN) < 0 ? -1 : 0;
 }
 
-static void vm_free(struct vm *v)
+void vm_free(struct vm *v)
 {
 	minivmm_destroy(v->vm);
 	v->vm = NULL;
@@ -165,7 +160,7 @@ static bool console_has(const struct vm *v, const char *line)
 	return found;
 }
 
-static const char *exit_text(const struct minivmm_exit *e)
+const char *exit_text(const struct minivmm_exit *e)
 {
 	static char s[MINIVMM_ERR_LEN + 64];
 
@@ -795,6 +790,8 @@ int main(int argc, char **argv)
 		return case_stats();
 	if (!strcmp(argv[1], "metrics_file"))
 		return case_metrics_file();
+	if (!strcmp(argv[1], "socket"))
+		return case_socket();
 	fprintf(stderr, "api_test: unknown case '%s'\n", argv[1]);
 	return 2;
 }

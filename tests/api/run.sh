@@ -2,7 +2,7 @@
 # The lifecycle API, as an embedder uses it (tests/api/api_test.c, linked
 # against build/libminivmm.so): several VMs in one process, 200
 # create/start/stop/destroy cycles, pause/resume under load, the exit fd,
-# a shutdown request the guest ignores. Runs the test guest directly on
+# a shutdown request the guest ignores, the control socket. Runs the test guest directly on
 # this host's /dev/kvm; without one it says SKIP.
 set -u
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -12,7 +12,7 @@ work=$MINIVMM_RUN_DIR/api
 mkdir -p "$work"
 bin=$root/build/api/api_test
 tg=$root/build/testguest/testguest.elf
-cases=${API_TEST_CASES:-"two_vms eight_vms cycles pause_resume exit_fd shutdown_ignored stats metrics_file"}
+cases=${API_TEST_CASES:-"two_vms eight_vms cycles pause_resume exit_fd shutdown_ignored stats metrics_file socket"}
 st=0
 if [ "$("$root/tests/host-kvm-kind.sh")" = none ]; then
 	echo "SKIP api: no /dev/kvm on this host (the API tests run the test guest directly)"

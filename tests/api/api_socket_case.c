@@ -1,0 +1,248 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The control socket (minivmm_serve_socket) as a client sees it: every op,
+ * before and after start; garbage, a 1 MiB line and a line with trailing
+ * bytes each get one error reply and the connection goes on; a client that
+ * disconnects mid-request; two clients whose requests interleave; a ninth
+ * client refused; mode 0600; a file that is not a socket left alone; the
+ * file removed by destroy.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <json-c/json.h>
+#include <poll.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "api_test.h"
+
+/* A reply that never comes fails the case instead of hanging it. */
+#define REPLY_WAIT_MS 20000
+
+static char sock_path[100]; /* fits sun_path */
+
+static int conn(void)
+{
+	struct sockaddr_un a = {.sun_family = AF_UNIX};
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	snprintf(a.sun_path, sizeof(a.sun_path), "%s", sock_path);
+	if (fd >= 0 && connect(fd, (struct sockaddr *)&a, sizeof(a)) < 0) {
+		close(fd);
+		fd = -1;
+	}
+	return fd;
+}
+
+static bool send_all(int fd, const char *p, size_t n)
+{
+	while (n) {
+		ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
+
+		if (w <= 0)
+			return false;
+		p += w;
+		n -= (size_t)w;
+	}
+	return true;
+}
+
+/* One reply line (without its newline) into buf; false on EOF or no reply in time. */
+static bool read_line(int fd, char *buf, size_t cap)
+{
+	size_t len = 0;
+
+	while (len + 1 < cap) {
+		struct pollfd p = {.fd = fd, .events = POLLIN};
+		ssize_t n;
+
+		if (poll(&p, 1, REPLY_WAIT_MS) <= 0)
+			return false;
+		n = read(fd, buf + len, 1);
+		if (n <= 0)
+			return false;
+		if (buf[len] == '\n') {
+			buf[len] = '\0';
+			return true;
+		}
+		len++;
+	}
+	return false;
+}
+
+/*
+ * Sends line (a newline is added) and checks the reply: "ok" must be want_ok;
+ * when key is given, the reply's key must be the string want (or contain it,
+ * for "error"). Returns 0, or fails the case.
+ */
+static int expect(int fd, const char *line, bool want_ok, const char *key, const char *want)
+{
+	struct json_object *r, *ok, *v;
+	char buf[1 << 16];
+	int bad = 0;
+
+	if (!send_all(fd, line, strlen(line)) || !send_all(fd, "\n", 1))
+		return fail("could not send %.60s", line);
+	if (!read_line(fd, buf, sizeof(buf)))
+		return fail("no reply to %.60s", line);
+	r = json_tokener_parse(buf);
+	if (!r || !json_object_object_get_ex(r, "ok", &ok) ||
+	    json_object_get_boolean(ok) != want_ok)
+		bad = 1;
+	else if (key && (!json_object_object_get_ex(r, key, &v) ||
+			 !json_object_is_type(v, json_type_string) ||
+			 !(strcmp(key, "error") ? !strcmp(json_object_get_string(v), want)
+						: !!strstr(json_object_get_string(v), want))))
+		bad = 1;
+	json_object_put(r);
+	return bad ? fail("%.60s: reply %.200s, want ok=%d %s %s", line, buf, want_ok,
+			  key ? key : "", want ? want : "")
+		   : 0;
+}
+
+/* The state in a stats reply. */
+static int expect_state(int fd, const char *state)
+{
+	struct json_object *r, *st, *v;
+	char buf[1 << 16];
+	bool good;
+
+	if (!send_all(fd, "{\"op\":\"stats\"}\n", 15) || !read_line(fd, buf, sizeof(buf)))
+		return fail("no stats reply");
+	r = json_tokener_parse(buf);
+	good = r && json_object_object_get_ex(r, "stats", &st) &&
+	       json_object_object_get_ex(st, "state", &v) &&
+	       !strcmp(json_object_get_string(v), state);
+	json_object_put(r);
+	return good ? 0 : fail("stats reply %.200s, want state %s", buf, state);
+}
+
+/* Garbage, an oversized line and trailing bytes: one error each, then an answer. */
+static int garbage(int fd)
+{
+	size_t big = 1 << 20;
+	char *line = malloc(big + 1);
+	int rc;
+
+	if (!line)
+		return fail("out of memory");
+	rc = expect(fd, "garbage", false, "error", "not JSON") ||
+	     expect(fd, "{\"op\":1}", false, "error", "\"op\"") ||
+	     expect(fd, "[1]", false, "error", "JSON object") ||
+	     expect(fd, "{\"op\":\"info\"} x", false, "error", "nothing after it") ||
+	     expect(fd, "{\"op\":\"reboot\"}", false, "error", "unknown op") ||
+	     expect(fd, "{\"op\":\"shutdown\",\"grace_ms\":-1}", false, "error", "grace_ms");
+	if (!rc) {
+		/* 1 MiB of one line: a single error for all of it, then the next request. */
+		memset(line, 'x', big);
+		line[big] = '\0';
+		rc = expect(fd, line, false, "error", "longer than 4096") ||
+		     expect(fd, "{\"op\":\"info\"}", true, "op", "info");
+	}
+	free(line);
+	return rc;
+}
+
+/* Two clients interleave; one leaves mid-request; a ninth is refused. */
+static int clients(void)
+{
+	int a = conn(), b = conn(), more[6], n = 0, rc = 0;
+	char buf[512];
+
+	if (a < 0 || b < 0)
+		return fail("connect: %s", strerror(errno));
+	if (!send_all(a, "{\"op\":\"in", 9))
+		rc = fail("partial send");
+	rc = rc || expect(b, "{\"op\":\"stats\"}", true, "op", "stats");
+	rc = rc || expect(a, "fo\"}", true, "op", "info");
+	/* Gone in the middle of a request: the server drops it and goes on. */
+	if (!rc && !send_all(b, "{\"op\":\"pau", 10))
+		rc = fail("partial send");
+	close(b);
+	rc = rc || expect(a, "{\"op\":\"info\"}", true, "op", "info");
+	/* The case's own client, a and six more hold all eight places. */
+	while (!rc && n < 6 && (more[n] = conn()) >= 0)
+		rc = expect(more[n++], "{\"op\":\"info\"}", true, "op", "info");
+	if (!rc && n != 6)
+		rc = fail("only %d clients besides the first two could connect", n);
+	if (!rc) {
+		int ninth = conn();
+
+		if (ninth < 0 || !read_line(ninth, buf, sizeof(buf)) ||
+		    !strstr(buf, "too many clients") || read(ninth, buf, 1) != 0)
+			rc = fail("a ninth client was not refused with an error and closed: %.100s",
+				  buf);
+		if (ninth >= 0)
+			close(ninth);
+	}
+	while (n)
+		close(more[--n]);
+	close(a);
+	return rc;
+}
+
+int case_socket(void)
+{
+	char err[MINIVMM_ERR_LEN];
+	struct minivmm_exit ex;
+	struct stat st;
+	struct vm v;
+	int fd, rc, other;
+
+	if ((size_t)snprintf(sock_path, sizeof(sock_path), "%s/ctl.sock", workdir) >=
+	    sizeof(sock_path))
+		return fail("work directory %s too long for a socket path", workdir);
+	unlink(sock_path);
+	if (vm_make_waiting(&v, "socket", err))
+		return fail("VM: %s", err);
+	/* Not a socket: left alone. */
+	other = creat(sock_path, 0644);
+	if (other < 0)
+		return fail("creat %s: %s", sock_path, strerror(errno));
+	close(other);
+	if (minivmm_serve_socket(v.vm, sock_path, err, sizeof(err)) != -EEXIST ||
+	    stat(sock_path, &st) || !S_ISREG(st.st_mode))
+		return fail("a regular file at the socket's path was not refused: %s", err);
+	unlink(sock_path);
+	if ((rc = minivmm_serve_socket(v.vm, sock_path, err, sizeof(err))))
+		return fail("serve: %s", err);
+	if (stat(sock_path, &st) || !S_ISSOCK(st.st_mode) || (st.st_mode & 0777) != 0600)
+		return fail("socket mode %o, want a socket with 0600", st.st_mode);
+	if (minivmm_serve_socket(v.vm, sock_path, err, sizeof(err)) != -EBUSY)
+		return fail("a second socket for one VM was not refused");
+	fd = conn();
+	if (fd < 0)
+		return fail("connect: %s", strerror(errno));
+	rc = expect_state(fd, "created") ||
+	     expect(fd, "{\"op\":\"pause\"}", false, "error", "not been started");
+	if (!rc && minivmm_start(v.vm))
+		rc = fail("start failed");
+	rc = rc || expect(fd, "{\"op\":\"pause\"}", true, "op", "pause") ||
+	     expect_state(fd, "paused") ||
+	     expect(fd, "{\"op\":\"resume\"}", true, "op", "resume") ||
+	     expect_state(fd, "running") || garbage(fd) || clients();
+	/* Ctrl-Alt-Del, which the echo guest does not read: the request is taken. */
+	rc = rc || expect(fd, "{\"op\":\"shutdown\"}", true, "op", "shutdown") ||
+	     expect(fd, "{\"op\":\"stop\"}", true, "op", "stop");
+	if (!rc && minivmm_wait(v.vm, &ex))
+		rc = fail("wait failed");
+	if (!rc && (ex.reason != MINIVMM_EXIT_STOPPED || ex.status != MINIVMM_STATUS_STOPPED))
+		rc = fail("after stop: %s", exit_text(&ex));
+	rc = rc || expect_state(fd, "ended") ||
+	     expect(fd, "{\"op\":\"pause\"}", false, "error", "ending or has ended");
+	close(fd);
+	vm_free(&v);
+	if (!rc && stat(sock_path, &st) == 0)
+		rc = fail("the socket file outlived minivmm_destroy");
+	if (!rc)
+		printf("ok every op, garbage, 1 MiB line, interleaved and departing clients, "
+		       "9th refused, 0600, %s\n",
+		       exit_text(&ex));
+	return rc;
+}

@@ -1,0 +1,525 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The control socket: a Unix stream socket (mode 0600) on which a client
+ * sends one JSON request per line, {"op":"pause"} and the like, and reads
+ * one JSON reply per line, {"ok":true,...} or {"ok":false,"error":"..."}.
+ * Firecracker serves its API over HTTP on a Unix socket; a line of JSON
+ * keeps the client to `echo ... | nc -U` or minivmm-ctl and the server to
+ * one poll loop, with json-c (vmm/stats.c says why json-c) on both sides of
+ * the text.
+ *
+ * The server is one thread with its own seccomp list; nothing a client
+ * sends reaches the guest except through the lifecycle calls everyone
+ * else uses. A client gets at most API_LINE_MAX bytes per request (a longer
+ * line is answered with an error and skipped to its newline), at most
+ * API_CLIENTS connect at once, and a client that does not read its replies
+ * is disconnected rather than allowed to block the others.
+ */
+#include "vmm/api_socket.h"
+
+#include <errno.h>
+#include <json-c/json.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "vmm/seccomp.h"
+#include "vmm/vm.h"
+
+#define API_LINE_MAX  4096
+#define API_CLIENTS   8
+#define API_GRACE_MAX 3600000u /* ms: a shutdown's grace, an hour at most */
+
+struct api_client {
+	int fd;	       /* -1: free */
+	bool skipping; /* inside a line that was too long: drop up to its newline */
+	size_t len;
+	char buf[API_LINE_MAX];
+};
+
+struct api_server {
+	struct minivmm *vm;
+	struct sockaddr_un addr;
+	int listen_fd;
+	int wake_fd; /* eventfd: stop */
+	int seccomp;
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	int ready; /* under lock: 0 starting, 1 serving, < 0 its filter failed */
+	struct api_client clients[API_CLIENTS];
+};
+
+/* json-c owns what is added; a NULL value (failed allocation) fails the add. */
+static int put(struct json_object *o, const char *key, struct json_object *v)
+{
+	if (!v)
+		return -1;
+	if (json_object_object_add(o, key, v)) {
+		json_object_put(v);
+		return -1;
+	}
+	return 0;
+}
+
+static char *to_text(struct json_object *o)
+{
+	const char *t = o ? json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN) : NULL;
+	char *copy = t ? strdup(t) : NULL;
+
+	json_object_put(o);
+	return copy;
+}
+
+static char *error_reply(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static char *error_reply(const char *fmt, ...)
+{
+	struct json_object *o = json_object_new_object();
+	char msg[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (!o || put(o, "ok", json_object_new_boolean(0)) ||
+	    put(o, "error", json_object_new_string(msg))) {
+		json_object_put(o);
+		return NULL;
+	}
+	return to_text(o);
+}
+
+static const char *rc_text(int rc)
+{
+	switch (rc) {
+	case -EINVAL:
+		return "the VM has not been started";
+	case -ESHUTDOWN:
+		return "the VM is ending or has ended";
+	case -EBUSY:
+		return "the guest is not reading its keyboard";
+	default:
+		return strerror(-rc);
+	}
+}
+
+static const char *state_name(int state)
+{
+	static const char *const names[] = {
+		[MINIVMM_STATE_CREATED] = "created",
+		[MINIVMM_STATE_RUNNING] = "running",
+		[MINIVMM_STATE_PAUSED] = "paused",
+		[MINIVMM_STATE_ENDED] = "ended",
+	};
+
+	return state >= 0 && state <= MINIVMM_STATE_ENDED ? names[state] : "unknown";
+}
+
+/* The stats as an object: minivmm_stats_json's text parsed back, so one builder makes it. */
+static struct json_object *stats_object(struct minivmm *vm, int *state)
+{
+	struct minivmm_stats *s = calloc(1, sizeof(*s));
+	struct json_object *o = NULL;
+	char *text;
+
+	if (!s)
+		return NULL;
+	s->size = sizeof(*s);
+	if (minivmm_get_stats(vm, s) == 0) {
+		*state = s->state;
+		text = minivmm_stats_json(s);
+		o = text ? json_tokener_parse(text) : NULL;
+		free(text);
+	}
+	free(s);
+	return o;
+}
+
+static char *op_info(struct minivmm *vm, struct json_object *r)
+{
+	struct json_object *stats, *devs = json_object_new_array();
+	int state = MINIVMM_STATE_CREATED, err = !devs;
+
+	stats = stats_object(vm, &state);
+	err |= !stats;
+	for (unsigned int i = 0; !err && i < vm->n_virtio; i++)
+		err = json_object_array_add(devs, json_object_new_string(vm->virtio[i].name));
+	if (!err)
+		/* put() takes devs whether or not it succeeds. */
+		err = put(r, "devices", devs) ||
+		      put(r, "version", json_object_new_string(minivmm_version())) ||
+		      put(r, "state", json_object_new_string(state_name(state))) ||
+		      put(r, "cpus", json_object_new_int64(vm->ncpus)) ||
+		      put(r, "mem_bytes", json_object_new_uint64(vm->mem_size)) ||
+		      put(r, "cmdline", json_object_new_string(vm->cmdline));
+	else
+		json_object_put(devs);
+	json_object_put(stats);
+	return err ? NULL : to_text(json_object_get(r));
+}
+
+static char *op_stats(struct minivmm *vm, struct json_object *r)
+{
+	int state;
+	struct json_object *stats = stats_object(vm, &state);
+
+	if (!stats || put(r, "stats", stats))
+		return NULL;
+	return to_text(json_object_get(r));
+}
+
+/* A request's "grace_ms": absent is 0; otherwise a whole number up to API_GRACE_MAX. */
+static int grace_of(struct json_object *req, unsigned int *grace)
+{
+	struct json_object *g;
+	int64_t v;
+
+	*grace = 0;
+	if (!json_object_object_get_ex(req, "grace_ms", &g))
+		return 0;
+	if (!json_object_is_type(g, json_type_int))
+		return -1;
+	v = json_object_get_int64(g);
+	if (v < 0 || v > API_GRACE_MAX)
+		return -1;
+	*grace = (unsigned int)v;
+	return 0;
+}
+
+static char *dispatch(struct minivmm *vm, struct json_object *req, const char *op)
+{
+	struct json_object *r = json_object_new_object();
+	unsigned int grace;
+	char *reply;
+	int rc = 0;
+
+	if (!r || put(r, "ok", json_object_new_boolean(1)) ||
+	    put(r, "op", json_object_new_string(op))) {
+		json_object_put(r);
+		return NULL;
+	}
+	if (!strcmp(op, "info") || !strcmp(op, "stats")) {
+		/* NULL only when out of memory: client_send says so. */
+		reply = op[0] == 'i' ? op_info(vm, r) : op_stats(vm, r);
+		json_object_put(r);
+		return reply;
+	} else if (!strcmp(op, "pause")) {
+		rc = minivmm_pause(vm);
+	} else if (!strcmp(op, "resume")) {
+		rc = minivmm_resume(vm);
+	} else if (!strcmp(op, "stop")) {
+		minivmm_stop(vm);
+	} else if (!strcmp(op, "shutdown")) {
+		if (grace_of(req, &grace)) {
+			json_object_put(r);
+			return error_reply("shutdown: grace_ms must be a whole number of "
+					   "milliseconds from 0 to %u",
+					   API_GRACE_MAX);
+		}
+		rc = minivmm_request_shutdown(vm, grace);
+	} else {
+		json_object_put(r);
+		return error_reply("unknown op '%.32s' (known: info, stats, pause, resume, "
+				   "shutdown, stop)",
+				   op);
+	}
+	if (rc < 0) {
+		json_object_put(r);
+		return error_reply("%s: %s", op, rc_text(rc));
+	}
+	return to_text(r);
+}
+
+char *api_handle_line(struct minivmm *vm, const char *line, size_t len)
+{
+	struct json_tokener *tok;
+	struct json_object *req, *op;
+	char *reply;
+	size_t end;
+
+	/* A client that ends its lines with CR LF (nc -C, telnet). */
+	if (len && line[len - 1] == '\r')
+		len--;
+	if (len > API_LINE_MAX)
+		return error_reply("request longer than %d bytes", API_LINE_MAX);
+	tok = json_tokener_new();
+	if (!tok)
+		return NULL;
+	req = json_tokener_parse_ex(tok, line, (int)len);
+	end = json_tokener_get_parse_end(tok);
+	if (!req || json_tokener_get_error(tok) != json_tokener_success) {
+		reply = error_reply("not JSON: %s",
+				    len ? json_tokener_error_desc(json_tokener_get_error(tok))
+					: "empty line");
+		json_object_put(req);
+		json_tokener_free(tok);
+		return reply;
+	}
+	json_tokener_free(tok);
+	while (end < len && (line[end] == ' ' || line[end] == '\t'))
+		end++;
+	if (end != len)
+		reply = error_reply("one JSON object per line, and nothing after it");
+	else if (!json_object_is_type(req, json_type_object))
+		reply = error_reply("a request is a JSON object, e.g. {\"op\":\"info\"}");
+	else if (!json_object_object_get_ex(req, "op", &op) ||
+		 !json_object_is_type(op, json_type_string))
+		reply = error_reply("a request needs \"op\", a string");
+	else
+		reply = dispatch(vm, req, json_object_get_string(op));
+	json_object_put(req);
+	return reply;
+}
+
+static void client_close(struct api_client *c)
+{
+	close(c->fd);
+	c->fd = -1;
+	c->len = 0;
+	c->skipping = false;
+}
+
+/* The whole reply and its newline, or the client is dropped: it is not reading. */
+static void client_send(struct api_client *c, char *reply)
+{
+	static const char oom[] = "{\"ok\":false,\"error\":\"out of memory\"}";
+	const char *text = reply ? reply : oom;
+	size_t len = strlen(text), off = 0;
+
+	while (c->fd >= 0 && off <= len) {
+		/* MSG_NOSIGNAL: a client gone must not SIGPIPE the embedder's process. */
+		ssize_t n =
+			off < len ? send(c->fd, text + off, len - off, MSG_NOSIGNAL | MSG_DONTWAIT)
+				  : send(c->fd, "\n", 1, MSG_NOSIGNAL | MSG_DONTWAIT);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			client_close(c);
+		else
+			off += (size_t)n;
+	}
+	free(reply);
+}
+
+static void client_input(struct api_server *s, struct api_client *c)
+{
+	ssize_t n = read(c->fd, c->buf + c->len, sizeof(c->buf) - c->len);
+	char *nl;
+
+	if (n < 0 && (errno == EINTR || errno == EAGAIN))
+		return;
+	if (n <= 0) {
+		client_close(c);
+		return;
+	}
+	c->len += (size_t)n;
+	while (c->fd >= 0 && (nl = memchr(c->buf, '\n', c->len))) {
+		size_t l = (size_t)(nl - c->buf);
+
+		if (c->skipping)
+			c->skipping = false; /* the end of the long line: dropped */
+		else
+			client_send(c, api_handle_line(s->vm, c->buf, l));
+		if (c->fd < 0)
+			return;
+		c->len -= l + 1;
+		memmove(c->buf, nl + 1, c->len);
+	}
+	if (c->fd >= 0 && c->len == sizeof(c->buf)) {
+		if (!c->skipping)
+			client_send(c, error_reply("request longer than %d bytes", API_LINE_MAX));
+		c->skipping = true;
+		c->len = 0;
+	}
+}
+
+static void accept_client(struct api_server *s)
+{
+	int fd = accept4(s->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	struct api_client spare = {.fd = fd};
+
+	if (fd < 0)
+		return;
+	for (unsigned int i = 0; i < API_CLIENTS; i++) {
+		if (s->clients[i].fd < 0) {
+			s->clients[i].fd = fd;
+			return;
+		}
+	}
+	client_send(&spare, error_reply("too many clients (at most %d at once)", API_CLIENTS));
+	if (spare.fd >= 0)
+		close(spare.fd);
+}
+
+static void set_ready(struct api_server *s, int v)
+{
+	pthread_mutex_lock(&s->lock);
+	s->ready = v;
+	pthread_cond_broadcast(&s->cond);
+	pthread_mutex_unlock(&s->lock);
+}
+
+static void *api_thread(void *arg)
+{
+	struct api_server *s = arg;
+	struct pollfd pf[2 + API_CLIENTS];
+	int rc;
+
+	prctl(PR_SET_NAME, "api-socket");
+	rc = seccomp_install(s->seccomp, SECCOMP_THREAD_API, "api-socket");
+	set_ready(s, rc < 0 ? rc : 1);
+	if (rc < 0)
+		return NULL;
+	seccomp_test_violate(SECCOMP_THREAD_API);
+	for (;;) {
+		unsigned int n = 2;
+
+		pf[0] = (struct pollfd){.fd = s->wake_fd, .events = POLLIN};
+		pf[1] = (struct pollfd){.fd = s->listen_fd, .events = POLLIN};
+		for (unsigned int i = 0; i < API_CLIENTS; i++)
+			pf[n++] = (struct pollfd){.fd = s->clients[i].fd, .events = POLLIN};
+		if (poll(pf, n, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if (pf[0].revents)
+			break; /* stop */
+		for (unsigned int i = 0; i < API_CLIENTS; i++)
+			if (s->clients[i].fd >= 0 && pf[2 + i].revents)
+				client_input(s, &s->clients[i]);
+		if (pf[1].revents & POLLIN)
+			accept_client(s);
+	}
+	/* Here, under this thread's filter, not in whatever thread destroys the VM. */
+	for (unsigned int i = 0; i < API_CLIENTS; i++)
+		if (s->clients[i].fd >= 0)
+			client_close(&s->clients[i]);
+	unlink(s->addr.sun_path);
+	return NULL;
+}
+
+static int fail(char *err, size_t err_len, int rc, const char *fmt, const char *path)
+{
+	snprintf(err, err_len, fmt, path, strerror(-rc));
+	return rc;
+}
+
+/* A socket file left by an earlier run is replaced; any other file is not touched. */
+static int clear_path(const char *path)
+{
+	struct stat st;
+
+	if (lstat(path, &st) < 0)
+		return errno == ENOENT ? 0 : -errno;
+	if (!S_ISSOCK(st.st_mode))
+		return -EEXIST;
+	return unlink(path) < 0 ? -errno : 0;
+}
+
+static void server_free(struct api_server *s)
+{
+	if (s->listen_fd >= 0)
+		close(s->listen_fd);
+	if (s->wake_fd >= 0)
+		close(s->wake_fd);
+	pthread_cond_destroy(&s->cond);
+	pthread_mutex_destroy(&s->lock);
+	free(s);
+}
+
+int minivmm_serve_socket(struct minivmm *vm, const char *path, char *err, size_t err_len)
+{
+	struct api_server *s;
+	mode_t old_mask;
+	int rc;
+
+	if (!path || !*path || strlen(path) >= sizeof(s->addr.sun_path)) {
+		snprintf(err, err_len, "control socket path '%s' is empty or longer than %zu bytes",
+			 path ? path : "", sizeof(s->addr.sun_path) - 1);
+		return -EINVAL;
+	}
+	if (vm->api_server) {
+		snprintf(err, err_len, "this VM already serves a control socket");
+		return -EBUSY;
+	}
+	s = calloc(1, sizeof(*s));
+	if (!s) {
+		snprintf(err, err_len, "out of memory for the control socket");
+		return -ENOMEM;
+	}
+	s->vm = vm;
+	s->seccomp = vm->cfg.seccomp;
+	s->wake_fd = -1;
+	pthread_mutex_init(&s->lock, NULL);
+	pthread_cond_init(&s->cond, NULL);
+	for (unsigned int i = 0; i < API_CLIENTS; i++)
+		s->clients[i].fd = -1;
+	s->addr.sun_family = AF_UNIX;
+	memcpy(s->addr.sun_path, path, strlen(path) + 1);
+	s->listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (s->listen_fd < 0) {
+		rc = fail(err, err_len, -errno, "control socket '%s': %s", path);
+		goto out;
+	}
+	rc = clear_path(path);
+	if (rc < 0) {
+		fail(err, err_len, rc, "control socket '%s': %s (not replaced)", path);
+		goto out;
+	}
+	/* 0600 from the start: no window in which another user could connect. */
+	old_mask = umask(0177);
+	rc = bind(s->listen_fd, (struct sockaddr *)&s->addr, sizeof(s->addr)) < 0 ? -errno : 0;
+	umask(old_mask);
+	if (!rc && listen(s->listen_fd, API_CLIENTS) < 0)
+		rc = -errno;
+	if (rc < 0) {
+		fail(err, err_len, rc, "control socket '%s': %s", path);
+		goto out;
+	}
+	s->wake_fd = eventfd(0, EFD_CLOEXEC);
+	if (s->wake_fd < 0 || (rc = -pthread_create(&s->thread, NULL, api_thread, s)) < 0) {
+		if (s->wake_fd < 0)
+			rc = -errno;
+		unlink(path);
+		fail(err, err_len, rc, "control socket '%s': cannot start its thread: %s", path);
+		goto out;
+	}
+	pthread_mutex_lock(&s->lock);
+	while (!s->ready)
+		pthread_cond_wait(&s->cond, &s->lock);
+	rc = s->ready < 0 ? s->ready : 0;
+	pthread_mutex_unlock(&s->lock);
+	if (rc < 0) {
+		pthread_join(s->thread, NULL);
+		unlink(path);
+		fail(err, err_len, rc, "control socket '%s': cannot filter its thread: %s", path);
+		goto out;
+	}
+	vm->api_server = s;
+	return 0;
+out:
+	server_free(s);
+	return rc;
+}
+
+void api_server_stop(struct api_server *s)
+{
+	if (!s)
+		return;
+	eventfd_write(s->wake_fd, 1);
+	pthread_join(s->thread, NULL);
+	server_free(s);
+}
