@@ -230,6 +230,12 @@ static int rx_frame(const uint8_t *buf, uint32_t len, uint32_t phase, uint32_t f
 	uint32_t n = len - VN_HDR_LEN;
 	struct np_hdr h;
 
+	/* A length past the buffer is the device's error; checking it would
+	 * read the next buffer. */
+	if (len > VN_RXBUF) {
+		bad++;
+		return 0;
+	}
 	if (len < VN_HDR_LEN + NP_ETH_LEN + NP_HDR_LEN || get16be(f + 12) != NP_ETH_H2G)
 		return 0;
 	get_np(f + NP_ETH_LEN, &h);

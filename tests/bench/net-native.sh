@@ -41,6 +41,7 @@ echo "net-native bench: host KVM: $kind; running directly"
 hz=$("$hostio" --tsc-hz)
 qemu_path=$(command -v "$QEMU")
 vhost=$([ -e /dev/vhost-net ] && echo "present (not used)" || echo "absent")
+qver=$("$qemu_path" --version | awk 'NR == 1 { print $4 }')
 raw=$out/net-native.raw
 : >"$raw"
 guest_args="testguest.net=2 testguest.frames=$FRAMES"
@@ -85,7 +86,7 @@ while [ $r -le "$ROUNDS" ]; do
 	r=$((r + 1))
 done
 
-awk -v rounds="$ROUNDS" -v hz="$hz" -v kind="$kind" -v vhost="$vhost" -v frames="$FRAMES" '
+awk -v rounds="$ROUNDS" -v hz="$hz" -v kind="$kind" -v vhost="$vhost" -v frames="$FRAMES" -v qver="$qver" '
 function sorted(key, v,   n, i, j, t) {
 	n = cnt[key]
 	for (i = 1; i <= n; i++) v[i] = val[key, i]
@@ -105,7 +106,8 @@ $1 == "SENT" { k = $2 SUBSEP $3 SUBSEP "sent"; sent[k] += $4; got[k] += $5 }
 $1 == "COUNTERS" { c = $0; sub(/^COUNTERS [^ ]+ [^ ]+ /, "", c); counters[$2 " " $3] = c }
 END {
 	printf "minivmm native network benchmark: the test guest at CPL3 directly on this host'"'"'s /dev/kvm (%s); %d rounds, medians (spread min-max)\n", kind, rounds
-	printf "TSC %.0f MHz; %d frames per phase (TSO: %d); QEMU microvm (Debian 7.2) virtio-net-device, vhost=off (/dev/vhost-net: %s), no in_order property\n\n", hz / 1e6, frames, frames / 8, vhost
+	printf "TSC %.0f MHz; %d frames per phase (TSO: %d); QEMU %s microvm virtio-net-device, vhost=off (/dev/vhost-net: %s)%s\n\n", hz / 1e6, frames, frames / 8, qver, vhost,
+		qver ~ /^[0-8]\./ || qver ~ /^9\.0/ ? ", no in_order property (that came with 9.1)" : ""
 	split("tx-64 tx-1500 tx-64k-tso rx-64 rx-1500", order, " ")
 	printf "%-11s %11s %11s %11s %14s %14s %14s %7s %7s %7s\n", "workload", "IO kpps", "mvm kpps", "QEMU kpps", "IO spread", "mvm spread", "QEMU spread", "IO/Q", "mvm/Q", "IO/mvm"
 	for (i = 1; i <= 5; i++) {
