@@ -8,7 +8,8 @@
  *
  * Command line: testguest.in_order=0 / testguest.event_idx=0 refuse those
  * features; testguest.bench=1 runs the timed workloads after the checks,
- * testguest.ops=N requests per workload (default 20000).
+ * testguest.ops=N requests per workload (default 20000). testguest.net=1
+ * (check) or =2 (measure) runs the virtio-net program of net_main.c instead.
  */
 #include "guests/testguest/tg.h"
 #include "guests/testguest/vblk_driver.h"
@@ -57,7 +58,7 @@ static uint64_t parse_num(const char *s, int base)
 	}
 }
 
-static int opt(const char *cmdline, const char *key, int dflt)
+int tg_opt(const char *cmdline, const char *key, int dflt)
 {
 	const char *v = find(cmdline, key);
 
@@ -68,7 +69,7 @@ static int opt(const char *cmdline, const char *key, int dflt)
  * The n-th virtio_mmio.device=SIZE@0xADDR:IRQ entry's address, or 0.
  * QEMU microvm lists every transport, most of them empty.
  */
-static uint64_t device_base(const char *cmdline, int n)
+uint64_t tg_device_base(const char *cmdline, int n)
 {
 	const char *v = cmdline;
 
@@ -249,16 +250,18 @@ void user_main(int kind, uint64_t info)
 	tg_puts("TESTGUEST: running at CPL3 tsc=");
 	tg_putu(tsc);
 	tg_puts("\n");
-	if (opt(cmdline, "testguest.echo=", 0)) {
+	if (tg_opt(cmdline, "testguest.echo=", 0)) {
 		echo_line();
 		tg_exit(0);
 	}
+	if (tg_opt(cmdline, "testguest.net=", 0))
+		net_main(cmdline, tg_opt(cmdline, "testguest.net=", 0));
 	/* The first transport that holds a virtio-blk device. */
 	rc = -1;
-	for (int n = 0; rc && (base = device_base(cmdline, n)) != 0; n++)
-		rc = vb_init(&drv, base, opt(cmdline, "testguest.in_order=", 1),
-			     opt(cmdline, "testguest.event_idx=", 1),
-			     opt(cmdline, "testguest.indirect=", 1));
+	for (int n = 0; rc && (base = tg_device_base(cmdline, n)) != 0; n++)
+		rc = vb_init(&drv, base, tg_opt(cmdline, "testguest.in_order=", 1),
+			     tg_opt(cmdline, "testguest.event_idx=", 1),
+			     tg_opt(cmdline, "testguest.indirect=", 1));
 	if (rc == -1) {
 		tg_puts("TESTGUEST: no virtio-blk among the virtio_mmio.device= entries of: ");
 		tg_puts(cmdline);
@@ -324,7 +327,7 @@ void user_main(int kind, uint64_t info)
 	tg_puts("\n");
 	if (errors || drv.bad_ids)
 		tg_exit(1);
-	if (opt(cmdline, "testguest.bench=", 0))
-		bench(opt(cmdline, "testguest.ops=", 20000));
+	if (tg_opt(cmdline, "testguest.bench=", 0))
+		bench(tg_opt(cmdline, "testguest.ops=", 20000));
 	tg_exit(0);
 }

@@ -34,6 +34,12 @@ void tg_putu(uint64_t v);
 void tg_putx(uint64_t v);
 __attribute__((noreturn)) void tg_exit(int status);
 
+/* The value of KEY= (e.g. "testguest.ops=") on the command line, or dflt. */
+int tg_opt(const char *cmdline, const char *key, int dflt);
+/* The n-th virtio_mmio.device=SIZE@0xADDR:IRQ entry's address, or 0. */
+uint64_t tg_device_base(const char *cmdline, int n);
+__attribute__((noreturn)) void net_main(const char *cmdline, int mode);
+
 void exception(int vec, const uint64_t *frame);
 void ring0_main(int kind, uint64_t info);
 void user_entry(void);

@@ -16,7 +16,8 @@ log=$work/console.log
 if [ "$kind" != none ]; then
 	echo "test guest: host KVM: $kind; level: direct"
 	(MINIVMM=$build/minivmm TESTGUEST=$build/testguest/testguest.elf WORK=$work
-	 export MINIVMM TESTGUEST WORK
+	 NETPEER=$build/bench-bin/bench_net
+	 export MINIVMM TESTGUEST WORK NETPEER
 	 . "$root/tests/boot/cases.sh"
 	 . "$root/tests/guest/cases.sh"
 	 run_cases $cases) >"$log" 2>&1
@@ -28,11 +29,18 @@ else
 		record FAIL guest/kernel "guest kernel or rootfs build failed"
 		exit 1
 	}
-	mkdir -p "$work/extra/guest" "$work/extra/tests"
+	mkdir -p "$work/extra/guest" "$work/extra/tests" "$work/extra/bin"
 	cp "$build/testguest/testguest.elf" "$work/extra/guest/"
+	# The layer's initramfs has no shared libraries for the network peer.
+	cc -std=c11 -D_GNU_SOURCE -O2 -I"$root" -static -o "$work/extra/bin/bench_net" \
+		"$root/tests/bench/bench_net.c" || {
+		record FAIL guest/net-peer "static build of tests/bench/bench_net.c failed"
+		exit 1
+	}
 	cat "$root/tests/lib.sh" "$root/tests/boot/cases.sh" "$root/tests/guest/cases.sh" \
 		>"$work/cases.sh"
-	printf 'TESTGUEST=/guest/testguest.elf\nexport TESTGUEST\n' >>"$work/cases.sh"
+	printf 'TESTGUEST=/guest/testguest.elf\nNETPEER=/bin/bench_net\nexport TESTGUEST NETPEER\n' \
+		>>"$work/cases.sh"
 	layer_build "$work/layer" "$work/layer.cpio.gz" "$work/cases.sh" "$work/extra"
 	# A bound for a hung layer, not a time the cases must keep.
 	ncases=$(echo $cases | wc -w)
