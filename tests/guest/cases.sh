@@ -8,7 +8,7 @@ GUEST_CASES="testguest_in_order testguest_no_in_order testguest_in_order_refused
  testguest_no_event_idx testguest_direct_chains testguest_console_input
  testguest_poll testguest_poll_no_event_idx testguest_no_poll testguest_hung_device_stops
  testguest_net_in_order testguest_net_no_in_order testguest_net_in_order_refused
- seccomp_vcpu seccomp_device seccomp_console seccomp_control seccomp_log seccomp_off
+ seccomp_vcpu seccomp_device seccomp_console seccomp_control seccomp_api seccomp_log seccomp_off
  triple_fault_crash triple_fault_reboot_t console_reader_gone std_fds_closed
  verbose_verdict vcpu_dump_on_timeout vcpu_dump_on_sigusr1"
 
@@ -191,7 +191,7 @@ sc() {
 }
 
 sc_dies() {
-	sc "$1"
+	sc "$1" "${3:-}"
 	expect_rc 159 &&
 		expect_line "minivmm: seccomp: thread $2 made forbidden system call [0-9]*; ending with SIGSYS"
 }
@@ -200,6 +200,7 @@ case_seccomp_vcpu() { sc_dies vcpu vcpu0; }
 case_seccomp_device() { sc_dies device vda; }
 case_seccomp_console() { sc_dies console console; }
 case_seccomp_control() { sc_dies control minivmm_run; }
+case_seccomp_api() { sc_dies api api-socket "--api-socket $WORK/api.sock"; }
 
 case_seccomp_log() {
 	sc vcpu --seccomp=log
