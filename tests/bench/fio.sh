@@ -6,7 +6,8 @@
 # On hosts without hardware virtualization (these) it runs one level down,
 # in the boot tests' middle layer; the table says so.
 # Settings: ROUNDS (5), FIO_SECS (10 s per job), FIO_MB (256 MiB image),
-# QEMU, FIOBENCH_VMMS (see fio-cases; add qemu-uring for QEMU's aio=io_uring).
+# QEMU, FIOBENCH_VMMS (see fio-cases; add qemu-uring for QEMU's aio=io_uring),
+# BENCH_BASE (another static minivmm, measured as base and base-inorder).
 # Output: table on stdout and build/bench/fio.txt, raw lines build/bench/fio.raw.
 set -eu
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -60,8 +61,9 @@ END {
 	printf "QEMU %s: -M microvm -accel kvm, -device virtio-blk-device, raw file, cache=writeback\n\n", qver
 	printf "%-22s %26s %26s %6s\n", "", "4k randrw qd32 IOPS", "128k seq read qd8 MB/s", ""
 	printf "%-22s %8s %8s %8s %8s %8s %8s %6s\n", "VMM", "median", "min", "max", "median", "min", "max", "runs ok"
-	nv = split("minivmm-inorder minivmm qemu qemu-uring", order, " ")
+	nv = split("minivmm-inorder minivmm base-inorder base qemu qemu-uring", order, " ")
 	name["minivmm-inorder"] = "minivmm --in-order"; name["minivmm"] = "minivmm"
+	name["base-inorder"] = "base --in-order"; name["base"] = "base (BENCH_BASE)"
 	name["qemu"] = "QEMU (aio=threads)"; name["qemu-uring"] = "QEMU (aio=io_uring)"
 	for (i = 1; i <= nv; i++) {
 		v = order[i]
