@@ -2,6 +2,9 @@
 # file in virtio/, devices/, arch/$(ARCH)/ or vmm/ needs no edit here.
 #   make            build minivmm, libminivmm.so.$(VERSION) and libminivmm.a
 #   make deps       install the Debian packages the project needs (as root)
+#   make aarch64    cross-build a static arm64 minivmm into build-aarch64/ (same as
+#                   make ARCH=aarch64 after make deps-aarch64, which adds dpkg's
+#                   arm64 architecture and the arm64 libraries: only then)
 #   make check      every test: unit, ASan/UBSan unit, fuzz smoke, CLI, library,
 #                   aarch64 cross-compile of the arch boundary, VM tests
 #   make check-stress  make check's suite CHECK_STRESS_N times (5) beside two
@@ -25,11 +28,25 @@
 # build/libminivmm-internal.a, which keeps every symbol. The version comes
 # from MINIVMM_VERSION_* in vmm/minivmm.h.
 
+# The architecture linked in (arch/arch.h): x86_64 (the host) by default, or
+# aarch64, cross-built with Debian's aarch64-linux-gnu-gcc into its own
+# build directory: one static minivmm (the libraries, test guest and tests
+# are the host's business; the arch-neutral unit tests run on the host).
+ARCH    ?= x86_64
 PREFIX  ?= /usr/local
 LIBDIR  ?= $(PREFIX)/lib
+ifeq ($(ARCH),aarch64)
+CROSS   ?= aarch64-linux-gnu-
+CC      := $(CROSS)gcc
+OBJCOPY := $(CROSS)objcopy
+LD      := $(CROSS)ld
+BUILD   ?= build-aarch64
+BIN_LDFLAGS := -static # one file to drop into an arm64 machine or initramfs
+else
 CC      ?= gcc
 OBJCOPY ?= objcopy
 BUILD   ?= build
+endif
 version_part = $(shell awk '$$2 == "MINIVMM_VERSION_$(1)" { print $$3 }' vmm/minivmm.h)
 VERSION_MAJOR := $(call version_part,MAJOR)
 VERSION := $(VERSION_MAJOR).$(call version_part,MINOR).$(call version_part,PATCH)
@@ -39,13 +56,24 @@ WARN     := -Wall -Wextra -Werror
 CFLAGS   ?= -O2 -g
 ALL_CFLAGS = $(CSTD) $(WARN) $(CFLAGS) -I. -MMD -MP
 LIBS     := -luring -lseccomp -ljson-c -lpthread
+# libfdt: the aarch64 machine's device tree. Its arm64 build is unpacked
+# into $(A64_LIBFDT) rather than installed (scripts/deps-aarch64.sh says why).
+A64_LIBFDT := $(BUILD)/arm64-libfdt
+ifeq ($(ARCH),aarch64)
+LIBS     += -L$(A64_LIBFDT)/usr/lib/aarch64-linux-gnu -lfdt
+endif
 CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null || echo -lcheck -lsubunit -lrt -lm -pthread)
 
-# The architecture linked in (arch/arch.h); only x86_64 is implemented.
-ARCH     ?= x86_64
 LIB_SRCS  := $(sort $(wildcard virtio/*.c devices/*.c arch/$(ARCH)/*.c) $(filter-out vmm/main.c,$(wildcard vmm/*.c)))
 UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_HELPERS := $(sort $(filter-out $(UNIT_SRCS),$(wildcard tests/unit/*.c)))
+# The aarch64 machine's pure parts (Image header, device tree) are unit-tested
+# on every host: linked into the unit tests when the library lacks them.
+A64_PURE_SRCS := arch/aarch64/fdt.c arch/aarch64/image.c
+ifneq ($(ARCH),aarch64)
+UNIT_HELPERS += $(A64_PURE_SRCS)
+endif
+UNIT_LIBS := -lfdt
 FUZZ_SRCS := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 BENCH_SRCS := $(sort $(wildcard tests/bench/bench_*.c))
 
@@ -86,8 +114,12 @@ API_TEST := $(BUILD)/api/api_test
 # tier's network cases use it as well as the benchmark, so make builds it.
 NET_PEER  := $(BUILD)/bench-bin/bench_net
 
-.PHONY: all deps check check-stress check-long stress unit asan fuzz fuzz-long fuzz-build bench demo vmtests install uninstall clean format lint FORCE
+.PHONY: all aarch64 deps deps-aarch64 check check-stress check-long stress unit asan fuzz fuzz-long fuzz-build bench demo vmtests install uninstall clean format lint FORCE
+ifeq ($(ARCH),aarch64)
+all: $(BIN)
+else
 all: $(BIN) $(CTL) $(LIB) $(SO) $(PC) $(STATIC_BIN) $(TG_ELF) $(API_TEST) $(NET_PEER)
+endif
 
 $(BUILD)/testguest/%.o: guests/testguest/%
 	@mkdir -p $(dir $@)
@@ -99,6 +131,12 @@ $(TG_ELF): $(TG_OBJS) guests/testguest/testguest.ld
 
 deps:
 	@scripts/deps.sh
+
+deps-aarch64:
+	@scripts/deps-aarch64.sh build-aarch64/arm64-libfdt
+
+aarch64: deps-aarch64
+	@$(MAKE) --no-print-directory ARCH=aarch64 BUILD=build-aarch64 all
 
 $(OBJ)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -148,7 +186,7 @@ $(ASAN_LIB): $(LIB_SRCS:%.c=$(ASAN_OBJ)/%.o)
 # The CLI links the internal archive statically: it uses vmm/cli_opts.c,
 # which is not part of the API, and needs no installed library to run.
 $(BIN): $(OBJ)/vmm/main.o $(INTERNAL_LIB)
-	$(CC) $(CFLAGS) -o $@ $^ $(LIBS)
+	$(CC) $(CFLAGS) $(BIN_LDFLAGS) -o $@ $^ $(LIBS)
 
 # The control socket's client: json-c only, no part of the library.
 $(CTL): tools/minivmm-ctl.c
@@ -165,11 +203,11 @@ $(STATIC_BIN): $(OBJ)/vmm/main.o $(INTERNAL_LIB)
 
 $(BUILD)/unit/%: $(OBJ)/tests/unit/%.o $(UNIT_HELPERS:%.c=$(OBJ)/%.o) $(INTERNAL_LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -o $@ $^ $(CHECK_LIBS) $(LIBS)
+	$(CC) $(CFLAGS) -o $@ $^ $(CHECK_LIBS) $(UNIT_LIBS) $(LIBS)
 
 $(BUILD)/unit-asan/%: $(ASAN_OBJ)/tests/unit/%.o $(UNIT_HELPERS:%.c=$(ASAN_OBJ)/%.o) $(ASAN_LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(SAN_FLAGS) -o $@ $^ $(CHECK_LIBS) $(LIBS)
+	$(CC) $(SAN_FLAGS) -o $@ $^ $(CHECK_LIBS) $(UNIT_LIBS) $(LIBS)
 
 # The pure parts of the library the fuzzers drive (no KVM, no threads).
 FUZZ_LIB_SRCS := virtio/%.c devices/iov.c devices/net_hdr.c devices/net_rx.c arch/x86_64/bzimage.c arch/x86_64/elf_loader.c \

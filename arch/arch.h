@@ -11,9 +11,9 @@
  * - a missing or misspelled arch_* function is a link error for that
  *   architecture instead of a NULL pointer found by a test;
  * - no indirection on the vCPU exit path.
- * arch/x86_64/ implements all of it; arch/aarch64/ is a stub that only
- * keeps this boundary honest (`make check` compiles everything outside
- * arch/x86_64/ for aarch64; docs/design.md, "How to add an architecture").
+ * arch/x86_64/ and arch/aarch64/ implement all of it (`make check` also
+ * compiles everything outside arch/x86_64/ for aarch64; docs/design.md,
+ * "How to add an architecture").
  *
  * Errors are negative errnos with one line in err; nothing here prints.
  */
@@ -60,6 +60,20 @@ struct arch_pc_ports {
 };
 bool arch_pc_ports(struct arch_pc_ports *p);
 
+/*
+ * Where a machine without a port bus (aarch64) puts the console's 8250
+ * UART and the exit-status register (a byte written there ends the VM with
+ * that status, as MINIVMM_EXIT_PORT does on x86) on the MMIO bus. uart_irq
+ * is the line as KVM_IRQ_LINE takes it. False if the machine uses
+ * arch_pc_ports instead.
+ */
+struct arch_mmio_console {
+	uint64_t uart_base, uart_size;
+	uint32_t uart_irq;
+	uint64_t exit_base, exit_size;
+};
+bool arch_mmio_console(struct arch_mmio_console *c);
+
 /* The most vCPUs the machine can describe to the guest. */
 unsigned int arch_max_cpus(void);
 
@@ -68,13 +82,18 @@ unsigned int arch_max_cpus(void);
 /* After KVM_CREATE_VM: the interrupt controllers, timers, whatever the VM needs. */
 int arch_vm_setup(int vm_fd, char *err, size_t err_len);
 
-/* What every vCPU's setup shares (x86: KVM's supported CPUID), from /dev/kvm. */
+/* What every vCPU's setup shares (x86: KVM's supported CPUID from /dev/kvm;
+ * aarch64: the VM's preferred CPU target). */
 struct arch_vcpus;
-int arch_vcpus_init(int kvm_fd, struct arch_vcpus **out, char *err, size_t err_len);
+int arch_vcpus_init(int kvm_fd, int vm_fd, struct arch_vcpus **out, char *err, size_t err_len);
 /* Vcpu id of ncpus: its registers for the kernel's entry (the boot vCPU), or
  * waiting to be started by the guest (the others). */
 int arch_vcpu_setup(const struct arch_vcpus *a, int vcpu_fd, unsigned int id, unsigned int ncpus,
 		    uint64_t entry, char *err, size_t err_len);
+/* After every vCPU is set up, before any runs (aarch64: the vGIC, which
+ * needs all of them). */
+int arch_vcpus_ready(const struct arch_vcpus *a, int vm_fd, unsigned int ncpus, char *err,
+		     size_t err_len);
 void arch_vcpus_free(struct arch_vcpus *a);
 
 /* Where a vCPU is, for a dump: the names the architecture gives them. */

@@ -2,11 +2,13 @@
 # Install the Debian packages minivmm needs to build and test. As root it
 # installs what is missing; otherwise it prints the apt-get line to run.
 set -eu
-# libfdt-dev: nothing builds against it yet. It stays because the aarch64
-# machine will describe itself to the guest in a device tree built with
-# libfdt (docs/design.md, "Not yet built"), and a CI image made from this
-# list should not change when that lands. groff-base: tests/cli renders the
-# man page (docs/minivmm.1) to check it. gcc-aarch64-linux-gnu with the arm64
+# libfdt-dev: the aarch64 machine's device tree (arch/aarch64/fdt.c), whose
+# builder is unit-tested on this host too; device-tree-compiler: that test
+# prints the tree with dtc and compares it with a golden file. The arm64
+# libraries for the cross build are scripts/deps-aarch64.sh's (make
+# aarch64), not installed here: they add dpkg's arm64 architecture, which
+# makes every later apt-get update fetch arm64 lists too. groff-base:
+# tests/cli renders the man page (docs/minivmm.1) to check it. gcc-aarch64-linux-gnu with the arm64
 # libc and kernel headers: make check compiles everything outside
 # arch/x86_64/ for aarch64 (tests/cross/run.sh), so vmm/ stays free of x86.
 # libjson-c-dev: minivmm_stats_json and the CLI's --metrics (vmm/stats.c
@@ -14,8 +16,8 @@ set -eu
 pkgs="build-essential pkg-config clang liburing-dev libfdt-dev check
  linux-libc-dev qemu-system-x86 busybox-static e2fsprogs cpio xz-utils
  flex bison bc libelf-dev libssl-dev gnuplot-nox iproute2 groff-base
- libseccomp-dev libjson-c-dev iperf3 gcc-aarch64-linux-gnu libc6-dev-arm64-cross
- linux-libc-dev-arm64-cross"
+ libseccomp-dev libjson-c-dev iperf3 device-tree-compiler gcc-aarch64-linux-gnu
+ libc6-dev-arm64-cross linux-libc-dev-arm64-cross"
 missing=""
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing="$missing $p"

@@ -118,26 +118,54 @@ static void console_byte(void *ctx, uint8_t c)
 		atomic_store(&vm->panicked, 1);
 }
 
-/* The console UART, the i8042 and the exit port, where arch puts the first two. */
-static int add_legacy_devices(struct minivmm *vm, char *err, size_t err_len)
+static void console_init(struct minivmm *vm, unsigned int irq)
 {
-	struct arch_pc_ports at;
-	int rc;
-
-	if (!arch_pc_ports(&at)) {
-		snprintf(err, err_len, "this machine has no console UART yet");
-		return -ENOTSUP;
-	}
-	serial_init(&vm->serial, vm->cfg.console_out, (struct irq_line){set_irq, vm, at.uart_irq});
+	serial_init(&vm->serial, vm->cfg.console_out, (struct irq_line){set_irq, vm, irq});
 	serial_set_tx_hook(&vm->serial, console_byte, vm);
 	vm->ports = (struct sysctl_ports){
 		.reset = port_reset,
 		.exit_status = port_exit_status,
 		.ctx = vm,
-		.kbd_irq = {set_irq, vm, at.i8042_kbd_irq},
 	};
 	pthread_mutex_init(&vm->ports.lock, NULL);
 	vm->ports_init = true;
+}
+
+/*
+ * A machine without a port bus (aarch64): the same UART model and exit
+ * register on the MMIO bus, where arch puts them; no i8042.
+ */
+static int add_mmio_console(struct minivmm *vm, const struct arch_mmio_console *at, char *err,
+			    size_t err_len)
+{
+	int rc;
+
+	console_init(vm, at->uart_irq);
+	rc = bus_add(&vm->mmio, at->uart_base, at->uart_size, &vm->serial, serial_read,
+		     serial_write);
+	if (!rc)
+		rc = bus_add(&vm->mmio, at->exit_base, at->exit_size, &vm->ports, NULL,
+			     exit_port_write);
+	if (rc)
+		snprintf(err, err_len, "cannot register the console devices: %s", strerror(-rc));
+	return rc;
+}
+
+/* The console UART, the i8042 and the exit port, where arch puts the first two. */
+static int add_legacy_devices(struct minivmm *vm, char *err, size_t err_len)
+{
+	struct arch_mmio_console mc;
+	struct arch_pc_ports at;
+	int rc;
+
+	if (!arch_pc_ports(&at)) {
+		if (arch_mmio_console(&mc))
+			return add_mmio_console(vm, &mc, err, err_len);
+		snprintf(err, err_len, "this machine has no console UART");
+		return -ENOTSUP;
+	}
+	console_init(vm, at.uart_irq);
+	vm->ports.kbd_irq = (struct irq_line){set_irq, vm, at.i8042_kbd_irq};
 	rc = bus_add(&vm->pio, at.uart_base, SERIAL_NREGS, &vm->serial, serial_read, serial_write);
 	if (!rc)
 		rc = bus_add(&vm->pio, at.i8042_data, 1, &vm->ports, i8042_data_read,

@@ -12,6 +12,9 @@
 #include "arch/arch.h"
 #include "vmm/vm.h"
 
+/* Enough for any burst of signals, not an endless loop if EINTR sticks. */
+#define KVM_CREATE_VM_TRIES 1000
+
 static int vm_ioctl(struct minivmm *vm, unsigned long req, unsigned long arg, const char *what,
 		    char *err, size_t err_len)
 {
@@ -42,7 +45,13 @@ int kvm_vm_open(struct minivmm *vm, char *err, size_t err_len)
 			 KVM_API_VERSION);
 		return -ENOTSUP;
 	}
-	vm->vm_fd = ioctl(vm->kvm_fd, KVM_CREATE_VM, 0);
+	/* KVM_CREATE_VM can fail with EINTR when a signal is pending while it
+	 * sets up (seen now and then in nested arm64 KVM); it is safe to repeat. */
+	for (int tries = 0; tries < KVM_CREATE_VM_TRIES; tries++) {
+		vm->vm_fd = ioctl(vm->kvm_fd, KVM_CREATE_VM, 0);
+		if (vm->vm_fd >= 0 || errno != EINTR)
+			break;
+	}
 	if (vm->vm_fd < 0) {
 		e = errno;
 		snprintf(err, err_len, "KVM_CREATE_VM failed: %s", strerror(e));

@@ -34,7 +34,7 @@ int vcpus_create(struct minivmm *vm, char *err, size_t err_len)
 		snprintf(err, err_len, "KVM_GET_VCPU_MMAP_SIZE failed: %s", strerror(errno));
 		return -EINVAL;
 	}
-	if (arch_vcpus_init(vm->kvm_fd, &vm->arch, err, err_len))
+	if (arch_vcpus_init(vm->kvm_fd, vm->vm_fd, &vm->arch, err, err_len))
 		return -EINVAL;
 	vm->vcpus = calloc(vm->ncpus, sizeof(*vm->vcpus));
 	if (!vm->vcpus) {
@@ -66,7 +66,7 @@ int vcpus_create(struct minivmm *vm, char *err, size_t err_len)
 		if (rc)
 			return rc;
 	}
-	return 0;
+	return arch_vcpus_ready(vm->arch, vm->vm_fd, vm->ncpus, err, err_len);
 }
 
 static void record_exit(struct vcpu *v)

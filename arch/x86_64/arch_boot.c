@@ -37,6 +37,13 @@ bool arch_pc_ports(struct arch_pc_ports *p)
 	return true;
 }
 
+/* The console and the exit port are on the port bus (arch_pc_ports). */
+bool arch_mmio_console(struct arch_mmio_console *c)
+{
+	(void)c;
+	return false;
+}
+
 unsigned int arch_max_cpus(void)
 {
 	return MPTABLE_MAX_CPUS; /* what the MP table in the EBDA has room for */

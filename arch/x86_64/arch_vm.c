@@ -48,10 +48,11 @@ struct arch_vcpus {
 	struct kvm_cpuid2 *cpuid;
 };
 
-int arch_vcpus_init(int kvm_fd, struct arch_vcpus **out, char *err, size_t err_len)
+int arch_vcpus_init(int kvm_fd, int vm_fd, struct arch_vcpus **out, char *err, size_t err_len)
 {
 	struct arch_vcpus *a = calloc(1, sizeof(*a));
 
+	(void)vm_fd;
 	*out = NULL;
 	if (!a) {
 		snprintf(err, err_len, "out of memory");
@@ -71,6 +72,18 @@ int arch_vcpu_setup(const struct arch_vcpus *a, int vcpu_fd, unsigned int id, un
 		    uint64_t entry, char *err, size_t err_len)
 {
 	return x86_vcpu_setup(vcpu_fd, a->cpuid, id, ncpus, entry, err, err_len);
+}
+
+/* The in-kernel irqchip went in with the VM (arch_vm_setup). */
+int arch_vcpus_ready(const struct arch_vcpus *a, int vm_fd, unsigned int ncpus, char *err,
+		     size_t err_len)
+{
+	(void)a;
+	(void)vm_fd;
+	(void)ncpus;
+	(void)err;
+	(void)err_len;
+	return 0;
 }
 
 void arch_vcpus_free(struct arch_vcpus *a)

@@ -1,6 +1,6 @@
 #!/bin/sh
 # The architecture boundary (arch/arch.h): everything outside arch/x86_64/
-# (virtio/, devices/, vmm/ and the arch/aarch64/ stand-in) must compile for
+# (virtio/, devices/, vmm/ and arch/aarch64/) must compile for
 # aarch64, so no x86 code creeps back into vmm/. A syntax check with
 # aarch64-linux-gnu-gcc -fsyntax-only -Werror: nothing is linked, so the
 # libraries' aarch64 builds are not needed, only their headers.
