@@ -25,6 +25,6 @@ private_apt() {
 	# Refresh the index at most once an hour: it is a 10+ MB download.
 	if [ ! -f "$_dir/updated" ] || [ -n "$(find "$_dir/updated" -mmin +60)" ]; then
 		# shellcheck disable=SC2086
-		apt-get -q $apt_opts update >&2 && touch "$_dir/updated"
+		apt-get -qq $apt_opts update >&2 && touch "$_dir/updated"
 	fi
 }
