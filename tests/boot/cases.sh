@@ -251,6 +251,7 @@ case_shell_from_disk() {
 	("$MINIVMM" --kernel "$GUEST/bzImage" --disk "$WORK/root.img" --in-order \
 		--timeout "$VM_TIMEOUT" <"$WORK/console.in" >"$log" 2>&1
 	 echo $? >"$WORK/rc") &
+	vm_pid=$!
 	exec 3>"$WORK/console.in"
 	# Poll the console for the prompt (at most VM_TIMEOUT seconds).
 	n=0
@@ -260,7 +261,8 @@ case_shell_from_disk() {
 	done
 	printf 'echo shell-says-$((6 * 7))\nexit\n' >&3
 	exec 3>&-
-	wait
+	# This VM only: the shell running the cases may have other children.
+	wait "$vm_pid"
 	rc=$(cat "$WORK/rc")
 	expect_rc 0 && expect_line "MINIVMM-GUEST: shell on the console" &&
 		expect_line "^shell-says-42"
