@@ -110,6 +110,7 @@ FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=$(BUILD)/fuzzers/%)
 BENCH_BINS := $(BENCH_SRCS:tests/bench/%.c=$(BUILD)/bench-bin/%)
 # The lifecycle API tests (tests/api/run.sh): an embedder of the shared library.
 API_TEST := $(BUILD)/api/api_test
+API_TEST_STATIC := $(BUILD)/api/api_test-static
 # The test guest's virtio-net peer on the host side of a TAP: the guest
 # tier's network cases use it as well as the benchmark, so make builds it.
 NET_PEER  := $(BUILD)/bench-bin/bench_net
@@ -118,7 +119,7 @@ NET_PEER  := $(BUILD)/bench-bin/bench_net
 ifeq ($(ARCH),aarch64)
 all: $(BIN)
 else
-all: $(BIN) $(CTL) $(LIB) $(SO) $(PC) $(STATIC_BIN) $(TG_ELF) $(API_TEST) $(NET_PEER)
+all: $(BIN) $(CTL) $(LIB) $(SO) $(PC) $(STATIC_BIN) $(TG_ELF) $(API_TEST) $(API_TEST_STATIC) $(NET_PEER)
 endif
 
 $(BUILD)/testguest/%.o: guests/testguest/%
@@ -197,6 +198,11 @@ $(CTL): tools/minivmm-ctl.c
 $(API_TEST): tests/api/api_test.c tests/api/api_socket_case.c tests/api/api_test.h vmm/minivmm.h $(SO)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Ivmm -o $@ $(filter %.c,$^) -L$(BUILD) -lminivmm -ljson-c -Wl,-rpath,$(abspath $(BUILD))
+# The same, static against the public archive, for the api tier one level
+# down (the middle layer has no shared libraries).
+$(API_TEST_STATIC): tests/api/api_test.c tests/api/api_socket_case.c tests/api/api_test.h vmm/minivmm.h $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Ivmm -static -o $@ $(filter %.c,$^) $(LIB) $(LIBS)
 # The boot harness puts this one into the middle layer's initramfs.
 $(STATIC_BIN): $(OBJ)/vmm/main.o $(INTERNAL_LIB)
 	$(CC) $(CFLAGS) -static -o $@ $^ $(LIBS)

@@ -1,0 +1,40 @@
+# shellcheck shell=sh
+# The api tier's cases, sourced after tests/boot/cases.sh (run_cases, fail)
+# by tests/api/run.sh: directly on a host with /dev/kvm, or in the boot
+# harness's middle layer without one. Each runs one case of
+# tests/api/api_test.c ($API_TEST CASE $TESTGUEST $WORK), which prints
+# "ok DETAIL" or "FAIL REASON"; the detail goes to the log as MINIVMM-API.
+# metrics_file checks what the CLI ($MINIVMM --metrics) wrote.
+API_CASES="two_vms eight_vms cycles pause_resume exit_fd shutdown_ignored stats metrics_file socket"
+
+api_case() {
+	log=$WORK/$case_name.log
+	out=$("$API_TEST" "$1" "$TESTGUEST" "$WORK" 2>"$log")
+	rc=$?
+	case $rc:$out in
+	"0:ok "*)
+		echo "MINIVMM-API: $1: ${out#ok }"
+		return 0
+		;;
+	esac
+	fail "${out#FAIL } (exit $rc)"
+}
+
+case_two_vms() { api_case two_vms; }
+case_eight_vms() { api_case eight_vms; }
+case_cycles() { api_case cycles; }
+case_pause_resume() { api_case pause_resume; }
+case_exit_fd() { api_case exit_fd; }
+case_shutdown_ignored() { api_case shutdown_ignored; }
+case_stats() { api_case stats; }
+case_socket() { api_case socket; }
+case_metrics_file() {
+	dd if=/dev/zero of="$WORK/metrics.img" bs=1M count=64 2>/dev/null
+	rm -f "$WORK/metrics.jsonl"
+	"$MINIVMM" --kernel "$TESTGUEST" --disk "$WORK/metrics.img" --timeout 120 \
+		--append "testguest.bench=1 testguest.ops=2000" \
+		--metrics "$WORK/metrics.jsonl" --metrics-interval 0.1 \
+		</dev/null >"$WORK/metrics.console" 2>"$WORK/metrics_file.cli" ||
+		{ log=$WORK/metrics_file.cli; fail "minivmm --metrics: exit status $?"; return 1; }
+	api_case metrics_file
+}
