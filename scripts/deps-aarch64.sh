@@ -14,7 +14,7 @@
 # foreign architecture, which makes every later `apt-get update` fetch the
 # arm64 package lists too: an x86-only user of `make deps` should not pay
 # for that. The Debian mirror lists are left alone (no edit under
-# /etc/apt/); a mirror that carries arm64 (deb.debian.org does) is enough.
+# /etc/apt/); the machine's own mirror must carry arm64 (Debian's main ones do).
 # As root it installs what is missing; otherwise it prints the commands.
 set -eu
 libfdt_dir=${1:?usage: deps-aarch64.sh LIBFDT_DIR}
