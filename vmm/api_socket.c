@@ -6,7 +6,7 @@
  * Firecracker serves its API over HTTP on a Unix socket; a line of JSON
  * keeps the client to `echo ... | nc -U` or minivmm-ctl and the server to
  * one poll loop, with json-c (vmm/stats.c says why json-c) on both sides of
- * the text.
+ * the text; the stats are the same object minivmm_stats_json prints.
  *
  * The server is one thread with its own seccomp list; nothing a client
  * sends reaches the guest except through the lifecycle calls everyone
@@ -34,6 +34,7 @@
 #include <unistd.h>
 
 #include "vmm/seccomp.h"
+#include "vmm/stats_json.h"
 #include "vmm/vm.h"
 
 #define API_LINE_MAX  4096
@@ -60,18 +61,6 @@ struct api_server {
 	struct api_client clients[API_CLIENTS];
 };
 
-/* json-c owns what is added; a NULL value (failed allocation) fails the add. */
-static int put(struct json_object *o, const char *key, struct json_object *v)
-{
-	if (!v)
-		return -1;
-	if (json_object_object_add(o, key, v)) {
-		json_object_put(v);
-		return -1;
-	}
-	return 0;
-}
-
 static char *to_text(struct json_object *o)
 {
 	const char *t = o ? json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN) : NULL;
@@ -92,8 +81,8 @@ static char *error_reply(const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	if (!o || put(o, "ok", json_object_new_boolean(0)) ||
-	    put(o, "error", json_object_new_string(msg))) {
+	if (!o || json_put(o, "ok", json_object_new_boolean(0)) ||
+	    json_put(o, "error", json_object_new_string(msg))) {
 		json_object_put(o);
 		return NULL;
 	}
@@ -114,67 +103,50 @@ static const char *rc_text(int rc)
 	}
 }
 
-static const char *state_name(int state)
-{
-	static const char *const names[] = {
-		[MINIVMM_STATE_CREATED] = "created",
-		[MINIVMM_STATE_RUNNING] = "running",
-		[MINIVMM_STATE_PAUSED] = "paused",
-		[MINIVMM_STATE_ENDED] = "ended",
-	};
-
-	return state >= 0 && state <= MINIVMM_STATE_ENDED ? names[state] : "unknown";
-}
-
-/* The stats as an object: minivmm_stats_json's text parsed back, so one builder makes it. */
-static struct json_object *stats_object(struct minivmm *vm, int *state)
+/* The VM's counters now, as minivmm_get_stats gives them; NULL when out of memory. */
+static struct minivmm_stats *stats_now(struct minivmm *vm)
 {
 	struct minivmm_stats *s = calloc(1, sizeof(*s));
-	struct json_object *o = NULL;
-	char *text;
 
-	if (!s)
-		return NULL;
-	s->size = sizeof(*s);
-	if (minivmm_get_stats(vm, s) == 0) {
-		*state = s->state;
-		text = minivmm_stats_json(s);
-		o = text ? json_tokener_parse(text) : NULL;
-		free(text);
+	if (s) {
+		s->size = sizeof(*s);
+		if (minivmm_get_stats(vm, s)) {
+			free(s);
+			s = NULL;
+		}
 	}
-	free(s);
-	return o;
+	return s;
 }
 
 static char *op_info(struct minivmm *vm, struct json_object *r)
 {
-	struct json_object *stats, *devs = json_object_new_array();
-	int state = MINIVMM_STATE_CREATED, err = !devs;
+	struct minivmm_stats *s = stats_now(vm);
+	struct json_object *devs = json_object_new_array();
+	int err = !s || !devs;
 
-	stats = stats_object(vm, &state);
-	err |= !stats;
 	for (unsigned int i = 0; !err && i < vm->n_virtio; i++)
 		err = json_object_array_add(devs, json_object_new_string(vm->virtio[i].name));
 	if (!err)
-		/* put() takes devs whether or not it succeeds. */
-		err = put(r, "devices", devs) ||
-		      put(r, "version", json_object_new_string(minivmm_version())) ||
-		      put(r, "state", json_object_new_string(state_name(state))) ||
-		      put(r, "cpus", json_object_new_int64(vm->ncpus)) ||
-		      put(r, "mem_bytes", json_object_new_uint64(vm->mem_size)) ||
-		      put(r, "cmdline", json_object_new_string(vm->cmdline));
+		/* json_put() takes devs whether or not it succeeds. */
+		err = json_put(r, "devices", devs) ||
+		      json_put(r, "version", json_object_new_string(minivmm_version())) ||
+		      json_put(r, "state", json_object_new_string(stats_state_name(s->state))) ||
+		      json_put(r, "cpus", json_object_new_int64(vm->ncpus)) ||
+		      json_put(r, "mem_bytes", json_object_new_uint64(vm->mem_size)) ||
+		      json_put(r, "cmdline", json_object_new_string(vm->cmdline));
 	else
 		json_object_put(devs);
-	json_object_put(stats);
+	free(s);
 	return err ? NULL : to_text(json_object_get(r));
 }
 
 static char *op_stats(struct minivmm *vm, struct json_object *r)
 {
-	int state;
-	struct json_object *stats = stats_object(vm, &state);
+	struct minivmm_stats *s = stats_now(vm);
+	struct json_object *stats = s ? stats_json_object(s) : NULL;
 
-	if (!stats || put(r, "stats", stats))
+	free(s);
+	if (!stats || json_put(r, "stats", stats))
 		return NULL;
 	return to_text(json_object_get(r));
 }
@@ -204,8 +176,8 @@ static char *dispatch(struct minivmm *vm, struct json_object *req, const char *o
 	char *reply;
 	int rc = 0;
 
-	if (!r || put(r, "ok", json_object_new_boolean(1)) ||
-	    put(r, "op", json_object_new_string(op))) {
+	if (!r || json_put(r, "ok", json_object_new_boolean(1)) ||
+	    json_put(r, "op", json_object_new_string(op))) {
 		json_object_put(r);
 		return NULL;
 	}
@@ -313,7 +285,7 @@ static void client_send(struct api_client *c, char *reply)
 	free(reply);
 }
 
-static void client_input(struct api_server *s, struct api_client *c)
+static void client_injson_put(struct api_server *s, struct api_client *c)
 {
 	ssize_t n = read(c->fd, c->buf + c->len, sizeof(c->buf) - c->len);
 	char *nl;
@@ -399,7 +371,7 @@ static void *api_thread(void *arg)
 			break; /* stop */
 		for (unsigned int i = 0; i < API_CLIENTS; i++)
 			if (s->clients[i].fd >= 0 && pf[2 + i].revents)
-				client_input(s, &s->clients[i]);
+				client_injson_put(s, &s->clients[i]);
 		if (pf[1].revents & POLLIN)
 			accept_client(s);
 	}

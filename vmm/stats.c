@@ -13,6 +13,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "vmm/stats_json.h"
 #include "vmm/vm.h"
 
 static uint64_t mono_ms(void)
@@ -57,7 +58,7 @@ int minivmm_get_stats(struct minivmm *vm, struct minivmm_stats *s)
 	return 0;
 }
 
-static const char *state_name(int state)
+const char *stats_state_name(int state)
 {
 	switch (state) {
 	case MINIVMM_STATE_CREATED:
@@ -73,8 +74,7 @@ static const char *state_name(int state)
 	}
 }
 
-/* json-c takes ownership of what is added; a NULL from an allocation fails the add. */
-static int add(struct json_object *o, const char *key, struct json_object *v)
+int json_put(struct json_object *o, const char *key, struct json_object *v)
 {
 	if (!v)
 		return -1;
@@ -87,7 +87,7 @@ static int add(struct json_object *o, const char *key, struct json_object *v)
 
 static int add_u64(struct json_object *o, const char *key, uint64_t v)
 {
-	return add(o, key, json_object_new_uint64(v));
+	return json_put(o, key, json_object_new_uint64(v));
 }
 
 #define U64(o, s, f) (add_u64((o), #f, (s)->f))
@@ -100,11 +100,11 @@ static struct json_object *queue_json(const struct minivmm_queue_stats *q)
 	for (unsigned int i = 0; !err && i < MINIVMM_STATS_BATCH_HIST; i++)
 		err = json_object_array_add(h, json_object_new_uint64(q->batch_hist[i]));
 	if (!err)
-		err = add(o, "name", json_object_new_string(q->name)) | U64(o, q, popped) |
+		err = json_put(o, "name", json_object_new_string(q->name)) | U64(o, q, popped) |
 		      U64(o, q, completed) | U64(o, q, in_order_waits) | U64(o, q, heap_hwm) |
 		      U64(o, q, used_entries) | U64(o, q, batches) | U64(o, q, batch_bufs) |
-		      add(o, "batch_hist", h) | U64(o, q, notifications) | U64(o, q, chain_errors) |
-		      U64(o, q, unpopped);
+		      json_put(o, "batch_hist", h) | U64(o, q, notifications) |
+		      U64(o, q, chain_errors) | U64(o, q, unpopped);
 	else
 		json_object_put(h);
 	if (err) {
@@ -125,9 +125,9 @@ static struct json_object *device_json(const struct minivmm_device_stats *d)
 		err = !j || json_object_array_add(qs, j);
 	}
 	if (!err)
-		err = add(o, "name", json_object_new_string(d->name)) |
-		      add(o, "kind", json_object_new_string(d->kind)) |
-		      add(o, "in_order", json_object_new_boolean(d->in_order)) |
+		err = json_put(o, "name", json_object_new_string(d->name)) |
+		      json_put(o, "kind", json_object_new_string(d->kind)) |
+		      json_put(o, "in_order", json_object_new_boolean(d->in_order)) |
 		      U64(o, d, requests) | U64(o, d, reads) | U64(o, d, writes) |
 		      U64(o, d, flushes) | U64(o, d, discards) | U64(o, d, write_zeroes) |
 		      U64(o, d, get_ids) | U64(o, d, rx_packets) | U64(o, d, tx_packets) |
@@ -136,7 +136,7 @@ static struct json_object *device_json(const struct minivmm_device_stats *d)
 		      U64(o, d, err_short) | U64(o, d, rejected) | U64(o, d, misaligned) |
 		      U64(o, d, rx_drops) | U64(o, d, tx_drops) | U64(o, d, rx_read_errors) |
 		      U64(o, d, max_inflight) | U64(o, d, poll_hits) | U64(o, d, merged_reqs) |
-		      U64(o, d, merged_ios) | add(o, "queues", qs);
+		      U64(o, d, merged_ios) | json_put(o, "queues", qs);
 	else
 		json_object_put(qs);
 	if (err) {
@@ -161,11 +161,10 @@ static struct json_object *vcpu_json(unsigned int id, const struct minivmm_vcpu_
 	return o;
 }
 
-char *minivmm_stats_json(const struct minivmm_stats *s)
+struct json_object *stats_json_object(const struct minivmm_stats *s)
 {
 	struct json_object *o = json_object_new_object(), *devs = json_object_new_array(),
 			   *cpus = json_object_new_array();
-	char *text = NULL;
 	int err = !o || !devs || !cpus;
 
 	for (unsigned int i = 0; !err && i < s->n_devices && i < MINIVMM_MAX_VIRTIO; i++) {
@@ -179,20 +178,28 @@ char *minivmm_stats_json(const struct minivmm_stats *s)
 		err = !j || json_object_array_add(cpus, j);
 	}
 	if (!err) {
-		err = add(o, "state", json_object_new_string(state_name(s->state))) |
+		err = json_put(o, "state", json_object_new_string(stats_state_name(s->state))) |
 		      U64(o, s, uptime_ms) | U64(o, s, console_bytes);
-		err |= add(o, "devices", devs);
+		err |= json_put(o, "devices", devs);
 		devs = NULL;
-		err |= add(o, "vcpus", cpus);
+		err |= json_put(o, "vcpus", cpus);
 		cpus = NULL;
-	}
-	if (!err) {
-		const char *t = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
-
-		text = t ? strdup(t) : NULL;
 	}
 	json_object_put(devs);
 	json_object_put(cpus);
+	if (err) {
+		json_object_put(o);
+		return NULL;
+	}
+	return o;
+}
+
+char *minivmm_stats_json(const struct minivmm_stats *s)
+{
+	struct json_object *o = stats_json_object(s);
+	const char *t = o ? json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN) : NULL;
+	char *text = t ? strdup(t) : NULL;
+
 	json_object_put(o);
 	return text;
 }
