@@ -50,11 +50,9 @@ int fail(const char *fmt, ...)
 	return 1;
 }
 
-/* A test-guest VM: a fresh sparse disk when disk, console to a file. */
-static int vm_make(struct vm *v, const char *name, bool disk, const char *append, char *err)
+/* What every test-guest VM here has: defaults, console output to a file, no input. */
+static int vm_setup(struct vm *v, const char *name, const char *append, char *err)
 {
-	int fd;
-
 	memset(v, 0, sizeof(*v));
 	v->in_pipe[0] = v->in_pipe[1] = -1;
 	minivmm_config_init(&v->cfg);
@@ -62,6 +60,7 @@ static int vm_make(struct vm *v, const char *name, bool disk, const char *append
 	v->cfg.mem_size = 64ULL << 20;
 	v->cfg.timeout_ms = VM_TIMEOUT_MS;
 	v->cfg.append = append;
+	v->cfg.console_in = -1;
 	snprintf(v->console, sizeof(v->console), "%s/%s.console", workdir, name);
 	v->out_fd = open(v->console, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (v->out_fd < 0) {
@@ -69,7 +68,16 @@ static int vm_make(struct vm *v, const char *name, bool disk, const char *append
 		return -1;
 	}
 	v->cfg.console_out = v->out_fd;
-	v->cfg.console_in = -1;
+	return 0;
+}
+
+/* A test-guest VM: a fresh sparse disk when disk, console to a file. */
+static int vm_make(struct vm *v, const char *name, bool disk, const char *append, char *err)
+{
+	int fd;
+
+	if (vm_setup(v, name, append, err))
+		return -1;
 	if (disk) {
 		snprintf(v->disk, sizeof(v->disk), "%s/%s.img", workdir, name);
 		fd = open(v->disk, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
@@ -89,28 +97,13 @@ static int vm_make(struct vm *v, const char *name, bool disk, const char *append
 /* The echo guest (testguest.echo=1) waits for a console line: it never ends alone. */
 int vm_make_waiting(struct vm *v, const char *name, char *err)
 {
-	int p[2];
-
-	if (pipe2(p, O_CLOEXEC) < 0) {
+	if (vm_setup(v, name, "testguest.echo=1", err))
+		return -1;
+	if (pipe2(v->in_pipe, O_CLOEXEC) < 0) {
 		snprintf(err, MINIVMM_ERR_LEN, "pipe: %s", strerror(errno));
 		return -1;
 	}
-	memset(v, 0, sizeof(*v));
-	minivmm_config_init(&v->cfg);
-	v->cfg.kernel = testguest;
-	v->cfg.mem_size = 64ULL << 20;
-	v->cfg.timeout_ms = VM_TIMEOUT_MS;
-	v->cfg.append = "testguest.echo=1";
-	v->in_pipe[0] = p[0];
-	v->in_pipe[1] = p[1];
-	v->cfg.console_in = p[0];
-	snprintf(v->console, sizeof(v->console), "%s/%s.console", workdir, name);
-	v->out_fd = open(v->console, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (v->out_fd < 0) {
-		snprintf(err, MINIVMM_ERR_LEN, "open %s: %s", v->console, strerror(errno));
-		return -1;
-	}
-	v->cfg.console_out = v->out_fd;
+	v->cfg.console_in = v->in_pipe[0];
 	return minivmm_create(&v->cfg, &v->vm, err, MINIVMM_ERR_LEN) < 0 ? -1 : 0;
 }
 
