@@ -143,9 +143,51 @@ static void *signal_thread(void *arg)
  */
 #define QUIET_SECS 10
 
-static pthread_mutex_t quiet_lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t quiet_cond;
-static bool quiet_done;
+/*
+ * A helper thread of the CLI that sleeps on a monotonic clock until its
+ * time comes or main says the VM is done (the console watch, --metrics).
+ */
+struct watcher {
+	pthread_mutex_t lock;
+	pthread_cond_t cond; /* CLOCK_MONOTONIC */
+	bool done;	     /* under lock */
+	bool started;
+	pthread_t tid;
+};
+
+static void watcher_start(struct watcher *w, void *(*fn)(void *), void *arg)
+{
+	pthread_condattr_t ca;
+
+	pthread_mutex_init(&w->lock, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&w->cond, &ca);
+	pthread_condattr_destroy(&ca);
+	w->started = pthread_create(&w->tid, NULL, fn, arg) == 0;
+}
+
+static void watcher_stop(struct watcher *w)
+{
+	if (!w->started)
+		return;
+	pthread_mutex_lock(&w->lock);
+	w->done = true;
+	pthread_cond_signal(&w->cond);
+	pthread_mutex_unlock(&w->lock);
+	pthread_join(w->tid, NULL);
+	w->started = false;
+}
+
+/* Sleeps until *until (CLOCK_MONOTONIC) or done; the caller holds w->lock. True if done. */
+static bool watcher_wait(struct watcher *w, const struct timespec *until)
+{
+	while (!w->done && pthread_cond_timedwait(&w->cond, &w->lock, until) == 0)
+		;
+	return w->done;
+}
+
+static struct watcher quiet_w;
 static const char *quiet_why; /* the host warning, read before the filters went on */
 
 static void *quiet_watch(void *arg)
@@ -158,11 +200,9 @@ static void *quiet_watch(void *arg)
 		return NULL;
 	clock_gettime(CLOCK_MONOTONIC, &until);
 	until.tv_sec += QUIET_SECS;
-	pthread_mutex_lock(&quiet_lock);
-	while (!quiet_done && pthread_cond_timedwait(&quiet_cond, &quiet_lock, &until) == 0)
-		;
-	done = quiet_done;
-	pthread_mutex_unlock(&quiet_lock);
+	pthread_mutex_lock(&quiet_w.lock);
+	done = watcher_wait(&quiet_w, &until);
+	pthread_mutex_unlock(&quiet_w.lock);
 	if (!done && minivmm_console_bytes(vm) == 0)
 		fprintf(stderr, "minivmm: no console output from the guest in %d s: %s\n",
 			QUIET_SECS, quiet_why);
@@ -178,9 +218,7 @@ static const char *metrics_path;
 static const char *api_socket_path;
 static unsigned int metrics_interval_ms = 60000;
 static int metrics_fd = -1;
-static pthread_mutex_t metrics_lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t metrics_cond;
-static bool metrics_done;
+static struct watcher metrics_w;
 
 /* One line; a failed write is reported once and then metrics stop. */
 static void metrics_write(struct minivmm *vm)
@@ -224,21 +262,19 @@ static void *metrics_thread(void *arg)
 	if (minivmm_seccomp_thread(sig_seccomp, "metrics") < 0)
 		return NULL;
 	clock_gettime(CLOCK_MONOTONIC, &next);
-	pthread_mutex_lock(&metrics_lock);
-	while (!metrics_done) {
+	pthread_mutex_lock(&metrics_w.lock);
+	for (;;) {
 		next.tv_sec += metrics_interval_ms / 1000;
 		next.tv_nsec += (long)(metrics_interval_ms % 1000) * 1000000;
 		if (next.tv_nsec >= 1000000000) {
 			next.tv_sec++;
 			next.tv_nsec -= 1000000000;
 		}
-		while (!metrics_done &&
-		       pthread_cond_timedwait(&metrics_cond, &metrics_lock, &next) == 0)
-			;
-		if (!metrics_done)
-			metrics_write(vm);
+		if (watcher_wait(&metrics_w, &next))
+			break;
+		metrics_write(vm);
 	}
-	pthread_mutex_unlock(&metrics_lock);
+	pthread_mutex_unlock(&metrics_w.lock);
 	return NULL;
 }
 
@@ -467,8 +503,7 @@ int main(int argc, char **argv)
 	struct minivmm *vm;
 	char err[MINIVMM_ERR_LEN];
 	static sigset_t sigs;
-	pthread_t sigthread, quiet_thread, metrics_tid;
-	bool quiet_started = false, metrics_started = false;
+	pthread_t sigthread;
 	int verbose = 0, rc, status;
 
 	if (reopen_std_fds())
@@ -503,14 +538,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "minivmm: kernel command line: %s\n", minivmm_cmdline(vm));
 	quiet_why = minivmm_host_warning(vm);
 	if (quiet_why) {
-		pthread_condattr_t ca;
-
 		fprintf(stderr, "minivmm: warning: %s\n", quiet_why);
-		pthread_condattr_init(&ca);
-		pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-		pthread_cond_init(&quiet_cond, &ca);
-		pthread_condattr_destroy(&ca);
-		quiet_started = pthread_create(&quiet_thread, NULL, quiet_watch, vm) == 0;
+		watcher_start(&quiet_w, quiet_watch, vm);
 	}
 	pthread_mutex_lock(&sig_lock);
 	sig_vm = vm;
@@ -524,8 +553,6 @@ int main(int argc, char **argv)
 		return die("%s", err);
 	}
 	if (metrics_path) {
-		pthread_condattr_t ca;
-
 		metrics_fd = open(metrics_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
 		if (metrics_fd < 0) {
 			char what[MINIVMM_ERR_LEN];
@@ -534,34 +561,18 @@ int main(int argc, char **argv)
 			minivmm_destroy(vm);
 			return die("cannot open --metrics file '%s", what);
 		}
-		pthread_condattr_init(&ca);
-		pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-		pthread_cond_init(&metrics_cond, &ca);
-		pthread_condattr_destroy(&ca);
-		metrics_started = pthread_create(&metrics_tid, NULL, metrics_thread, vm) == 0;
+		watcher_start(&metrics_w, metrics_thread, vm);
 	}
 
 	raw_tty();
 	rc = minivmm_run(vm, &ex);
 	restore_tty();
-	if (metrics_started) {
-		pthread_mutex_lock(&metrics_lock);
-		metrics_done = true;
-		pthread_cond_signal(&metrics_cond);
-		pthread_mutex_unlock(&metrics_lock);
-		pthread_join(metrics_tid, NULL);
-	}
+	watcher_stop(&metrics_w);
 	if (metrics_fd >= 0) {
 		metrics_write(vm); /* the last one, state "ended" */
 		close(metrics_fd);
 	}
-	if (quiet_started) {
-		pthread_mutex_lock(&quiet_lock);
-		quiet_done = true;
-		pthread_cond_signal(&quiet_cond);
-		pthread_mutex_unlock(&quiet_lock);
-		pthread_join(quiet_thread, NULL);
-	}
+	watcher_stop(&quiet_w);
 
 	pthread_mutex_lock(&sig_lock);
 	sig_vm = NULL;
