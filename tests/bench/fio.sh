@@ -38,18 +38,10 @@ tr -d '\r' <"$log" | grep -a '^FIOBENCH ' >"$out/fio.raw" || true
 [ -s "$out/fio.raw" ] || { echo "fio bench: no results; see $log" >&2; exit 1; }
 tr -d '\r' <"$log" | grep -a -A15 '^FIOBENCH .* ok=0' || true
 
-awk -v where="$where" -v rounds="$ROUNDS" -v kver="$kver" -v qver="$qver" -v secs="$FIO_SECS" -v mb="$FIO_MB" '
-function median(k,   n, i, j, t, v) {
-	n = cnt[k]; if (!n) return -1
-	for (i = 1; i <= n; i++) v[i] = val[k, i]
-	for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (v[j] < v[i]) { t = v[i]; v[i] = v[j]; v[j] = t }
-	return n % 2 ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2
-}
-function lo(k,   i, m) { m = -1; for (i = 1; i <= cnt[k]; i++) if (m < 0 || val[k, i] < m) m = val[k, i]; return m }
-function hi(k,   i, m) { m = -1; for (i = 1; i <= cnt[k]; i++) if (val[k, i] > m) m = val[k, i]; return m }
+awk -v where="$where" -v rounds="$ROUNDS" -v kver="$kver" -v qver="$qver" -v secs="$FIO_SECS" -v mb="$FIO_MB" \
+	"$(cat "$here/rounds.awk")"'
 {
-	delete f
-	for (i = 2; i <= NF; i++) { j = index($i, "="); f[substr($i, 1, j - 1)] = substr($i, j + 1) }
+	fields()
 	v = f["vmm"]; runs[v]++
 	if (f["ok"] != 1) { bad[v]++; next }
 	k = v SUBSEP 1; val[k, ++cnt[k]] = f["rr_r"] + f["rr_w"]

@@ -40,18 +40,9 @@ tr -d '\r' <"$log" | grep -a -A15 '^NETBENCH .* ok=0' || true
 
 # MB/s medians per VMM and direction over the runs whose checksums matched.
 awk -v mb="$NET_MB" -v where="$where" -v rounds="$ROUNDS" -v kver="$kver" -v qver="$qver" \
-	-v plot="$work/net.dat" '
-function median(k,   n, i, j, t, v) {
-	n = cnt[k]; if (!n) return -1
-	for (i = 1; i <= n; i++) v[i] = val[k, i]
-	for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (v[j] < v[i]) { t = v[i]; v[i] = v[j]; v[j] = t }
-	return n % 2 ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2
-}
-function lo(k,   i, m) { m = -1; for (i = 1; i <= cnt[k]; i++) if (m < 0 || val[k, i] < m) m = val[k, i]; return m }
-function hi(k,   i, m) { m = -1; for (i = 1; i <= cnt[k]; i++) if (val[k, i] > m) m = val[k, i]; return m }
+	-v plot="$work/net.dat" "$(cat "$here/rounds.awk")"'
 {
-	delete f
-	for (i = 2; i <= NF; i++) { j = index($i, "="); f[substr($i, 1, j - 1)] = substr($i, j + 1) }
+	fields()
 	runs[f["vmm"]]++
 	if (f["ok"] != 1 || f["tx_s"] == "NA" || f["rx_s"] == "NA" || f["tx_s"] <= 0 || f["rx_s"] <= 0) { bad[f["vmm"]]++; next }
 	for (d = 1; d <= 2; d++) {
