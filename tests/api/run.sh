@@ -28,21 +28,13 @@ else
 	echo "api: host KVM: none; level: nested (Linux with KVM under QEMU TCG)"
 	guest=$MINIVMM_RUN_DIR/guest
 	. "$root/tests/boot/layer.sh"
-	guest_prepare || {
-		record FAIL api/kernel "guest kernel or rootfs build failed"
-		exit 1
-	}
 	mkdir -p "$work/extra/guest" "$work/extra/bin"
 	cp "$build/testguest/testguest.elf" "$work/extra/guest/"
 	cp "$build/api/api_test-static" "$work/extra/bin/api_test"
 	{ cat "$root/tests/boot/cases.sh" "$root/tests/api/cases.sh"
 	  printf 'API_TEST=/bin/api_test TESTGUEST=/guest/testguest.elf\n'
 	  printf 'export API_TEST TESTGUEST\n'; } >"$work/cases.sh"
-	layer_build "$work/layer" "$work/layer.cpio.gz" "$work/cases.sh" "$work/extra"
-	# A bound for a hung layer, not a time the cases must keep.
-	ncases=$(echo $cases | wc -w)
-	layer_run_tries "$kdir/bzImage" "$work/layer.cpio.gz" "${LAYER_TIMEOUT:-$((240 + 150 * ncases))}" \
-		"minivmm.cases=$(echo $cases | tr ' ' ,)" "$log"
+	layer_cases api "$work/cases.sh" "$work/extra" 150 "$log" $cases || exit 1
 fi
 tr -d '\r' <"$log" | grep -a '^MINIVMM-API: '
 record_results api "$log" $cases

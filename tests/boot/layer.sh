@@ -134,6 +134,26 @@ layer_run_tries() {
 	done
 }
 
+# layer_cases GROUP CASES_FILE EXTRA_DIR SECS_PER_CASE LOG CASE...: a tier's
+# cases one level down (tests/guest, tests/api): the guest kernel as the
+# middle layer, CASES_FILE as its /tests/cases.sh and EXTRA_DIR over its
+# initramfs; the console goes to LOG. The layer's time limit is a bound for
+# a hung layer (LAYER_TIMEOUT, else 240 s and SECS_PER_CASE a case), not a
+# time the cases must keep. Needs $root and $guest. 1 only if the kernel
+# could not be built: what the layer ran, the caller reads from LOG.
+layer_cases() {
+	_g=$1 _cf=$2 _x=$3 _per=$4 _lg=$5
+	shift 5
+	guest_prepare || {
+		record FAIL "$_g/kernel" "guest kernel or rootfs build failed"
+		return 1
+	}
+	layer_build "$_x.layer" "$_x.layer.cpio.gz" "$_cf" "$_x"
+	layer_run_tries "$kdir/bzImage" "$_x.layer.cpio.gz" "${LAYER_TIMEOUT:-$((240 + _per * $#))}" \
+		"minivmm.cases=$(echo "$@" | tr ' ' ,)" "$_lg"
+	return 0
+}
+
 # guest_prepare: the guest kernel (cached build; sets $kdir) and rootfs in
 # $guest: bzImage, stripped vmlinux, initrd.cpio.gz, rootfs.ext4.
 guest_prepare() {

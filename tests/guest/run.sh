@@ -25,10 +25,6 @@ else
 	echo "test guest: host KVM: none; level: nested (Linux with KVM under QEMU TCG)"
 	guest=$MINIVMM_RUN_DIR/guest
 	. "$root/tests/boot/layer.sh"
-	guest_prepare || {
-		record FAIL guest/kernel "guest kernel or rootfs build failed"
-		exit 1
-	}
 	mkdir -p "$work/extra/guest" "$work/extra/tests" "$work/extra/bin"
 	cp "$build/testguest/testguest.elf" "$work/extra/guest/"
 	# The layer's initramfs has no shared libraries for the network peer.
@@ -41,11 +37,7 @@ else
 		>"$work/cases.sh"
 	printf 'TESTGUEST=/guest/testguest.elf\nNETPEER=/bin/bench_net\nexport TESTGUEST NETPEER\n' \
 		>>"$work/cases.sh"
-	layer_build "$work/layer" "$work/layer.cpio.gz" "$work/cases.sh" "$work/extra"
-	# A bound for a hung layer, not a time the cases must keep.
-	ncases=$(echo $cases | wc -w)
-	layer_run_tries "$kdir/bzImage" "$work/layer.cpio.gz" "${LAYER_TIMEOUT:-$((240 + 90 * ncases))}" \
-		"minivmm.cases=$(echo $cases | tr ' ' ,)" "$log"
+	layer_cases guest "$work/cases.sh" "$work/extra" 90 "$log" $cases || exit 1
 fi
 record_results guest "$log" $cases
 run_dir_done $?
