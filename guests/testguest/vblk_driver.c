@@ -5,35 +5,12 @@
  * in-order rule that one used entry stands for every buffer up to its id.
  */
 #include "guests/testguest/vblk_driver.h"
+#include "guests/testguest/vmmio.h"
 
-#define R_MAGIC		0x000
-#define R_VERSION	0x004
-#define R_DEVICE_ID	0x008
-#define R_DEV_FEAT	0x010
-#define R_DEV_FEAT_SEL	0x014
-#define R_DRV_FEAT	0x020
-#define R_DRV_FEAT_SEL	0x024
-#define R_QUEUE_SEL	0x030
-#define R_QUEUE_NUM_MAX 0x034
-#define R_QUEUE_NUM	0x038
-#define R_QUEUE_READY	0x044
-#define R_QUEUE_NOTIFY	0x050
-#define R_STATUS	0x070
-#define R_DESC_LO	0x080
-#define R_DESC_HI	0x084
-#define R_AVAIL_LO	0x090
-#define R_AVAIL_HI	0x094
-#define R_USED_LO	0x0a0
-#define R_USED_HI	0x0a4
-#define R_CONFIG	0x100
+#define F_INDIRECT 28
 
-#define F_INDIRECT  28
-#define F_EVENT_IDX 29
-#define F_VERSION_1 32
-#define F_IN_ORDER  35
-
-#define DESC_NEXT  1
-#define DESC_WRITE 2
+#define DESC_NEXT     1
+#define DESC_WRITE    2
 #define DESC_INDIRECT 4
 
 struct desc {
@@ -47,11 +24,6 @@ static struct desc indirect_tables[VB_SLOTS][3] __attribute__((aligned(16)));
 static volatile uint16_t ring_avail[2 + VB_QSIZE + 1] __attribute__((aligned(4096)));
 static volatile uint32_t ring_used[1 + 2 * VB_QSIZE + 1] __attribute__((aligned(4096)));
 
-static volatile uint32_t *reg(struct vblk_drv *d, uint32_t off)
-{
-	return (volatile uint32_t *)(d->base + off);
-}
-
 static void barrier(void)
 {
 	__asm__ volatile("" ::: "memory");
@@ -61,55 +33,34 @@ int vb_init(struct vblk_drv *d, uint64_t base, int want_in_order, int want_event
 	    int want_indirect)
 {
 	uint64_t feat, drv;
-	uint32_t num_max;
+	int rc;
 
 	d->base = base;
-	if (*reg(d, R_MAGIC) != 0x74726976 || *reg(d, R_VERSION) != 2 || *reg(d, R_DEVICE_ID) != 2)
-		return -1;
-	*reg(d, R_STATUS) = 0;
-	*reg(d, R_STATUS) = 1 | 2; /* ACKNOWLEDGE | DRIVER */
-	*reg(d, R_DEV_FEAT_SEL) = 0;
-	feat = *reg(d, R_DEV_FEAT);
-	*reg(d, R_DEV_FEAT_SEL) = 1;
-	feat |= (uint64_t)*reg(d, R_DEV_FEAT) << 32;
-	drv = 1ULL << F_VERSION_1;
-	if (want_in_order && (feat >> F_IN_ORDER & 1))
-		drv |= 1ULL << F_IN_ORDER;
-	if (want_event_idx && (feat >> F_EVENT_IDX & 1))
-		drv |= 1ULL << F_EVENT_IDX;
+	rc = vmmio_begin(base, 2, &feat);
+	if (rc)
+		return rc;
+	drv = 1ULL << VMMIO_F_VERSION_1;
+	if (want_in_order && (feat >> VMMIO_F_IN_ORDER & 1))
+		drv |= 1ULL << VMMIO_F_IN_ORDER;
+	if (want_event_idx && (feat >> VMMIO_F_EVENT_IDX & 1))
+		drv |= 1ULL << VMMIO_F_EVENT_IDX;
 	if (want_indirect && (feat >> F_INDIRECT & 1))
 		drv |= 1ULL << F_INDIRECT;
-	if (!(feat >> F_VERSION_1 & 1))
-		return -2;
-	*reg(d, R_DRV_FEAT_SEL) = 0;
-	*reg(d, R_DRV_FEAT) = (uint32_t)drv;
-	*reg(d, R_DRV_FEAT_SEL) = 1;
-	*reg(d, R_DRV_FEAT) = (uint32_t)(drv >> 32);
-	*reg(d, R_STATUS) = 1 | 2 | 8;
-	if (!(*reg(d, R_STATUS) & 8))
-		return -3;
-	d->in_order = drv >> F_IN_ORDER & 1;
-	d->event_idx = drv >> F_EVENT_IDX & 1;
+	rc = vmmio_features_ok(base, drv);
+	if (rc)
+		return rc;
+	d->in_order = drv >> VMMIO_F_IN_ORDER & 1;
+	d->event_idx = drv >> VMMIO_F_EVENT_IDX & 1;
 	d->indirect = drv >> F_INDIRECT & 1;
 	/* One ring slot per request with indirect tables, three without. */
 	d->max_inflight = d->indirect ? VB_SLOTS : VB_QSIZE / 3;
 
-	*reg(d, R_QUEUE_SEL) = 0;
-	num_max = *reg(d, R_QUEUE_NUM_MAX);
-	if (num_max < VB_QSIZE)
+	if (vmmio_queue_max(base, 0) < VB_QSIZE)
 		return -4;
-	*reg(d, R_QUEUE_NUM) = VB_QSIZE;
-	*reg(d, R_DESC_LO) = (uint32_t)(uint64_t)ring_desc;
-	*reg(d, R_DESC_HI) = (uint32_t)((uint64_t)ring_desc >> 32);
-	*reg(d, R_AVAIL_LO) = (uint32_t)(uint64_t)ring_avail;
-	*reg(d, R_AVAIL_HI) = (uint32_t)((uint64_t)ring_avail >> 32);
-	*reg(d, R_USED_LO) = (uint32_t)(uint64_t)ring_used;
-	*reg(d, R_USED_HI) = (uint32_t)((uint64_t)ring_used >> 32);
-	ring_avail[0] = 1; /* we poll: no interrupts please */
-	*reg(d, R_QUEUE_READY) = 1;
-	*reg(d, R_STATUS) = 1 | 2 | 8 | 4;
-	d->capacity = *(volatile uint32_t *)(d->base + R_CONFIG) |
-		      (uint64_t) * (volatile uint32_t *)(d->base + R_CONFIG + 4) << 32;
+	vmmio_queue(base, 0, VB_QSIZE, ring_desc, ring_avail, ring_used);
+	vmmio_driver_ok(base);
+	d->capacity = *(volatile uint32_t *)vmmio_config(base) |
+		      (uint64_t) * (volatile uint32_t *)(vmmio_config(base) + 4) << 32;
 	d->avail_idx = d->last_used = 0;
 	d->fifo_head = d->fifo_tail = 0;
 	d->inflight = 0;
@@ -169,7 +120,7 @@ void vb_kick(struct vblk_drv *d)
 	} else if (ring_used[0] & 1) { /* VRING_USED_F_NO_NOTIFY */
 		return;
 	}
-	*reg(d, R_QUEUE_NOTIFY) = 0;
+	vmmio_notify(d->base, 0);
 }
 
 static void complete_slot(struct vblk_drv *d, int slot)

@@ -9,35 +9,12 @@
  * available up to the head it names, each skipped one completely used.
  */
 #include "guests/testguest/vnet_driver.h"
-
-#define R_MAGIC		0x000
-#define R_VERSION	0x004
-#define R_DEVICE_ID	0x008
-#define R_DEV_FEAT	0x010
-#define R_DEV_FEAT_SEL	0x014
-#define R_DRV_FEAT	0x020
-#define R_DRV_FEAT_SEL	0x024
-#define R_QUEUE_SEL	0x030
-#define R_QUEUE_NUM_MAX 0x034
-#define R_QUEUE_NUM	0x038
-#define R_QUEUE_READY	0x044
-#define R_QUEUE_NOTIFY	0x050
-#define R_STATUS	0x070
-#define R_DESC_LO	0x080
-#define R_DESC_HI	0x084
-#define R_AVAIL_LO	0x090
-#define R_AVAIL_HI	0x094
-#define R_USED_LO	0x0a0
-#define R_USED_HI	0x0a4
-#define R_CONFIG	0x100
+#include "guests/testguest/vmmio.h"
 
 #define F_CSUM	    0
 #define F_MAC	    5
 #define F_HOST_TSO4 11
 #define F_MRG_RXBUF 15
-#define F_EVENT_IDX 29
-#define F_VERSION_1 32
-#define F_IN_ORDER  35
 
 #define DESC_WRITE 2
 
@@ -57,27 +34,11 @@ static uint8_t rx_bufs[VN_QSIZE][VN_RXBUF] __attribute__((aligned(64)));
 static uint8_t tx_bufs[VN_QSIZE][VN_TXBUF] __attribute__((aligned(64)));
 static uint8_t tso_bufs[VN_TSO_SLOTS][VN_TSO_BUF] __attribute__((aligned(4096)));
 
-static volatile uint32_t *reg(struct vnet_drv *d, uint32_t off)
-{
-	return (volatile uint32_t *)(d->base + off);
-}
-
 static void setup_queue(struct vnet_drv *d, struct vn_queue *q, unsigned int index)
 {
-	uint64_t desc = (uint64_t)ring_desc[index], avail = (uint64_t)ring_avail[index],
-		 used = (uint64_t)ring_used[index];
-
 	q->index = index;
-	*reg(d, R_QUEUE_SEL) = index;
-	*reg(d, R_QUEUE_NUM) = VN_QSIZE;
-	*reg(d, R_DESC_LO) = (uint32_t)desc;
-	*reg(d, R_DESC_HI) = (uint32_t)(desc >> 32);
-	*reg(d, R_AVAIL_LO) = (uint32_t)avail;
-	*reg(d, R_AVAIL_HI) = (uint32_t)(avail >> 32);
-	*reg(d, R_USED_LO) = (uint32_t)used;
-	*reg(d, R_USED_HI) = (uint32_t)(used >> 32);
-	ring_avail[index][0] = 1; /* we poll: no interrupts please */
-	*reg(d, R_QUEUE_READY) = 1;
+	vmmio_queue(d->base, index, VN_QSIZE, ring_desc[index], ring_avail[index],
+		    ring_used[index]);
 }
 
 static void add(struct vnet_drv *d, struct vn_queue *q, uint16_t head)
@@ -107,7 +68,7 @@ static void kick(struct vnet_drv *d, struct vn_queue *q)
 	} else if (ring_used[q->index][0] & 1) { /* VRING_USED_F_NO_NOTIFY */
 		return;
 	}
-	*reg(d, R_QUEUE_NOTIFY) = q->index;
+	vmmio_notify(d->base, q->index);
 }
 
 static void done(struct vn_queue *q, uint16_t head, uint32_t len)
@@ -157,48 +118,35 @@ static int poll_used(struct vnet_drv *d, struct vn_queue *q, uint32_t full_len)
 int vn_init(struct vnet_drv *d, uint64_t base, int want_in_order, int want_event_idx)
 {
 	uint64_t feat, drv;
+	int rc;
 
 	d->base = base;
-	if (*reg(d, R_MAGIC) != 0x74726976 || *reg(d, R_VERSION) != 2 || *reg(d, R_DEVICE_ID) != 1)
-		return -1;
-	*reg(d, R_STATUS) = 0;
-	*reg(d, R_STATUS) = 1 | 2; /* ACKNOWLEDGE | DRIVER */
-	*reg(d, R_DEV_FEAT_SEL) = 0;
-	feat = *reg(d, R_DEV_FEAT);
-	*reg(d, R_DEV_FEAT_SEL) = 1;
-	feat |= (uint64_t)*reg(d, R_DEV_FEAT) << 32;
-	if (!(feat >> F_VERSION_1 & 1))
-		return -2;
-	feat &= 1ULL << F_VERSION_1 | 1ULL << F_MAC | 1ULL << F_MRG_RXBUF | 1ULL << F_CSUM |
-		1ULL << F_HOST_TSO4 | (want_in_order ? 1ULL << F_IN_ORDER : 0) |
-		(want_event_idx ? 1ULL << F_EVENT_IDX : 0);
+	rc = vmmio_begin(base, 1, &feat);
+	if (rc)
+		return rc;
+	feat &= 1ULL << VMMIO_F_VERSION_1 | 1ULL << F_MAC | 1ULL << F_MRG_RXBUF | 1ULL << F_CSUM |
+		1ULL << F_HOST_TSO4 | (want_in_order ? 1ULL << VMMIO_F_IN_ORDER : 0) |
+		(want_event_idx ? 1ULL << VMMIO_F_EVENT_IDX : 0);
 	/* Segmentation needs the partial checksum (the spec ties TSO to CSUM). */
 	if (!(feat >> F_CSUM & 1))
 		feat &= ~(1ULL << F_HOST_TSO4);
 	drv = feat;
-	*reg(d, R_DRV_FEAT_SEL) = 0;
-	*reg(d, R_DRV_FEAT) = (uint32_t)drv;
-	*reg(d, R_DRV_FEAT_SEL) = 1;
-	*reg(d, R_DRV_FEAT) = (uint32_t)(drv >> 32);
-	*reg(d, R_STATUS) = 1 | 2 | 8;
-	if (!(*reg(d, R_STATUS) & 8))
-		return -3;
-	d->in_order = drv >> F_IN_ORDER & 1;
-	d->event_idx = drv >> F_EVENT_IDX & 1;
+	rc = vmmio_features_ok(base, drv);
+	if (rc)
+		return rc;
+	d->in_order = drv >> VMMIO_F_IN_ORDER & 1;
+	d->event_idx = drv >> VMMIO_F_EVENT_IDX & 1;
 	d->tso = drv >> F_HOST_TSO4 & 1;
 	/* Without VIRTIO_NET_F_MAC, a locally administered address of our own. */
 	for (int i = 0; i < 6; i++)
-		d->mac[i] = drv >> F_MAC & 1 ? *(volatile uint8_t *)(base + R_CONFIG + (uint32_t)i)
-					     : (uint8_t)(i ? 0x10 * i : 0x02);
-	for (unsigned int q = 0; q < 2; q++) {
-		*reg(d, R_QUEUE_SEL) = q;
-		if (*reg(d, R_QUEUE_NUM_MAX) < VN_QSIZE)
+		d->mac[i] =
+			drv >> F_MAC & 1 ? vmmio_config(base)[i] : (uint8_t)(i ? 0x10 * i : 0x02);
+	for (unsigned int q = 0; q < 2; q++)
+		if (vmmio_queue_max(base, q) < VN_QSIZE)
 			return -4;
-	}
 	setup_queue(d, &d->rx, 0);
 	setup_queue(d, &d->tx, 1);
-	*reg(d, R_STATUS) = 1 | 2 | 8 | 4;
-	if (*reg(d, R_STATUS) & 0x40) /* DEVICE_NEEDS_RESET */
+	if (vmmio_driver_ok(base) & 0x40) /* DEVICE_NEEDS_RESET */
 		return -5;
 
 	for (int i = 0; i < VN_QSIZE; i++) {
