@@ -194,14 +194,22 @@ int dev_thread_call(struct dev_thread *t, enum dev_op op, unsigned int queue, ui
 	return rc;
 }
 
-/* Devices size their ring for all they can have queued at once, so this never returns NULL. */
+/*
+ * Devices size their ring for all they can have queued at once, so a full
+ * SQ is rare and a submit empties it. The spare keeps the call sites free
+ * of a NULL check for a case that means the device is finished anyway.
+ */
 struct io_uring_sqe *dev_thread_sqe(struct dev_thread *t)
 {
-	struct io_uring_sqe *sqe = io_uring_get_sqe(&t->ring);
+	struct io_uring_sqe *sqe = t->sq_failed ? NULL : io_uring_get_sqe(&t->ring);
 
-	if (!sqe) {
+	if (!sqe && !t->sq_failed) {
 		io_uring_submit(&t->ring);
 		sqe = io_uring_get_sqe(&t->ring);
+	}
+	if (!sqe) {
+		t->sq_failed = true;
+		sqe = &t->spare_sqe;
 	}
 	return sqe;
 }
@@ -248,7 +256,7 @@ bool dev_thread_wait(struct dev_thread *t)
 	bool ok;
 
 	dev_thread_arm(t, &t->ctrl);
-	ok = submit_and_wait(t);
+	ok = !t->sq_failed && submit_and_wait(t);
 	if (t->polled) {
 		/*
 		 * The poll before this sleep found nothing. If the event came

@@ -61,10 +61,12 @@ struct dev_thread {
 	bool test_hang; /* test-only: hang in the next operation, as a stuck thread would */
 
 	/* Device thread only (poll_max_ns set before the thread starts). */
-	uint64_t poll_max_ns; /* 0: never poll */
-	uint64_t poll_ns;     /* the current budget, adapted by dev_thread_wait() */
-	bool polled;	      /* the last poll found nothing: measure the sleep after it */
-	uint64_t poll_hits;   /* polls that found work (devices/dev_stats.h) */
+	uint64_t poll_max_ns;	       /* 0: never poll */
+	uint64_t poll_ns;	       /* the current budget, adapted by dev_thread_wait() */
+	bool polled;		       /* the last poll found nothing: measure the sleep after it */
+	uint64_t poll_hits;	       /* polls that found work (devices/dev_stats.h) */
+	bool sq_failed;		       /* a full SQ could not be submitted: the ring is broken */
+	struct io_uring_sqe spare_sqe; /* handed out instead, never submitted */
 
 	/* vCPU thread -> device thread, one operation at a time. */
 	pthread_mutex_t lock;
@@ -129,7 +131,12 @@ void dev_thread_resume(struct dev_thread *t);
  */
 int dev_thread_call(struct dev_thread *t, enum dev_op op, unsigned int queue, uint64_t features);
 
-/* On the device thread only. A full SQ is submitted to make room. */
+/*
+ * On the device thread only. A full SQ is submitted to make room. Never
+ * NULL: if that submit fails too, the ring is broken and the caller gets a
+ * spare SQE that goes nowhere; the next dev_thread_wait() then fails, which
+ * ends the device thread as any ring failure does.
+ */
 struct io_uring_sqe *dev_thread_sqe(struct dev_thread *t);
 void dev_thread_arm(struct dev_thread *t, struct dev_event *ev);
 /* True, and ev disarmed, if tag is ev's CQE. */

@@ -10,10 +10,12 @@
  * work, a ready CQE ends it, and the budget grows after a short sleep and
  * drops to zero after a long one. A thread that died or hangs never holds
  * a caller: calls to a dead thread fail at once, abandon releases a waiting
- * caller, and stop gives up on a hung thread at its deadline.
+ * caller, and stop gives up on a hung thread at its deadline. A ring that
+ * can take no more SQEs fails the device's next wait, not its callers.
  */
 #include <check.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdint.h>
@@ -255,6 +257,35 @@ static void wait_for(struct fake *f, bool long_sleep)
 		;
 }
 
+/*
+ * A ring that takes no more submissions (its fd is /dev/null now, so every
+ * io_uring_enter fails): once the SQ is full, dev_thread_sqe() still gives
+ * an SQE to write, and the next wait fails so that the device thread ends.
+ */
+START_TEST(broken_ring_fails_the_wait_not_the_caller)
+{
+	struct fake *f = fake_new();
+	int null = open("/dev/null", O_RDWR);
+	unsigned int n = *f->dt.ring.sq.kring_entries;
+
+	ck_assert_int_ge(null, 0);
+	ck_assert_int_ge(dup2(null, f->dt.ring.ring_fd), 0);
+	close(null);
+	for (unsigned int i = 0; i < n; i++)
+		io_uring_prep_nop(dev_thread_sqe(&f->dt));
+	ck_assert(!f->dt.sq_failed);
+	for (unsigned int i = 0; i < 3; i++) {
+		struct io_uring_sqe *sqe = dev_thread_sqe(&f->dt);
+
+		ck_assert_ptr_eq(sqe, &f->dt.spare_sqe);
+		io_uring_prep_nop(sqe);
+	}
+	ck_assert(f->dt.sq_failed);
+	ck_assert(!dev_thread_wait(&f->dt));
+	fake_free(f);
+}
+END_TEST
+
 START_TEST(poll_budget_adapts)
 {
 	struct fake *f = fake_new();
@@ -364,6 +395,7 @@ int main(void)
 	tcase_add_test(tc, drain_cancels_and_reaps_until_idle);
 	tcase_add_test(tc, poll_off_hit_and_cqe);
 	tcase_add_test(tc, poll_budget_adapts);
+	tcase_add_test(tc, broken_ring_fails_the_wait_not_the_caller);
 	tcase_add_test(tc, calls_to_a_dead_thread_fail);
 	tcase_add_test(tc, abandon_and_stop_bound_a_hung_thread);
 	suite_add_tcase(s, tc);
