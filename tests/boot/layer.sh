@@ -91,7 +91,8 @@ layer_run() {
 	# LAYER_TSC=calibrate: the old way, to measure what this fixes (layer-canary.sh).
 	if [ -z "${_layer_tsc:-}" ]; then
 		_tk=${MINIVMM_RUN_DIR:-$root/build}/tsc-khz
-		[ -x "$_tk" ] || cc -O2 -o "$_tk" "$root/tests/boot/tsc-khz.c"
+		# Built under a name of its own and renamed: tiers run at once.
+		[ -x "$_tk" ] || { cc -O2 -o "$_tk.$$" "$root/tests/boot/tsc-khz.c" && mv -f "$_tk.$$" "$_tk"; }
 		_layer_tsc=$("$_tk")
 	fi
 	_tsc="tsc_early_khz=${_layer_tsc:-0} tsc=reliable"
@@ -156,22 +157,35 @@ layer_cases() {
 
 # guest_prepare: the guest kernel (cached build; sets $kdir) and rootfs in
 # $guest: bzImage, stripped vmlinux, initrd.cpio.gz, rootfs.ext4.
+# Tiers of one test run may call it at once (tests/run-all.sh runs the boot
+# tier beside the others) and so may two runs: a lock in the cache makes
+# one build the kernel and fio while the other waits and then finds them
+# cached, and the tiers of one run (one $MINIVMM_RUN_DIR) fill $guest once.
 guest_prepare() {
-	kdir=$("$root/guests/linux/build-kernel.sh") || {
-		echo "guest kernel build failed" >&2
-		return 1
-	}
-	FIO=$("$root/guests/fio/build-fio.sh") || {
-		echo "fio build failed" >&2
-		return 1
-	}
-	mkdir -p "$guest"
-	FIO=$FIO "$root/guests/rootfs/build-rootfs.sh" "$guest" >/dev/null || {
-		echo "rootfs build failed" >&2
-		return 1
-	}
-	cp "$kdir/bzImage" "$guest/bzImage"
-	strip -o "$guest/vmlinux" "$kdir/vmlinux"
-	# For minivmm --symbols: a hung guest's vCPUs are named by function.
-	nm -n "$kdir/vmlinux" | grep -i ' [tw] ' >"$guest/System.map"
+	_gp_cache=${MINIVMM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/minivmm}
+	_gp_token=${MINIVMM_RUN_DIR:-pid$$}
+	mkdir -p "$_gp_cache" "$guest" || return 1
+	(
+		flock 8 || exit 1
+		[ "$(head -n 1 "$guest/.prepared" 2>/dev/null)" = "$_gp_token" ] && exit 0
+		rm -f "$guest/.prepared"
+		kdir=$("$root/guests/linux/build-kernel.sh") || {
+			echo "guest kernel build failed" >&2
+			exit 1
+		}
+		FIO=$("$root/guests/fio/build-fio.sh") || {
+			echo "fio build failed" >&2
+			exit 1
+		}
+		FIO=$FIO "$root/guests/rootfs/build-rootfs.sh" "$guest" >/dev/null || {
+			echo "rootfs build failed" >&2
+			exit 1
+		}
+		cp "$kdir/bzImage" "$guest/bzImage" &&
+			strip -o "$guest/vmlinux" "$kdir/vmlinux" || exit 1
+		# For minivmm --symbols: a hung guest's vCPUs are named by function.
+		nm -n "$kdir/vmlinux" | grep -i ' [tw] ' >"$guest/System.map" || exit 1
+		printf '%s\n%s\n' "$_gp_token" "$kdir" >"$guest/.prepared"
+	) 8>"$_gp_cache/guest-prepare.lock" || return 1
+	kdir=$(sed -n 2p "$guest/.prepared")
 }
