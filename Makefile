@@ -218,7 +218,7 @@ $(BUILD)/unit-asan/%: $(ASAN_OBJ)/tests/unit/%.o $(UNIT_HELPERS:%.c=$(ASAN_OBJ)/
 # The pure parts of the library the fuzzers drive (no KVM, no threads).
 FUZZ_LIB_SRCS := virtio/%.c devices/iov.c devices/net_hdr.c devices/net_rx.c arch/x86_64/bzimage.c arch/x86_64/elf_loader.c \
 	devices/blk_req.c arch/x86_64/cmdline.c \
-	vmm/cli_opts.c
+	vmm/cli_opts.c vmm/config.c
 $(BUILD)/fuzzers/%: tests/fuzz/%.c $(LIB_SRCS)
 	@mkdir -p $(dir $@)
 	clang $(CSTD) $(WARN) -g -O1 -I. -fsanitize=fuzzer,address,undefined -o $@ $< $(filter $(FUZZ_LIB_SRCS),$(LIB_SRCS))

@@ -14,6 +14,7 @@
 #include "devices/sysctl_ports.h"
 #include "virtio/guest_mem.h"
 #include "vmm/bus.h"
+#include "vmm/config.h"
 #include "vmm/minivmm.h"
 #include "vmm/panic_scan.h"
 #include "vmm/symbols.h"
@@ -78,7 +79,7 @@ struct vcpu {
 };
 
 struct minivmm {
-	struct minivmm_config cfg;
+	struct minivmm_config cfg; /* create()'s own copy, freed by destroy */
 	int kvm_fd, vm_fd;
 	uint8_t *ram;
 	uint64_t mem_size;
@@ -116,13 +117,13 @@ struct minivmm {
 
 	/* Lifecycle (vmm/api.c): start() -> the supervisor thread -> ended. */
 	struct api_server *api_server; /* minivmm_serve_socket; NULL when none */
-	pthread_mutex_t life_lock; /* serialises start, pause, resume and the join */
-	bool supervisor_started;   /* under life_lock */
-	bool supervisor_joined;	   /* under life_lock */
-	bool paused;		   /* under life_lock */
-	bool filter_caller;	   /* run(): the caller takes the control filter */
-	bool launched;		   /* under exit_lock: the supervisor may let the vCPUs go */
-	bool ended;		   /* under exit_lock: torn down, final_exit is complete */
+	pthread_mutex_t life_lock;     /* serialises start, pause, resume and the join */
+	bool supervisor_started;       /* under life_lock */
+	bool supervisor_joined;	       /* under life_lock */
+	bool paused;		       /* under life_lock */
+	bool filter_caller;	       /* run(): the caller takes the control filter */
+	bool launched;		       /* under exit_lock: the supervisor may let the vCPUs go */
+	bool ended;		       /* under exit_lock: torn down, final_exit is complete */
 	pthread_t supervisor;
 	uint64_t start_ms;		/* CLOCK_MONOTONIC, at start() */
 	uint64_t shutdown_deadline;	/* under exit_lock: ms, 0 = none (request_shutdown) */

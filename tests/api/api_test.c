@@ -54,44 +54,70 @@ int fail(const char *fmt, ...)
 static int vm_setup(struct vm *v, const char *name, const char *append, char *err)
 {
 	memset(v, 0, sizeof(*v));
-	v->in_pipe[0] = v->in_pipe[1] = -1;
-	minivmm_config_init(&v->cfg);
-	v->cfg.kernel = testguest;
-	v->cfg.mem_size = 64ULL << 20;
-	v->cfg.timeout_ms = VM_TIMEOUT_MS;
-	v->cfg.append = append;
-	v->cfg.console_in = -1;
+	v->out_fd = v->in_pipe[0] = v->in_pipe[1] = -1;
+	v->cfg = minivmm_config_new();
+	if (!v->cfg) {
+		snprintf(err, MINIVMM_ERR_LEN, "out of memory");
+		return -1;
+	}
 	snprintf(v->console, sizeof(v->console), "%s/%s.console", workdir, name);
 	v->out_fd = open(v->console, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (v->out_fd < 0) {
 		snprintf(err, MINIVMM_ERR_LEN, "open %s: %s", v->console, strerror(errno));
 		return -1;
 	}
-	v->cfg.console_out = v->out_fd;
+	if (minivmm_config_set_kernel(v->cfg, testguest, err, MINIVMM_ERR_LEN) ||
+	    minivmm_config_set_mem(v->cfg, 64ULL << 20, err, MINIVMM_ERR_LEN) ||
+	    minivmm_config_set_timeout(v->cfg, VM_TIMEOUT_MS, err, MINIVMM_ERR_LEN) ||
+	    minivmm_config_set_append(v->cfg, append, err, MINIVMM_ERR_LEN) ||
+	    minivmm_config_set_console_fds(v->cfg, -1, v->out_fd, err, MINIVMM_ERR_LEN))
+		return -1;
+	return 0;
+}
+
+/* Creates the VM of v->cfg, which is then freed: the VM has its own copy. */
+static int vm_create(struct vm *v, char *err)
+{
+	int rc = minivmm_create(v->cfg, &v->vm, err, MINIVMM_ERR_LEN);
+
+	minivmm_config_free(v->cfg);
+	v->cfg = NULL;
+	return rc < 0 ? -1 : 0;
+}
+
+/* A fresh sparse disk of DISK_MIB at path. */
+static int make_disk(const char *path, char *err)
+{
+	int fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+
+	if (fd < 0 || ftruncate(fd, (off_t)DISK_MIB << 20) < 0) {
+		snprintf(err, MINIVMM_ERR_LEN, "disk %s: %s", path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
+
+/* Up to create: a test-guest VM with a fresh sparse disk when disk, console to a file. */
+static int vm_prepare(struct vm *v, const char *name, bool disk, const char *append, char *err)
+{
+	if (vm_setup(v, name, append, err))
+		return -1;
+	if (disk) {
+		snprintf(v->disk, sizeof(v->disk), "%s/%s.img", workdir, name);
+		if (make_disk(v->disk, err) ||
+		    minivmm_config_add_disk(v->cfg, v->disk, 0, err, MINIVMM_ERR_LEN) < 0)
+			return -1;
+	}
 	return 0;
 }
 
 /* A test-guest VM: a fresh sparse disk when disk, console to a file. */
 static int vm_make(struct vm *v, const char *name, bool disk, const char *append, char *err)
 {
-	int fd;
-
-	if (vm_setup(v, name, append, err))
-		return -1;
-	if (disk) {
-		snprintf(v->disk, sizeof(v->disk), "%s/%s.img", workdir, name);
-		fd = open(v->disk, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-		if (fd < 0 || ftruncate(fd, (off_t)DISK_MIB << 20) < 0) {
-			snprintf(err, MINIVMM_ERR_LEN, "disk %s: %s", v->disk, strerror(errno));
-			if (fd >= 0)
-				close(fd);
-			return -1;
-		}
-		close(fd);
-		v->cfg.disks[0].path = v->disk;
-		v->cfg.n_disks = 1;
-	}
-	return minivmm_create(&v->cfg, &v->vm, err, MINIVMM_ERR_LEN) < 0 ? -1 : 0;
+	return vm_prepare(v, name, disk, append, err) ? -1 : vm_create(v, err);
 }
 
 /* The echo guest (testguest.echo=1) waits for a console line: it never ends alone. */
@@ -103,15 +129,18 @@ int vm_make_waiting(struct vm *v, const char *name, char *err)
 		snprintf(err, MINIVMM_ERR_LEN, "pipe: %s", strerror(errno));
 		return -1;
 	}
-	v->cfg.console_in = v->in_pipe[0];
-	return minivmm_create(&v->cfg, &v->vm, err, MINIVMM_ERR_LEN) < 0 ? -1 : 0;
+	if (minivmm_config_set_console_fds(v->cfg, v->in_pipe[0], v->out_fd, err, MINIVMM_ERR_LEN))
+		return -1;
+	return vm_create(v, err);
 }
 
 void vm_free(struct vm *v)
 {
 	minivmm_destroy(v->vm);
 	v->vm = NULL;
-	if (v->out_fd > 0)
+	minivmm_config_free(v->cfg);
+	v->cfg = NULL;
+	if (v->out_fd >= 0)
 		close(v->out_fd);
 	for (int i = 0; i < 2; i++)
 		if (v->in_pipe[i] >= 0)
