@@ -462,9 +462,22 @@ static void *supervisor(void *arg)
 	return NULL;
 }
 
+void vm_block_signals(sigset_t *old)
+{
+	/* Those a fault raises on the thread itself stay as they are. */
+	static const int sync_signals[] = {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP, SIGSYS};
+	sigset_t all;
+
+	sigfillset(&all);
+	for (unsigned int i = 0; i < sizeof(sync_signals) / sizeof(sync_signals[0]); i++)
+		sigdelset(&all, sync_signals[i]);
+	pthread_sigmask(SIG_BLOCK, &all, old);
+}
+
 static int vm_start(struct minivmm *vm, bool filter_caller)
 {
 	char err[MINIVMM_ERR_LEN];
+	sigset_t caller_mask;
 	int rc;
 
 	pthread_mutex_lock(&vm->life_lock);
@@ -472,6 +485,8 @@ static int vm_start(struct minivmm *vm, bool filter_caller)
 		pthread_mutex_unlock(&vm->life_lock);
 		return -EALREADY;
 	}
+	/* Every thread started here inherits the block; the caller gets its mask back below. */
+	vm_block_signals(&caller_mask);
 	vm->start_ms = now_ms();
 	vm->filter_caller = filter_caller;
 	rc = console_start(vm);
@@ -485,6 +500,7 @@ static int vm_start(struct minivmm *vm, bool filter_caller)
 		vm_request_exit(vm, MINIVMM_EXIT_FAILED, MINIVMM_STATUS_ERROR, "%s", err);
 	vm->supervisor_started = true;
 	rc = pthread_create(&vm->supervisor, NULL, supervisor, vm);
+	pthread_sigmask(SIG_SETMASK, &caller_mask, NULL);
 	if (rc) {
 		/* Nobody to run it: end it here, on the caller's thread, unfiltered. */
 		vm_request_exit(vm, MINIVMM_EXIT_FAILED, MINIVMM_STATUS_ERROR,

@@ -252,9 +252,36 @@ int minivmm_create(const struct minivmm_config *cfg, struct minivmm **out, char 
  * failure after create shows as a FAILED exit, not as start's return.
  * 0, or -EALREADY when the VM was started before.
  *
- * Every function below is thread-safe; none is async-signal-safe. Nothing
- * here installs anything process-wide except the SIGRTMIN handler that
- * kicks vCPUs out of KVM_RUN (start installs it; it does nothing).
+ * Every function below is thread-safe; none is async-signal-safe.
+ *
+ * Process-wide effects: all the library does to the process, and when.
+ * - The kick signal (minivmm_config_set_kick_signal; SIGRTMIN by default):
+ *   every minivmm_start() and minivmm_run() sets its disposition to a
+ *   handler that does nothing (sa_flags 0, empty sa_mask); the library
+ *   sends it only to its own vCPU threads (pthread_kill), to bring them
+ *   out of KVM_RUN with EINTR. Never restored: another VM may still use
+ *   it. Any other handler for that signal is replaced: give the library a
+ *   signal the process uses for nothing else. No other disposition is set,
+ *   except:
+ * - SIGSYS, only with MINIVMM_SECCOMP_ON: each library thread (and
+ *   minivmm_run()'s caller, minivmm_seccomp_thread()'s) sets, as it
+ *   installs its filter, a handler that names the thread and the call on
+ *   stderr and ends the process, which a forbidden call ends anyway.
+ * - Signal masks: the caller's is left as it was (start, run and
+ *   serve_socket block signals only around their pthread_create calls).
+ *   Every thread of the library blocks every asynchronous signal (SIGINT,
+ *   SIGTERM, SIGCHLD, SIGPIPE, SIGUSR1, real-time ones ...; not SIGSEGV,
+ *   SIGBUS, SIGILL, SIGFPE, SIGTRAP, SIGSYS), so a signal sent to the
+ *   process always goes to one of the embedder's threads; a vCPU thread
+ *   takes its VM's kick signal and nothing else. A console whose reader
+ *   went away is an EPIPE for the library, never a SIGPIPE for the process.
+ * - The umask: minivmm_serve_socket() sets it to 0177 for the instant of
+ *   its bind(2), so that the socket is never more than 0600, and puts the
+ *   old one back.
+ * - File descriptors: only the console fds the embedder gave are used; the
+ *   library's own are opened close-on-exec and closed by destroy.
+ * - Nothing else: no atexit handlers, no environment, no working
+ *   directory, no rlimits; the console is off unless given fds.
  */
 int minivmm_start(struct minivmm *vm);
 

@@ -4,6 +4,7 @@
 #define VMM_VM_H
 
 #include <pthread.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdatomic.h>
 #include <stdint.h>
@@ -141,6 +142,13 @@ struct minivmm {
 	int console_started;
 	int console_wake[2]; /* pipe that interrupts the console thread's poll */
 };
+
+/*
+ * Blocks every asynchronous signal on the calling thread, the old mask into
+ * *old: around pthread_create, so that the library's threads never take a
+ * signal sent to the process (vCPU threads then unblock their kick signal).
+ */
+void vm_block_signals(sigset_t *old);
 
 /* Records why the VM ends (first caller wins) and wakes run(). */
 void vm_request_exit(struct minivmm *vm, enum minivmm_exit_reason reason, int status,
