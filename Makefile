@@ -287,6 +287,7 @@ install: $(BIN) $(CTL) $(LIB) $(SO) $(PC)
 	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libminivmm.so
 	install -D -m 0644 $(PC) $(DESTDIR)$(LIBDIR)/pkgconfig/minivmm.pc
 	install -D -m 0644 docs/minivmm.1 $(DESTDIR)$(PREFIX)/share/man/man1/minivmm.1
+	install -D -m 0644 docs/minivmm.3 $(DESTDIR)$(PREFIX)/share/man/man3/minivmm.3
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/minivmm $(DESTDIR)$(PREFIX)/bin/minivmm-ctl \
@@ -294,7 +295,8 @@ uninstall:
 		$(DESTDIR)$(LIBDIR)/libminivmm.a $(DESTDIR)$(LIBDIR)/$(notdir $(SO)) \
 		$(DESTDIR)$(LIBDIR)/$(SONAME) $(DESTDIR)$(LIBDIR)/libminivmm.so \
 		$(DESTDIR)$(LIBDIR)/pkgconfig/minivmm.pc \
-		$(DESTDIR)$(PREFIX)/share/man/man1/minivmm.1
+		$(DESTDIR)$(PREFIX)/share/man/man1/minivmm.1 \
+		$(DESTDIR)$(PREFIX)/share/man/man3/minivmm.3
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')
