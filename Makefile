@@ -218,7 +218,7 @@ $(BUILD)/unit-asan/%: $(ASAN_OBJ)/tests/unit/%.o $(UNIT_HELPERS:%.c=$(ASAN_OBJ)/
 # The pure parts of the library the fuzzers drive (no KVM, no threads).
 FUZZ_LIB_SRCS := virtio/%.c devices/iov.c devices/net_hdr.c devices/net_rx.c arch/x86_64/bzimage.c arch/x86_64/elf_loader.c \
 	devices/blk_req.c arch/x86_64/cmdline.c \
-	vmm/cli_opts.c
+	vmm/cli_opts.c vmm/config.c
 $(BUILD)/fuzzers/%: tests/fuzz/%.c $(LIB_SRCS)
 	@mkdir -p $(dir $@)
 	clang $(CSTD) $(WARN) -g -O1 -I. -fsanitize=fuzzer,address,undefined -o $@ $< $(filter $(FUZZ_LIB_SRCS),$(LIB_SRCS))
@@ -287,6 +287,7 @@ install: $(BIN) $(CTL) $(LIB) $(SO) $(PC)
 	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libminivmm.so
 	install -D -m 0644 $(PC) $(DESTDIR)$(LIBDIR)/pkgconfig/minivmm.pc
 	install -D -m 0644 docs/minivmm.1 $(DESTDIR)$(PREFIX)/share/man/man1/minivmm.1
+	install -D -m 0644 docs/minivmm.3 $(DESTDIR)$(PREFIX)/share/man/man3/minivmm.3
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/minivmm $(DESTDIR)$(PREFIX)/bin/minivmm-ctl \
@@ -294,7 +295,8 @@ uninstall:
 		$(DESTDIR)$(LIBDIR)/libminivmm.a $(DESTDIR)$(LIBDIR)/$(notdir $(SO)) \
 		$(DESTDIR)$(LIBDIR)/$(SONAME) $(DESTDIR)$(LIBDIR)/libminivmm.so \
 		$(DESTDIR)$(LIBDIR)/pkgconfig/minivmm.pc \
-		$(DESTDIR)$(PREFIX)/share/man/man1/minivmm.1
+		$(DESTDIR)$(PREFIX)/share/man/man1/minivmm.1 \
+		$(DESTDIR)$(PREFIX)/share/man/man3/minivmm.3
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')

@@ -2,6 +2,7 @@
 /* The public API: build a VM from a config, run it, tear it down. */
 #include <errno.h>
 #include <linux/kvm.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,9 +19,6 @@
 #include "vmm/api_socket.h"
 #include "vmm/vm.h"
 
-#define DEFAULT_MEM	(256ULL << 20)
-#define MIN_MEM		MINIVMM_MEM_MIN
-#define MAX_MEM		MINIVMM_MEM_MAX
 #define MAX_KERNEL_SIZE (256u << 20)
 #define MAX_INITRD_SIZE (1u << 30)
 
@@ -33,13 +31,16 @@ const char *minivmm_version(void)
 		MINIVMM_VERSION_PATCH);
 }
 
-void minivmm_config_init(struct minivmm_config *cfg)
+/* Here, not in vmm/config.c: the limit is the machine's (arch). */
+int minivmm_config_set_vcpus(struct minivmm_config *cfg, unsigned int n, char *err, size_t err_len)
 {
-	memset(cfg, 0, sizeof(*cfg));
-	cfg->mem_size = DEFAULT_MEM;
-	cfg->cpus = 1;
-	cfg->console_in = STDIN_FILENO;
-	cfg->console_out = STDOUT_FILENO;
+	if (!cfg)
+		return config_error(err, err_len, -EINVAL, "no config given");
+	if (n < 1 || n > arch_max_cpus())
+		return config_error(err, err_len, -ERANGE, "%u CPUs is out of range (1 to %u)", n,
+				    arch_max_cpus());
+	cfg->cpus = n;
+	return 0;
 }
 
 const char *minivmm_exit_reason_name(enum minivmm_exit_reason r)
@@ -180,23 +181,6 @@ static int add_legacy_devices(struct minivmm *vm, char *err, size_t err_len)
 	return rc;
 }
 
-/* "1 byte", "4097 bytes", "1536 KiB", "16 MiB": exact, in the largest unit that is. */
-static void format_size(uint64_t v, char *buf, size_t len)
-{
-	static const char *const units[] = {"bytes", "KiB", "MiB", "GiB", "TiB"};
-	unsigned int u = 0;
-
-	if (v == 1) {
-		snprintf(buf, len, "1 byte");
-		return;
-	}
-	while (v && !(v & 1023) && u < 4) {
-		v >>= 10;
-		u++;
-	}
-	snprintf(buf, len, "%llu %s", (unsigned long long)v, units[u]);
-}
-
 /* The same image twice, once writable, would be two devices writing one
  * file, and the second flock would blame "another process". */
 static int check_disks_distinct(const struct minivmm_config *cfg, char *err, size_t err_len)
@@ -221,60 +205,21 @@ static int check_disks_distinct(const struct minivmm_config *cfg, char *err, siz
 	return 0;
 }
 
+/*
+ * The setters checked every value as it was given; what is left needs the
+ * whole config, or the files.
+ */
 static int check_config(const struct minivmm_config *cfg, char *err, size_t err_len)
 {
-	char size[32];
-
+	if (!cfg) {
+		snprintf(err, err_len, "no config given");
+		return -EINVAL;
+	}
 	if (!cfg->kernel) {
 		snprintf(err, err_len, "no kernel given");
 		return -EINVAL;
 	}
-	if (cfg->mem_size < MIN_MEM || cfg->mem_size > MAX_MEM) {
-		format_size(cfg->mem_size, size, sizeof(size));
-		snprintf(err, err_len, "memory size %s is out of range (%llu MiB to %llu TiB)",
-			 size, MIN_MEM >> 20, MAX_MEM >> 40);
-		return -EINVAL;
-	}
-	if (cfg->mem_size & 0xfff) {
-		snprintf(err, err_len, "memory size must be a multiple of 4 KiB");
-		return -EINVAL;
-	}
-	if (cfg->n_disks > MINIVMM_MAX_DISKS) {
-		snprintf(err, err_len, "at most %d disks", MINIVMM_MAX_DISKS);
-		return -EINVAL;
-	}
-	for (unsigned int i = 0; i < cfg->n_disks && i < MINIVMM_MAX_DISKS; i++) {
-		if (cfg->disks[i].poll_us > MINIVMM_POLL_US_MAX) {
-			snprintf(err, err_len, "disk poll time %d us is out of range (at most %d)",
-				 cfg->disks[i].poll_us, MINIVMM_POLL_US_MAX);
-			return -EINVAL;
-		}
-	}
-	if (check_disks_distinct(cfg, err, err_len))
-		return -EINVAL;
-	if (cfg->n_nets > MINIVMM_MAX_NETS) {
-		snprintf(err, err_len, "at most %d network cards", MINIVMM_MAX_NETS);
-		return -EINVAL;
-	}
-	for (unsigned int i = 0; i < cfg->n_nets; i++) {
-		if (cfg->nets[i].poll_us > MINIVMM_POLL_US_MAX) {
-			snprintf(err, err_len,
-				 "network poll time %d us is out of range (at most %d)",
-				 cfg->nets[i].poll_us, MINIVMM_POLL_US_MAX);
-			return -EINVAL;
-		}
-		if (cfg->nets[i].mtu && (cfg->nets[i].mtu < 68 || cfg->nets[i].mtu > 65535)) {
-			snprintf(err, err_len, "MTU %u is out of range (68 to 65535)",
-				 cfg->nets[i].mtu);
-			return -EINVAL;
-		}
-	}
-	if (cfg->cpus < 1 || cfg->cpus > arch_max_cpus()) {
-		snprintf(err, err_len, "%u CPUs is out of range (1 to %u)", cfg->cpus,
-			 arch_max_cpus());
-		return -EINVAL;
-	}
-	return 0;
+	return check_disks_distinct(cfg, err, err_len);
 }
 
 static int load_guest(struct minivmm *vm, char *err, size_t err_len)
@@ -347,12 +292,19 @@ int minivmm_create(const struct minivmm_config *cfg, struct minivmm **out, char 
 		snprintf(err, err_len, "out of memory");
 		return -ENOMEM;
 	}
-	vm->cfg = *cfg;
+	if (config_copy(&vm->cfg, cfg)) {
+		snprintf(err, err_len, "out of memory");
+		free(vm);
+		return -ENOMEM;
+	}
+	if (!vm->cfg.kick_signal)
+		vm->cfg.kick_signal = SIGRTMIN;
 	vm->kvm_fd = vm->vm_fd = -1;
 	vm->exit_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (vm->exit_fd < 0) {
 		rc = -errno;
 		snprintf(err, err_len, "cannot create the exit eventfd: %s", strerror(errno));
+		config_release(&vm->cfg);
 		free(vm);
 		return rc;
 	}
@@ -510,9 +462,22 @@ static void *supervisor(void *arg)
 	return NULL;
 }
 
+void vm_block_signals(sigset_t *old)
+{
+	/* Those a fault raises on the thread itself stay as they are. */
+	static const int sync_signals[] = {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP, SIGSYS};
+	sigset_t all;
+
+	sigfillset(&all);
+	for (unsigned int i = 0; i < sizeof(sync_signals) / sizeof(sync_signals[0]); i++)
+		sigdelset(&all, sync_signals[i]);
+	pthread_sigmask(SIG_BLOCK, &all, old);
+}
+
 static int vm_start(struct minivmm *vm, bool filter_caller)
 {
 	char err[MINIVMM_ERR_LEN];
+	sigset_t caller_mask;
 	int rc;
 
 	pthread_mutex_lock(&vm->life_lock);
@@ -520,6 +485,8 @@ static int vm_start(struct minivmm *vm, bool filter_caller)
 		pthread_mutex_unlock(&vm->life_lock);
 		return -EALREADY;
 	}
+	/* Every thread started here inherits the block; the caller gets its mask back below. */
+	vm_block_signals(&caller_mask);
 	vm->start_ms = now_ms();
 	vm->filter_caller = filter_caller;
 	rc = console_start(vm);
@@ -533,6 +500,7 @@ static int vm_start(struct minivmm *vm, bool filter_caller)
 		vm_request_exit(vm, MINIVMM_EXIT_FAILED, MINIVMM_STATUS_ERROR, "%s", err);
 	vm->supervisor_started = true;
 	rc = pthread_create(&vm->supervisor, NULL, supervisor, vm);
+	pthread_sigmask(SIG_SETMASK, &caller_mask, NULL);
 	if (rc) {
 		/* Nobody to run it: end it here, on the caller's thread, unfiltered. */
 		vm_request_exit(vm, MINIVMM_EXIT_FAILED, MINIVMM_STATUS_ERROR,
@@ -746,5 +714,6 @@ void minivmm_destroy(struct minivmm *vm)
 	pthread_mutex_destroy(&vm->pause_lock);
 	pthread_cond_destroy(&vm->pause_cond);
 	close(vm->exit_fd);
+	config_release(&vm->cfg);
 	free(vm);
 }

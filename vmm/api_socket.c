@@ -415,6 +415,7 @@ static void server_free(struct api_server *s)
 int minivmm_serve_socket(struct minivmm *vm, const char *path, char *err, size_t err_len)
 {
 	struct api_server *s;
+	sigset_t caller_mask;
 	mode_t old_mask;
 	int rc;
 
@@ -462,7 +463,12 @@ int minivmm_serve_socket(struct minivmm *vm, const char *path, char *err, size_t
 		goto out;
 	}
 	s->wake_fd = eventfd(0, EFD_CLOEXEC);
-	if (s->wake_fd < 0 || (rc = -pthread_create(&s->thread, NULL, api_thread, s)) < 0) {
+	if (s->wake_fd >= 0) {
+		vm_block_signals(&caller_mask);
+		rc = -pthread_create(&s->thread, NULL, api_thread, s);
+		pthread_sigmask(SIG_SETMASK, &caller_mask, NULL);
+	}
+	if (s->wake_fd < 0 || rc < 0) {
 		if (s->wake_fd < 0)
 			rc = -errno;
 		unlink(path);

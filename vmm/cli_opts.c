@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "vmm/cli_opts.h"
 
+#include "vmm/config.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -67,17 +69,16 @@ static int parse_poll(const char *s, const char *what, int *poll_us, char *err, 
 
 int cli_parse_disk(char *spec, struct minivmm_config *cfg, char *err, size_t err_len)
 {
-	struct minivmm_disk *d;
-	char *opt, *cursor = spec, q[QUOTE_LEN];
+	char *path, *serial = NULL, *opt, *cursor = spec, q[QUOTE_LEN];
+	unsigned int flags = 0;
+	int poll_us = 0, idx;
 
 	if (cfg->n_disks >= MINIVMM_MAX_DISKS) {
 		snprintf(err, err_len, "too many --disk options (at most %d)", MINIVMM_MAX_DISKS);
 		return -1;
 	}
-	d = &cfg->disks[cfg->n_disks];
-	memset(d, 0, sizeof(*d));
-	d->path = cli_next_field(&cursor);
-	if (!d->path || !*d->path) {
+	path = cli_next_field(&cursor);
+	if (!path || !*path) {
 		snprintf(err, err_len,
 			 "bad --disk: give PATH[,ro][,direct][,serial=ID][,poll=US] "
 			 "(a ',' in PATH as ',,')");
@@ -87,13 +88,13 @@ int cli_parse_disk(char *spec, struct minivmm_config *cfg, char *err, size_t err
 		if (!*opt)
 			continue; /* a trailing comma */
 		if (!strcmp(opt, "ro")) {
-			d->read_only = 1;
+			flags |= MINIVMM_DISK_READ_ONLY;
 		} else if (!strcmp(opt, "direct")) {
-			d->direct = 1;
+			flags |= MINIVMM_DISK_DIRECT;
 		} else if (!strncmp(opt, "serial=", 7) && strlen(opt + 7) <= 20) {
-			d->serial = opt + 7;
+			serial = opt + 7;
 		} else if (!strncmp(opt, "poll=", 5)) {
-			if (parse_poll(opt + 5, "--disk", &d->poll_us, err, err_len))
+			if (parse_poll(opt + 5, "--disk", &poll_us, err, err_len))
 				return -1;
 		} else {
 			snprintf(err, err_len,
@@ -103,7 +104,15 @@ int cli_parse_disk(char *spec, struct minivmm_config *cfg, char *err, size_t err
 			return -1;
 		}
 	}
-	cfg->n_disks++;
+	/* Every field was checked above: only memory can fail now. */
+	idx = minivmm_config_add_disk(cfg, path, flags, err, err_len);
+	if (idx < 0)
+		return -1;
+	if (minivmm_config_set_disk_serial(cfg, (unsigned int)idx, serial, err, err_len) ||
+	    minivmm_config_set_disk_poll(cfg, (unsigned int)idx, poll_us, err, err_len)) {
+		config_drop_last_disk(cfg);
+		return -1;
+	}
 	return 0;
 }
 
@@ -123,44 +132,44 @@ static int parse_mac(const char *s, uint8_t mac[6])
 
 int cli_parse_net(char *spec, struct minivmm_config *cfg, char *err, size_t err_len)
 {
-	struct minivmm_net *n;
-	char *opt, *cursor = spec, q[QUOTE_LEN];
+	char *tap = NULL, *opt, *cursor = spec, q[QUOTE_LEN];
+	unsigned int mtu = 0;
+	int has_mac = 0, no_guest_tso = 0, poll_us = 0, idx;
+	uint8_t mac[6];
 	unsigned long v;
 
 	if (cfg->n_nets >= MINIVMM_MAX_NETS) {
 		snprintf(err, err_len, "too many --net options (at most %d)", MINIVMM_MAX_NETS);
 		return -1;
 	}
-	n = &cfg->nets[cfg->n_nets];
-	memset(n, 0, sizeof(*n));
 	while ((opt = cli_next_field(&cursor))) {
 		if (!*opt)
 			continue;
 		if (!strncmp(opt, "tap=", 4) && opt[4]) {
-			n->tap = opt + 4;
+			tap = opt + 4;
 		} else if (!strncmp(opt, "mac=", 4)) {
-			if (parse_mac(opt + 4, n->mac)) {
+			if (parse_mac(opt + 4, mac)) {
 				snprintf(err, err_len,
 					 "bad --net mac '%s': give a unicast XX:XX:XX:XX:XX:XX",
 					 cli_printable(opt + 4, q, sizeof(q)));
 				return -1;
 			}
-			n->has_mac = 1;
+			has_mac = 1;
 		} else if (!strncmp(opt, "mtu=", 4)) {
 			if (cli_parse_uint(opt + 4, 65535, &v) || v < 68) {
 				snprintf(err, err_len, "bad --net mtu '%s': give 68 to 65535",
 					 cli_printable(opt + 4, q, sizeof(q)));
 				return -1;
 			}
-			n->mtu = (unsigned int)v;
+			mtu = (unsigned int)v;
 		} else if (!strcmp(opt, "guest_tso=on") || !strcmp(opt, "guest_tso=off")) {
-			n->no_guest_tso = !strcmp(opt, "guest_tso=off");
+			no_guest_tso = !strcmp(opt, "guest_tso=off");
 		} else if (!strncmp(opt, "guest_tso=", 10)) {
 			snprintf(err, err_len, "bad --net guest_tso '%s': give on or off",
 				 cli_printable(opt + 10, q, sizeof(q)));
 			return -1;
 		} else if (!strncmp(opt, "poll=", 5)) {
-			if (parse_poll(opt + 5, "--net", &n->poll_us, err, err_len))
+			if (parse_poll(opt + 5, "--net", &poll_us, err, err_len))
 				return -1;
 		} else {
 			snprintf(err, err_len,
@@ -170,10 +179,21 @@ int cli_parse_net(char *spec, struct minivmm_config *cfg, char *err, size_t err_
 			return -1;
 		}
 	}
-	if (!n->tap) {
+	if (!tap) {
 		snprintf(err, err_len, "bad --net: give tap=NAME[,mac=MAC][,mtu=N]");
 		return -1;
 	}
-	cfg->n_nets++;
+	/* The API's own checks (the TAP name's length) give their own line. */
+	idx = minivmm_config_add_net(cfg, tap, err, err_len);
+	if (idx < 0)
+		return -1;
+	if (minivmm_config_set_net_mac(cfg, (unsigned int)idx, has_mac ? mac : NULL, err,
+				       err_len) ||
+	    minivmm_config_set_net_mtu(cfg, (unsigned int)idx, mtu, err, err_len) ||
+	    minivmm_config_set_net_guest_tso(cfg, (unsigned int)idx, !no_guest_tso, err, err_len) ||
+	    minivmm_config_set_net_poll(cfg, (unsigned int)idx, poll_us, err, err_len)) {
+		config_drop_last_net(cfg);
+		return -1;
+	}
 	return 0;
 }

@@ -7,7 +7,7 @@
 
 static int cpu_has_virt_flag(void)
 {
-	FILE *f = fopen("/proc/cpuinfo", "r");
+	FILE *f = fopen("/proc/cpuinfo", "re");
 	char line[4096];
 	int found = 0;
 

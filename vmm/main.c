@@ -323,7 +323,7 @@ static const struct virtio_kind *kind_of_option(int c)
 /* MAX_KINDS bounds the option tables built from vmm/virtio_table.c. */
 #define MAX_KINDS 8
 
-static int parse_args(int argc, char **argv, struct minivmm_config *cfg, int *verbose)
+static int parse_args(int argc, char **argv, struct minivmm_config *cfg, int *verbose, int *seccomp)
 {
 	static const struct option base_opts[] = {
 		{"kernel", required_argument, NULL, 'k'},
@@ -349,7 +349,10 @@ static int parse_args(int argc, char **argv, struct minivmm_config *cfg, int *ve
 	char optstring[32 + 2 * MAX_KINDS] = ":k:i:c:a:m:p:t:";
 	char err[MINIVMM_ERR_LEN];
 	const struct virtio_kind *kind;
+	bool kernel = false;
+	unsigned int ms;
 	unsigned long n;
+	uint64_t mem;
 	int c;
 
 	/* Each device kind's option, as getopt wants it ("d:" and --disk). */
@@ -377,26 +380,31 @@ static int parse_args(int argc, char **argv, struct minivmm_config *cfg, int *ve
 		}
 		switch (c) {
 		case 'k':
-			cfg->kernel = optarg;
+			kernel = true;
+			if (minivmm_config_set_kernel(cfg, optarg, err, sizeof(err)))
+				return die("%s", err);
 			break;
 		case 'i':
-			cfg->initrd = optarg;
+			if (minivmm_config_set_initrd(cfg, optarg, err, sizeof(err)))
+				return die("%s", err);
 			break;
 		case 'c':
-			cfg->cmdline = optarg;
+			if (minivmm_config_set_cmdline(cfg, optarg, err, sizeof(err)))
+				return die("%s", err);
 			break;
 		case 'a':
-			cfg->append = optarg;
+			if (minivmm_config_set_append(cfg, optarg, err, sizeof(err)))
+				return die("%s", err);
 			break;
 		case 'm':
-			if (minivmm_parse_size(optarg, &cfg->mem_size))
+			if (minivmm_parse_size(optarg, &mem))
 				return die("bad --mem '%s': give a size like 512M or 2G", optarg);
 			/* In the user's units; a bare number is bytes, unlike QEMU's -m. */
-			if (cfg->mem_size < MINIVMM_MEM_MIN || cfg->mem_size > MINIVMM_MEM_MAX) {
+			if (mem < MINIVMM_MEM_MIN || mem > MINIVMM_MEM_MAX) {
 				size_t l = strlen(optarg);
 				int bare = l && optarg[l - 1] >= '0' && optarg[l - 1] <= '9';
 
-				if (cfg->mem_size < MINIVMM_MEM_MIN)
+				if (mem < MINIVMM_MEM_MIN)
 					fprintf(stderr,
 						"minivmm: bad --mem '%s': the minimum is %lluM",
 						optarg, MINIVMM_MEM_MIN >> 20);
@@ -409,38 +417,43 @@ static int parse_args(int argc, char **argv, struct minivmm_config *cfg, int *ve
 					     : "");
 				return MINIVMM_STATUS_ERROR;
 			}
+			if (minivmm_config_set_mem(cfg, mem, err, sizeof(err)))
+				return die("%s", err);
 			break;
 		case 'p':
 			if (cli_parse_uint(optarg, UINT_MAX, &n) || n == 0)
 				return die("bad --cpus '%s': give a number from 1 to 32", optarg);
-			cfg->cpus = (unsigned int)n;
+			if (minivmm_config_set_vcpus(cfg, (unsigned int)n, err, sizeof(err)))
+				return die("%s", err);
 			break;
 		case 't':
-			if (parse_timeout(optarg, &cfg->timeout_ms))
+			if (parse_timeout(optarg, &ms))
 				return die("bad --timeout '%s': give seconds, e.g. 30 or 2.5",
 					   optarg);
+			minivmm_config_set_timeout(cfg, ms, NULL, 0);
 			break;
 		case 'v':
 			*verbose = 1;
 			break;
 		case 'O':
-			cfg->in_order = 1;
+			minivmm_config_set_in_order(cfg, 1, NULL, 0);
 			break;
 		case 'S':
 			if (!strcmp(optarg, "on"))
-				cfg->seccomp = MINIVMM_SECCOMP_ON;
+				*seccomp = MINIVMM_SECCOMP_ON;
 			else if (!strcmp(optarg, "log"))
-				cfg->seccomp = MINIVMM_SECCOMP_LOG;
+				*seccomp = MINIVMM_SECCOMP_LOG;
 			else if (!strcmp(optarg, "off"))
-				cfg->seccomp = MINIVMM_SECCOMP_OFF;
+				*seccomp = MINIVMM_SECCOMP_OFF;
 			else
 				return die("bad --seccomp '%s': give on, log or off", optarg);
 			break;
 		case 'N':
-			cfg->seccomp = MINIVMM_SECCOMP_OFF;
+			*seccomp = MINIVMM_SECCOMP_OFF;
 			break;
 		case 'Y':
-			cfg->symbols = optarg;
+			if (minivmm_config_set_symbols(cfg, optarg, err, sizeof(err)))
+				return die("%s", err);
 			break;
 		case 'M':
 			metrics_path = optarg;
@@ -468,8 +481,10 @@ static int parse_args(int argc, char **argv, struct minivmm_config *cfg, int *ve
 	}
 	if (optind < argc)
 		return die("unexpected argument '%s'", argv[optind]);
-	if (!cfg->kernel)
+	if (!kernel)
 		return die("%s", "no kernel given: use --kernel FILE (see --help)");
+	if (minivmm_config_set_seccomp(cfg, *seccomp, err, sizeof(err)))
+		return die("%s", err);
 	return 0;
 }
 
@@ -498,13 +513,13 @@ static int reopen_std_fds(void)
 
 int main(int argc, char **argv)
 {
-	struct minivmm_config cfg;
+	struct minivmm_config *cfg;
 	struct minivmm_exit ex;
 	struct minivmm *vm;
 	char err[MINIVMM_ERR_LEN];
 	static sigset_t sigs;
 	pthread_t sigthread;
-	int verbose = 0, rc, status;
+	int verbose = 0, seccomp = MINIVMM_SECCOMP_ON, rc, status;
 
 	if (reopen_std_fds())
 		return MINIVMM_STATUS_ERROR;
@@ -512,11 +527,20 @@ int main(int argc, char **argv)
 	 * kill the VM: the guest keeps running and its output is dropped, as
 	 * QEMU does; the serial port's write just fails with EPIPE. */
 	signal(SIGPIPE, SIG_IGN);
-	minivmm_config_init(&cfg);
-	cfg.seccomp = MINIVMM_SECCOMP_ON; /* the CLI is filtered unless told otherwise */
-	rc = parse_args(argc, argv, &cfg, &verbose);
-	if (rc)
+	cfg = minivmm_config_new();
+	if (!cfg)
+		return die("%s", "out of memory");
+	/* The console is the terminal's; the library's default is none. */
+	if (minivmm_config_set_console_fds(cfg, STDIN_FILENO, STDOUT_FILENO, err, sizeof(err))) {
+		minivmm_config_free(cfg);
+		return die("%s", err);
+	}
+	/* The CLI is filtered unless told otherwise (seccomp). */
+	rc = parse_args(argc, argv, cfg, &verbose, &seccomp);
+	if (rc) {
+		minivmm_config_free(cfg);
 		return rc < 0 ? 0 : rc;
+	}
 
 	/* Every thread inherits this mask, so only signal_thread sees these. */
 	sigemptyset(&sigs);
@@ -526,13 +550,15 @@ int main(int argc, char **argv)
 	sigaddset(&sigs, SIGUSR1);
 	sigaddset(&sigs, SIGPWR);
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
-	sig_seccomp = cfg.seccomp;
+	sig_seccomp = seccomp;
 	rc = pthread_create(&sigthread, NULL, signal_thread, &sigs);
 	if (rc)
 		return die("cannot start the signal thread: %s", strerror(rc));
 	pthread_detach(sigthread);
 
-	if (minivmm_create(&cfg, &vm, err, sizeof(err)) < 0)
+	rc = minivmm_create(cfg, &vm, err, sizeof(err));
+	minivmm_config_free(cfg);
+	if (rc < 0)
 		return die("%s", err);
 	if (verbose)
 		fprintf(stderr, "minivmm: kernel command line: %s\n", minivmm_cmdline(vm));

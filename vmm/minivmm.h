@@ -44,72 +44,150 @@ enum {
 /* Port that ends the VM with the byte written as exit status. */
 #define MINIVMM_EXIT_PORT 0x501
 
-/* Guest RAM, config.mem_size: 16 MiB to 1 TiB. */
-#define MINIVMM_MEM_MIN (16ULL << 20)
-#define MINIVMM_MEM_MAX (1ULL << 40)
+/* Guest RAM (minivmm_config_set_mem): 16 MiB to 1 TiB, 256 MiB by default. */
+#define MINIVMM_MEM_MIN	    (16ULL << 20)
+#define MINIVMM_MEM_MAX	    (1ULL << 40)
+#define MINIVMM_MEM_DEFAULT (256ULL << 20)
 
 #define MINIVMM_MAX_DISKS  8
 #define MINIVMM_MAX_NETS   4
 #define MINIVMM_MAX_VIRTIO (MINIVMM_MAX_DISKS + MINIVMM_MAX_NETS)
 
-struct minivmm_disk {
-	const char *path;   /* image file or block device */
-	int read_only;	    /* VIRTIO_BLK_F_RO; the file is opened read-only */
-	int direct;	    /* O_DIRECT */
-	const char *serial; /* GET_ID answer; NULL: the file's base name */
-	/* Busy-poll budget of the device thread before it sleeps, in us (adaptive,
-	 * up to this) when the guest sends one request at a time: 0 = the default,
-	 * MINIVMM_POLL_US; negative = never. */
-	int poll_us;
-};
-
+/* Busy-poll budget of a device thread (minivmm_config_set_disk_poll, _net_poll). */
 #define MINIVMM_POLL_US	    50
 #define MINIVMM_POLL_US_MAX 1000
-
-/*
- * virtio-net on an existing TAP interface (create it first, e.g.
- * `ip tuntap add dev tap0 mode tap user $USER`).
- */
-struct minivmm_net {
-	const char *tap; /* interface name */
-	uint8_t mac[6];
-	int has_mac;	  /* 0: 52:54:00:12:34:56 + the card's index */
-	unsigned int mtu; /* 0: VIRTIO_NET_F_MTU not offered; else 68 .. 65535 */
-	int no_guest_tso; /* 1: GUEST_TSO4/6 not offered (the TAP segments for the guest) */
-	int poll_us;	  /* as minivmm_disk.poll_us, for the transmit ring */
-};
-
-struct minivmm_config {
-	const char *kernel;	 /* bzImage or ELF vmlinux; required */
-	const char *initrd;	 /* optional */
-	const char *cmdline;	 /* replaces the default command line when set */
-	const char *append;	 /* appended to the (default or given) command line */
-	uint64_t mem_size;	 /* bytes; 0 means 256 MiB */
-	unsigned int cpus;	 /* 0 means 1 */
-	unsigned int timeout_ms; /* 0: none; otherwise run() ends with TIMEOUT */
-	int console_in;		 /* fd the guest's serial input comes from; -1 for none */
-	int console_out;	 /* fd the guest's serial output goes to */
-	const char *kvm_path;	 /* NULL means /dev/kvm */
-	const char *symbols;	 /* System.map or vmlinux, to name functions in a vCPU dump */
-	struct minivmm_disk disks[MINIVMM_MAX_DISKS]; /* virtio-blk: vda, vdb, ... */
-	unsigned int n_disks;
-	struct minivmm_net nets[MINIVMM_MAX_NETS]; /* virtio-net: eth0, eth1, ... after the disks */
-	unsigned int n_nets;
-	int in_order; /* offer VIRTIO_F_IN_ORDER on every virtio device */
-	/*
-	 * seccomp filters on every thread of the VM, from before the guest's
-	 * first instruction (enum minivmm_seccomp; default off for embedders:
-	 * the library's own threads get one; minivmm_run()'s caller too, for
-	 * good, but not minivmm_start()'s).
-	 */
-	int seccomp;
-};
 
 enum minivmm_seccomp {
 	MINIVMM_SECCOMP_OFF = 0,
 	MINIVMM_SECCOMP_ON,  /* a forbidden call ends the process with SIGSYS, naming the thread */
 	MINIVMM_SECCOMP_LOG, /* forbidden calls are allowed and logged by the kernel */
 };
+
+/*
+ * The configuration: an opaque object, built with setters.
+ *
+ * Why an object and not a struct: a struct the caller allocates fixes its
+ * size and layout in every binary built against this header, so adding
+ * one field (a device option, a limit) breaks them all. A struct versioned
+ * by a size first field (as struct minivmm_stats is) survives additions at
+ * its end, but still freezes every existing field's type and meaning, makes
+ * the caller own inline arrays and the lifetime of every string, and
+ * leaves checking to minivmm_create(), far from the value that was wrong.
+ * An object grows by new functions only, so a binary built against this
+ * header keeps working with every later library of the same major
+ * version; each setter checks its value where it is given; and the object
+ * copies every string, so the caller's buffers need not outlive the call.
+ * libkrun's krun_create_ctx() and krun_set_*() do the same. (The stats
+ * stay a versioned struct: a snapshot the caller reads field by field,
+ * often, wants one call and no allocation. struct minivmm_exit is frozen
+ * for this major version: more about an exit would come through new
+ * functions.)
+ *
+ * Every setter returns 0 (add_disk and add_net: the new device's index)
+ * or a negative errno with one line of text in err (err may be NULL), and
+ * leaves the config as it was when it refuses a value. A config is not
+ * thread-safe; minivmm_create() copies it, so it may be changed or freed
+ * as soon as create returns, and one config may create several VMs.
+ */
+struct minivmm_config;
+
+/* A config with the defaults: 256 MiB, 1 vCPU, no console, no seccomp, no devices. NULL when
+ * out of memory. */
+struct minivmm_config *minivmm_config_new(void);
+void minivmm_config_free(struct minivmm_config *cfg);
+
+/* The kernel: bzImage or ELF vmlinux; required. */
+int minivmm_config_set_kernel(struct minivmm_config *cfg, const char *path, char *err,
+			      size_t err_len);
+/* An initial ramdisk; NULL for none (the default). */
+int minivmm_config_set_initrd(struct minivmm_config *cfg, const char *path, char *err,
+			      size_t err_len);
+/* Replaces the default kernel command line; NULL for the default. */
+int minivmm_config_set_cmdline(struct minivmm_config *cfg, const char *cmdline, char *err,
+			       size_t err_len);
+/* Text appended to the (default or given) command line; NULL for none. */
+int minivmm_config_set_append(struct minivmm_config *cfg, const char *text, char *err,
+			      size_t err_len);
+/* Guest RAM in bytes: MINIVMM_MEM_MIN to MINIVMM_MEM_MAX, a multiple of 4 KiB. */
+int minivmm_config_set_mem(struct minivmm_config *cfg, uint64_t bytes, char *err, size_t err_len);
+/* vCPUs: 1 to the machine's maximum (32). */
+int minivmm_config_set_vcpus(struct minivmm_config *cfg, unsigned int n, char *err, size_t err_len);
+/* The VM ends with MINIVMM_EXIT_TIMEOUT this long after start; 0 (the default): never. */
+int minivmm_config_set_timeout(struct minivmm_config *cfg, unsigned int ms, char *err,
+			       size_t err_len);
+/*
+ * The guest's serial console: in_fd is read for its input (by a thread of
+ * the library, with poll), out_fd gets its output; -1 for none, which is
+ * the default for both: without this call the library touches neither
+ * stdin nor stdout. The fds stay the caller's (never closed) and must stay
+ * open until minivmm_destroy(). -EBADF for an fd not open for that use.
+ */
+int minivmm_config_set_console_fds(struct minivmm_config *cfg, int in_fd, int out_fd, char *err,
+				   size_t err_len);
+/* The KVM device; NULL (the default) for /dev/kvm. */
+int minivmm_config_set_kvm_path(struct minivmm_config *cfg, const char *path, char *err,
+				size_t err_len);
+/* System.map or vmlinux, to name functions in minivmm_dump_vcpus(); NULL for none. */
+int minivmm_config_set_symbols(struct minivmm_config *cfg, const char *path, char *err,
+			       size_t err_len);
+/* Offer VIRTIO_F_IN_ORDER on every virtio device (default off). */
+int minivmm_config_set_in_order(struct minivmm_config *cfg, int on, char *err, size_t err_len);
+/*
+ * seccomp filters on every thread of the VM, from before the guest's first
+ * instruction (enum minivmm_seccomp; default off for embedders: the
+ * library's own threads get one; minivmm_run()'s caller too, for good, but
+ * not minivmm_start()'s). With MINIVMM_SECCOMP_ON the library also sets a
+ * SIGSYS handler (see "Process-wide effects" below).
+ */
+int minivmm_config_set_seccomp(struct minivmm_config *cfg, int mode, char *err, size_t err_len);
+/*
+ * The signal that kicks this VM's vCPU threads out of KVM_RUN (a pause, a
+ * dump, the end): SIGUSR1, SIGUSR2 or one of SIGRTMIN..SIGRTMAX; SIGRTMIN
+ * by default. Pick one the process uses for nothing else (see
+ * "Process-wide effects" below).
+ */
+int minivmm_config_set_kick_signal(struct minivmm_config *cfg, int sig, char *err, size_t err_len);
+
+/* minivmm_config_add_disk() flags. */
+#define MINIVMM_DISK_READ_ONLY (1u << 0) /* VIRTIO_BLK_F_RO; the file is opened read-only */
+#define MINIVMM_DISK_DIRECT    (1u << 1) /* O_DIRECT */
+
+/*
+ * A virtio-blk disk (vda, vdb, ... in the order added) on an image file or
+ * block device; at most MINIVMM_MAX_DISKS. Returns its index for the
+ * set_disk_* calls, or a negative errno (-EINVAL for an unknown flag).
+ */
+int minivmm_config_add_disk(struct minivmm_config *cfg, const char *path, unsigned int flags,
+			    char *err, size_t err_len);
+/* Its GET_ID answer, at most 20 bytes; NULL (the default): the file's base name. */
+int minivmm_config_set_disk_serial(struct minivmm_config *cfg, unsigned int disk,
+				   const char *serial, char *err, size_t err_len);
+/*
+ * Busy-poll budget of the disk's thread before it sleeps, in us (adaptive,
+ * up to this) when the guest sends one request at a time: 0 (the default)
+ * MINIVMM_POLL_US; negative: never; at most MINIVMM_POLL_US_MAX.
+ */
+int minivmm_config_set_disk_poll(struct minivmm_config *cfg, unsigned int disk, int poll_us,
+				 char *err, size_t err_len);
+
+/*
+ * A virtio-net card (eth0, eth1, ... after the disks) on an existing TAP
+ * interface (create it first, e.g. `ip tuntap add dev tap0 mode tap user
+ * $USER`); at most MINIVMM_MAX_NETS. Returns its index or a negative errno.
+ */
+int minivmm_config_add_net(struct minivmm_config *cfg, const char *tap, char *err, size_t err_len);
+/* A unicast MAC; NULL (the default): 52:54:00:12:34:56 + the card's index. */
+int minivmm_config_set_net_mac(struct minivmm_config *cfg, unsigned int net, const uint8_t mac[6],
+			       char *err, size_t err_len);
+/* 68 to 65535; 0 (the default): VIRTIO_NET_F_MTU not offered. */
+int minivmm_config_set_net_mtu(struct minivmm_config *cfg, unsigned int net, unsigned int mtu,
+			       char *err, size_t err_len);
+/* 0: GUEST_TSO4/6 not offered (the TAP segments for the guest); 1 (the default): offered. */
+int minivmm_config_set_net_guest_tso(struct minivmm_config *cfg, unsigned int net, int on,
+				     char *err, size_t err_len);
+/* As minivmm_config_set_disk_poll(), for the card's transmit ring. */
+int minivmm_config_set_net_poll(struct minivmm_config *cfg, unsigned int net, int poll_us,
+				char *err, size_t err_len);
 
 /*
  * Why the VM ended, each with its name (minivmm_exit_reason_name) and the
@@ -122,7 +200,7 @@ enum minivmm_exit_reason {
 	MINIVMM_EXIT_POWEROFF,	   /* "poweroff", 0: KVM system event: shutdown */
 	MINIVMM_EXIT_STATUS_PORT,  /* "exit-port", the byte: the guest wrote a byte to
 				    * MINIVMM_EXIT_PORT; status is that byte */
-	MINIVMM_EXIT_TIMEOUT,	   /* "timeout", 124: config.timeout_ms elapsed */
+	MINIVMM_EXIT_TIMEOUT,	   /* "timeout", 124: the config's timeout elapsed */
 	MINIVMM_EXIT_STOPPED,	   /* "stopped", 121: stopped by the host (minivmm_stop,
 				    * or a request_shutdown() grace that ran out) */
 	MINIVMM_EXIT_FAILED,	   /* "failed", 126 (125 when it could not start):
@@ -156,12 +234,10 @@ struct minivmm;
 /* "MAJOR.MINOR.PATCH" of the library, e.g. "0.1.0". */
 const char *minivmm_version(void);
 
-/* Fills *cfg with defaults (256 MiB, 1 CPU, console on stdin/stdout). */
-void minivmm_config_init(struct minivmm_config *cfg);
-
 /*
- * Creates the VM and loads the kernel. On failure returns a negative errno,
- * leaves *out NULL and writes one line naming the problem into err.
+ * Creates the VM from cfg (copied: cfg may be freed right after) and loads
+ * the kernel. On failure returns a negative errno, leaves *out NULL and
+ * writes one line naming the problem into err.
  */
 int minivmm_create(const struct minivmm_config *cfg, struct minivmm **out, char *err,
 		   size_t err_len);
@@ -171,14 +247,41 @@ int minivmm_create(const struct minivmm_config *cfg, struct minivmm **out, char 
  * (the guest, a timeout, request_shutdown, stop) -> wait -> destroy.
  *
  * minivmm_start() returns at once: the vCPUs, each device and a thread of
- * the library's own ("minivmm-vm", which enforces config.timeout_ms and
- * stops everything at the end) run on their own threads. A start-up
+ * the library's own ("minivmm-vm", which enforces the config's timeout
+ * and stops everything at the end) run on their own threads. A start-up
  * failure after create shows as a FAILED exit, not as start's return.
  * 0, or -EALREADY when the VM was started before.
  *
- * Every function below is thread-safe; none is async-signal-safe. Nothing
- * here installs anything process-wide except the SIGRTMIN handler that
- * kicks vCPUs out of KVM_RUN (start installs it; it does nothing).
+ * Every function below is thread-safe; none is async-signal-safe.
+ *
+ * Process-wide effects: all the library does to the process, and when.
+ * - The kick signal (minivmm_config_set_kick_signal; SIGRTMIN by default):
+ *   every minivmm_start() and minivmm_run() sets its disposition to a
+ *   handler that does nothing (sa_flags 0, empty sa_mask); the library
+ *   sends it only to its own vCPU threads (pthread_kill), to bring them
+ *   out of KVM_RUN with EINTR. Never restored: another VM may still use
+ *   it. Any other handler for that signal is replaced: give the library a
+ *   signal the process uses for nothing else. No other disposition is set,
+ *   except:
+ * - SIGSYS, only with MINIVMM_SECCOMP_ON: each library thread (and
+ *   minivmm_run()'s caller, minivmm_seccomp_thread()'s) sets, as it
+ *   installs its filter, a handler that names the thread and the call on
+ *   stderr and ends the process, which a forbidden call ends anyway.
+ * - Signal masks: the caller's is left as it was (start, run and
+ *   serve_socket block signals only around their pthread_create calls).
+ *   Every thread of the library blocks every asynchronous signal (SIGINT,
+ *   SIGTERM, SIGCHLD, SIGPIPE, SIGUSR1, real-time ones ...; not SIGSEGV,
+ *   SIGBUS, SIGILL, SIGFPE, SIGTRAP, SIGSYS), so a signal sent to the
+ *   process always goes to one of the embedder's threads; a vCPU thread
+ *   takes its VM's kick signal and nothing else. A console whose reader
+ *   went away is an EPIPE for the library, never a SIGPIPE for the process.
+ * - The umask: minivmm_serve_socket() sets it to 0177 for the instant of
+ *   its bind(2), so that the socket is never more than 0600, and puts the
+ *   old one back.
+ * - File descriptors: only the console fds the embedder gave are used; the
+ *   library's own are opened close-on-exec and closed by destroy.
+ * - Nothing else: no atexit handlers, no environment, no working
+ *   directory, no rlimits; the console is off unless given fds.
  */
 int minivmm_start(struct minivmm *vm);
 
@@ -197,7 +300,7 @@ int minivmm_wait(struct minivmm *vm, struct minivmm_exit *exit);
 int minivmm_exit_fd(const struct minivmm *vm);
 
 /*
- * start() and then wait() on the calling thread, which with config.seccomp
+ * start() and then wait() on the calling thread, which with seccomp (minivmm_config_set_seccomp)
  * gets the control thread's filter too, for good, before the guest's first
  * instruction (the CLI's way). 0, or a negative errno.
  */
@@ -209,7 +312,7 @@ int minivmm_run(struct minivmm *vm, struct minivmm_exit *exit);
  * completion half-published, nothing new taken from the rings); returns
  * once that holds. Backend I/O submitted before stays in flight in the
  * host kernel; its completion is published after resume. Time goes on:
- * config.timeout_ms and a request_shutdown() grace still run out while
+ * the config's timeout and a request_shutdown() grace still run out while
  * paused, and a VM that ends while paused ends normally. 0 (also when
  * already paused), -EINVAL before start, -ESHUTDOWN when the VM is ending.
  */
@@ -368,7 +471,7 @@ char *minivmm_stats_json(const struct minivmm_stats *s);
  * with "error", one line of text. A request longer than 4096 bytes, a line
  * that is not one JSON object, an unknown op: an error reply, and the
  * connection goes on. At most 8 clients at once; one that does not read
- * its replies is disconnected. With config.seccomp the thread is filtered
+ * its replies is disconnected. With seccomp on, the thread is filtered
  * (its own list) before it serves a client.
  * 0, or a negative errno with one line in err.
  */

@@ -16,14 +16,14 @@
 #include "vmm/seccomp.h"
 #include "vmm/vm.h"
 
-static int kick_signal(void)
-{
-	return SIGRTMIN;
-}
-
+/*
+ * The kick signal (minivmm_config_set_kick_signal) only has to interrupt
+ * KVM_RUN with EINTR: its handler does nothing. vcpus_start() installs it
+ * process-wide, the one disposition the library sets (minivmm.h).
+ */
 static void kick_handler(int sig)
 {
-	(void)sig; /* only there to interrupt KVM_RUN with EINTR */
+	(void)sig;
 }
 
 int vcpus_create(struct minivmm *vm, char *err, size_t err_len)
@@ -225,10 +225,15 @@ static void *vcpu_thread(void *arg)
 {
 	struct vcpu *v = arg;
 	struct minivmm *vm = v->vm;
+	sigset_t kick;
 	int rc;
 
 	snprintf(v->name, sizeof(v->name), "vcpu%u", v->id);
 	pthread_setname_np(pthread_self(), v->name);
+	/* Every other signal stays blocked, as on each thread of the library (vm_block_signals). */
+	sigemptyset(&kick);
+	sigaddset(&kick, vm->cfg.kick_signal);
+	pthread_sigmask(SIG_UNBLOCK, &kick, NULL);
 	rc = seccomp_install(vm->cfg.seccomp, SECCOMP_THREAD_VCPU, v->name);
 	if (rc) {
 		vm_request_exit(vm, MINIVMM_EXIT_FAILED, MINIVMM_STATUS_ERROR,
@@ -253,6 +258,10 @@ static void *vcpu_thread(void *arg)
 			take_snapshot(v);
 		if (ioctl(v->fd, KVM_RUN, 0) < 0) {
 			if (errno == EINTR || errno == EAGAIN) {
+				/* Kicked out (KVM set exit_reason KVM_EXIT_INTR): counted as
+				 * exits_intr. */
+				if (errno == EINTR)
+					record_exit(v);
 				/* A dump's kick, not the stop's: go back into the guest. */
 				if (!atomic_load(&vm->stopping))
 					__atomic_store_n(&v->run->immediate_exit, 0,
@@ -275,13 +284,13 @@ static void *vcpu_thread(void *arg)
 int vcpus_start(struct minivmm *vm, char *err, size_t err_len)
 {
 	struct sigaction sa = {.sa_handler = kick_handler};
-	sigset_t set;
 
+	/* Each start sets it again: idempotent, and never undone, since another VM may use it. */
 	sigemptyset(&sa.sa_mask);
-	sigaction(kick_signal(), &sa, NULL);
-	sigemptyset(&set);
-	sigaddset(&set, kick_signal());
-	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+	if (sigaction(vm->cfg.kick_signal, &sa, NULL) < 0) {
+		snprintf(err, err_len, "cannot set the kick signal's handler: %s", strerror(errno));
+		return -errno;
+	}
 	for (unsigned int i = 0; i < vm->ncpus; i++) {
 		int rc = pthread_create(&vm->vcpus[i].thread, NULL, vcpu_thread, &vm->vcpus[i]);
 
@@ -298,7 +307,7 @@ static void kick(struct vcpu *v)
 {
 	/* immediate_exit covers a thread that is just about to enter KVM_RUN. */
 	__atomic_store_n(&v->run->immediate_exit, 1, __ATOMIC_SEQ_CST);
-	pthread_kill(v->thread, kick_signal());
+	pthread_kill(v->thread, v->vm->cfg.kick_signal);
 }
 
 static const char *exit_name(uint32_t r)

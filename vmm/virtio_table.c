@@ -10,6 +10,7 @@
 #include "devices/virtio_dev.h"
 #include "devices/virtio_net.h"
 #include "vmm/cli_opts.h"
+#include "vmm/config.h"
 
 /* The API's poll_us: 0 the default, negative never, else the budget. */
 static unsigned int poll_budget_us(int configured)
@@ -41,7 +42,7 @@ static int disk_create(const struct minivmm_config *cfg, unsigned int i,
 		       const struct virtio_dev_env *env, struct virtio_dev **out, char *name,
 		       size_t name_len, char *err, size_t err_len)
 {
-	const struct minivmm_disk *d = &cfg->disks[i];
+	const struct config_disk *d = &cfg->disks[i];
 	struct vblk_options o = {
 		.path = d->path,
 		.read_only = d->read_only,
@@ -75,7 +76,7 @@ static int net_create(const struct minivmm_config *cfg, unsigned int i,
 		      const struct virtio_dev_env *env, struct virtio_dev **out, char *name,
 		      size_t name_len, char *err, size_t err_len)
 {
-	const struct minivmm_net *c = &cfg->nets[i];
+	const struct config_net *c = &cfg->nets[i];
 	struct vnet_options o = {
 		.tap = c->tap,
 		.mac = {0x52, 0x54, 0x00, 0x12, 0x34, (uint8_t)(0x56 + i)},

@@ -5,7 +5,8 @@
  * CLI's option for that kind is spelled and parsed, how many devices the
  * config asks for, and how the VMM builds the i-th one from the config.
  * Adding a device is its file in devices/ plus one entry here (and its
- * config array in minivmm.h); vmm/virtio_devices.c and the CLI walk this
+ * config array in vmm/config.h, with setters in minivmm.h and
+ * vmm/config.c); vmm/virtio_devices.c and the CLI walk this
  * table and name no device.
  */
 #ifndef VMM_VIRTIO_TABLE_H

@@ -4,6 +4,7 @@
 #define VMM_VM_H
 
 #include <pthread.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdatomic.h>
 #include <stdint.h>
@@ -14,6 +15,7 @@
 #include "devices/sysctl_ports.h"
 #include "virtio/guest_mem.h"
 #include "vmm/bus.h"
+#include "vmm/config.h"
 #include "vmm/minivmm.h"
 #include "vmm/panic_scan.h"
 #include "vmm/symbols.h"
@@ -78,7 +80,7 @@ struct vcpu {
 };
 
 struct minivmm {
-	struct minivmm_config cfg;
+	struct minivmm_config cfg; /* create()'s own copy, freed by destroy */
 	int kvm_fd, vm_fd;
 	uint8_t *ram;
 	uint64_t mem_size;
@@ -116,13 +118,13 @@ struct minivmm {
 
 	/* Lifecycle (vmm/api.c): start() -> the supervisor thread -> ended. */
 	struct api_server *api_server; /* minivmm_serve_socket; NULL when none */
-	pthread_mutex_t life_lock; /* serialises start, pause, resume and the join */
-	bool supervisor_started;   /* under life_lock */
-	bool supervisor_joined;	   /* under life_lock */
-	bool paused;		   /* under life_lock */
-	bool filter_caller;	   /* run(): the caller takes the control filter */
-	bool launched;		   /* under exit_lock: the supervisor may let the vCPUs go */
-	bool ended;		   /* under exit_lock: torn down, final_exit is complete */
+	pthread_mutex_t life_lock;     /* serialises start, pause, resume and the join */
+	bool supervisor_started;       /* under life_lock */
+	bool supervisor_joined;	       /* under life_lock */
+	bool paused;		       /* under life_lock */
+	bool filter_caller;	       /* run(): the caller takes the control filter */
+	bool launched;		       /* under exit_lock: the supervisor may let the vCPUs go */
+	bool ended;		       /* under exit_lock: torn down, final_exit is complete */
 	pthread_t supervisor;
 	uint64_t start_ms;		/* CLOCK_MONOTONIC, at start() */
 	uint64_t shutdown_deadline;	/* under exit_lock: ms, 0 = none (request_shutdown) */
@@ -140,6 +142,13 @@ struct minivmm {
 	int console_started;
 	int console_wake[2]; /* pipe that interrupts the console thread's poll */
 };
+
+/*
+ * Blocks every asynchronous signal on the calling thread, the old mask into
+ * *old: around pthread_create, so that the library's threads never take a
+ * signal sent to the process (vCPU threads then unblock their kick signal).
+ */
+void vm_block_signals(sigset_t *old);
 
 /* Records why the VM ends (first caller wins) and wakes run(). */
 void vm_request_exit(struct minivmm *vm, enum minivmm_exit_reason reason, int status,

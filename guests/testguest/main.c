@@ -254,6 +254,12 @@ void user_main(int kind, uint64_t info)
 		echo_line();
 		tg_exit(0);
 	}
+	/* Never leaves KVM_RUN on its own: only the host's kick brings its vCPU out. */
+	if (tg_opt(cmdline, "testguest.spin=", 0)) {
+		tg_puts("TESTGUEST: spinning\n");
+		for (;;)
+			__asm__ volatile("pause");
+	}
 	if (tg_opt(cmdline, "testguest.net=", 0))
 		net_main(cmdline, tg_opt(cmdline, "testguest.net=", 0));
 	/* The first transport that holds a virtio-blk device. */

@@ -15,6 +15,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -54,48 +55,74 @@ int fail(const char *fmt, ...)
 static int vm_setup(struct vm *v, const char *name, const char *append, char *err)
 {
 	memset(v, 0, sizeof(*v));
-	v->in_pipe[0] = v->in_pipe[1] = -1;
-	minivmm_config_init(&v->cfg);
-	v->cfg.kernel = testguest;
-	v->cfg.mem_size = 64ULL << 20;
-	v->cfg.timeout_ms = VM_TIMEOUT_MS;
-	v->cfg.append = append;
-	v->cfg.console_in = -1;
+	v->out_fd = v->in_pipe[0] = v->in_pipe[1] = -1;
+	v->cfg = minivmm_config_new();
+	if (!v->cfg) {
+		snprintf(err, MINIVMM_ERR_LEN, "out of memory");
+		return -1;
+	}
 	snprintf(v->console, sizeof(v->console), "%s/%s.console", workdir, name);
 	v->out_fd = open(v->console, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (v->out_fd < 0) {
 		snprintf(err, MINIVMM_ERR_LEN, "open %s: %s", v->console, strerror(errno));
 		return -1;
 	}
-	v->cfg.console_out = v->out_fd;
+	if (minivmm_config_set_kernel(v->cfg, testguest, err, MINIVMM_ERR_LEN) ||
+	    minivmm_config_set_mem(v->cfg, 64ULL << 20, err, MINIVMM_ERR_LEN) ||
+	    minivmm_config_set_timeout(v->cfg, VM_TIMEOUT_MS, err, MINIVMM_ERR_LEN) ||
+	    minivmm_config_set_append(v->cfg, append, err, MINIVMM_ERR_LEN) ||
+	    minivmm_config_set_console_fds(v->cfg, -1, v->out_fd, err, MINIVMM_ERR_LEN))
+		return -1;
+	return 0;
+}
+
+/* Creates the VM of v->cfg, which is then freed: the VM has its own copy. */
+static int vm_create(struct vm *v, char *err)
+{
+	int rc = minivmm_create(v->cfg, &v->vm, err, MINIVMM_ERR_LEN);
+
+	minivmm_config_free(v->cfg);
+	v->cfg = NULL;
+	return rc < 0 ? -1 : 0;
+}
+
+/* A fresh sparse disk of DISK_MIB at path. */
+static int make_disk(const char *path, char *err)
+{
+	int fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+
+	if (fd < 0 || ftruncate(fd, (off_t)DISK_MIB << 20) < 0) {
+		snprintf(err, MINIVMM_ERR_LEN, "disk %s: %s", path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
+
+/* Up to create: a test-guest VM with a fresh sparse disk when disk, console to a file. */
+static int vm_prepare(struct vm *v, const char *name, bool disk, const char *append, char *err)
+{
+	if (vm_setup(v, name, append, err))
+		return -1;
+	if (disk) {
+		snprintf(v->disk, sizeof(v->disk), "%s/%s.img", workdir, name);
+		if (make_disk(v->disk, err) ||
+		    minivmm_config_add_disk(v->cfg, v->disk, 0, err, MINIVMM_ERR_LEN) < 0)
+			return -1;
+	}
 	return 0;
 }
 
 /* A test-guest VM: a fresh sparse disk when disk, console to a file. */
 static int vm_make(struct vm *v, const char *name, bool disk, const char *append, char *err)
 {
-	int fd;
-
-	if (vm_setup(v, name, append, err))
-		return -1;
-	if (disk) {
-		snprintf(v->disk, sizeof(v->disk), "%s/%s.img", workdir, name);
-		fd = open(v->disk, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-		if (fd < 0 || ftruncate(fd, (off_t)DISK_MIB << 20) < 0) {
-			snprintf(err, MINIVMM_ERR_LEN, "disk %s: %s", v->disk, strerror(errno));
-			if (fd >= 0)
-				close(fd);
-			return -1;
-		}
-		close(fd);
-		v->cfg.disks[0].path = v->disk;
-		v->cfg.n_disks = 1;
-	}
-	return minivmm_create(&v->cfg, &v->vm, err, MINIVMM_ERR_LEN) < 0 ? -1 : 0;
+	return vm_prepare(v, name, disk, append, err) ? -1 : vm_create(v, err);
 }
 
-/* The echo guest (testguest.echo=1) waits for a console line: it never ends alone. */
-int vm_make_waiting(struct vm *v, const char *name, char *err)
+/* Up to create: the echo guest (testguest.echo=1), with its input from a pipe. */
+static int vm_prepare_waiting(struct vm *v, const char *name, char *err)
 {
 	if (vm_setup(v, name, "testguest.echo=1", err))
 		return -1;
@@ -103,15 +130,24 @@ int vm_make_waiting(struct vm *v, const char *name, char *err)
 		snprintf(err, MINIVMM_ERR_LEN, "pipe: %s", strerror(errno));
 		return -1;
 	}
-	v->cfg.console_in = v->in_pipe[0];
-	return minivmm_create(&v->cfg, &v->vm, err, MINIVMM_ERR_LEN) < 0 ? -1 : 0;
+	if (minivmm_config_set_console_fds(v->cfg, v->in_pipe[0], v->out_fd, err, MINIVMM_ERR_LEN))
+		return -1;
+	return 0;
+}
+
+/* The echo guest (testguest.echo=1) waits for a console line: it never ends alone. */
+int vm_make_waiting(struct vm *v, const char *name, char *err)
+{
+	return vm_prepare_waiting(v, name, err) ? -1 : vm_create(v, err);
 }
 
 void vm_free(struct vm *v)
 {
 	minivmm_destroy(v->vm);
 	v->vm = NULL;
-	if (v->out_fd > 0)
+	minivmm_config_free(v->cfg);
+	v->cfg = NULL;
+	if (v->out_fd >= 0)
 		close(v->out_fd);
 	for (int i = 0; i < 2; i++)
 		if (v->in_pipe[i] >= 0)
@@ -758,6 +794,280 @@ static int case_metrics_file(void)
 	return 0;
 }
 
+static volatile sig_atomic_t marker_hits;
+
+static void marker(int sig)
+{
+	(void)sig;
+	marker_hits++;
+}
+
+typedef void (*handler_fn)(int);
+
+/* The handler sig has now (sa_handler), or NULL if it cannot be read. */
+static handler_fn handler_of(int sig)
+{
+	struct sigaction sa;
+
+	return sigaction(sig, NULL, &sa) == 0 ? sa.sa_handler : NULL;
+}
+
+/*
+ * Whether sig's bit is set in the "SigBlk:" mask of thread tid, as
+ * /proc/self/task/TID/status shows it: 1, 0, or -1 when it cannot be read.
+ * Its name (comm) into name.
+ */
+static int thread_blocks(const char *tid, int sig, char *name, size_t name_len)
+{
+	char path[128], line[256];
+	unsigned long long mask;
+	int found = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/self/task/%s/comm", tid);
+	f = fopen(path, "r");
+	if (!f || !fgets(name, (int)name_len, f))
+		snprintf(name, name_len, "?");
+	if (f)
+		fclose(f);
+	name[strcspn(name, "\n")] = '\0';
+	snprintf(path, sizeof(path), "/proc/self/task/%s/status", tid);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	while (found < 0 && fgets(line, sizeof(line), f))
+		if (sscanf(line, "SigBlk: %llx", &mask) == 1)
+			found = (int)((mask >> (sig - 1)) & 1);
+	fclose(f);
+	return found;
+}
+
+/*
+ * Every thread of the library blocks SIGINT, SIGTERM, SIGPIPE, SIGUSR1 and
+ * SIGRTMIN; a vCPU thread takes kick, every other thread blocks it. The
+ * calling thread is not looked at. "" or what is wrong.
+ */
+static const char *library_thread_masks(int kick, unsigned int *threads)
+{
+	static const int async_sigs[] = {SIGINT, SIGTERM, SIGPIPE, SIGUSR1};
+	static char bad[512];
+	char self[32], name[64];
+	struct dirent *e;
+	DIR *d = opendir("/proc/self/task");
+
+	bad[0] = '\0';
+	*threads = 0;
+	if (!d)
+		return "cannot read /proc/self/task";
+	snprintf(self, sizeof(self), "%ld", (long)gettid());
+	while ((e = readdir(d)) && !bad[0]) {
+		bool vcpu;
+		int b;
+
+		if (e->d_name[0] == '.' || !strcmp(e->d_name, self))
+			continue;
+		(*threads)++;
+		b = thread_blocks(e->d_name, kick, name, sizeof(name));
+		vcpu = !strncmp(name, "vcpu", 4);
+		if (b < 0 || b == vcpu)
+			snprintf(bad, sizeof(bad), "thread %s (%s) %s the kick signal", e->d_name,
+				 name,
+				 b < 0 ? "?"
+				 : b   ? "blocks"
+				       : "takes");
+		for (unsigned int i = 0; !bad[0] && i < sizeof(async_sigs) / sizeof(int); i++)
+			if (thread_blocks(e->d_name, async_sigs[i], name, sizeof(name)) != 1)
+				snprintf(bad, sizeof(bad), "thread %s (%s) takes signal %d",
+					 e->d_name, name, async_sigs[i]);
+		if (!bad[0] && thread_blocks(e->d_name, SIGRTMIN, name, sizeof(name)) != 1)
+			snprintf(bad, sizeof(bad), "thread %s (%s) takes SIGRTMIN", e->d_name,
+				 name);
+	}
+	closedir(d);
+	return bad;
+}
+
+#define KICK_PAUSES 5
+/* A kick that does not work ends the test this soon (the pause then fails). */
+#define KICK_TIMEOUT_MS 20000
+
+/* Every signal the kernel has is in both sets or in neither. */
+static bool same_signals(const sigset_t *a, const sigset_t *b)
+{
+	for (int sig = 1; sig <= SIGRTMAX; sig++)
+		if (sigismember(a, sig) != sigismember(b, sig))
+			return false;
+	return true;
+}
+
+/* Waits (polling) until the console file holds line; false after limit_ms. */
+static bool wait_console(const struct vm *v, const char *line, unsigned int limit_ms)
+{
+	struct timespec ms = {0, 1000000};
+
+	for (unsigned int i = 0; i < limit_ms; i++) {
+		if (console_has(v, line))
+			return true;
+		nanosleep(&ms, NULL);
+	}
+	return false;
+}
+
+/*
+ * A kick signal of the embedder's choosing (SIGRTMIN + 5) pauses and stops
+ * a guest that spins at CPL3 (its vCPU never leaves KVM_RUN on its own;
+ * without a working kick the pause would wait for the VM's timeout), while
+ * SIGRTMIN keeps the embedder's own handler and is never raised; the
+ * caller's signal mask stays as it was; the library's threads take no
+ * signal sent to the process.
+ */
+static int case_kick_signal(void)
+{
+	struct sigaction sa = {.sa_handler = marker};
+	struct minivmm_stats *s = calloc(1, sizeof(*s));
+	int kick = SIGRTMIN + 5;
+	sigset_t before, after, rtmin;
+	struct minivmm_exit ex;
+	char err[MINIVMM_ERR_LEN];
+	unsigned int threads = 0;
+	const char *bad;
+	struct vm v;
+	int r;
+
+	if (!s)
+		return fail("out of memory");
+	/* The embedder's: its own handlers on SIGRTMIN and SIGUSR1, SIGRTMIN blocked here. */
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGRTMIN, &sa, NULL) || sigaction(SIGUSR1, &sa, NULL))
+		return fail("sigaction: %s", strerror(errno));
+	sigemptyset(&rtmin);
+	sigaddset(&rtmin, SIGRTMIN);
+	pthread_sigmask(SIG_BLOCK, &rtmin, NULL);
+	pthread_sigmask(SIG_BLOCK, NULL, &before);
+	if (handler_of(kick) != SIG_DFL)
+		return fail("signal %d already has a handler", kick);
+
+	if (vm_setup(&v, "kick", "testguest.spin=1", err) ||
+	    minivmm_config_set_timeout(v.cfg, KICK_TIMEOUT_MS, err, sizeof(err)))
+		return fail("VM: %s", err);
+	r = minivmm_config_set_kick_signal(v.cfg, SIGKILL, err, sizeof(err));
+	if (r != -EINVAL || !strstr(err, "kick signal"))
+		return fail("SIGKILL as kick signal: %d '%s'", r, err);
+	if (minivmm_config_set_kick_signal(v.cfg, kick, err, sizeof(err)) || vm_create(&v, err))
+		return fail("VM: %s", err);
+	if (minivmm_start(v.vm))
+		return fail("start failed");
+	pthread_sigmask(SIG_BLOCK, NULL, &after);
+	if (!same_signals(&before, &after))
+		return fail("start changed the caller's signal mask");
+	if (!wait_console(&v, "TESTGUEST: spinning", KICK_TIMEOUT_MS))
+		return fail("the guest did not start spinning");
+	for (unsigned int i = 0; i < KICK_PAUSES; i++) {
+		if ((r = minivmm_pause(v.vm)))
+			return fail("pause %u: %d (the vCPU was not kicked out of KVM_RUN?)", i, r);
+		if (i == 0) {
+			/* Held: every vCPU thread ran past its own mask change. */
+			bad = library_thread_masks(kick, &threads);
+			if (bad[0])
+				return fail("%s", bad);
+		}
+		s->size = sizeof(*s);
+		if (minivmm_get_stats(v.vm, s) || s->state != MINIVMM_STATE_PAUSED)
+			return fail("pause %u: state %d", i, s->state);
+		if (minivmm_resume(v.vm))
+			return fail("resume %u failed", i);
+	}
+	minivmm_stop(v.vm);
+	if (minivmm_wait(v.vm, &ex) || ex.reason != MINIVMM_EXIT_STOPPED)
+		return fail("stop: %s", exit_text(&ex));
+	s->size = sizeof(*s);
+	if (minivmm_get_stats(v.vm, s) || !s->vcpus[0].exits_intr)
+		return fail("no kick counted in exits_intr");
+	vm_free(&v);
+	pthread_sigmask(SIG_BLOCK, NULL, &after);
+	if (!same_signals(&before, &after))
+		return fail("the run changed the caller's signal mask");
+	if (handler_of(SIGRTMIN) != marker || handler_of(SIGUSR1) != marker)
+		return fail("the library replaced the handler of SIGRTMIN or SIGUSR1");
+	if (handler_of(kick) == SIG_DFL || handler_of(kick) == SIG_IGN ||
+	    handler_of(kick) == marker)
+		return fail("no handler of the library's on the kick signal %d", kick);
+	if (handler_of(SIGSYS) != SIG_DFL)
+		return fail("SIGSYS has a handler although seccomp is off");
+	/* SIGRTMIN is blocked here: one sent to the process would still be pending. */
+	if (sigpending(&after) || sigismember(&after, SIGRTMIN) || marker_hits)
+		return fail("SIGRTMIN was raised (%d handler runs)", (int)marker_hits);
+	pthread_sigmask(SIG_UNBLOCK, &rtmin, NULL);
+	printf("ok %d pauses of a spinning guest by kick signal SIGRTMIN+5 (%" PRIu64
+	       " kick exits); SIGRTMIN's handler and the caller's mask untouched; %u library "
+	       "threads block process signals, vCPUs take only the kick\n",
+	       KICK_PAUSES, s->vcpus[0].exits_intr, threads);
+	free(s);
+	return 0;
+}
+
+/*
+ * Without console fds the library touches neither stdin nor stdout: a
+ * guest that prints (the test guest's checks) writes nothing to fd 1, and
+ * what waits on fd 0 is still there after the run.
+ */
+static int case_console_off(void)
+{
+	int in[2], out[2], saved_in = dup(0), saved_out = dup(1);
+	struct minivmm_config *cfg = minivmm_config_new();
+	struct minivmm_stats *s = calloc(1, sizeof(*s));
+	struct minivmm_exit ex = {0};
+	struct minivmm *vm = NULL;
+	char err[MINIVMM_ERR_LEN] = "", disk[512], buf[16];
+	ssize_t in_left, out_got;
+	bool created;
+
+	snprintf(disk, sizeof(disk), "%s/console-off.img", workdir);
+	if (saved_in < 0 || saved_out < 0 || !cfg || !s || pipe2(in, O_CLOEXEC) ||
+	    pipe2(out, O_CLOEXEC | O_NONBLOCK) || make_disk(disk, err))
+		return fail("setup: %s %s", err, strerror(errno));
+	if (minivmm_config_set_kernel(cfg, testguest, err, sizeof(err)) ||
+	    minivmm_config_set_mem(cfg, 64ULL << 20, err, sizeof(err)) ||
+	    minivmm_config_set_timeout(cfg, VM_TIMEOUT_MS, err, sizeof(err)) ||
+	    minivmm_config_add_disk(cfg, disk, 0, err, sizeof(err)) < 0)
+		return fail("config: %s", err);
+	/* stdin holds a line; stdout is a pipe nothing else writes to. */
+	if (write(in[1], "typed\n", 6) != 6)
+		return fail("write: %s", strerror(errno));
+	fflush(stdout);
+	dup2(in[0], 0);
+	dup2(out[1], 1);
+	created = minivmm_create(cfg, &vm, err, sizeof(err)) == 0;
+	if (created && minivmm_run(vm, &ex) == 0) {
+		s->size = sizeof(*s);
+		minivmm_get_stats(vm, s);
+	}
+	minivmm_destroy(vm);
+	minivmm_config_free(cfg);
+	in_left = read(in[0], buf, sizeof(buf));
+	out_got = read(out[0], buf, sizeof(buf));
+	dup2(saved_in, 0);
+	dup2(saved_out, 1);
+	close(saved_in);
+	close(saved_out);
+	for (int i = 0; i < 2; i++) {
+		close(in[i]);
+		close(out[i]);
+	}
+	if (!created)
+		return fail("create: %s", err);
+	if (ex.reason != MINIVMM_EXIT_STATUS_PORT || ex.status != 0 || !s->console_bytes)
+		return fail("%s, %" PRIu64 " console bytes", exit_text(&ex), s->console_bytes);
+	if (out_got >= 0)
+		return fail("%zd bytes of the guest's console on stdout", out_got);
+	if (in_left != 6)
+		return fail("stdin was read: %zd of its 6 bytes left", in_left);
+	printf("ok the guest wrote %" PRIu64 " console bytes, none to stdout; stdin unread\n",
+	       s->console_bytes);
+	free(s);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc != 4) {
@@ -785,6 +1095,10 @@ int main(int argc, char **argv)
 		return case_metrics_file();
 	if (!strcmp(argv[1], "socket"))
 		return case_socket();
+	if (!strcmp(argv[1], "kick_signal"))
+		return case_kick_signal();
+	if (!strcmp(argv[1], "console_off"))
+		return case_console_off();
 	fprintf(stderr, "api_test: unknown case '%s'\n", argv[1]);
 	return 2;
 }

@@ -9,7 +9,7 @@ extern const char *testguest, *workdir;
 
 struct vm {
 	struct minivmm *vm;
-	struct minivmm_config cfg;
+	struct minivmm_config *cfg; /* freed once the VM is created */
 	char disk[256], console[256];
 	int out_fd;
 	int in_pipe[2];

@@ -5,7 +5,8 @@
 # tests/api/api_test.c ($API_TEST CASE $TESTGUEST $WORK), which prints
 # "ok DETAIL" or "FAIL REASON"; the detail goes to the log as MINIVMM-API.
 # metrics_file checks what the CLI ($MINIVMM --metrics) wrote.
-API_CASES="two_vms eight_vms cycles pause_resume exit_fd shutdown_ignored stats metrics_file socket"
+API_CASES="two_vms eight_vms cycles pause_resume exit_fd shutdown_ignored stats metrics_file socket
+	kick_signal console_off"
 
 api_case() {
 	log=$WORK/$case_name.log
@@ -28,6 +29,8 @@ case_exit_fd() { api_case exit_fd; }
 case_shutdown_ignored() { api_case shutdown_ignored; }
 case_stats() { api_case stats; }
 case_socket() { api_case socket; }
+case_kick_signal() { api_case kick_signal; }
+case_console_off() { api_case console_off; }
 case_metrics_file() {
 	dd if=/dev/zero of="$WORK/metrics.img" bs=1M count=64 2>/dev/null
 	rm -f "$WORK/metrics.jsonl"

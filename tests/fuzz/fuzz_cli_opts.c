@@ -13,6 +13,7 @@
 
 #include "tests/fuzz/fuzz_input.h"
 #include "vmm/cli_opts.h"
+#include "vmm/config.h"
 
 #define MAX_SPEC 4096
 
@@ -24,18 +25,19 @@ static void check_refusal(const char *err)
 static void disk(char *spec)
 {
 	static char again[2 * MAX_SPEC + 8];
-	struct minivmm_config cfg, cfg2;
+	struct minivmm_config *cfg = minivmm_config_new(), *cfg2 = minivmm_config_new();
 	char err[MINIVMM_ERR_LEN] = "";
-	const struct minivmm_disk *d = &cfg.disks[0];
+	const struct config_disk *d;
 	size_t o = 0;
 
-	memset(&cfg, 0, sizeof(cfg));
-	if (cli_parse_disk(spec, &cfg, err, sizeof(err))) {
+	require(cfg && cfg2);
+	d = &cfg->disks[0];
+	if (cli_parse_disk(spec, cfg, err, sizeof(err))) {
 		check_refusal(err);
-		require(cfg.n_disks == 0);
-		return;
+		require(cfg->n_disks == 0);
+		goto out;
 	}
-	require(cfg.n_disks == 1 && d->path && d->path[0]);
+	require(cfg->n_disks == 1 && d->path && d->path[0]);
 	require(!d->serial || strlen(d->serial) <= 20);
 	require(d->poll_us == -1 || (d->poll_us >= 0 && d->poll_us <= MINIVMM_POLL_US_MAX));
 	for (const char *p = d->path; *p; p++) {
@@ -44,27 +46,32 @@ static void disk(char *spec)
 			again[o++] = ',';
 	}
 	memcpy(again + o, ",ro", 4);
-	memset(&cfg2, 0, sizeof(cfg2));
-	require(cli_parse_disk(again, &cfg2, err, sizeof(err)) == 0);
-	require(strcmp(cfg2.disks[0].path, d->path) == 0 && cfg2.disks[0].read_only);
+	require(cli_parse_disk(again, cfg2, err, sizeof(err)) == 0);
+	require(strcmp(cfg2->disks[0].path, d->path) == 0 && cfg2->disks[0].read_only);
+out:
+	minivmm_config_free(cfg);
+	minivmm_config_free(cfg2);
 }
 
 static void net(char *spec)
 {
-	struct minivmm_config cfg;
+	struct minivmm_config *cfg = minivmm_config_new();
 	char err[MINIVMM_ERR_LEN] = "";
-	const struct minivmm_net *n = &cfg.nets[0];
+	const struct config_net *n;
 
-	memset(&cfg, 0, sizeof(cfg));
-	if (cli_parse_net(spec, &cfg, err, sizeof(err))) {
+	require(cfg != NULL);
+	n = &cfg->nets[0];
+	if (cli_parse_net(spec, cfg, err, sizeof(err))) {
 		check_refusal(err);
-		require(cfg.n_nets == 0);
+		require(cfg->n_nets == 0);
+		minivmm_config_free(cfg);
 		return;
 	}
-	require(cfg.n_nets == 1 && n->tap && n->tap[0]);
+	require(cfg->n_nets == 1 && n->tap && n->tap[0]);
 	require(n->mtu == 0 || (n->mtu >= 68 && n->mtu <= 65535));
 	require(!n->has_mac || !(n->mac[0] & 1));
 	require(n->poll_us == -1 || (n->poll_us >= 0 && n->poll_us <= MINIVMM_POLL_US_MAX));
+	minivmm_config_free(cfg);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)

@@ -2,7 +2,9 @@
 # Packaging for embedders: make install into a staging directory, then build
 # tests/lib/embed.c against what was installed, through pkg-config, as C and
 # as C++, with the shared and with the static library; the libraries export
-# only the API; make uninstall removes every file install put there.
+# only the API; man 3 minivmm and the README name all of it; examples/ are
+# built and run against the staged install (with /dev/kvm); make uninstall
+# removes every file install put there.
 set -u
 root=$(cd "$(dirname "$0")/../.." && pwd)
 . "$root/tests/lib.sh"
@@ -32,8 +34,9 @@ if ! make -s -C "$root" install DESTDIR="$stage" PREFIX=/usr >"$work/install.log
 fi
 lib=$stage/usr/lib
 missing=
-for f in bin/minivmm include/minivmm.h lib/libminivmm.a lib/libminivmm.so.$version \
-	lib/pkgconfig/minivmm.pc share/man/man1/minivmm.1; do
+for f in bin/minivmm bin/minivmm-ctl include/minivmm.h lib/libminivmm.a \
+	lib/libminivmm.so.$version lib/pkgconfig/minivmm.pc share/man/man1/minivmm.1 \
+	share/man/man3/minivmm.3; do
 	[ -f "$stage/usr/$f" ] || missing="$missing $f"
 done
 [ "$(readlink "$lib/libminivmm.so.$major")" = "libminivmm.so.$version" ] ||
@@ -143,6 +146,63 @@ elif grep -q "multiple definition of .tap_open'" "$work/cc.err"; then
 	record PASS lib/static-clash-control
 else
 	fail static-clash-control "$(head -c 400 "$work/cc.err")"
+fi
+
+# man 3 minivmm renders without a groff warning, and it and the README's
+# Embedding section name every function of the header.
+man3=$stage/usr/share/man/man3/minivmm.3
+if ! command -v groff >/dev/null 2>&1; then
+	echo "SKIP lib/man3: groff is not installed, cannot check docs/minivmm.3"
+elif groff -man -ww -z "$man3" >"$work/man3.err" 2>&1 && [ ! -s "$work/man3.err" ]; then
+	record PASS lib/man3
+else
+	fail man3 "$(head -c 300 "$work/man3.err")"
+fi
+sed -n '/^### Embedding/,/^## /p' "$root/README.md" >"$work/readme-embedding"
+unnamed=
+while read -r f; do
+	grep -q "\<$f\>" "$man3" || unnamed="$unnamed man3:$f"
+	grep -q "\<$f\>" "$work/readme-embedding" || unnamed="$unnamed README:$f"
+done <"$work/api"
+if [ -z "$unnamed" ] && [ -s "$work/api" ]; then
+	record PASS lib/docs-name-the-api "$(wc -l <"$work/api") functions in man 3 and the README"
+else
+	fail docs-name-the-api "not named:$unnamed"
+fi
+
+# The examples, as a third party builds them: the installed header and
+# library through pkg-config, the installed minivmm and minivmm-ctl on
+# PATH. They boot the test guest, so they need /dev/kvm.
+tg=$root/build/testguest/testguest.elf
+if [ "$("$root/tests/host-kvm-kind.sh")" = none ] || [ ! -s "$tg" ]; then
+	echo "SKIP lib/example-embed, lib/example-ctl (no /dev/kvm here, or no test guest built)"
+else
+	busy="testguest.bench=1 testguest.ops=1000000"
+	truncate -s 64M "$work/example.img"
+	if ! $CC -std=c99 -pedantic -Wall -Wextra -Werror -o "$work/example-embed" \
+		"$root/examples/embed.c" $(pc "$lib" --cflags --libs minivmm) 2>"$work/cc.err"; then
+		fail example-embed "$(head -c 400 "$work/cc.err")"
+	elif ! LD_LIBRARY_PATH=$lib "$work/example-embed" "$tg" "$work/example.img" "$busy" \
+		>"$work/example-embed.out" 2>&1; then
+		fail example-embed "exit $?: $(tail -n 3 "$work/example-embed.out")"
+	# Live counters that moved, a pause that held, and the ignored request's end.
+	elif ! grep -q '^live: running, .* vda: [1-9][0-9]* requests' "$work/example-embed.out" ||
+		! grep -q '^held: paused, ' "$work/example-embed.out" ||
+		! grep -q '^resumed$' "$work/example-embed.out" ||
+		! grep -q '^exit: stopped, status 121, .*did not shut down within 500 ms' \
+			"$work/example-embed.out"; then
+		fail example-embed "unexpected output: $(tr '\n' '|' <"$work/example-embed.out" | head -c 600)"
+	else
+		record PASS lib/example-embed "$(grep '^exit:' "$work/example-embed.out")"
+	fi
+	truncate -s 64M "$work/example-ctl.img"
+	if PATH=$stage/usr/bin:$PATH "$root/examples/ctl.sh" "$tg" "$work/example-ctl.img" "$busy" \
+		>"$work/example-ctl.out" 2>&1 &&
+		grep -q '^{"ok":true,"op":"pause"}$' "$work/example-ctl.out"; then
+		record PASS lib/example-ctl "info, stats, pause, resume, stop through the installed minivmm-ctl"
+	else
+		fail example-ctl "$(tail -n 3 "$work/example-ctl.out" | tr '\n' '|')"
+	fi
 fi
 
 # The installed CLI is the same version.

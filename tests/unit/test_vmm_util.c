@@ -7,6 +7,7 @@
 #include <check.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,7 @@
 #include "devices/sysctl_ports.h"
 #include "vmm/bus.h"
 #include "vmm/cli_opts.h"
+#include "vmm/config.h"
 #include "vmm/minivmm.h"
 #include "vmm/panic_scan.h"
 
@@ -874,7 +876,7 @@ END_TEST
 
 START_TEST(opts_disk)
 {
-	struct minivmm_config cfg;
+	struct minivmm_config *cfg = minivmm_config_new();
 	char a[] = "/img/a,,b.img,ro,direct,serial=x,,y,poll=0";
 	char b[] = "plain.img,";
 	char c[] = ",ro";
@@ -882,39 +884,40 @@ START_TEST(opts_disk)
 	char e[] = "x.img,poll=1001";
 	char f[] = "x.img,serial=123456789012345678901";
 
-	minivmm_config_init(&cfg);
-	ck_assert_int_eq(cli_parse_disk(a, &cfg, opt_err, sizeof(opt_err)), 0);
-	ck_assert_str_eq(cfg.disks[0].path, "/img/a,b.img");
-	ck_assert_int_eq(cfg.disks[0].read_only, 1);
-	ck_assert_int_eq(cfg.disks[0].direct, 1);
-	ck_assert_str_eq(cfg.disks[0].serial, "x,y");
-	ck_assert_int_eq(cfg.disks[0].poll_us, -1);
-	ck_assert_int_eq(cli_parse_disk(b, &cfg, opt_err, sizeof(opt_err)), 0);
-	ck_assert_str_eq(cfg.disks[1].path, "plain.img");
-	ck_assert_int_eq(cfg.disks[1].read_only, 0);
-	ck_assert_uint_eq(cfg.n_disks, 2);
-	ck_assert_int_eq(cli_parse_disk(c, &cfg, opt_err, sizeof(opt_err)), -1);
+	ck_assert_ptr_nonnull(cfg);
+	ck_assert_int_eq(cli_parse_disk(a, cfg, opt_err, sizeof(opt_err)), 0);
+	ck_assert_str_eq(cfg->disks[0].path, "/img/a,b.img");
+	ck_assert_int_eq(cfg->disks[0].read_only, 1);
+	ck_assert_int_eq(cfg->disks[0].direct, 1);
+	ck_assert_str_eq(cfg->disks[0].serial, "x,y");
+	ck_assert_int_eq(cfg->disks[0].poll_us, -1);
+	ck_assert_int_eq(cli_parse_disk(b, cfg, opt_err, sizeof(opt_err)), 0);
+	ck_assert_str_eq(cfg->disks[1].path, "plain.img");
+	ck_assert_int_eq(cfg->disks[1].read_only, 0);
+	ck_assert_uint_eq(cfg->n_disks, 2);
+	ck_assert_int_eq(cli_parse_disk(c, cfg, opt_err, sizeof(opt_err)), -1);
 	ck_assert_ptr_nonnull(strstr(opt_err, "give PATH"));
-	ck_assert_int_eq(cli_parse_disk(d, &cfg, opt_err, sizeof(opt_err)), -1);
+	ck_assert_int_eq(cli_parse_disk(d, cfg, opt_err, sizeof(opt_err)), -1);
 	ck_assert_ptr_nonnull(strstr(opt_err, "'fast'"));
-	ck_assert_int_eq(cli_parse_disk(e, &cfg, opt_err, sizeof(opt_err)), -1);
+	ck_assert_int_eq(cli_parse_disk(e, cfg, opt_err, sizeof(opt_err)), -1);
 	ck_assert_ptr_nonnull(strstr(opt_err, "poll '1001'"));
-	ck_assert_int_eq(cli_parse_disk(f, &cfg, opt_err, sizeof(opt_err)), -1);
-	ck_assert_uint_eq(cfg.n_disks, 2);
+	ck_assert_int_eq(cli_parse_disk(f, cfg, opt_err, sizeof(opt_err)), -1);
+	ck_assert_uint_eq(cfg->n_disks, 2);
 	/* At most MINIVMM_MAX_DISKS. */
 	for (int i = 2; i < MINIVMM_MAX_DISKS; i++) {
 		char g[] = "g.img";
 
-		ck_assert_int_eq(cli_parse_disk(g, &cfg, opt_err, sizeof(opt_err)), 0);
+		ck_assert_int_eq(cli_parse_disk(g, cfg, opt_err, sizeof(opt_err)), 0);
 	}
-	ck_assert_int_eq(cli_parse_disk(b, &cfg, opt_err, sizeof(opt_err)), -1);
+	ck_assert_int_eq(cli_parse_disk(b, cfg, opt_err, sizeof(opt_err)), -1);
 	ck_assert_ptr_nonnull(strstr(opt_err, "too many"));
+	minivmm_config_free(cfg);
 }
 END_TEST
 
 START_TEST(opts_net)
 {
-	struct minivmm_config cfg;
+	struct minivmm_config *cfg = minivmm_config_new();
 	char a[] = "tap=t0,mac=52:54:00:00:00:01,mtu=9000,guest_tso=off,poll=7";
 	char b[] = "mtu=1500";
 	char c[] = "tap=t,mac=01:00:00:00:00:01";
@@ -922,22 +925,188 @@ START_TEST(opts_net)
 	char e[] = "tap=t,guest_tso=maybe";
 	char f[] = "tap=t,mac=52:54:00:00:00:0";
 
-	minivmm_config_init(&cfg);
-	ck_assert_int_eq(cli_parse_net(a, &cfg, opt_err, sizeof(opt_err)), 0);
-	ck_assert_str_eq(cfg.nets[0].tap, "t0");
-	ck_assert_int_eq(cfg.nets[0].has_mac, 1);
-	ck_assert_uint_eq(cfg.nets[0].mac[5], 1);
-	ck_assert_uint_eq(cfg.nets[0].mtu, 9000);
-	ck_assert_int_eq(cfg.nets[0].no_guest_tso, 1);
-	ck_assert_int_eq(cfg.nets[0].poll_us, 7);
-	ck_assert_int_eq(cli_parse_net(b, &cfg, opt_err, sizeof(opt_err)), -1);
+	ck_assert_ptr_nonnull(cfg);
+	ck_assert_int_eq(cli_parse_net(a, cfg, opt_err, sizeof(opt_err)), 0);
+	ck_assert_str_eq(cfg->nets[0].tap, "t0");
+	ck_assert_int_eq(cfg->nets[0].has_mac, 1);
+	ck_assert_uint_eq(cfg->nets[0].mac[5], 1);
+	ck_assert_uint_eq(cfg->nets[0].mtu, 9000);
+	ck_assert_int_eq(cfg->nets[0].no_guest_tso, 1);
+	ck_assert_int_eq(cfg->nets[0].poll_us, 7);
+	ck_assert_int_eq(cli_parse_net(b, cfg, opt_err, sizeof(opt_err)), -1);
 	ck_assert_ptr_nonnull(strstr(opt_err, "tap=NAME"));
-	ck_assert_int_eq(cli_parse_net(c, &cfg, opt_err, sizeof(opt_err)), -1);
+	ck_assert_int_eq(cli_parse_net(c, cfg, opt_err, sizeof(opt_err)), -1);
 	ck_assert_ptr_nonnull(strstr(opt_err, "unicast"));
-	ck_assert_int_eq(cli_parse_net(d, &cfg, opt_err, sizeof(opt_err)), -1);
-	ck_assert_int_eq(cli_parse_net(e, &cfg, opt_err, sizeof(opt_err)), -1);
-	ck_assert_int_eq(cli_parse_net(f, &cfg, opt_err, sizeof(opt_err)), -1);
-	ck_assert_uint_eq(cfg.n_nets, 1);
+	ck_assert_int_eq(cli_parse_net(d, cfg, opt_err, sizeof(opt_err)), -1);
+	ck_assert_int_eq(cli_parse_net(e, cfg, opt_err, sizeof(opt_err)), -1);
+	ck_assert_int_eq(cli_parse_net(f, cfg, opt_err, sizeof(opt_err)), -1);
+	ck_assert_uint_eq(cfg->n_nets, 1);
+	minivmm_config_free(cfg);
+}
+END_TEST
+
+/* The config object's defaults: nothing of the host process's (no console, no seccomp). */
+START_TEST(config_defaults_touch_nothing)
+{
+	struct minivmm_config *cfg = minivmm_config_new();
+
+	ck_assert_ptr_nonnull(cfg);
+	ck_assert_uint_eq(cfg->mem_size, MINIVMM_MEM_DEFAULT);
+	ck_assert_uint_eq(cfg->cpus, 1);
+	ck_assert_int_eq(cfg->console_in, -1);
+	ck_assert_int_eq(cfg->console_out, -1);
+	ck_assert_int_eq(cfg->seccomp, MINIVMM_SECCOMP_OFF);
+	ck_assert_int_eq(cfg->kick_signal, 0);
+	ck_assert_ptr_null(cfg->kernel);
+	ck_assert_uint_eq(cfg->n_disks + cfg->n_nets, 0);
+	minivmm_config_free(cfg);
+	minivmm_config_free(NULL);
+}
+END_TEST
+
+/* Each setter refuses a bad value with one line and -errno, and changes nothing then. */
+START_TEST(config_setters_check_values)
+{
+	struct minivmm_config *cfg = minivmm_config_new();
+	static const uint8_t multicast[6] = {0x01, 0, 0, 0, 0, 1}, mac[6] = {0x52, 0, 0, 0, 0, 9};
+	char long_serial[] = "123456789012345678901";
+	int fds[2];
+
+	ck_assert_ptr_nonnull(cfg);
+	ck_assert_int_eq(minivmm_config_set_kernel(cfg, NULL, opt_err, sizeof(opt_err)), -EINVAL);
+	ck_assert_str_eq(opt_err, "no kernel given");
+	ck_assert_int_eq(minivmm_config_set_kernel(cfg, "", NULL, 0), -EINVAL);
+	ck_assert_int_eq(minivmm_config_set_kernel(cfg, "k", opt_err, sizeof(opt_err)), 0);
+	ck_assert_str_eq(cfg->kernel, "k");
+
+	ck_assert_int_eq(
+		minivmm_config_set_mem(cfg, MINIVMM_MEM_MIN - 4096, opt_err, sizeof(opt_err)),
+		-ERANGE);
+	ck_assert_str_eq(opt_err, "memory size 16380 KiB is out of range (16 MiB to 1 TiB)");
+	ck_assert_int_eq(minivmm_config_set_mem(cfg, MINIVMM_MEM_MAX + 4096, NULL, 0), -ERANGE);
+	ck_assert_int_eq(minivmm_config_set_mem(cfg, (64 << 20) + 1, opt_err, sizeof(opt_err)),
+			 -EINVAL);
+	ck_assert_ptr_nonnull(strstr(opt_err, "multiple of 4 KiB"));
+	ck_assert_uint_eq(cfg->mem_size, MINIVMM_MEM_DEFAULT);
+	ck_assert_int_eq(minivmm_config_set_mem(cfg, 64 << 20, NULL, 0), 0);
+	ck_assert_uint_eq(cfg->mem_size, 64 << 20);
+
+	ck_assert_int_eq(minivmm_config_set_vcpus(cfg, 0, opt_err, sizeof(opt_err)), -ERANGE);
+	ck_assert_int_eq(minivmm_config_set_vcpus(cfg, 33, opt_err, sizeof(opt_err)), -ERANGE);
+	ck_assert_str_eq(opt_err, "33 CPUs is out of range (1 to 32)");
+	ck_assert_int_eq(minivmm_config_set_vcpus(cfg, 32, NULL, 0), 0);
+	ck_assert_uint_eq(cfg->cpus, 32);
+
+	ck_assert_int_eq(minivmm_config_set_seccomp(cfg, 7, opt_err, sizeof(opt_err)), -EINVAL);
+	ck_assert_int_eq(cfg->seccomp, MINIVMM_SECCOMP_OFF);
+	ck_assert_int_eq(minivmm_config_set_kick_signal(cfg, SIGKILL, opt_err, sizeof(opt_err)),
+			 -EINVAL);
+	ck_assert_ptr_nonnull(strstr(opt_err, "kick signal 9"));
+	ck_assert_int_eq(minivmm_config_set_kick_signal(cfg, SIGINT, NULL, 0), -EINVAL);
+	ck_assert_int_eq(minivmm_config_set_kick_signal(cfg, SIGRTMAX + 1, NULL, 0), -EINVAL);
+	ck_assert_int_eq(cfg->kick_signal, 0);
+	ck_assert_int_eq(minivmm_config_set_kick_signal(cfg, SIGRTMIN + 3, NULL, 0), 0);
+	ck_assert_int_eq(cfg->kick_signal, SIGRTMIN + 3);
+	ck_assert_int_eq(minivmm_config_set_kick_signal(cfg, SIGUSR2, NULL, 0), 0);
+
+	/* Console fds: open, and each for its direction. */
+	ck_assert_int_eq(pipe(fds), 0);
+	ck_assert_int_eq(minivmm_config_set_console_fds(cfg, fds[1], -1, opt_err, sizeof(opt_err)),
+			 -EBADF);
+	ck_assert_ptr_nonnull(strstr(opt_err, "input fd"));
+	ck_assert_int_eq(minivmm_config_set_console_fds(cfg, -1, fds[0], NULL, 0), -EBADF);
+	ck_assert_int_eq(minivmm_config_set_console_fds(cfg, -2, -1, NULL, 0), -EBADF);
+	ck_assert_int_eq(minivmm_config_set_console_fds(cfg, fds[0], fds[1], NULL, 0), 0);
+	ck_assert_int_eq(cfg->console_in, fds[0]);
+	ck_assert_int_eq(cfg->console_out, fds[1]);
+	close(fds[0]);
+	close(fds[1]);
+	ck_assert_int_eq(minivmm_config_set_console_fds(cfg, fds[0], -1, opt_err, sizeof(opt_err)),
+			 -EBADF);
+	ck_assert_ptr_nonnull(strstr(opt_err, "is not open"));
+	ck_assert_int_eq(cfg->console_in, fds[0]); /* unchanged by the refusal */
+
+	/* Disks: flags, serial, poll, the index, the limit. */
+	ck_assert_int_eq(minivmm_config_add_disk(cfg, "a.img", 4, opt_err, sizeof(opt_err)),
+			 -EINVAL);
+	ck_assert_int_eq(minivmm_config_add_disk(cfg, NULL, 0, NULL, 0), -EINVAL);
+	ck_assert_uint_eq(cfg->n_disks, 0);
+	ck_assert_int_eq(minivmm_config_set_disk_poll(cfg, 0, 10, opt_err, sizeof(opt_err)),
+			 -ENOENT);
+	ck_assert_int_eq(minivmm_config_add_disk(cfg, "a.img",
+						 MINIVMM_DISK_READ_ONLY | MINIVMM_DISK_DIRECT, NULL,
+						 0),
+			 0);
+	ck_assert_int_eq(cfg->disks[0].read_only, 1);
+	ck_assert_int_eq(cfg->disks[0].direct, 1);
+	ck_assert_int_eq(
+		minivmm_config_set_disk_serial(cfg, 0, long_serial, opt_err, sizeof(opt_err)),
+		-EINVAL);
+	ck_assert_ptr_null(cfg->disks[0].serial);
+	long_serial[20] = '\0';
+	ck_assert_int_eq(minivmm_config_set_disk_serial(cfg, 0, long_serial, NULL, 0), 0);
+	long_serial[0] = 'x'; /* copied, not kept by pointer */
+	ck_assert_str_eq(cfg->disks[0].serial, "12345678901234567890");
+	ck_assert_int_eq(minivmm_config_set_disk_poll(cfg, 0, MINIVMM_POLL_US_MAX + 1, opt_err,
+						      sizeof(opt_err)),
+			 -ERANGE);
+	ck_assert_int_eq(cfg->disks[0].poll_us, 0);
+	ck_assert_int_eq(minivmm_config_set_disk_poll(cfg, 0, -1, NULL, 0), 0);
+	for (int i = 1; i < MINIVMM_MAX_DISKS; i++)
+		ck_assert_int_eq(minivmm_config_add_disk(cfg, "b.img", 0, NULL, 0), i);
+	ck_assert_int_eq(minivmm_config_add_disk(cfg, "c.img", 0, opt_err, sizeof(opt_err)),
+			 -ENOSPC);
+	ck_assert_str_eq(opt_err, "at most 8 disks");
+
+	/* Network cards. */
+	ck_assert_int_eq(minivmm_config_add_net(cfg, "0123456789abcdef", opt_err, sizeof(opt_err)),
+			 -EINVAL);
+	ck_assert_int_eq(minivmm_config_add_net(cfg, "tap0", NULL, 0), 0);
+	ck_assert_int_eq(minivmm_config_set_net_mac(cfg, 0, multicast, opt_err, sizeof(opt_err)),
+			 -EINVAL);
+	ck_assert_ptr_nonnull(strstr(opt_err, "not a unicast"));
+	ck_assert_int_eq(cfg->nets[0].has_mac, 0);
+	ck_assert_int_eq(minivmm_config_set_net_mac(cfg, 0, mac, NULL, 0), 0);
+	ck_assert_uint_eq(cfg->nets[0].mac[5], 9);
+	ck_assert_int_eq(minivmm_config_set_net_mtu(cfg, 0, 67, NULL, 0), -ERANGE);
+	ck_assert_int_eq(minivmm_config_set_net_mtu(cfg, 0, 65536, NULL, 0), -ERANGE);
+	ck_assert_int_eq(minivmm_config_set_net_mtu(cfg, 0, 9000, NULL, 0), 0);
+	ck_assert_int_eq(minivmm_config_set_net_guest_tso(cfg, 0, 0, NULL, 0), 0);
+	ck_assert_int_eq(cfg->nets[0].no_guest_tso, 1);
+	ck_assert_int_eq(minivmm_config_set_net_poll(cfg, 1, 5, NULL, 0), -ENOENT);
+	ck_assert_int_eq(minivmm_config_set_net_poll(cfg, 0, 5, NULL, 0), 0);
+	ck_assert_int_eq(cfg->nets[0].poll_us, 5);
+
+	ck_assert_int_eq(minivmm_config_set_initrd(NULL, "x", opt_err, sizeof(opt_err)), -EINVAL);
+	minivmm_config_free(cfg);
+}
+END_TEST
+
+/* create's copy: every string its own, the source free to go. */
+START_TEST(config_copy_is_deep)
+{
+	struct minivmm_config *cfg = minivmm_config_new(), copy;
+
+	ck_assert_ptr_nonnull(cfg);
+	ck_assert_int_eq(minivmm_config_set_kernel(cfg, "vmlinux", NULL, 0), 0);
+	ck_assert_int_eq(minivmm_config_set_append(cfg, "quiet", NULL, 0), 0);
+	ck_assert_int_eq(minivmm_config_add_disk(cfg, "a.img", 0, NULL, 0), 0);
+	ck_assert_int_eq(minivmm_config_set_disk_serial(cfg, 0, "S1", NULL, 0), 0);
+	ck_assert_int_eq(minivmm_config_add_net(cfg, "tap0", NULL, 0), 0);
+	ck_assert_int_eq(config_copy(&copy, cfg), 0);
+	ck_assert_ptr_ne(copy.kernel, cfg->kernel);
+	ck_assert_ptr_ne(copy.disks[0].path, cfg->disks[0].path);
+	ck_assert_ptr_ne(copy.nets[0].tap, cfg->nets[0].tap);
+	minivmm_config_free(cfg);
+	ck_assert_str_eq(copy.kernel, "vmlinux");
+	ck_assert_str_eq(copy.append, "quiet");
+	ck_assert_ptr_null(copy.initrd);
+	ck_assert_str_eq(copy.disks[0].path, "a.img");
+	ck_assert_str_eq(copy.disks[0].serial, "S1");
+	ck_assert_str_eq(copy.nets[0].tap, "tap0");
+	ck_assert_uint_eq(copy.n_disks + copy.n_nets, 2);
+	config_release(&copy);
+	ck_assert_uint_eq(copy.n_disks + copy.n_nets, 0);
 }
 END_TEST
 
@@ -988,6 +1157,9 @@ int main(void)
 	tcase_add_test(tc_opts, opts_fields_and_escape);
 	tcase_add_test(tc_opts, opts_disk);
 	tcase_add_test(tc_opts, opts_net);
+	tcase_add_test(tc_opts, config_defaults_touch_nothing);
+	tcase_add_test(tc_opts, config_setters_check_values);
+	tcase_add_test(tc_opts, config_copy_is_deep);
 	suite_add_tcase(s, tc_opts);
 
 	return check_run(s);
