@@ -28,6 +28,10 @@ int config_error(char *err, size_t err_len, int rc, const char *fmt, ...)
 		va_start(ap, fmt);
 		vsnprintf(err, err_len, fmt, ap);
 		va_end(ap);
+		/* The message quotes what it refuses: one line, whatever that held. */
+		for (char *p = err; *p; p++)
+			if ((unsigned char)*p < 0x20 || *p == 0x7f)
+				*p = '?';
 	}
 	return rc;
 }
