@@ -3,8 +3,8 @@
 # tests/lib/embed.c against what was installed, through pkg-config, as C and
 # as C++, with the shared and with the static library; the libraries export
 # only the API; man 3 minivmm and the README name all of it; examples/ are
-# built and run against the staged install (with /dev/kvm); make uninstall
-# removes every file install put there.
+# built and run against the staged install (with /dev/kvm; the cases in
+# tests/lib/cases.sh); make uninstall removes every file install put there.
 set -u
 root=$(cd "$(dirname "$0")/../.." && pwd)
 . "$root/tests/lib.sh"
@@ -172,38 +172,38 @@ fi
 
 # The examples, as a third party builds them: the installed header and
 # library through pkg-config, the installed minivmm and minivmm-ctl on
-# PATH. They boot the test guest, so they need /dev/kvm.
+# PATH (cases in tests/lib/cases.sh). They boot the test guest, so they
+# need /dev/kvm.
 tg=$root/build/testguest/testguest.elf
-if [ "$("$root/tests/host-kvm-kind.sh")" = none ] || [ ! -s "$tg" ]; then
-	echo "SKIP lib/example-embed, lib/example-ctl (no /dev/kvm here, or no test guest built)"
-else
-	busy="testguest.bench=1 testguest.ops=1000000"
-	truncate -s 64M "$work/example.img"
-	if ! $CC -std=c99 -pedantic -Wall -Wextra -Werror -o "$work/example-embed" \
-		"$root/examples/embed.c" $(pc "$lib" --cflags --libs minivmm) 2>"$work/cc.err"; then
-		fail example-embed "$(head -c 400 "$work/cc.err")"
-	elif ! LD_LIBRARY_PATH=$lib "$work/example-embed" "$tg" "$work/example.img" "$busy" \
-		>"$work/example-embed.out" 2>&1; then
-		fail example-embed "exit $?: $(tail -n 3 "$work/example-embed.out")"
-	# Live counters that moved, a pause that held, and the ignored request's end.
-	elif ! grep -q '^live: running, .* vda: [1-9][0-9]* requests' "$work/example-embed.out" ||
-		! grep -q '^held: paused, ' "$work/example-embed.out" ||
-		! grep -q '^resumed$' "$work/example-embed.out" ||
-		! grep -q '^exit: stopped, status 121, .*did not shut down within 500 ms' \
-			"$work/example-embed.out"; then
-		fail example-embed "unexpected output: $(tr '\n' '|' <"$work/example-embed.out" | head -c 600)"
+kind=$("$root/tests/host-kvm-kind.sh")
+cases=
+for c in $(sh -c ". '$root/tests/lib/cases.sh'; echo \$LIB_CASES"); do
+	if [ ! -s "$tg" ]; then
+		fail "$c" "no test guest at $tg (make all)"
+	elif [ "$c" = example_embed ] && ! $CC -std=c99 -pedantic -Wall -Wextra -Werror \
+		-o "$work/example-embed" "$root/examples/embed.c" $(pc "$lib" --cflags --libs minivmm) \
+		2>"$work/cc.err"; then
+		fail "$c" "$(head -c 400 "$work/cc.err")"
 	else
-		record PASS lib/example-embed "$(grep '^exit:' "$work/example-embed.out")"
+		cases="$cases $c"
 	fi
-	truncate -s 64M "$work/example-ctl.img"
-	if PATH=$stage/usr/bin:$PATH "$root/examples/ctl.sh" "$tg" "$work/example-ctl.img" "$busy" \
-		>"$work/example-ctl.out" 2>&1 &&
-		grep -q '^{"ok":true,"op":"pause"}$' "$work/example-ctl.out"; then
-		record PASS lib/example-ctl "info, stats, pause, resume, stop through the installed minivmm-ctl"
-	else
-		fail example-ctl "$(tail -n 3 "$work/example-ctl.out" | tr '\n' '|')"
-	fi
+done
+log=$work/examples.log
+: >"$log"
+if [ -n "$cases" ] && [ "$kind" != none ]; then
+	echo "lib examples: host KVM: $kind; level: direct"
+	(EXAMPLE_EMBED=$work/example-embed EXAMPLE_CTL=$root/examples/ctl.sh
+	 STAGE_BIN=$stage/usr/bin STAGE_LIB=$lib TESTGUEST=$tg WORK=$work
+	 export EXAMPLE_EMBED EXAMPLE_CTL STAGE_BIN STAGE_LIB TESTGUEST WORK
+	 . "$root/tests/boot/cases.sh"
+	 . "$root/tests/lib/cases.sh"
+	 run_cases $cases) >"$log" 2>&1
+elif [ -n "$cases" ]; then
+	echo "SKIP lib/example-embed, lib/example-ctl (no /dev/kvm here)"
+	cases=
 fi
+tr -d '\r' <"$log" | grep -a '^MINIVMM-LIB: '
+record_results lib "$log" $cases || status=1
 
 # The installed CLI is the same version.
 cli=$("$stage/usr/bin/minivmm" --version 2>&1)
