@@ -28,6 +28,7 @@ int minivmm_get_stats(struct minivmm *vm, struct minivmm_stats *s)
 {
 	struct minivmm_stats *all;
 	size_t n;
+	bool started;
 
 	if (s->size < sizeof(s->size))
 		return -EINVAL;
@@ -35,18 +36,23 @@ int minivmm_get_stats(struct minivmm *vm, struct minivmm_stats *s)
 	if (!all)
 		return -ENOMEM;
 	pthread_mutex_lock(&vm->life_lock);
-	if (!vm->supervisor_started)
+	started = vm->supervisor_started;
+	if (!started)
 		all->state = MINIVMM_STATE_CREATED;
 	else
 		all->state = vm->paused ? MINIVMM_STATE_PAUSED : MINIVMM_STATE_RUNNING;
-	if (vm->supervisor_started)
-		all->uptime_ms = mono_ms() - vm->start_ms;
 	pthread_mutex_unlock(&vm->life_lock);
+	/*
+	 * Read under the lock that fixes the run time: a snapshot taken while
+	 * the VM is stopping never shows more uptime than the final one.
+	 */
 	pthread_mutex_lock(&vm->exit_lock);
-	if (vm->ended) {
+	if (vm->runtime_fixed)
+		all->uptime_ms = vm->runtime_ms;
+	else if (started)
+		all->uptime_ms = mono_ms() - vm->start_ms;
+	if (vm->ended)
 		all->state = MINIVMM_STATE_ENDED;
-		all->uptime_ms = vm->final_exit.runtime_ms;
-	}
 	pthread_mutex_unlock(&vm->exit_lock);
 	virtio_devices_stats(vm, all);
 	vcpus_stats(vm, all);

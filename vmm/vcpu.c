@@ -258,10 +258,15 @@ static void *vcpu_thread(void *arg)
 			take_snapshot(v);
 		if (ioctl(v->fd, KVM_RUN, 0) < 0) {
 			if (errno == EINTR || errno == EAGAIN) {
-				/* Kicked out (KVM set exit_reason KVM_EXIT_INTR): counted as
-				 * exits_intr. */
-				if (errno == EINTR)
+				/*
+				 * Kicked out: counted as exits_intr. A kick that came
+				 * before KVM_RUN (immediate_exit) leaves the last exit's
+				 * reason in place, so the reason is set here.
+				 */
+				if (errno == EINTR) {
+					v->run->exit_reason = KVM_EXIT_INTR;
 					record_exit(v);
+				}
 				/* A dump's kick, not the stop's: go back into the guest. */
 				if (!atomic_load(&vm->stopping))
 					__atomic_store_n(&v->run->immediate_exit, 0,
