@@ -105,7 +105,7 @@ layer_run() {
 	timeout -k 5 "$3" qemu-system-x86_64 -M microvm,acpi=off -accel tcg \
 		-monitor "unix:$_mon,server=on,wait=off" \
 		-cpu qemu64,+svm,+npt,+lahf-lm,+popcnt,+sse4.1,+sse4.2,+ssse3 \
-		-m 2048 -smp 2 -nodefaults -no-user-config -display none -serial stdio \
+		-m 3072 -smp 2 -nodefaults -no-user-config -display none -serial stdio \
 		${LAYER_DISK:+-drive file=$LAYER_DISK,if=none,id=scratch,format=raw,cache=unsafe} \
 		${LAYER_DISK:+-device virtio-blk-device,drive=scratch} \
 		-kernel "$1" -initrd "$2" -no-reboot \

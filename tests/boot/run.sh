@@ -78,7 +78,7 @@ else
 	limit=${LAYER_TIMEOUT:-$budget}
 	t0=$(date +%s)
 	layer_run_tries "$kdir/bzImage" "$work/layer.cpio.gz" "$limit" \
-		"minivmm.cases=$(echo $cases | tr ' ' ,)$extra" "$log"
+		"minivmm.cases=$(echo $cases | tr ' ' ,) minivmm.lanes=2$extra" "$log"
 	qrc=$?
 	echo "boot tests: middle layer ran $(($(date +%s) - t0)) s (qemu exit $qrc)"
 	[ "$qrc" -eq 124 ] && echo "boot tests: middle layer hit its ${limit}s timeout"
