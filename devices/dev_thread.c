@@ -22,6 +22,7 @@ int dev_thread_init(struct dev_thread *t, unsigned int ring_entries)
 	t->poll_ns = 0;
 	t->polled = false;
 	t->poll_hits = 0;
+	t->waits = 0;
 	t->ctrl = (struct dev_event){.fd = eventfd(0, EFD_CLOEXEC), .tag = TAG_CTRL};
 	if (t->ctrl.fd < 0)
 		return -errno;
@@ -257,6 +258,7 @@ bool dev_thread_wait(struct dev_thread *t)
 
 	dev_thread_arm(t, &t->ctrl);
 	ok = !t->sq_failed && submit_and_wait(t);
+	stat_inc(&t->waits);
 	if (t->polled) {
 		/*
 		 * The poll before this sleep found nothing. If the event came

@@ -67,6 +67,7 @@ struct dev_thread {
 	uint64_t poll_hits;	       /* polls that found work (devices/dev_stats.h) */
 	bool sq_failed;		       /* a full SQ could not be submitted: the ring is broken */
 	struct io_uring_sqe spare_sqe; /* handed out instead, never submitted */
+	uint64_t waits;		       /* dev_thread_wait() calls: the thread's wake-ups */
 
 	/* vCPU thread -> device thread, one operation at a time. */
 	pthread_mutex_t lock;

@@ -104,6 +104,7 @@ static bool kick_fired(struct virtio_dev *d, uint64_t tag, unsigned int *q)
 {
 	for (unsigned int i = 0; i < d->nqueues; i++) {
 		if (dev_event_fired(&d->kick[i], tag)) {
+			stat_add(&d->kicks[i], d->kick[i].buf);
 			*q = i;
 			return true;
 		}
@@ -320,8 +321,9 @@ void virtio_dev_print_stats(struct virtio_dev *d, const char *name, FILE *f)
 			fprintf(f, " unpopped=%" PRIu64, s->unpopped);
 		fprintf(f,
 			" used_entries=%" PRIu64 " batches=%" PRIu64 " batch_bufs=%" PRIu64
-			" notifies=%" PRIu64 "\n",
-			s->used_entries, s->batches, s->batch_bufs, s->notifies);
+			" notifies=%" PRIu64 " kicks=%" PRIu64 " waits=%" PRIu64 "\n",
+			s->used_entries, s->batches, s->batch_bufs, s->notifies,
+			stat_get(&d->kicks[q]), stat_get(&d->dt.waits));
 	}
 }
 

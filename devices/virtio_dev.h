@@ -116,6 +116,9 @@ struct virtio_dev {
 	bool running;	  /* DRIVER_OK and not reset */
 	bool ring_failed; /* a reset could not drain: the thread ends */
 	bool need_flush[VDEV_MAX_QUEUES];
+	/* Guest notifications that reached each kick eventfd (its counter's
+	 * values summed): ioeventfd writes, or QueueNotify exits without one. */
+	uint64_t kicks[VDEV_MAX_QUEUES];
 };
 
 /* Sets up the register file, queues and device thread (not started); all or nothing. */

@@ -2,6 +2,7 @@
 #include "vmm/seccomp.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,7 +11,10 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "vmm/stats_json.h"
+
 static __thread const char *thread_name;
+static pthread_once_t json_seeded = PTHREAD_ONCE_INIT;
 
 /* Only async-signal-safe calls: this runs on the offending thread. */
 static void put_str(char *buf, size_t *len, size_t cap, const char *s)
@@ -78,6 +82,9 @@ int seccomp_install(enum minivmm_seccomp mode, enum seccomp_thread_kind kind, co
 		return 0;
 	if ((unsigned int)kind >= SECCOMP_THREAD_KINDS)
 		return -EINVAL;
+	/* Before the first filter: the only system calls json-c needs for the
+	 * stats' JSON on a filtered thread (vmm/stats_json.h). */
+	pthread_once(&json_seeded, stats_json_seed);
 	thread_name = name;
 	sigemptyset(&sa.sa_mask);
 	if (mode == MINIVMM_SECCOMP_ON && sigaction(SIGSYS, &sa, NULL) < 0)

@@ -90,7 +90,6 @@ static const struct seccomp_rule control[] = {
 	{SCMP_SYS(ioctl), 2, KVM_GET_REGS, "the vCPU dump of a hung guest"},
 	{SCMP_SYS(ioctl), 2, KVM_GET_SREGS, "the vCPU dump of a hung guest"},
 	{SCMP_SYS(ioctl), 2, KVM_IRQ_LINE, "request_shutdown: the keyboard's interrupt"},
-	{SCMP_SYS(getrandom), 0, 0, "json-c seeds its key hash once (minivmm_stats_json)"},
 	{0, 0, 0, NULL},
 };
 

@@ -46,7 +46,18 @@ awk -v where="$where" -v rounds="$ROUNDS" -v kver="$kver" -v qver="$qver" -v sec
 	if (f["ok"] != 1) { bad[v]++; next }
 	k = v SUBSEP 1; val[k, ++cnt[k]] = f["rr_r"] + f["rr_w"]
 	k = v SUBSEP 2; val[k, ++cnt[k]] = f["seq_r"] * 128 / 1024
+	# Per request: guest interrupts (each job), and over the whole
+	# boot the layer context switches and minivmm counters.
+	r = f["rr_reqs"] + f["seq_reqs"]
+	if (f["rr_reqs"] > 0) { k = v SUBSEP 3; val[k, ++cnt[k]] = f["rr_irqs"] / f["rr_reqs"] }
+	if (f["seq_reqs"] > 0) { k = v SUBSEP 4; val[k, ++cnt[k]] = f["seq_irqs"] / f["seq_reqs"] }
+	if (r <= 0) next
+	if (f["ctxt"] != "") { k = v SUBSEP 5; val[k, ++cnt[k]] = f["ctxt"] / r }
+	if (f["kicks"] ~ /^[0-9]+$/) { k = v SUBSEP 6; val[k, ++cnt[k]] = f["kicks"] / r }
+	if (f["waits"] ~ /^[0-9]+$/) { k = v SUBSEP 7; val[k, ++cnt[k]] = f["waits"] / r }
+	if (f["exits_mmio"] ~ /^[0-9]+$/) { k = v SUBSEP 8; val[k, ++cnt[k]] = f["exits_mmio"] / r }
 }
+function perreq(k, fmt) { return cnt[k] ? sprintf(fmt, median(k)) : "-" }
 END {
 	printf "minivmm block benchmark with fio (issue 17): %s\n", where
 	printf "guest: %s, fio 3.33 (static, io_uring, O_DIRECT), %d s per job on a %d MiB image; 2 vCPUs, 512 MiB; %d rounds, medians\n", kver, secs, mb, rounds
@@ -68,5 +79,15 @@ END {
 		v = order[i]
 		if (!runs[v] || v == "qemu" || med["qemu", 1] <= 0) continue
 		printf "  %-38s %6.2f %9.2f\n", name[v], med[v, 1] / med["qemu", 1], med[v, 2] / med["qemu", 2]
+	}
+	printf "\nper request, medians: guest interrupts (randrw, seq jobs); over the whole boot the\n"
+	printf "context switches beside the VMM, and minivmm: kicks (guest notifications), device-thread\n"
+	printf "waits and MMIO exits to user space (InterruptStatus reads and ACKs)\n"
+	printf "%-22s %8s %8s %8s %8s %8s %8s\n", "VMM", "irq rr", "irq seq", "ctxt", "kicks", "waits", "mmio"
+	for (i = 1; i <= nv; i++) {
+		v = order[i]
+		if (!runs[v]) continue
+		printf "%-22s %8s %8s %8s %8s %8s %8s\n", name[v], perreq(v SUBSEP 3, "%.3f"), perreq(v SUBSEP 4, "%.3f"),
+			perreq(v SUBSEP 5, "%.2f"), perreq(v SUBSEP 6, "%.3f"), perreq(v SUBSEP 7, "%.3f"), perreq(v SUBSEP 8, "%.3f")
 	}
 }' "$out/fio.raw" | tee "$out/fio.txt"
