@@ -228,7 +228,9 @@ $(FUZZ_OBJ)/%.o: %.c
 	clang $(FUZZ_CFLAGS) -MMD -MP -c $< -o $@
 $(BUILD)/fuzzers/%: tests/fuzz/%.c $(FUZZ_LIB_OBJS)
 	@mkdir -p $(dir $@)
-	clang $(CSTD) $(WARN) -g -O1 -I. -fsanitize=fuzzer,address,undefined -MMD -MP -o $@ $< $(FUZZ_LIB_OBJS)
+	@mkdir -p $(FUZZ_OBJ)/tests/fuzz
+	clang $(CSTD) $(WARN) -g -O1 -I. -fsanitize=fuzzer,address,undefined \
+		-MMD -MP -MF $(FUZZ_OBJ)/tests/fuzz/$*.d -o $@ $< $(FUZZ_LIB_OBJS)
 
 $(BUILD)/bench-bin/%: $(OBJ)/tests/bench/%.o $(INTERNAL_LIB)
 	@mkdir -p $(dir $@)
@@ -314,4 +316,9 @@ format:
 clean:
 	rm -rf $(BUILD)
 
--include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+# Objects built by pattern rules are kept (make would delete them as
+# intermediates and lose what their dependency files say).
+.SECONDARY:
+
+# Files only, and not in a test run's scratch directories.
+-include $(shell find $(BUILD) -path '$(BUILD)/run.*' -prune -o -name '*.d' -type f -print 2>/dev/null)
