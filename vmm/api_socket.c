@@ -285,7 +285,7 @@ static void client_send(struct api_client *c, char *reply)
 	free(reply);
 }
 
-static void client_injson_put(struct api_server *s, struct api_client *c)
+static void client_input(struct api_server *s, struct api_client *c)
 {
 	ssize_t n = read(c->fd, c->buf + c->len, sizeof(c->buf) - c->len);
 	char *nl;
@@ -371,7 +371,7 @@ static void *api_thread(void *arg)
 			break; /* stop */
 		for (unsigned int i = 0; i < API_CLIENTS; i++)
 			if (s->clients[i].fd >= 0 && pf[2 + i].revents)
-				client_injson_put(s, &s->clients[i]);
+				client_input(s, &s->clients[i]);
 		if (pf[1].revents & POLLIN)
 			accept_client(s);
 	}
