@@ -202,9 +202,12 @@ int dev_thread_call(struct dev_thread *t, enum dev_op op, unsigned int queue, ui
  */
 struct io_uring_sqe *dev_thread_sqe(struct dev_thread *t)
 {
-	struct io_uring_sqe *sqe = t->sq_failed ? NULL : io_uring_get_sqe(&t->ring);
+	struct io_uring_sqe *sqe;
 
-	if (!sqe && !t->sq_failed) {
+	if (t->sq_failed)
+		return &t->spare_sqe;
+	sqe = io_uring_get_sqe(&t->ring);
+	if (!sqe) {
 		io_uring_submit(&t->ring);
 		sqe = io_uring_get_sqe(&t->ring);
 	}
