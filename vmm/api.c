@@ -439,7 +439,6 @@ static void *supervisor(void *arg)
 	pthread_mutex_lock(&vm->exit_lock);
 	*exit = vm->exit;
 	exit->runtime_ms = now_ms() - vm->start_ms;
-	vm->runtime_ms = exit->runtime_ms;
 	vm->runtime_fixed = true;
 	pthread_mutex_unlock(&vm->exit_lock);
 	virtio_devices_abandon(vm);

@@ -48,7 +48,7 @@ int minivmm_get_stats(struct minivmm *vm, struct minivmm_stats *s)
 	 */
 	pthread_mutex_lock(&vm->exit_lock);
 	if (vm->runtime_fixed)
-		all->uptime_ms = vm->runtime_ms;
+		all->uptime_ms = vm->final_exit.runtime_ms;
 	else if (started)
 		all->uptime_ms = mono_ms() - vm->start_ms;
 	if (vm->ended)

@@ -130,9 +130,8 @@ struct minivmm {
 	uint64_t shutdown_deadline;	/* under exit_lock: ms, 0 = none (request_shutdown) */
 	unsigned int shutdown_grace_ms; /* under exit_lock: the grace that deadline ends */
 	struct minivmm_exit final_exit;
-	/* Under exit_lock: the run time, fixed once the exit is decided (uptime stops there). */
+	/* Under exit_lock: final_exit.runtime_ms is set (uptime stops there). */
 	bool runtime_fixed;
-	uint64_t runtime_ms;
 	int exit_fd; /* eventfd, written once the VM has ended */
 
 	/* Pause of the vCPUs (vmm/vcpu.c). */
