@@ -67,7 +67,8 @@ struct vblk {
 	struct slot *slots;
 	uint16_t *free_slots;
 	unsigned int nfree, inflight;
-	unsigned int last_popped; /* requests per wake-up: 1 when latency-bound */
+	unsigned int slow_inflight; /* flushes, discards, write-zeroes among inflight */
+	unsigned int last_popped;   /* requests per wake-up: 1 when latency-bound */
 	/* Reads or writes popped in this pass and not submitted yet: a run of
 	 * adjacent ones of one type goes out as one merged request. */
 	uint16_t run[MERGE_IOV];
@@ -100,6 +101,7 @@ static void finish(struct vblk *b, struct slot *s, uint8_t status, uint32_t payl
 static void reset_slots(struct vblk *b)
 {
 	b->nfree = 0;
+	b->slow_inflight = 0;
 	for (unsigned int i = 0; i < VBLK_QUEUE_SIZE; i++) {
 		b->slots[i].busy = false;
 		b->free_slots[b->nfree++] = (uint16_t)(VBLK_QUEUE_SIZE - 1 - i);
@@ -125,10 +127,12 @@ static void io_done(struct vblk *b, struct slot *s, int res)
 	bool ok;
 
 	b->inflight--;
-	if (r->type == VIRTIO_BLK_T_IN || r->type == VIRTIO_BLK_T_OUT)
+	if (r->type == VIRTIO_BLK_T_IN || r->type == VIRTIO_BLK_T_OUT) {
 		ok = res >= 0 && (uint64_t)res == r->data_len;
-	else
+	} else {
+		b->slow_inflight--;
 		ok = res >= 0;
+	}
 	if (!ok) {
 		count_error(b, res);
 		finish(b, s, VIRTIO_BLK_S_IOERR, 0);
@@ -327,11 +331,28 @@ static void submit(struct vblk *b, struct slot *s)
 	}
 	io_uring_sqe_set_data64(sqe, (uint64_t)(s - b->slots));
 	count_inflight(b, 1);
+	b->slow_inflight++;
+}
+
+/*
+ * Whether a pass that found new requests may leave kicks off. While requests
+ * are in flight the next completion wakes this thread, and it looks at the
+ * ring again then (blk_process), so a kick would only cost the guest an exit
+ * for news we are about to read anyway. At worst a new request waits for the
+ * first of those completions, which is why a flush, discard or write-zeroes
+ * in flight (they can take far longer than a read or write) keeps kicks on.
+ * The wait is never a timer: on a host that is itself a VM, arming one for
+ * every wait cost 4x the IOPS at QD1.
+ */
+static bool may_hold_kicks(const struct vblk *b)
+{
+	return (b->inflight || b->run_len) && !b->slow_inflight;
 }
 
 static void process_queue(struct vblk *b)
 {
 	unsigned int popped = 0;
+	bool hold = false;
 
 	if (!virtio_dev_queue_live(&b->vdev, 0))
 		return;
@@ -380,10 +401,13 @@ static void process_queue(struct vblk *b)
 		/* Out of slots: the next completion frees one and we come back. */
 		if (!b->nfree)
 			break;
-	} while (vq_enable_notify(b->vq));
+		hold = popped && may_hold_kicks(b);
+	} while (!hold && vq_enable_notify(b->vq));
 	flush_run(b);
 	if (popped)
 		b->last_popped = popped;
+	if (hold)
+		stat_inc(&b->st.kicks_held);
 }
 
 /* ---- the shell's ops ---- */
@@ -419,9 +443,13 @@ static void blk_reap(struct virtio_dev *d, uint64_t tag)
 	struct vblk *b = to_vblk(d);
 
 	if (tag < VBLK_QUEUE_SIZE) {
+		struct slot *s = &b->slots[tag];
+
 		/* No used-ring write after a reset began (R16). */
 		b->inflight--;
-		b->slots[tag].busy = false;
+		if (s->req.type != VIRTIO_BLK_T_IN && s->req.type != VIRTIO_BLK_T_OUT)
+			b->slow_inflight--;
+		s->busy = false;
 	} else if ((tag & TAG_MERGE) && (tag & ~TAG_MERGE) < MERGE_RECORDS) {
 		struct merge *m = &b->merges[tag & ~TAG_MERGE];
 
@@ -498,13 +526,14 @@ static void blk_print_stats(struct virtio_dev *d, const char *name, FILE *f)
 		" read_bytes=%" PRIu64 " written_bytes=%" PRIu64 " io_errors=%" PRIu64
 		" (eio=%" PRIu64 " enospc=%" PRIu64 ") rejected=%" PRIu64 " chain_errors=%" PRIu64
 		" misaligned=%" PRIu64 " max_inflight=%" PRIu64 " poll_hits=%" PRIu64
-		" merged=%" PRIu64 "/%" PRIu64 "\n",
+		" merged=%" PRIu64 "/%" PRIu64 " kicks_held=%" PRIu64 "\n",
 		name, virtio_dev_negotiated(d, VIRTIO_F_IN_ORDER) ? "negotiated" : "off",
 		stat_get(&st->reads), stat_get(&st->writes), stat_get(&st->flushes),
 		stat_get(&st->bytes_read), stat_get(&st->bytes_written), stat_get(&st->io_errors),
 		stat_get(&st->err_eio), stat_get(&st->err_enospc), rejected,
 		stat_get(&st->chain_errors), stat_get(&st->misaligned), stat_get(&st->max_inflight),
-		stat_get(&d->dt.poll_hits), stat_get(&st->merged_reqs), stat_get(&st->merged_ios));
+		stat_get(&d->dt.poll_hits), stat_get(&st->merged_reqs), stat_get(&st->merged_ios),
+		stat_get(&st->kicks_held));
 }
 
 static void blk_counters(struct virtio_dev *d, struct dev_counters *c)
