@@ -341,10 +341,13 @@ int minivmm_create(const struct minivmm_config *cfg, struct minivmm **out, char 
 		rc = kvm_vm_map_ram(vm, err, err_len);
 	if (!rc)
 		rc = add_legacy_devices(vm, err, err_len);
-	if (!rc)
-		rc = virtio_devices_wire(vm, err, err_len);
+	/* Interrupt routes last: KVM_IRQFD needs an initialised in-kernel
+	 * interrupt controller (EAGAIN before), and arm64's vGIC can only be
+	 * initialised once every vCPU exists (arch_vcpus_ready). */
 	if (!rc)
 		rc = vcpus_create(vm, err, err_len);
+	if (!rc)
+		rc = virtio_devices_wire(vm, err, err_len);
 	if (rc) {
 		minivmm_destroy(vm);
 		return rc;
