@@ -107,6 +107,11 @@ struct arch_reg_names {
 extern const struct arch_reg_names arch_reg_names;
 /* Reads what it can; fields it could not read are left as they were. */
 void arch_vcpu_regs(int vcpu_fd, struct arch_regs *r);
+/*
+ * The ioctl requests arch_vcpu_regs makes, 0-terminated: the seccomp policy
+ * allows them to the threads that read registers (vmm/seccomp.c).
+ */
+extern const unsigned long arch_vcpu_regs_ioctls[];
 
 /*
  * An exit the architecture decodes itself (x86: port I/O, KVM_EXIT_IO): each

@@ -11,6 +11,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "arch/arch.h"
 #include "vmm/stats_json.h"
 
 static __thread const char *thread_name;
@@ -72,6 +73,24 @@ static int add_list(scmp_filter_ctx ctx, const struct seccomp_rule *r)
 	return 0;
 }
 
+static bool reads_registers(enum seccomp_thread_kind kind)
+{
+	return kind == SECCOMP_THREAD_VCPU || kind == SECCOMP_THREAD_CONTROL ||
+	       kind == SECCOMP_THREAD_API;
+}
+
+static int add_regs_ioctls(scmp_filter_ctx ctx)
+{
+	for (const unsigned long *req = arch_vcpu_regs_ioctls; *req; req++) {
+		int rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
+					  SCMP_CMP(1, SCMP_CMP_EQ, *req));
+
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
 int seccomp_install(enum minivmm_seccomp mode, enum seccomp_thread_kind kind, const char *name)
 {
 	struct sigaction sa = {.sa_sigaction = on_sigsys, .sa_flags = SA_SIGINFO};
@@ -96,6 +115,8 @@ int seccomp_install(enum minivmm_seccomp mode, enum seccomp_thread_kind kind, co
 	for (int l = 0; !rc && l < SECCOMP_LISTS; l++)
 		if (seccomp_policy[kind][l])
 			rc = add_list(ctx, seccomp_policy[kind][l]);
+	if (!rc && reads_registers(kind))
+		rc = add_regs_ioctls(ctx);
 	if (!rc && mode == MINIVMM_SECCOMP_ON)
 		rc = seccomp_rule_add(ctx, SCMP_ACT_KILL_PROCESS, SCMP_SYS(kill), 0);
 	if (!rc)

@@ -10,7 +10,10 @@
  *
  * Arguments are checked where a call could do much more than we need
  * (the third field: argument N - 1 must equal the fourth): ioctl only with
- * the requests listed, prctl only to name the thread.
+ * the requests listed, prctl only to name the thread. The register reads
+ * differ by architecture: vmm/seccomp.c adds them (arch_vcpu_regs_ioctls)
+ * for the vCPU threads (where the guest was when KVM cannot run it, and at
+ * the end) and the control threads (the vCPU dump of a hung guest).
  */
 #include "vmm/seccomp.h"
 
@@ -49,8 +52,6 @@ static const struct seccomp_rule vcpu[] = {
 	{SCMP_SYS(ioctl), 2, KVM_RUN, "run the guest"},
 	{SCMP_SYS(ioctl), 2, KVM_IRQ_LINE,
 	 "the UART and the i8042 keyboard: their interrupt lines"},
-	{SCMP_SYS(ioctl), 2, KVM_GET_REGS, "where the guest was, when KVM cannot run it"},
-	{SCMP_SYS(ioctl), 2, KVM_GET_SREGS, "the guest's CPL, when KVM cannot run it"},
 	{0, 0, 0, NULL},
 };
 
@@ -87,8 +88,6 @@ static const struct seccomp_rule control[] = {
 	{SCMP_SYS(ioctl), 2, TCSETS, "restore the terminal mode"},
 	{SCMP_SYS(ioctl), 2, TCSETSW, "restore the terminal mode"},
 	{SCMP_SYS(ioctl), 2, TCSETSF, "restore the terminal mode"},
-	{SCMP_SYS(ioctl), 2, KVM_GET_REGS, "the vCPU dump of a hung guest"},
-	{SCMP_SYS(ioctl), 2, KVM_GET_SREGS, "the vCPU dump of a hung guest"},
 	{SCMP_SYS(ioctl), 2, KVM_IRQ_LINE, "request_shutdown: the keyboard's interrupt"},
 	{0, 0, 0, NULL},
 };

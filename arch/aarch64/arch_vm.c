@@ -211,6 +211,9 @@ void arch_vcpus_free(struct arch_vcpus *a)
 const struct arch_reg_names arch_reg_names = {
 	.pc = "PC", .sp = "SP_EL1", .flags = "PSTATE", .pt_root = "TTBR0_EL1", .priv = "EL"};
 
+/* arm64 KVM has no KVM_GET_REGS: every register is one KVM_GET_ONE_REG. */
+const unsigned long arch_vcpu_regs_ioctls[] = {KVM_GET_ONE_REG, 0};
+
 void arch_vcpu_regs(int vcpu_fd, struct arch_regs *r)
 {
 	uint64_t v;

@@ -97,6 +97,8 @@ void arch_vcpus_free(struct arch_vcpus *a)
 const struct arch_reg_names arch_reg_names = {
 	.pc = "RIP", .sp = "RSP", .flags = "RFLAGS", .pt_root = "CR3", .priv = "CPL"};
 
+const unsigned long arch_vcpu_regs_ioctls[] = {KVM_GET_REGS, KVM_GET_SREGS, 0};
+
 void arch_vcpu_regs(int vcpu_fd, struct arch_regs *r)
 {
 	struct kvm_regs regs;
