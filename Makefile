@@ -6,7 +6,9 @@
 #                   make ARCH=aarch64 after make deps-aarch64, which adds dpkg's
 #                   arm64 architecture and the arm64 libraries: only then)
 #   make check      every test: unit, ASan/UBSan unit, fuzz smoke, CLI, library,
-#                   aarch64 cross-compile of the arch boundary, VM tests
+#                   aarch64 cross-compile of the arch boundary, VM tests, and the
+#                   arm64 minivmm booting arm64 Linux one level down (so it also
+#                   runs make deps-aarch64)
 #   make check-stress  make check's suite CHECK_STRESS_N times (5) beside two
 #                   CPU hogs, then as often quiet; flakes by name (not in check)
 #   make unit       Check unit tests only        make asan   same under ASan/UBSan
@@ -261,13 +263,16 @@ vmtests: $(BIN) $(STATIC_BIN)
 # The build before a run uses every CPU (JOBS): a fresh clone's check
 # builds four flavours of every object first.
 JOBS ?= $(shell nproc)
-check: deps
+# The arm64 tier boots the cross-built minivmm (make aarch64) one level down.
+check: deps deps-aarch64
 	@$(MAKE) --no-print-directory -j$(JOBS) all $(UNIT_BINS) $(ASAN_BINS) $(FUZZ_BINS)
+	@$(MAKE) --no-print-directory -j$(JOBS) ARCH=aarch64 BUILD=build-aarch64 all
 	@tests/run-all.sh
 
 # Not part of check: about an hour with the defaults (tests/stress.sh).
-check-stress: deps
+check-stress: deps deps-aarch64
 	@$(MAKE) --no-print-directory -j$(JOBS) all $(UNIT_BINS) $(ASAN_BINS) $(FUZZ_BINS)
+	@$(MAKE) --no-print-directory -j$(JOBS) ARCH=aarch64 BUILD=build-aarch64 all
 	@tests/stress.sh
 
 check-long: deps

@@ -1,6 +1,7 @@
 #!/bin/sh
-# The arm64 half of the dependencies, only for `make aarch64` (the static
-# cross build of minivmm): the arm64 builds of the libraries minivmm links
+# The arm64 half of the dependencies, for `make aarch64` (the static cross
+# build of minivmm) and so for `make check`, whose arm64 tier boots that
+# build: the arm64 builds of the libraries minivmm links
 # (liburing, libseccomp, libjson-c, libfdt) and glibc's static libc for
 # arm64. Usage: deps-aarch64.sh LIBFDT_DIR.
 #

@@ -1,7 +1,7 @@
 #!/bin/sh
 # Every test of minivmm, in tiers: unit (and ASan/UBSan), fuzz smoke, CLI,
 # library packaging, the aarch64 cross-compile of the arch boundary, test
-# guest, Linux boot. Ends with "N passed, N failed";
+# guest, Linux boot, arm64 Linux boot. Ends with "N passed, N failed";
 # non-zero on any failure. Called by `make check` after the binaries are built.
 #
 # Each run has a scratch directory of its own, build/run.XXXXXX (exported as
@@ -11,17 +11,18 @@
 # when the run ends (so that file holds the run that ended last). The
 # directory is removed after a run without failures, kept and named after
 # one with failures (or always with MINIVMM_KEEP=1).
-# MINIVMM_TIERS: the tiers to run, default "unit asan fuzz cli lib api cross guest boot".
+# MINIVMM_TIERS: the tiers to run, default "unit asan fuzz cli lib api cross guest boot arm64".
 #
 # The Linux boot tier runs beside the others: one level down it keeps one
 # CPU busy for minutes with a single emulated vCPU's work, while the other
 # tiers mostly need the second one. Its output is printed, whole, after
-# theirs. MINIVMM_SERIAL=1 runs it after them instead.
+# theirs. The arm64 boot tier (also a layer under TCG) runs beside them the
+# same way. MINIVMM_SERIAL=1 runs both after the others instead.
 set -u
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root" || exit 1
 . tests/lib.sh
-all_tiers="unit asan fuzz cli lib api cross guest boot"
+all_tiers="unit asan fuzz cli lib api cross guest boot arm64"
 tiers=${MINIVMM_TIERS:-$all_tiers}
 for t in $tiers; do
 	case " $all_tiers " in
@@ -48,6 +49,12 @@ start=$(date +%s)
 		echo "== Linux boot: started beside the other tiers, printed after them"
 		tests/boot/run.sh >"$MINIVMM_RUN_DIR/boot.out" 2>&1 &
 		boot_pid=$!
+	fi
+	arm64_pid=
+	if tier arm64 && [ "${MINIVMM_SERIAL:-0}" != 1 ]; then
+		echo "== arm64 Linux boot: started beside the other tiers, printed after them"
+		tests/arm64/run.sh >"$MINIVMM_RUN_DIR/arm64.out" 2>&1 &
+		arm64_pid=$!
 	fi
 	if tier unit; then
 		echo "== unit tests"
@@ -89,6 +96,15 @@ start=$(date +%s)
 	elif tier boot; then
 		echo "== Linux boot"
 		tests/boot/run.sh
+	fi
+	if [ -n "$arm64_pid" ]; then
+		t_wait=$(date +%s)
+		wait "$arm64_pid"
+		echo "== arm64 Linux boot (waited $(($(date +%s) - t_wait)) s for it after the other tiers)"
+		cat "$MINIVMM_RUN_DIR/arm64.out"
+	elif tier arm64; then
+		echo "== arm64 Linux boot (cross-built minivmm, one level down under qemu-system-aarch64)"
+		tests/arm64/run.sh
 	fi
 	passed=$(awk '{ s += $1 } END { print s + 0 }' "$MINIVMM_RESULTS")
 	failed=$(awk '{ s += $2 } END { print s + 0 }' "$MINIVMM_RESULTS")
