@@ -48,11 +48,13 @@ kver=$(cat "$kdir/version")
 kver_short=$(awk '{ sub(/-[^-]*$/, "", $2); print $2 }' "$kdir/version")
 "$root/guests/rootfs/build-rootfs.sh" "$guest" >/dev/null
 cp "$kdir/bzImage" "$guest/bzImage"
-# layer_build copies the guest directory's vmlinux (and, in newer versions,
-# rootfs.ext4) into the middle layer; the benchmark boots only the bzImage and
-# the initrd, so empty ones keep megabytes out of the layer's initramfs.
+# layer_build copies the guest directory's vmlinux and rootfs.ext4 into the
+# middle layer; the benchmark boots only the bzImage and the initrd, so
+# empty ones keep megabytes out of the layer's initramfs. The layer's canary
+# boot (tests/boot/layer-init) loads System.map, so that one is real.
 : >"$guest/vmlinux"
 : >"$guest/rootfs.ext4"
+nm -n "$kdir/vmlinux" | grep -i ' [tw] ' >"$guest/System.map"
 qver=$("$QEMU" --version | head -n 1 | sed 's/^QEMU emulator version //')
 layer_qver=$(qemu-system-x86_64 --version | head -n 1 | sed 's/^QEMU emulator version //')
 
@@ -118,23 +120,8 @@ if grep -aqE '^BOOTBENCH-(FAIL|ABORT|WEDGED)' "$work/console.txt"; then
 		"$work/console.txt"
 fi
 
-# stats VMM FIELD [MINUS_FIELD]: "median min max n" over the boots that
-# reached init and exited with status 0, of FIELD (or FIELD - MINUS_FIELD).
-stats() {
-	awk -v vmm="$1" -v a="$2" -v b="${3:-}" '{
-		delete f
-		for (i = 2; i <= NF; i++) { j = index($i, "="); f[substr($i, 1, j - 1)] = substr($i, j + 1) }
-		if (f["vmm"] != vmm || f["rc"] != "0" || f["init_ms"] == "NA" || f[a] == "NA") next
-		if (b == "") print f[a]
-		else if (f[b] != "NA") print f[a] - f[b]
-	}' "$out/boot.raw" | sort -n | awk -v a="$2" '{ v[NR] = $1 }
-	END {
-		if (NR == 0) { print "NA NA NA 0"; exit }
-		m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
-		fmt = (a ~ /_s$/) ? "%.2f %.2f %.2f %d\n" : "%.1f %.1f %.1f %d\n"
-		printf fmt, m, v[1], v[NR], NR
-	}'
-}
+. "$here/boot-stats"
+stats() { boot_stats "$out/boot.raw" "$@"; }
 set -- $(stats minivmm init_ms); m_init=$1 m_init_min=$2 m_init_max=$3 m_n=$4
 set -- $(stats minivmm exit_ms); m_exit=$1 m_exit_min=$2 m_exit_max=$3
 set -- $(stats qemu init_ms); q_init=$1 q_init_min=$2 q_init_max=$3 q_n=$4
@@ -149,7 +136,6 @@ q_down=$(stats qemu exit_ms init_ms | cut -d' ' -f1)
 m_up=$(stats minivmm guest_uptime_s | cut -d' ' -f1)
 q_up=$(stats qemu guest_uptime_s | cut -d' ' -f1)
 
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "NA" || b == "NA" || b == 0) print "NA"; else printf "%.2f", a / b }'; }
 cmdline() { grep -a "^BOOTBENCH-CMDLINE vmm=$1 " "$work/console.txt" | head -n 1 | sed 's/^[^ ]* [^ ]* //'; }
 row() { printf '%-19s %9s %8s %8s   %9s %8s %8s\n' "$@"; }
 row2() { printf '%-19s %13s %13s %13s %13s\n' "$@"; }
