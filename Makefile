@@ -287,7 +287,7 @@ stress: deps
 	@DURABLE_TRIALS=$(STRESS_TRIALS) \
 		BOOT_CASES="$$(sh -c '. tests/boot/cases.sh; echo $$STRESS_CASES')" tests/boot/run.sh
 
-bench: $(BIN) $(STATIC_BIN) $(BENCH_BINS)
+bench: $(BIN) $(STATIC_BIN) $(BENCH_BINS) aarch64
 	@for b in $(sort $(wildcard tests/bench/*.sh)); do $$b || exit 1; done
 
 demo: deps

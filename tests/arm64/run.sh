@@ -36,32 +36,19 @@ aarch64-linux-gnu-gcc -std=c11 -D_GNU_SOURCE -O2 -static -o "$mktap" "$root/test
 }
 
 cases=${ARM64_CASES:-$(sh -c ". '$root/tests/boot/cases.sh'; . '$root/tests/arm64/cases.sh'; echo \$ARM64_CASES")}
-stage=$work/layer
-rm -rf "$stage"
-mkdir -p "$stage/bin" "$stage/guest" "$stage/tests" "$stage/dev" "$stage/proc" "$stage/sys" "$stage/tmp"
-cp "$guest/busybox" "$stage/bin/busybox"
-# The arm64 busybox cannot run here to list its applets; the host's
-# busybox-static is the same Debian source and configuration.
-for a in $(/bin/busybox --list); do
-	[ -e "$stage/bin/$a" ] || ln -s busybox "$stage/bin/$a"
-done
-cp "$bin" "$stage/bin/minivmm"
-cp "$mktap" "$stage/bin/mktap"
-cp "$kdir/Image" "$guest/initrd.cpio.gz" "$guest/rootfs.ext4" "$stage/guest/"
-cat "$root/tests/boot/cases.sh" "$root/tests/arm64/cases.sh" >"$stage/tests/cases.sh"
-cp "$root/tests/arm64/layer-init" "$stage/init"
-(cd "$stage" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) | gzip -1 >"$work/layer.cpio.gz"
+. "$root/tests/arm64/layer.sh"
+cases_file=$work/cases.sh
+cat "$root/tests/boot/cases.sh" "$root/tests/arm64/cases.sh" >"$cases_file"
+extra=$work/extra
+mkdir -p "$extra/bin"
+cp "$mktap" "$extra/bin/mktap"
+a64_layer_build "$work/layer" "$work/layer.cpio.gz" "$cases_file" "$guest" "$kdir" "$extra"
 
 log=$work/console.log
 limit=${LAYER_TIMEOUT:-$((240 + 90 * $(echo $cases | wc -w)))}
 t0=$(date +%s)
-# pauth-impdef=on: QEMU's default (architected) pointer authentication is
-# emulated slowly; the implementation-defined one made boots about 4x faster.
-timeout -k 5 "$limit" qemu-system-aarch64 -M virt,virtualization=on,gic-version=3 \
-	-cpu max,pauth-impdef=on -accel tcg -smp 2 -m 2048 -nodefaults -no-user-config \
-	-display none -serial stdio -no-reboot -kernel "$kdir/Image" -initrd "$work/layer.cpio.gz" \
-	-append "console=ttyAMA0 panic=-1 quiet minivmm.cases=$(echo $cases | tr ' ' ,)" \
-	</dev/null >"$log" 2>&1
+a64_layer_run "$kdir/Image" "$work/layer.cpio.gz" "$limit" \
+	"minivmm.cases=$(echo $cases | tr ' ' ,)" >"$log" 2>&1
 qrc=$?
 echo "arm64 boot tests: middle layer ran $(($(date +%s) - t0)) s (qemu exit $qrc)"
 [ "$qrc" -eq 124 ] && echo "arm64 boot tests: middle layer hit its ${limit}s timeout"
