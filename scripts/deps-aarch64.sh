@@ -21,7 +21,7 @@ set -eu
 libfdt_dir=${1:?usage: deps-aarch64.sh LIBFDT_DIR}
 pkgs="gcc-aarch64-linux-gnu libc6-dev-arm64-cross linux-libc-dev-arm64-cross
  libc6-dev:arm64 liburing-dev:arm64 libseccomp-dev:arm64 libjson-c-dev:arm64
- libfdt-dev"
+ check:arm64 libsubunit-dev:arm64 libfdt-dev"
 
 # Unpacks libfdt-dev:arm64 into $libfdt_dir (once).
 fetch_libfdt() {

@@ -2,12 +2,13 @@
 # Run Check unit-test binaries; print each program's Check summary and record
 # per-check pass/fail counts in $MINIVMM_RESULTS (when set) for run-all.sh.
 # Usage: run-unit.sh LABEL BIN...
+# UNIT_RUNNER, when set, runs each BIN (tests/cross/run.sh: qemu-aarch64-static).
 set -u
 label=$1
 shift
 status=0
 for bin in "$@"; do
-	out=$(CK_FORK=yes "$bin" 2>&1)
+	out=$(CK_FORK=yes ${UNIT_RUNNER:-} "$bin" 2>&1)
 	rc=$?
 	line=$(printf '%s\n' "$out" | grep -E '^[0-9]+%: Checks: ' | tail -n 1)
 	name=$(basename "$bin")
