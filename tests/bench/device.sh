@@ -5,7 +5,11 @@
 # side on the same image file, alternating, ROUNDS rounds; plus the host's
 # own io_uring on that file with the same pattern (the physical limit).
 # Backing files in tmpfs (/dev/shm) and on disk (build/). Both VMMs use the
-# host page cache (minivmm without ,direct; QEMU cache=writeback,aio=io_uring).
+# host page cache (minivmm without ,direct; QEMU cache=writeback,aio=io_uring),
+# except on the third backing, direct: the same disk with O_DIRECT (minivmm
+# ,direct; QEMU cache=none; the host's io_uring with O_DIRECT), where the
+# disk completes requests out of order, so --in-order's heap has real
+# reordering to do (its counters, waited and heap_hwm, are printed).
 # Also: RSS outside guest RAM while the guest runs, and the time from process
 # start to the guest's first instruction at CPL3 (TSC, same host).
 #
@@ -32,7 +36,7 @@ if [ "$kind" != none ]; then
 	echo "device bench: host KVM: $kind; running directly"
 	hz=$("$hostio" --tsc-hz)
 	MINIVMM=$build/minivmm QEMU=$(command -v "$QEMU") TG=$tg HOSTIO=$hostio OUT=$out
-	QEMU_CPU=host,-arch-capabilities BACKINGS="tmpfs:/dev/shm disk:$build" IMG_MB=256
+	QEMU_CPU=host,-arch-capabilities BACKINGS="tmpfs:/dev/shm disk:$build direct:$build" IMG_MB=256
 	OPS=${OPS:-20000}
 	. "$root/tests/bench/device-rounds"
 	device_rounds
@@ -88,10 +92,11 @@ $1 == "RSS" { rss[$2] = $3 }
 $1 == "COUNTERS" { c = $0; sub(/^COUNTERS [^ ]+ [^ ]+ /, "", c); counters[$2 " " $3] = c }
 END {
 	printf "minivmm device benchmark (issue 6): %s; %d rounds, medians\n", where, rounds
-	printf "TSC %.0f MHz; both VMMs use the host page cache; QEMU microvm (Debian 7.2) has no in_order property for virtio-blk\n\n", hz / 1e6
+	printf "TSC %.0f MHz; both VMMs use the host page cache, but for the direct backing (O_DIRECT, QEMU cache=none);\nQEMU microvm (Debian 7.2) has no in_order property for virtio-blk\n\n", hz / 1e6
 	split("randread-bs=4k-qd=1 randread-bs=4k-qd=16 randread-bs=4k-qd=64 randread-bs=4k-qd=256 randwrite-bs=4k-qd=1 randwrite-bs=4k-qd=16 randwrite-bs=4k-qd=64 randwrite-bs=4k-qd=256 seqread-bs=128k-qd=1 seqread-bs=128k-qd=16 seqread-bs=128k-qd=64 seqread-bs=128k-qd=256", order, " ")
-	for (bi = 1; bi <= 2; bi++) {
-		b = bi == 1 ? "tmpfs" : "disk"
+	split("tmpfs disk direct", backings, " ")
+	for (bi = 1; bi <= 3; bi++) {
+		b = backings[bi]
 		if (!seen[b]) continue
 		printf "backing: %s\n", b
 		printf "%-22s %12s %12s %12s %12s %9s %9s %9s\n", "workload", "minivmm+IO", "minivmm", "QEMU", "host", "IO/QEMU", "mvm/QEMU", "IO/host"
@@ -112,9 +117,13 @@ END {
 		printf "start-up, process start to the guest'"'"'s first CPL3 instruction (ms, median): minivmm %.1f (with --in-order %.1f), QEMU %.1f\n", a, b, q
 	printf "RSS outside the 256 MiB guest RAM while the guest runs (MiB): minivmm %s, QEMU %s\n", rss["minivmm"], rss["qemu"]
 	printf "IO = --in-order (VIRTIO_F_IN_ORDER negotiated); minivmm = without it.\n"
-	printf "queue counters of the last run (all workloads of one boot):\n"
-	printf "  minivmm --in-order, tmpfs: %s\n", counters["minivmm-inorder tmpfs"]
-	printf "  minivmm,            tmpfs: %s\n", counters["minivmm tmpfs"]
+	printf "queue counters of the last run (all workloads of one boot; waited and heap_hwm: the\nreordering done by the in-order heap):\n"
+	for (bi = 1; bi <= 3; bi++) {
+		b = backings[bi]
+		if (!seen[b]) continue
+		printf "  minivmm --in-order, %-6s: %s\n", b, counters["minivmm-inorder " b]
+		printf "  minivmm,            %-6s: %s\n", b, counters["minivmm " b]
+	}
 }' "$raw" 2>"$out/device.dat" | tee "$out/device.txt"
 
 gnuplot <<EOG 2>/dev/null || echo "device bench: gnuplot failed; table only"
