@@ -131,7 +131,7 @@ void dev_thread_abandon(struct dev_thread *t)
 	pthread_mutex_unlock(&t->lock);
 }
 
-int dev_thread_pause(struct dev_thread *t)
+int dev_thread_pause(struct dev_thread *t, const struct timespec *deadline)
 {
 	int rc = 0;
 
@@ -140,10 +140,9 @@ int dev_thread_pause(struct dev_thread *t)
 	if (t->started) {
 		/* Wakes a sleeping thread; its next turn parks. */
 		eventfd_write(t->ctrl.fd, 1);
-		while (!t->parked && !t->dead && !t->abandoned)
-			pthread_cond_wait(&t->cond, &t->lock);
-		if (!t->parked)
-			rc = -ESHUTDOWN;
+		while (!t->parked && !t->dead && !t->abandoned && rc != ETIMEDOUT)
+			rc = pthread_cond_timedwait(&t->cond, &t->lock, deadline);
+		rc = t->parked ? 0 : rc == ETIMEDOUT ? -ETIMEDOUT : -ESHUTDOWN;
 	}
 	pthread_mutex_unlock(&t->lock);
 	return rc;

@@ -120,9 +120,11 @@ void dev_thread_abandon(struct dev_thread *t);
  * earlier stays in flight in the kernel; its completion is reaped and
  * published only after dev_thread_resume(). A control operation (a vCPU's,
  * or dev_thread_stop's) still gets served while parked. Before the thread
- * starts: 0 (it parks on its first turn). Owner only.
+ * starts: 0 (it parks on its first turn). -ETIMEDOUT when it has not
+ * parked by deadline (CLOCK_MONOTONIC): a thread stuck in a system call
+ * or a hung operation; resume undoes the request. Owner only.
  */
-int dev_thread_pause(struct dev_thread *t);
+int dev_thread_pause(struct dev_thread *t, const struct timespec *deadline);
 void dev_thread_resume(struct dev_thread *t);
 
 /*

@@ -310,7 +310,11 @@ int minivmm_create(const struct minivmm_config *cfg, struct minivmm **out, char 
 	}
 	pthread_mutex_init(&vm->life_lock, NULL);
 	pthread_mutex_init(&vm->pause_lock, NULL);
-	pthread_cond_init(&vm->pause_cond, NULL);
+	pthread_condattr_t pca;
+	pthread_condattr_init(&pca);
+	pthread_condattr_setclock(&pca, CLOCK_MONOTONIC); /* minivmm_pause's deadline */
+	pthread_cond_init(&vm->pause_cond, &pca);
+	pthread_condattr_destroy(&pca);
 	vm->mem_size = cfg->mem_size;
 	vm->ncpus = cfg->cpus;
 	pthread_mutex_init(&vm->exit_lock, NULL);
@@ -413,6 +417,18 @@ static void supervise_until_exit(struct minivmm *vm)
  * filter is on, waits for the end, then stops everything in order and
  * says so through exit_fd.
  */
+/* CLOCK_MONOTONIC, ms from now. */
+static void deadline_in(struct timespec *d, unsigned int ms)
+{
+	clock_gettime(CLOCK_MONOTONIC, d);
+	d->tv_sec += ms / 1000;
+	d->tv_nsec += (long)(ms % 1000) * 1000000;
+	if (d->tv_nsec >= 1000000000) {
+		d->tv_sec++;
+		d->tv_nsec -= 1000000000;
+	}
+}
+
 static void *supervisor(void *arg)
 {
 	struct minivmm *vm = arg;
@@ -445,13 +461,7 @@ static void *supervisor(void *arg)
 	vm->runtime_fixed = true;
 	pthread_mutex_unlock(&vm->exit_lock);
 	virtio_devices_abandon(vm);
-	clock_gettime(CLOCK_MONOTONIC, &deadline);
-	deadline.tv_sec += MINIVMM_STOP_GRACE_MS / 1000;
-	deadline.tv_nsec += (long)(MINIVMM_STOP_GRACE_MS % 1000) * 1000000;
-	if (deadline.tv_nsec >= 1000000000) {
-		deadline.tv_sec++;
-		deadline.tv_nsec -= 1000000000;
-	}
+	deadline_in(&deadline, MINIVMM_STOP_GRACE_MS);
 	vcpus_stop(vm, &deadline, exit->stuck, sizeof(exit->stuck));
 	/* In-flight I/O is drained before the disks are closed. */
 	if (!exit->stuck[0])
@@ -608,10 +618,14 @@ int minivmm_pause(struct minivmm *vm)
 	} else if (atomic_load(&vm->stopping)) {
 		rc = -ESHUTDOWN;
 	} else if (!vm->paused) {
+		struct timespec deadline;
+
+		/* Bounded: a thread stuck in the host kernel must not hang the caller. */
+		deadline_in(&deadline, MINIVMM_PAUSE_TIMEOUT_MS);
 		/* vCPUs first: one may be waiting for a device thread to answer. */
-		rc = vcpus_pause(vm);
+		rc = vcpus_pause(vm, &deadline);
 		if (!rc)
-			rc = virtio_devices_pause(vm);
+			rc = virtio_devices_pause(vm, &deadline);
 		if (rc) {
 			virtio_devices_resume(vm);
 			vcpus_resume(vm);

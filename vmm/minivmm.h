@@ -314,8 +314,12 @@ int minivmm_run(struct minivmm *vm, struct minivmm_exit *exit);
  * host kernel; its completion is published after resume. Time goes on:
  * the config's timeout and a request_shutdown() grace still run out while
  * paused, and a VM that ends while paused ends normally. 0 (also when
- * already paused), -EINVAL before start, -ESHUTDOWN when the VM is ending.
+ * already paused), -EINVAL before start, -ESHUTDOWN when the VM is ending,
+ * -ETIMEDOUT when a vCPU or device thread did not get there within
+ * MINIVMM_PAUSE_TIMEOUT_MS (one stuck in the host kernel or waiting for
+ * one that is): the VM then runs on as before the call.
  */
+#define MINIVMM_PAUSE_TIMEOUT_MS 10000
 int minivmm_pause(struct minivmm *vm);
 /* Lets a paused guest go on. 0 (also when not paused), -EINVAL before start. */
 int minivmm_resume(struct minivmm *vm);

@@ -430,7 +430,7 @@ void vcpus_wake_parked(struct minivmm *vm)
 	pthread_mutex_unlock(&vm->pause_lock);
 }
 
-int vcpus_pause(struct minivmm *vm)
+int vcpus_pause(struct minivmm *vm, const struct timespec *deadline)
 {
 	int rc = 0;
 
@@ -439,10 +439,12 @@ int vcpus_pause(struct minivmm *vm)
 		if (vm->vcpus[i].started)
 			kick(&vm->vcpus[i]);
 	pthread_mutex_lock(&vm->pause_lock);
-	while (vm->vcpus_parked < vm->ncpus && !atomic_load(&vm->stopping))
-		pthread_cond_wait(&vm->pause_cond, &vm->pause_lock);
-	if (vm->vcpus_parked < vm->ncpus)
-		rc = -ESHUTDOWN;
+	while (vm->vcpus_parked < vm->ncpus && !atomic_load(&vm->stopping) && rc != ETIMEDOUT)
+		rc = pthread_cond_timedwait(&vm->pause_cond, &vm->pause_lock, deadline);
+	if (vm->vcpus_parked == vm->ncpus)
+		rc = 0;
+	else
+		rc = atomic_load(&vm->stopping) || rc != ETIMEDOUT ? -ESHUTDOWN : -ETIMEDOUT;
 	pthread_mutex_unlock(&vm->pause_lock);
 	return rc;
 }

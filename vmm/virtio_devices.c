@@ -159,12 +159,12 @@ void virtio_devices_abandon(struct minivmm *vm)
 		dev_thread_abandon(slot_thread(&vm->virtio[i]));
 }
 
-int virtio_devices_pause(struct minivmm *vm)
+int virtio_devices_pause(struct minivmm *vm, const struct timespec *deadline)
 {
 	int rc = 0;
 
 	for (unsigned int i = 0; i < vm->n_virtio; i++) {
-		int r = dev_thread_pause(slot_thread(&vm->virtio[i]));
+		int r = dev_thread_pause(slot_thread(&vm->virtio[i]), deadline);
 
 		if (r && !rc)
 			rc = r;

@@ -169,9 +169,11 @@ int vcpus_start(struct minivmm *vm, char *err, size_t err_len);
 void vcpus_go(struct minivmm *vm);
 /*
  * Kicks every vCPU out of KVM_RUN and holds it there; returns once all are
- * held (0) or the VM is ending (-ESHUTDOWN). Resume lets them go on.
+ * held (0), the VM is ending (-ESHUTDOWN) or deadline (CLOCK_MONOTONIC) has
+ * passed (-ETIMEDOUT: a vCPU waits for a device thread that does not
+ * answer). Resume lets them go on.
  */
-int vcpus_pause(struct minivmm *vm);
+int vcpus_pause(struct minivmm *vm, const struct timespec *deadline);
 void vcpus_resume(struct minivmm *vm);
 /* Wakes held vCPUs to look again (the VM is stopping, or a dump asks). */
 void vcpus_wake_parked(struct minivmm *vm);
@@ -200,9 +202,10 @@ int virtio_devices_wire(struct minivmm *vm, char *err, size_t err_len);
 int virtio_devices_start(struct minivmm *vm, char *err, size_t err_len);
 /*
  * Parks every device thread between two batches, used rings flushed
- * (dev_thread_pause); 0, or -ESHUTDOWN if one has ended. Resume releases them.
+ * (dev_thread_pause); 0, -ESHUTDOWN if one has ended, -ETIMEDOUT if one did
+ * not park by deadline (CLOCK_MONOTONIC). Resume releases them.
  */
-int virtio_devices_pause(struct minivmm *vm);
+int virtio_devices_pause(struct minivmm *vm, const struct timespec *deadline);
 void virtio_devices_resume(struct minivmm *vm);
 /* Device threads stop answering vCPUs; call before joining the vCPUs. */
 void virtio_devices_abandon(struct minivmm *vm);
