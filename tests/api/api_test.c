@@ -519,6 +519,27 @@ static int case_pause_hung_device(void)
 	return 0;
 }
 
+/* True if a mapping of exactly kib KiB in this process is kept out of core dumps. */
+static bool undumped_mapping(unsigned long kib)
+{
+	char line[512];
+	FILE *f = fopen("/proc/self/smaps", "r");
+	bool size_ok = false, found = false;
+
+	if (!f)
+		return false;
+	while (!found && fgets(line, sizeof(line), f)) {
+		unsigned long sz;
+
+		if (sscanf(line, "Size: %lu kB", &sz) == 1)
+			size_ok = sz == kib;
+		else if (size_ok && !strncmp(line, "VmFlags:", 8))
+			found = strstr(line, " dd") != NULL;
+	}
+	fclose(f);
+	return found;
+}
+
 static int case_exit_fd(void)
 {
 	struct pollfd pfd = {.events = POLLIN};
@@ -528,6 +549,9 @@ static int case_exit_fd(void)
 
 	if (vm_make_waiting(&v, "exitfd-stop", err))
 		return fail("VM: %s", err);
+	/* Guest RAM (64 MiB here) stays out of the embedder's core dumps. */
+	if (!undumped_mapping(64 << 10))
+		return fail("guest RAM is not marked MADV_DONTDUMP (no 64 MiB mapping with 'dd')");
 	pfd.fd = minivmm_exit_fd(v.vm);
 	if (pfd.fd < 0)
 		return fail("no exit fd");
@@ -573,8 +597,9 @@ static int case_exit_fd(void)
 	if (minivmm_wait(v.vm, &ex) || ex.reason != MINIVMM_EXIT_STATUS_PORT || ex.status != 0)
 		return fail("guest end: %s", exit_text(&ex));
 	vm_free(&v);
-	printf("ok not readable before start, running or paused; readable after a stop and "
-	       "after the guest's own end (its line typed while paused)\n");
+	printf("ok guest RAM out of core dumps; not readable before start, running or paused; "
+	       "readable after a stop and after the guest's own end (its line typed while "
+	       "paused)\n");
 	return 0;
 }
 
