@@ -32,6 +32,31 @@ for t in $tiers; do
 done
 tier() { case " $tiers " in *" $1 "*) return 0 ;; esac; return 1; }
 
+# beside_start TIER TITLE SCRIPT: starts a layer tier beside the others,
+# its output kept for beside_end; its pid goes to TIER_pid.
+beside_start() {
+	eval "${1}_pid="
+	tier "$1" && [ "${MINIVMM_SERIAL:-0}" != 1 ] || return 0
+	echo "== $2: started beside the other tiers, printed after them"
+	"$3" >"$MINIVMM_RUN_DIR/$1.out" 2>&1 &
+	eval "${1}_pid=$!"
+}
+
+# beside_end TIER TITLE SCRIPT: waits for it and prints its output, or
+# runs it now when it was not started beside (MINIVMM_SERIAL=1).
+beside_end() {
+	eval "_pid=\$${1}_pid"
+	if [ -n "$_pid" ]; then
+		t_wait=$(date +%s)
+		wait "$_pid"
+		echo "== $2 (waited $(($(date +%s) - t_wait)) s for it after the other tiers)"
+		cat "$MINIVMM_RUN_DIR/$1.out"
+	elif tier "$1"; then
+		echo "== $2"
+		"$3"
+	fi
+}
+
 MINIVMM_RUN_DIR=
 run_dir 2>/dev/null
 MINIVMM_RESULTS=$MINIVMM_RUN_DIR/results
@@ -44,18 +69,8 @@ start=$(date +%s)
 	echo "== host KVM: $(tests/host-kvm-kind.sh)"
 	echo "== scratch directory: $MINIVMM_RUN_DIR"
 	[ "$tiers" = "$all_tiers" ] || echo "== tiers: $tiers (MINIVMM_TIERS)"
-	boot_pid=
-	if tier boot && [ "${MINIVMM_SERIAL:-0}" != 1 ]; then
-		echo "== Linux boot: started beside the other tiers, printed after them"
-		tests/boot/run.sh >"$MINIVMM_RUN_DIR/boot.out" 2>&1 &
-		boot_pid=$!
-	fi
-	arm64_pid=
-	if tier arm64 && [ "${MINIVMM_SERIAL:-0}" != 1 ]; then
-		echo "== arm64 Linux boot: started beside the other tiers, printed after them"
-		tests/arm64/run.sh >"$MINIVMM_RUN_DIR/arm64.out" 2>&1 &
-		arm64_pid=$!
-	fi
+	beside_start boot "Linux boot" tests/boot/run.sh
+	beside_start arm64 "arm64 Linux boot" tests/arm64/run.sh
 	if tier unit; then
 		echo "== unit tests"
 		tests/run-unit.sh unit build/unit/test_*
@@ -88,24 +103,8 @@ start=$(date +%s)
 		echo "== test guest (freestanding, drives virtio-blk from CPL3)"
 		tests/guest/run.sh
 	fi
-	if [ -n "$boot_pid" ]; then
-		t_wait=$(date +%s)
-		wait "$boot_pid"
-		echo "== Linux boot (waited $(($(date +%s) - t_wait)) s for it after the other tiers)"
-		cat "$MINIVMM_RUN_DIR/boot.out"
-	elif tier boot; then
-		echo "== Linux boot"
-		tests/boot/run.sh
-	fi
-	if [ -n "$arm64_pid" ]; then
-		t_wait=$(date +%s)
-		wait "$arm64_pid"
-		echo "== arm64 Linux boot (waited $(($(date +%s) - t_wait)) s for it after the other tiers)"
-		cat "$MINIVMM_RUN_DIR/arm64.out"
-	elif tier arm64; then
-		echo "== arm64 Linux boot (cross-built minivmm, one level down under qemu-system-aarch64)"
-		tests/arm64/run.sh
-	fi
+	beside_end boot "Linux boot" tests/boot/run.sh
+	beside_end arm64 "arm64 Linux boot" tests/arm64/run.sh
 	passed=$(awk '{ s += $1 } END { print s + 0 }' "$MINIVMM_RESULTS")
 	failed=$(awk '{ s += $2 } END { print s + 0 }' "$MINIVMM_RESULTS")
 	[ "$failed" -eq 0 ] ||

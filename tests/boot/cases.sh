@@ -20,6 +20,8 @@ ALL_CASES="$ALL_CASES fio_in_order fio_no_in_order"
 LONG_CASES="net_rx_stream_in_order net_rx_stream_no_in_order_poll0
  net_rx_stream_in_order_poll0 net_rx_stream_no_in_order"
 VM_TIMEOUT=${VM_TIMEOUT:-120}
+# The kernel every case boots; tests/arm64/cases.sh names the arm64 Image.
+GUEST_KERNEL=${GUEST_KERNEL:-$GUEST/bzImage}
 
 now() { cut -d' ' -f1 /proc/uptime; }
 
@@ -40,7 +42,7 @@ case_budget() {
 # A guest that hangs is dumped at its --timeout with function names (System.map).
 vm() {
 	log=$WORK/$case_name.log
-	"$MINIVMM" --kernel "$GUEST/bzImage" --initrd "$GUEST/initrd.cpio.gz" \
+	"$MINIVMM" --kernel "$GUEST_KERNEL" --initrd "$GUEST/initrd.cpio.gz" \
 		${GUEST_SYMBOLS:+--symbols "$GUEST_SYMBOLS"} \
 		--timeout "$VM_TIMEOUT" "$@" </dev/null >"$log" 2>&1
 	rc=$?
@@ -111,7 +113,7 @@ case_guest_panic_status() {
 # asserted: a guest that failed instead of hanging would end with 123 or 0.
 case_timeout_stops_hang() {
 	log=$WORK/$case_name.log
-	"$MINIVMM" --kernel "$GUEST/bzImage" --initrd "$GUEST/initrd.cpio.gz" \
+	"$MINIVMM" --kernel "$GUEST_KERNEL" --initrd "$GUEST/initrd.cpio.gz" \
 		--timeout 8 --append "minivmm.exit=hang" </dev/null >"$log" 2>&1
 	rc=$?
 	# Not anchored: the guest may be in the middle of a console line.
@@ -125,7 +127,7 @@ case_timeout_stops_hang() {
 # took it over, as a real init does) and init reboots cleanly: status 0.
 case_shutdown_request() {
 	log=$WORK/$case_name.log
-	"$MINIVMM" --kernel "$GUEST/bzImage" --initrd "$GUEST/initrd.cpio.gz" \
+	"$MINIVMM" --kernel "$GUEST_KERNEL" --initrd "$GUEST/initrd.cpio.gz" \
 		--timeout "$VM_TIMEOUT" -v --append "minivmm.exit=cad" </dev/null >"$log" 2>&1 &
 	pid=$!
 	# Poll for the guest's readiness line (bounded by minivmm's own --timeout).
@@ -144,7 +146,7 @@ case_shutdown_request() {
 # vmd ARGS...: minivmm with no initrd (root from a disk), verbose counters.
 vmd() {
 	log=$WORK/$case_name.log
-	"$MINIVMM" --kernel "$GUEST/bzImage" --timeout "$VM_TIMEOUT" -v "$@" </dev/null >"$log" 2>&1
+	"$MINIVMM" --kernel "$GUEST_KERNEL" --timeout "$VM_TIMEOUT" -v "$@" </dev/null >"$log" 2>&1
 	rc=$?
 }
 
@@ -253,7 +255,7 @@ case_shell_from_disk() {
 	rm -f "$WORK/console.in" "$WORK/rc"
 	mkfifo "$WORK/console.in"
 	: >"$log"
-	("$MINIVMM" --kernel "$GUEST/bzImage" --disk "$WORK/root.img" --in-order \
+	("$MINIVMM" --kernel "$GUEST_KERNEL" --disk "$WORK/root.img" --in-order \
 		--timeout "$VM_TIMEOUT" <"$WORK/console.in" >"$log" 2>&1
 	 echo $? >"$WORK/rc") &
 	vm_pid=$!
@@ -282,7 +284,7 @@ fio_case() {
 	[ -s "$GUEST/initrd-fio.cpio.gz" ] || { fail "the guest's initrd-fio.cpio.gz is missing"; return 1; }
 	image data.img $((FIO_MB + 4))
 	log=$WORK/$case_name.log
-	"$MINIVMM" --kernel "$GUEST/bzImage" --initrd "$GUEST/initrd-fio.cpio.gz" \
+	"$MINIVMM" --kernel "$GUEST_KERNEL" --initrd "$GUEST/initrd-fio.cpio.gz" \
 		${GUEST_SYMBOLS:+--symbols "$GUEST_SYMBOLS"} --timeout "$VM_TIMEOUT" \
 		--cpus 2 --disk "$WORK/data.img" $1 -v \
 		--append "minivmm.test=fio minivmm.fio_mb=$FIO_MB" </dev/null >"$log" 2>&1
@@ -353,7 +355,7 @@ durable_trial() {
 	# fails as hung instead of holding up the run.
 	run=$(timeout -s KILL $((VM_TIMEOUT + 60)) "${DURABLE:-durable}" run "$nonce" "$kill_at" \
 		"$log" "$WORK/acks" -- \
-		"$MINIVMM" --kernel "$GUEST/bzImage" --initrd "$GUEST/initrd.cpio.gz" \
+		"$MINIVMM" --kernel "$GUEST_KERNEL" --initrd "$GUEST/initrd.cpio.gz" \
 		--timeout "$VM_TIMEOUT" --disk "$img$1" $2 \
 		--append "minivmm.test=durable minivmm.nonce=$nonce")
 	st=$?
@@ -462,7 +464,7 @@ case_demo() {
 	net_up || return 1
 	cp "$GUEST/rootfs.ext4" "$WORK/root.img"
 	log=$WORK/$case_name.log
-	netns "$MINIVMM" --kernel "$GUEST/bzImage" --timeout "$VM_TIMEOUT" -v --cpus 2 \
+	netns "$MINIVMM" --kernel "$GUEST_KERNEL" --timeout "$VM_TIMEOUT" -v --cpus 2 \
 		--disk "$WORK/root.img" --net "tap=$NET_TAP" --in-order \
 		--append "minivmm.test=demo $NET_GUEST" </dev/null >"$log" 2>&1
 	rc=$?
@@ -510,7 +512,7 @@ net_down() {
 # vmn ARGS...: vm, inside the namespace.
 vmn() {
 	log=$WORK/$case_name.log
-	netns "$MINIVMM" --kernel "$GUEST/bzImage" --initrd "$GUEST/initrd.cpio.gz" \
+	netns "$MINIVMM" --kernel "$GUEST_KERNEL" --initrd "$GUEST/initrd.cpio.gz" \
 		--timeout "$VM_TIMEOUT" "$@" </dev/null >"$log" 2>&1
 	rc=$?
 }
@@ -601,7 +603,7 @@ case_net_flood() {
 	# exec: the background job's process becomes nsenter, which (entering
 	# no PID namespace) execs minivmm, so $! is minivmm's own pid, not that
 	# of whichever minivmm another run has going.
-	(exec nsenter --net="$NET_NS" "$MINIVMM" --kernel "$GUEST/bzImage" \
+	(exec nsenter --net="$NET_NS" "$MINIVMM" --kernel "$GUEST_KERNEL" \
 		--initrd "$GUEST/initrd.cpio.gz" --timeout "$VM_TIMEOUT" --net "tap=$NET_TAP" -v \
 		--append "minivmm.test=net_flood $NET_GUEST") <&3 >"$log" 2>&1 &
 	vm_pid=$!
@@ -673,7 +675,7 @@ net_stream() {
 	snd_pid=$!
 	net_wait_listen 5002 || { kill -KILL -"$snd_pid"; wait "$snd_pid"; return 1; }
 	timeout -s KILL $((NET_STREAM_TIMEOUT + 30)) nsenter --net="$NET_NS" "$MINIVMM" \
-		--kernel "$GUEST/bzImage" --initrd "$GUEST/initrd.cpio.gz" \
+		--kernel "$GUEST_KERNEL" --initrd "$GUEST/initrd.cpio.gz" \
 		--timeout "$NET_STREAM_TIMEOUT" --net "tap=$NET_TAP$3" $1 -v \
 		--append "minivmm.test=net_rx_stream minivmm.port=5002 minivmm.seed=$seed $NET_GUEST" \
 		</dev/null >"$log" 2>&1
@@ -720,7 +722,7 @@ net_iperf() {
 	srv_pid=$!
 	net_wait_listen 5201 || { kill -KILL -"$srv_pid"; wait "$srv_pid"; return 1; }
 	timeout -s KILL $((NET_IPERF_TIMEOUT + 30)) nsenter --net="$NET_NS" "$MINIVMM" \
-		--kernel "$GUEST/bzImage" --initrd "$GUEST/initrd-iperf3.cpio.gz" \
+		--kernel "$GUEST_KERNEL" --initrd "$GUEST/initrd-iperf3.cpio.gz" \
 		--timeout "$NET_IPERF_TIMEOUT" --net "tap=$NET_TAP$3" $1 -v \
 		--append "minivmm.test=net_iperf minivmm.secs=$NET_IPERF_SECS $NET_GUEST" \
 		</dev/null >"$log" 2>&1
