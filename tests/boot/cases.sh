@@ -21,7 +21,7 @@ LONG_CASES="net_rx_stream_in_order net_rx_stream_no_in_order_poll0
  net_rx_stream_in_order_poll0 net_rx_stream_no_in_order"
 VM_TIMEOUT=${VM_TIMEOUT:-120}
 # The kernel every case boots; tests/arm64/cases.sh names the arm64 Image.
-GUEST_KERNEL=${GUEST_KERNEL:-$GUEST/bzImage}
+GUEST_KERNEL=${GUEST_KERNEL:-${GUEST:-}/bzImage}
 
 now() { cut -d' ' -f1 /proc/uptime; }
 
