@@ -519,15 +519,19 @@ static int case_pause_hung_device(void)
 	return 0;
 }
 
-/* True if a mapping of exactly kib KiB in this process is kept out of core dumps. */
-static bool undumped_mapping(unsigned long kib)
+/*
+ * 1 if a mapping of exactly kib KiB in this process is kept out of core
+ * dumps, 0 if none is, -1 without smaps (a kernel without
+ * CONFIG_PROC_PAGE_MONITOR, like the middle layer's).
+ */
+static int undumped_mapping(unsigned long kib)
 {
 	char line[512];
 	FILE *f = fopen("/proc/self/smaps", "r");
 	bool size_ok = false, found = false;
 
 	if (!f)
-		return false;
+		return -1;
 	while (!found && fgets(line, sizeof(line), f)) {
 		unsigned long sz;
 
@@ -543,6 +547,7 @@ static bool undumped_mapping(unsigned long kib)
 static int case_exit_fd(void)
 {
 	struct pollfd pfd = {.events = POLLIN};
+	int undumped;
 	struct minivmm_exit ex;
 	char err[MINIVMM_ERR_LEN];
 	struct vm v;
@@ -550,7 +555,8 @@ static int case_exit_fd(void)
 	if (vm_make_waiting(&v, "exitfd-stop", err))
 		return fail("VM: %s", err);
 	/* Guest RAM (64 MiB here) stays out of the embedder's core dumps. */
-	if (!undumped_mapping(64 << 10))
+	undumped = undumped_mapping(64 << 10);
+	if (!undumped)
 		return fail("guest RAM is not marked MADV_DONTDUMP (no 64 MiB mapping with 'dd')");
 	pfd.fd = minivmm_exit_fd(v.vm);
 	if (pfd.fd < 0)
@@ -597,9 +603,9 @@ static int case_exit_fd(void)
 	if (minivmm_wait(v.vm, &ex) || ex.reason != MINIVMM_EXIT_STATUS_PORT || ex.status != 0)
 		return fail("guest end: %s", exit_text(&ex));
 	vm_free(&v);
-	printf("ok guest RAM out of core dumps; not readable before start, running or paused; "
-	       "readable after a stop and after the guest's own end (its line typed while "
-	       "paused)\n");
+	printf("ok guest RAM %s; not readable before start, running or paused; readable "
+	       "after a stop and after the guest's own end (its line typed while paused)\n",
+	       undumped > 0 ? "out of core dumps" : "dump flag not checked (no smaps here)");
 	return 0;
 }
 
