@@ -29,7 +29,7 @@ fetch_libfdt() {
 	mkdir -p "$libfdt_dir"
 	dl=$(mktemp -d)
 	chmod 755 "$dl" # apt-get download hands the file to its _apt user
-	(cd "$dl" && apt-get download -qq libfdt-dev:arm64) &&
+	(cd "$dl" && apt-get download -qq -o APT::Sandbox::User=root libfdt-dev:arm64) &&
 		dpkg-deb -x "$dl"/libfdt-dev_*_arm64.deb "$libfdt_dir"
 	rc=$?
 	rm -rf "$dl"
