@@ -412,11 +412,6 @@ static void supervise_until_exit(struct minivmm *vm)
 	pthread_mutex_unlock(&vm->exit_lock);
 }
 
-/*
- * The thread that runs the VM: lets the vCPUs into the guest once every
- * filter is on, waits for the end, then stops everything in order and
- * says so through exit_fd.
- */
 /* CLOCK_MONOTONIC, ms from now. */
 static void deadline_in(struct timespec *d, unsigned int ms)
 {
@@ -429,6 +424,11 @@ static void deadline_in(struct timespec *d, unsigned int ms)
 	}
 }
 
+/*
+ * The thread that runs the VM: lets the vCPUs into the guest once every
+ * filter is on, waits for the end, then stops everything in order and
+ * says so through exit_fd.
+ */
 static void *supervisor(void *arg)
 {
 	struct minivmm *vm = arg;

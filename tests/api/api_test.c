@@ -481,10 +481,6 @@ static int case_pause(void)
 }
 
 /*
- * exit_fd is not readable while the VM runs or is paused, and is once it
- * ended: stopped by the host (while paused), or by the guest itself.
- */
-/*
  * A device thread that never answers must not hang a pause. The test-only
  * hook (MINIVMM_TEST_HANG_THREAD, read at start) hangs the disk's thread
  * the first time it is woken for a control operation: the guest's device
@@ -556,6 +552,10 @@ static int undumped_mapping(unsigned long kib)
 	return found;
 }
 
+/*
+ * exit_fd is not readable while the VM runs or is paused, and is once it
+ * ended: stopped by the host (while paused), or by the guest itself.
+ */
 static int case_exit_fd(void)
 {
 	struct pollfd pfd = {.events = POLLIN};
