@@ -121,13 +121,19 @@ static void count_error(struct vblk *b, int res)
 		stat_inc(&b->st.err_other);
 }
 
+/* A read or a write: the requests that carry data and may be merged. */
+static bool is_rw(const struct blk_req *r)
+{
+	return r->type == VIRTIO_BLK_T_IN || r->type == VIRTIO_BLK_T_OUT;
+}
+
 static void io_done(struct vblk *b, struct slot *s, int res)
 {
 	struct blk_req *r = &s->req;
 	bool ok;
 
 	b->inflight--;
-	if (r->type == VIRTIO_BLK_T_IN || r->type == VIRTIO_BLK_T_OUT) {
+	if (is_rw(r)) {
 		ok = res >= 0 && (uint64_t)res == r->data_len;
 	} else {
 		b->slow_inflight--;
@@ -298,17 +304,16 @@ static void submit(struct vblk *b, struct slot *s)
 		get_id(b, s);
 		return;
 	}
-	if ((r->type == VIRTIO_BLK_T_IN || r->type == VIRTIO_BLK_T_OUT) && r->data_len == 0) {
+	if (is_rw(r) && r->data_len == 0) {
 		finish(b, s, VIRTIO_BLK_S_OK, 0);
 		return;
 	}
-	if (b->direct && (r->type == VIRTIO_BLK_T_IN || r->type == VIRTIO_BLK_T_OUT) &&
-	    !direct_aligned(r)) {
+	if (b->direct && is_rw(r) && !direct_aligned(r)) {
 		stat_inc(&b->st.misaligned);
 		finish(b, s, VIRTIO_BLK_S_IOERR, 0);
 		return;
 	}
-	if (r->type == VIRTIO_BLK_T_IN || r->type == VIRTIO_BLK_T_OUT) {
+	if (is_rw(r)) {
 		queue_rw(b, s);
 		return;
 	}
@@ -447,7 +452,7 @@ static void blk_reap(struct virtio_dev *d, uint64_t tag)
 
 		/* No used-ring write after a reset began (R16). */
 		b->inflight--;
-		if (s->req.type != VIRTIO_BLK_T_IN && s->req.type != VIRTIO_BLK_T_OUT)
+		if (!is_rw(&s->req))
 			b->slow_inflight--;
 		s->busy = false;
 	} else if ((tag & TAG_MERGE) && (tag & ~TAG_MERGE) < MERGE_RECORDS) {
