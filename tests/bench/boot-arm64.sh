@@ -111,7 +111,6 @@ if grep -aqE '^BOOTBENCH-(FAIL|ABORT|WEDGED)' "$work/console.txt"; then
 fi
 
 . "$here/boot-stats"
-row() { printf '%-19s %9s %8s %8s   %9s %8s %8s\n' "$@"; }
 set -- $(boot_stats "$raw" minivmm init_ms); m_init=$1 m_init_min=$2 m_init_max=$3 m_n=$4
 set -- $(boot_stats "$raw" minivmm exit_ms); m_exit=$1 m_exit_min=$2 m_exit_max=$3
 set -- $(boot_stats "$raw" qemu init_ms); q_init=$1 q_init_min=$2 q_init_max=$3 q_n=$4

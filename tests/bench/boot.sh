@@ -137,7 +137,6 @@ m_up=$(stats minivmm guest_uptime_s | cut -d' ' -f1)
 q_up=$(stats qemu guest_uptime_s | cut -d' ' -f1)
 
 cmdline() { grep -a "^BOOTBENCH-CMDLINE vmm=$1 " "$work/console.txt" | head -n 1 | sed 's/^[^ ]* [^ ]* //'; }
-row() { printf '%-19s %9s %8s %8s   %9s %8s %8s\n' "$@"; }
 row2() { printf '%-19s %13s %13s %13s %13s\n' "$@"; }
 
 {
