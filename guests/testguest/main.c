@@ -309,6 +309,14 @@ void user_main(int kind, uint64_t info)
 	run_batch(VB_T_OUT, NBLOCKS, 16, BLOCK, in_a_row, 1, seed, &errors);
 	run_batch(VB_T_FLUSH, 1, 1, 0, in_a_row, 0, seed, &errors);
 	run_batch(VB_T_IN, NBLOCKS, 16, BLOCK, spread, 1, seed, &errors);
+	/* The same with every block in VB_MAX_SEGS descriptors: chains longer
+	 * than a device may keep inline, merged into runs of many segments. */
+	drv.segs = VB_MAX_SEGS;
+	seed = tg_rdtsc();
+	run_batch(VB_T_OUT, NBLOCKS, 16, BLOCK, in_a_row, 1, seed, &errors);
+	run_batch(VB_T_IN, NBLOCKS, 16, BLOCK, spread, 1, seed, &errors);
+	run_batch(VB_T_IN, NBLOCKS, 16, BLOCK, in_a_row, 1, seed, &errors);
+	drv.segs = 1;
 	/* A read past the end must fail with IOERR, not succeed or hang. */
 	vb_submit(&drv, 0, VB_T_IN, drv.capacity, bufs[0], BLOCK);
 	vb_kick(&drv);

@@ -20,7 +20,7 @@ struct desc {
 };
 
 static struct desc ring_desc[VB_QSIZE] __attribute__((aligned(4096)));
-static struct desc indirect_tables[VB_SLOTS][3] __attribute__((aligned(16)));
+static struct desc indirect_tables[VB_SLOTS][2 + VB_MAX_SEGS] __attribute__((aligned(16)));
 static volatile uint16_t ring_avail[2 + VB_QSIZE + 1] __attribute__((aligned(4096)));
 static volatile uint32_t ring_used[1 + 2 * VB_QSIZE + 1] __attribute__((aligned(4096)));
 
@@ -64,6 +64,7 @@ int vb_init(struct vblk_drv *d, uint64_t base, int want_in_order, int want_event
 	d->avail_idx = d->last_used = 0;
 	d->fifo_head = d->fifo_tail = 0;
 	d->inflight = 0;
+	d->segs = 1;
 	for (int i = 0; i < VB_SLOTS; i++)
 		d->slot_busy[i] = 0;
 	return 0;
@@ -76,24 +77,24 @@ int vb_submit(struct vblk_drv *d, int slot, uint32_t type, uint64_t sector, void
 	struct desc *dd = d->indirect ? indirect_tables[slot] : &ring_desc[head];
 	uint16_t base = d->indirect ? 0 : head;
 	uint16_t wr = type == VB_T_IN || type == VB_T_GET_ID ? DESC_WRITE : 0;
+	int segs, n;
 
 	r->hdr.type = type;
 	r->hdr.reserved = 0;
 	r->hdr.sector = sector;
 	r->status = 0xff;
 	dd[0] = (struct desc){(uint64_t)&r->hdr, sizeof(r->hdr), DESC_NEXT, (uint16_t)(base + 1)};
-	if (len) {
-		dd[1] = (struct desc){(uint64_t)buf, len, (uint16_t)(DESC_NEXT | wr),
-				      (uint16_t)(base + 2)};
-		dd[2] = (struct desc){(uint64_t)&r->status, 1, DESC_WRITE, 0};
-	} else {
-		dd[0].next = (uint16_t)(base + 1);
-		dd[1] = (struct desc){(uint64_t)&r->status, 1, DESC_WRITE, 0};
-	}
+	/* Indirect tables may split the buffer into d->segs equal descriptors. */
+	segs = d->indirect && d->segs > 1 && d->segs <= VB_MAX_SEGS && len % d->segs == 0 ? d->segs
+											  : 1;
+	n = 1;
+	for (int i = 0; len && i < segs; i++, n++)
+		dd[n] = (struct desc){(uint64_t)buf + i * (len / segs), len / segs,
+				      (uint16_t)(DESC_NEXT | wr), (uint16_t)(base + n + 1)};
+	dd[n++] = (struct desc){(uint64_t)&r->status, 1, DESC_WRITE, 0};
 	if (d->indirect)
-		ring_desc[head] =
-			(struct desc){(uint64_t)dd, (uint32_t)((len ? 3 : 2) * sizeof(struct desc)),
-				      DESC_INDIRECT, 0};
+		ring_desc[head] = (struct desc){(uint64_t)dd, (uint32_t)(n * sizeof(struct desc)),
+						DESC_INDIRECT, 0};
 	idx = d->avail_idx;
 	ring_avail[2 + idx % VB_QSIZE] = head;
 	d->fifo[d->fifo_tail++ % VB_QSIZE] = (uint16_t)slot;

@@ -4,8 +4,9 @@
 
 #include <stdint.h>
 
-#define VB_QSIZE 256
-#define VB_SLOTS 256 /* one indirect descriptor each; 85 with direct chains of three */
+#define VB_QSIZE    256
+#define VB_SLOTS    256 /* one indirect descriptor each; 85 with direct chains of three */
+#define VB_MAX_SEGS 8	/* data descriptors per indirect request */
 
 #define VB_T_IN	    0
 #define VB_T_OUT    1
@@ -24,6 +25,7 @@ struct vblk_drv {
 	uint64_t base;
 	uint64_t capacity;
 	int in_order, event_idx, indirect;
+	int segs; /* data descriptors per request (indirect only, divides its length) */
 	int max_inflight;
 	uint16_t avail_idx, kicked_idx, last_used;
 	uint32_t fifo_head, fifo_tail;
