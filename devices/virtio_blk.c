@@ -29,6 +29,10 @@
 
 #define BLK_CONFIG_SIZE 60
 #define IOV_CAP		(VBLK_SEG_MAX + 2)
+/* Payload segments kept in the slot itself: Linux's 4 KiB request is a
+ * header, one page and a status byte, and the page cache's 8-32 KiB ones
+ * rarely reach more. Longer chains use the slot's row of long_iov. */
+#define SLOT_IOV 8
 
 /* io_uring user_data: a slot index, or this tag (or the shell's own). */
 #define TAG_MERGE     (1ULL << 61) /* | merge record index */
@@ -48,8 +52,7 @@ struct merge {
 struct slot {
 	struct vq_ticket t;
 	struct blk_req req;
-	struct iovec chain_iov[IOV_CAP];
-	struct iovec data_iov[IOV_CAP];
+	struct iovec iov[SLOT_IOV]; /* req.data, when the chain fits */
 	bool busy;
 };
 
@@ -65,6 +68,11 @@ struct vblk {
 	/* Device thread only. */
 	unsigned int parse_flags; /* BLK_REQ_*: read-only, and what was negotiated */
 	struct slot *slots;
+	/* IOV_CAP payload segments per slot for the chains that do not fit in
+	 * slot.iov. Only the rows long chains use become resident, so a queue
+	 * full of short requests costs 256 small slots, not 1 MiB. */
+	struct iovec *long_iov;
+	struct iovec chain_iov[IOV_CAP]; /* the chain being parsed */
 	uint16_t *free_slots;
 	unsigned int nfree, inflight;
 	unsigned int slow_inflight; /* flushes, discards, write-zeroes among inflight */
@@ -364,11 +372,14 @@ static void process_queue(struct vblk *b)
 	do {
 		vq_disable_notify(b->vq);
 		while (b->nfree) {
-			struct slot *s = &b->slots[b->free_slots[b->nfree - 1]];
+			unsigned int idx = b->free_slots[b->nfree - 1];
+			struct slot *s = &b->slots[idx];
+			struct iovec *data = s->iov;
+			uint32_t cap = SLOT_IOV;
 			struct vq_chain c;
 			int rc;
 
-			vq_chain_init(&c, s->chain_iov, IOV_CAP);
+			vq_chain_init(&c, b->chain_iov, IOV_CAP);
 			rc = vq_pop(b->vq, &c);
 			if (rc == VQ_EMPTY)
 				break;
@@ -388,7 +399,12 @@ static void process_queue(struct vblk *b)
 				release(b, s, 0);
 				continue;
 			}
-			switch (blk_req_parse(&c, b->capacity, b->parse_flags, s->data_iov, IOV_CAP,
+			/* The payload has no more segments than the chain. */
+			if (c.n_out + c.n_in > SLOT_IOV) {
+				data = &b->long_iov[idx * IOV_CAP];
+				cap = IOV_CAP;
+			}
+			switch (blk_req_parse(&c, b->capacity, b->parse_flags, data, cap,
 					      &s->req)) {
 			case BLK_REQ_OK:
 				submit(b, s);
@@ -577,6 +593,7 @@ static void blk_destroy(struct virtio_dev *d)
 
 	close(b->fd);
 	free(b->slots);
+	free(b->long_iov);
 	free(b->free_slots);
 	free(b->merges);
 	free(b);
@@ -706,9 +723,10 @@ int vblk_create(const struct vblk_options *o, const struct virtio_dev_env *env,
 	if (rc)
 		goto fail;
 	b->slots = calloc(VBLK_QUEUE_SIZE, sizeof(*b->slots));
+	b->long_iov = calloc((size_t)VBLK_QUEUE_SIZE * IOV_CAP, sizeof(*b->long_iov));
 	b->free_slots = calloc(VBLK_QUEUE_SIZE, sizeof(*b->free_slots));
 	b->merges = calloc(MERGE_RECORDS, sizeof(*b->merges));
-	if (!b->slots || !b->free_slots || !b->merges) {
+	if (!b->slots || !b->long_iov || !b->free_slots || !b->merges) {
 		snprintf(err, err_len, "out of memory or eventfds");
 		rc = -ENOMEM;
 		goto fail;
@@ -721,6 +739,7 @@ fail:
 	if (b->fd >= 0)
 		close(b->fd);
 	free(b->slots);
+	free(b->long_iov);
 	free(b->free_slots);
 	free(b->merges);
 	free(b);
