@@ -10,8 +10,9 @@
 # ,direct; QEMU cache=none; the host's io_uring with O_DIRECT), where the
 # disk completes requests out of order, so --in-order's heap has real
 # reordering to do (its counters, waited and heap_hwm, are printed).
-# Also: RSS outside guest RAM while the guest runs, and the time from process
-# start to the guest's first instruction at CPL3 (TSC, same host).
+# Also: the peak RSS outside guest RAM over a run (dynamic and static
+# builds), and the time from process start to the guest's first instruction
+# at CPL3 (TSC, same host).
 #
 # The test guest's work runs at CPL3, so it runs directly on any /dev/kvm
 # here, the paravirtual one included, at native speed. Without /dev/kvm the
@@ -35,7 +36,7 @@ if [ "$kind" != none ]; then
 	where="the test guest at CPL3 directly on this host's /dev/kvm ($kind), native speed"
 	echo "device bench: host KVM: $kind; running directly"
 	hz=$("$hostio" --tsc-hz)
-	MINIVMM=$build/minivmm QEMU=$(command -v "$QEMU") TG=$tg HOSTIO=$hostio OUT=$out
+	MINIVMM=$build/minivmm MINIVMM_STATIC=$build/minivmm-static QEMU=$(command -v "$QEMU") TG=$tg HOSTIO=$hostio OUT=$out
 	QEMU_CPU=host,-arch-capabilities BACKINGS="tmpfs:/dev/shm disk:$build direct:$build" IMG_MB=256
 	OPS=${OPS:-20000}
 	. "$root/tests/bench/device-rounds"
@@ -115,7 +116,7 @@ END {
 		printf "start-up: n/a here (the guest'"'"'s TSC is not the host'"'"'s one level down)\n"
 	else
 		printf "start-up, process start to the guest'"'"'s first CPL3 instruction (ms, median): minivmm %.1f (with --in-order %.1f), QEMU %.1f\n", a, b, q
-	printf "RSS outside the 256 MiB guest RAM while the guest runs (MiB): minivmm %s, QEMU %s\n", rss["minivmm"], rss["qemu"]
+	printf "RSS outside the 256 MiB guest RAM, peak over a whole run (MiB): minivmm %s (static build %s), QEMU %s\n", rss["minivmm"], (rss["minivmm-static"] == "" ? "n/a" : rss["minivmm-static"]), rss["qemu"]
 	printf "IO = --in-order (VIRTIO_F_IN_ORDER negotiated); minivmm = without it.\n"
 	printf "queue counters of the last run (all workloads of one boot; waited and heap_hwm: the\nreordering done by the in-order heap):\n"
 	for (bi = 1; bi <= 3; bi++) {
