@@ -257,13 +257,15 @@ static void split_quiet(struct virtqueue *vq)
 		gm_store16(s->used + VQ_USED_FLAGS, VRING_USED_F_NO_NOTIFY);
 }
 
-static bool split_avail_pending(struct virtqueue *vq)
+static uint16_t split_avail_count(struct virtqueue *vq)
 {
 	struct vq_split *s = &vq->split;
+	uint16_t n;
 
 	s->avail_shadow = gm_load16_acquire(s->avail + VQ_AVAIL_IDX);
-	/* More than the slots already looked at; a driver that moves avail.idx back has none. */
-	return (uint16_t)(s->avail_shadow - s->last_avail) > s->given_back;
+	/* Beyond the slots already looked at; a driver that moves avail.idx back has none. */
+	n = (uint16_t)(s->avail_shadow - s->last_avail);
+	return n > s->given_back ? (uint16_t)(n - s->given_back) : 0;
 }
 
 const struct vq_ops vq_split_ops = {
@@ -274,5 +276,5 @@ const struct vq_ops vq_split_ops = {
 	.flush = split_flush,
 	.set_notify = split_set_notify,
 	.quiet = split_quiet,
-	.avail_pending = split_avail_pending,
+	.avail_count = split_avail_count,
 };

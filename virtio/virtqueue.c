@@ -294,9 +294,14 @@ void vq_quiet(struct virtqueue *vq)
 		vq->ops->quiet(vq);
 }
 
+unsigned int vq_avail_count(struct virtqueue *vq)
+{
+	return vq->ready && !vq->broken ? vq->ops->avail_count(vq) : 0;
+}
+
 bool vq_avail_pending(struct virtqueue *vq)
 {
-	return vq->ready && !vq->broken && vq->ops->avail_pending(vq);
+	return vq_avail_count(vq) != 0;
 }
 
 bool vq_enable_notify(struct virtqueue *vq)
@@ -306,5 +311,5 @@ bool vq_enable_notify(struct virtqueue *vq)
 	vq->ops->set_notify(vq, true);
 	/* Our request for kicks must be visible before we look for buffers again. */
 	gm_fence_full();
-	return vq->ops->avail_pending(vq);
+	return vq->ops->avail_count(vq) != 0;
 }

@@ -192,7 +192,7 @@ struct vq_ops {
 	void (*set_notify)(struct virtqueue *vq, bool enable);
 	/* No kicks at all, not even for the next buffer, until set_notify(true). */
 	void (*quiet)(struct virtqueue *vq);
-	bool (*avail_pending)(struct virtqueue *vq);
+	uint16_t (*avail_count)(struct virtqueue *vq);
 };
 
 /* A popped chain until it is published, indexed by head (unique in flight). */
@@ -341,5 +341,7 @@ bool vq_enable_notify(struct virtqueue *vq);
 void vq_quiet(struct virtqueue *vq);
 /* True if the driver has made buffers available that the device has not looked at. */
 bool vq_avail_pending(struct virtqueue *vq);
+/* How many such buffers (avail ring entries) there are. */
+unsigned int vq_avail_count(struct virtqueue *vq);
 
 #endif

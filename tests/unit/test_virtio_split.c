@@ -751,6 +751,28 @@ START_TEST(quiet_while_polling_flags)
 }
 END_TEST
 
+/* The count of buffers not looked at: new ones, not those given back. */
+START_TEST(avail_count_counts_unseen_buffers)
+{
+	setup(8, F_V1);
+	ck_assert_uint_eq(vq_avail_count(&vq), 0);
+	for (uint64_t i = 1; i <= 3; i++)
+		mock_add_simple(&md, 0, 8, false, i);
+	ck_assert_uint_eq(vq_avail_count(&vq), 3);
+	ck_assert_int_eq(vq_pop(&vq, &ch), VQ_OK);
+	ck_assert_int_eq(vq_pop(&vq, &ch), VQ_OK);
+	ck_assert_uint_eq(vq_avail_count(&vq), 1);
+	/* Given back: popped again later, but no longer news. */
+	ck_assert_int_eq(vq_unpop(&vq, 2), 0);
+	ck_assert_uint_eq(vq_avail_count(&vq), 1);
+	mock_add_simple(&md, 0, 8, false, 4);
+	ck_assert_uint_eq(vq_avail_count(&vq), 2);
+	vq.broken = true;
+	ck_assert_uint_eq(vq_avail_count(&vq), 0);
+	teardown();
+}
+END_TEST
+
 START_TEST(avail_pending_not_on_broken_queue)
 {
 	setup(8, F_V1);
@@ -772,6 +794,7 @@ int main(void)
 	tcase_add_test(tc, quiet_while_polling_event_idx);
 	tcase_add_test(tc, quiet_while_polling_flags);
 	tcase_add_test(tc, avail_pending_not_on_broken_queue);
+	tcase_add_test(tc, avail_count_counts_unseen_buffers);
 	tcase_add_test(tc, enable_validates_alignment);
 	tcase_add_test(tc, ring_addresses_at_ram_edges);
 	tcase_add_test(tc, simple_chain);
