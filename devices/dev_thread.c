@@ -303,18 +303,45 @@ bool dev_thread_poll(struct dev_thread *t, bool (*pending)(void *dev), void *dev
 	return false;
 }
 
-static bool ring_pending(void *vq)
+struct ring_watch {
+	struct virtqueue *vq;
+	unsigned int want, seen;
+	uint64_t seen_at;
+};
+
+/*
+ * A driver fills the avail ring one buffer at a time. Taking the first one
+ * alone would split the batch the driver is writing: so wait for as many as
+ * the device expects, or until the count has stood still for
+ * DEV_POLL_SETTLE_NS (the driver is done, or is slower than a poll).
+ */
+static bool ring_pending(void *arg)
 {
-	return vq_avail_pending(vq);
+	struct ring_watch *w = arg;
+	unsigned int n = vq_avail_count(w->vq);
+	uint64_t now;
+
+	if (n >= w->want)
+		return true;
+	if (!n)
+		return false;
+	now = now_ns();
+	if (n != w->seen) {
+		w->seen = n;
+		w->seen_at = now;
+		return false;
+	}
+	return now - w->seen_at >= DEV_POLL_SETTLE_NS;
 }
 
-bool dev_thread_poll_ring(struct dev_thread *t, struct virtqueue *vq)
+bool dev_thread_poll_ring(struct dev_thread *t, struct virtqueue *vq, unsigned int want)
 {
+	struct ring_watch w = {.vq = vq, .want = want ? want : 1};
 	bool spin = t->poll_ns != 0, work;
 
 	if (spin)
 		vq_quiet(vq);
-	work = dev_thread_poll(t, ring_pending, vq);
+	work = dev_thread_poll(t, ring_pending, &w);
 	if (spin && vq_enable_notify(vq))
 		work = true;
 	return work;

@@ -43,6 +43,8 @@ struct dev_event {
 	bool armed; /* at most one read in flight, however often it is bumped */
 };
 
+/* How long a poll waits for a batch the driver is still writing. */
+#define DEV_POLL_SETTLE_NS 2000
 /* Adaptive polling starts at this many ns and doubles up to poll_max_ns. */
 #define DEV_POLL_START_NS 4000u
 
@@ -159,9 +161,11 @@ bool dev_thread_poll(struct dev_thread *t, bool (*pending)(void *dev), void *dev
 /*
  * dev_thread_poll() on one ring, with kicks off while it spins (vq_quiet)
  * and back on after (vq_enable_notify), whose re-check catches a buffer
- * made available meanwhile. True if the ring has buffers to pop.
+ * made available meanwhile. The spin ends once want buffers are there, or
+ * fewer that have stood still for DEV_POLL_SETTLE_NS. True if the ring has
+ * buffers to pop.
  */
-bool dev_thread_poll_ring(struct dev_thread *t, struct virtqueue *vq);
+bool dev_thread_poll_ring(struct dev_thread *t, struct virtqueue *vq, unsigned int want);
 /* True if a CQE is ready: dev_thread_wait() would return at once. */
 bool dev_thread_has_cqe(struct dev_thread *t);
 /* Takes the next completed CQE, if any. */

@@ -94,9 +94,9 @@ bool virtio_dev_queue_live(struct virtio_dev *d, unsigned int q)
 	return d->running && d->vqs[q].ready && !d->vqs[q].broken;
 }
 
-bool virtio_dev_poll_ring(struct virtio_dev *d, unsigned int q)
+bool virtio_dev_poll_ring(struct virtio_dev *d, unsigned int q, unsigned int want)
 {
-	return dev_thread_poll_ring(&d->dt, &d->vqs[q]);
+	return dev_thread_poll_ring(&d->dt, &d->vqs[q], want);
 }
 
 /* True, and that kick's read disarmed, if tag is a queue's kick; *q says which. */

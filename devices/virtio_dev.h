@@ -149,6 +149,6 @@ void virtio_dev_flush(struct virtio_dev *d);
 /* True if queue q is usable: the device runs and the ring is ready and whole. */
 bool virtio_dev_queue_live(struct virtio_dev *d, unsigned int q);
 /* dev_thread_poll_ring() on queue q: true if it has buffers to pop. */
-bool virtio_dev_poll_ring(struct virtio_dev *d, unsigned int q);
+bool virtio_dev_poll_ring(struct virtio_dev *d, unsigned int q, unsigned int want);
 
 #endif

@@ -361,7 +361,7 @@ static bool net_poll(struct virtio_dev *d)
 	struct vnet *n = to_vnet(d);
 
 	if (!virtio_dev_queue_live(d, VNET_TXQ) || !n->tx_nfree ||
-	    !virtio_dev_poll_ring(d, VNET_TXQ))
+	    !virtio_dev_poll_ring(d, VNET_TXQ, 1))
 		return false;
 	process_tx(n);
 	return true;

@@ -164,7 +164,7 @@ int minivmm_config_set_disk_serial(struct minivmm_config *cfg, unsigned int disk
 				   const char *serial, char *err, size_t err_len);
 /*
  * Busy-poll budget of the disk's thread before it sleeps, in us (adaptive,
- * up to this) when the guest sends one request at a time: 0 (the default)
+ * up to this) while no request is in flight: 0 (the default)
  * MINIVMM_POLL_US; negative: never; at most MINIVMM_POLL_US_MAX.
  */
 int minivmm_config_set_disk_poll(struct minivmm_config *cfg, unsigned int disk, int poll_us,

@@ -8,7 +8,8 @@
  * is left, without showing it the cancels' or the control read's CQEs.
  * Adaptive polling: off when poll_max_ns is 0, a hit when the device has
  * work, a ready CQE ends it, and the budget grows after a short sleep and
- * drops to zero after a long one. A thread that died or hangs never holds
+ * drops to zero after a long one; a ring poll waits for the batch it
+ * expects, or for fewer buffers once their count stands still. A thread that died or hangs never holds
  * a caller: calls to a dead thread fail at once, abandon releases a waiting
  * caller, and stop gives up on a hung thread at its deadline. A ring that
  * can take no more SQEs fails the device's next wait, not its callers.
@@ -24,6 +25,7 @@
 #include <unistd.h>
 
 #include "tests/unit/check_run.h"
+#include "tests/unit/mock_driver.h"
 #include "devices/dev_thread.h"
 
 #define TAG_KICK 1ULL
@@ -323,6 +325,45 @@ START_TEST(poll_budget_adapts)
 }
 END_TEST
 
+/*
+ * A ring poll ends when the batch it expects is there, and when fewer
+ * buffers are, once their count has stood still: a hit either way. The
+ * 10 s budget is never reached unless the settling is broken, and then the
+ * hit count says so.
+ */
+START_TEST(poll_ring_waits_for_the_batch)
+{
+	struct fake *f = fake_new();
+	struct mock_driver md;
+	struct virtqueue vq;
+	struct iovec iov[4];
+	struct vq_chain c;
+
+	ck_assert_int_eq(mock_init(&md, 8, 1ULL << VIRTIO_F_VERSION_1, 0x100000), 0);
+	ck_assert_int_eq(mock_attach(&md, &vq, 0), VQ_OK);
+	f->dt.poll_max_ns = 10ULL * 1000 * 1000 * 1000;
+	f->dt.poll_ns = f->dt.poll_max_ns;
+	mock_add_simple(&md, 0, 8, false, 1);
+	mock_add_simple(&md, 0, 8, false, 2);
+	ck_assert(dev_thread_poll_ring(&f->dt, &vq, 2));
+	ck_assert_uint_eq(f->dt.poll_hits, 1);
+	/* Two of the four expected, and the driver is done: settled. */
+	ck_assert(dev_thread_poll_ring(&f->dt, &vq, 4));
+	ck_assert_uint_eq(f->dt.poll_hits, 2);
+	/* Nothing there: no hit, and the ring asks for kicks again. */
+	for (int i = 0; i < 2; i++) {
+		vq_chain_init(&c, iov, 4);
+		ck_assert_int_eq(vq_pop(&vq, &c), VQ_OK);
+	}
+	f->dt.poll_ns = 1000;
+	ck_assert(!dev_thread_poll_ring(&f->dt, &vq, 1));
+	ck_assert_uint_eq(f->dt.poll_hits, 2);
+	vq_destroy(&vq);
+	mock_free(&md);
+	fake_free(f);
+}
+END_TEST
+
 static void *dies_at_once(void *arg)
 {
 	(void)arg;
@@ -392,6 +433,7 @@ int main(void)
 	tcase_add_test(tc, nothing_runs_before_start);
 	tcase_add_test(tc, operations_run_on_the_thread_and_stop_ends_it);
 	tcase_add_test(tc, event_fires_once_per_read);
+	tcase_add_test(tc, poll_ring_waits_for_the_batch);
 	tcase_add_test(tc, drain_cancels_and_reaps_until_idle);
 	tcase_add_test(tc, poll_off_hit_and_cqe);
 	tcase_add_test(tc, poll_budget_adapts);
