@@ -7,7 +7,8 @@
 # one level down, in the boot tests' middle layer; the table says so.
 # Settings: ROUNDS (3), NET_MB (32 MiB each way), QEMU, NETBENCH_VMMS (the
 # VMM variants, see net-cases; minivmm-inorder-nopoll shows what polling
-# the transmit ring gives).
+# the transmit ring gives), BENCH_BASE (another static minivmm, measured as
+# base and base-inorder when NETBENCH_VMMS names them).
 # Output: table on stdout and build/bench/net.txt, plot build/bench/net.png.
 set -eu
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -57,8 +58,9 @@ END {
 	printf "QEMU %s: -M microvm -accel kvm, -device virtio-net-device on -netdev tap,vhost=off (no IN_ORDER in this version)\n\n", qver
 	printf "%-18s %24s %24s %6s\n", "", "guest->host MB/s", "host->guest MB/s", ""
 	printf "%-18s %8s %7s %7s %8s %7s %7s %6s\n", "VMM", "median", "min", "max", "median", "min", "max", "runs ok"
-	nv = split("minivmm-inorder minivmm-inorder-nopoll minivmm qemu", order, " ")
+	nv = split("minivmm-inorder minivmm-inorder-nopoll minivmm base-inorder base qemu", order, " ")
 	name["minivmm-inorder"] = "minivmm --in-order"; name["minivmm-inorder-nopoll"] = "--in-order poll=0"
+	name["base-inorder"] = "base --in-order"; name["base"] = "base (BENCH_BASE)"
 	name["minivmm"] = "minivmm"; name["qemu"] = "QEMU microvm"
 	for (i = 1; i <= nv; i++) {
 		v = order[i]
@@ -71,11 +73,12 @@ END {
 	printf "\ntransmit-ring polls that found the next frame (poll_hits, median per boot):"
 	for (i = 1; i <= nv; i++) if (order[i] != "qemu" && cnt[order[i] SUBSEP 3]) printf " %s %d;", name[order[i]], median(order[i] SUBSEP 3)
 	printf "\n"
-	printf "\nratios of medians, minivmm --in-order / QEMU and minivmm / QEMU:\n"
-	for (d = 1; d <= 2; d++) {
-		q = med["qemu", d]
-		printf "  %-12s %5.2f %5.2f\n", (d == 1 ? "guest->host" : "host->guest"), \
-			(q > 0 ? med["minivmm-inorder", d] / q : 0), (q > 0 ? med["minivmm", d] / q : 0)
+	printf "\nratios of medians to QEMU:     guest->host  host->guest\n"
+	for (i = 1; i <= nv; i++) {
+		v = order[i]
+		if (!runs[v] || v == "qemu") continue
+		printf "  %-28s %5.2f %12.2f\n", name[v], (med["qemu", 1] > 0 ? med[v, 1] / med["qemu", 1] : 0), \
+			(med["qemu", 2] > 0 ? med[v, 2] / med["qemu", 2] : 0)
 	}
 }' "$out/net.raw" | tee "$out/net.txt"
 
