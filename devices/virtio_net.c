@@ -27,6 +27,8 @@
 #define TAG_RX	     (1ULL << 58)
 #define TAG_RX_RETRY (1ULL << 57)
 #define RX_RETRY_NS  (50 * 1000000) /* after a failed TAP read */
+/* Sent frames whose completion waits for the end of the guest's burst. */
+#define TX_HOLD_MAX 64
 
 enum rxb_state { RXB_FREE, RXB_READING, RXB_FULL };
 
@@ -55,6 +57,8 @@ struct vnet {
 	struct tx_slot *tx;
 	uint16_t *tx_free;
 	unsigned int tx_nfree, tx_inflight;
+	uint16_t tx_sent[TX_HOLD_MAX]; /* written to the TAP, completion held */
+	unsigned int tx_nsent;
 
 	uint8_t *rx_mem;
 	struct rx_buf rx[RX_POOL];
@@ -82,6 +86,21 @@ static void tx_release(struct vnet *n, struct tx_slot *s, uint32_t len)
 	n->tx_free[n->tx_nfree++] = (uint16_t)(s - n->tx);
 }
 
+/* Completes the held frames: a sent packet with len 0, nothing was written into it. */
+static void tx_release_sent(struct vnet *n)
+{
+	for (unsigned int i = 0; i < n->tx_nsent; i++)
+		tx_release(n, &n->tx[n->tx_sent[i]], 0);
+	n->tx_nsent = 0;
+}
+
+/*
+ * A frame the TAP took is completed when the guest's burst ends (net_poll
+ * finds no next frame), not at once. A completion that comes back within
+ * microseconds lets the guest's TCP send each frame as soon as it is
+ * queued (its small-queue limit reopens every time), so it never collects
+ * data into large TSO frames; QEMU completes a burst together too.
+ */
 static void tx_done(struct vnet *n, struct tx_slot *s, int res)
 {
 	n->tx_inflight--;
@@ -91,8 +110,10 @@ static void tx_done(struct vnet *n, struct tx_slot *s, int res)
 		stat_inc(&n->st.tx_packets);
 		stat_add(&n->st.tx_bytes, s->frame_len);
 	}
-	/* A sent packet is completed with len 0: nothing was written into it. */
-	tx_release(n, s, 0);
+	s->busy = false; /* no longer the TAP's: nothing to cancel */
+	n->tx_sent[n->tx_nsent++] = (uint16_t)(s - n->tx);
+	if (n->tx_nsent == TX_HOLD_MAX)
+		tx_release_sent(n);
 }
 
 static void process_tx(struct vnet *n)
@@ -328,6 +349,7 @@ static void net_reset(struct virtio_dev *d)
 	for (unsigned int i = 0; i < RX_POOL; i++)
 		n->rx[i].state = RXB_FREE;
 	n->tx_nfree = 0;
+	n->tx_nsent = 0; /* no used-ring write after a reset began (R16) */
 	for (unsigned int i = 0; i < VNET_QUEUE_SIZE; i++) {
 		n->tx[i].busy = false;
 		n->tx_free[n->tx_nfree++] = (uint16_t)(VNET_QUEUE_SIZE - 1 - i);
@@ -360,11 +382,17 @@ static bool net_poll(struct virtio_dev *d)
 {
 	struct vnet *n = to_vnet(d);
 
-	if (!virtio_dev_queue_live(d, VNET_TXQ) || !n->tx_nfree ||
-	    !virtio_dev_poll_ring(d, VNET_TXQ, 1))
-		return false;
-	process_tx(n);
-	return true;
+	if (virtio_dev_queue_live(d, VNET_TXQ) && n->tx_nfree &&
+	    virtio_dev_poll_ring(d, VNET_TXQ, 1)) {
+		process_tx(n);
+		return true;
+	}
+	/* The burst is over, or there is no polling: what was sent is done. */
+	if (n->tx_nsent) {
+		tx_release_sent(n);
+		virtio_dev_flush(d);
+	}
+	return false;
 }
 
 static void net_counters(struct virtio_dev *d, struct dev_counters *c)
