@@ -4,9 +4,15 @@
 # apt sources; nothing here names a mirror.
 # private_apt DIR LINE: writes DIR/sources.list with LINE ("deb URI SUITE
 # main", URI given as @URI@) and sets $apt_opts for apt-get/apt-cache.
+# Holds a lock on DIR (file descriptor 8) until the calling script exits.
 private_apt() {
 	_dir=$1
 	mkdir -p "$_dir/lists/partial" "$_dir/archives/partial"
+	# One user of DIR at a time, until the caller exits: the x86 and arm64
+	# kernel builds start together, and an update rewriting the lists under
+	# the other's query left it finding no linux-source at all.
+	exec 8>"$_dir/lock"
+	flock 8
 	_uri=""
 	if [ -r /etc/apt/sources.list.d/debian.sources ]; then
 		_uri=$(awk '/^URIs:/ { for (i = 2; i <= NF; i++) if ($i !~ /security/) { print $i; exit } }' \
