@@ -13,13 +13,14 @@ set -eu
 # arch/x86_64/ for aarch64 (tests/cross/run.sh), so vmm/ stays free of x86.
 # qemu-system-arm: the arm64 boot tier's middle layer (tests/arm64/run.sh);
 # qemu-user-static: the arm64 unit tests under user emulation (tests/cross/run.sh).
+# procps: pkill, with which tests/boot/layer.sh ends a middle layer that hung.
 # libjson-c-dev: minivmm_stats_json and the CLI's --metrics (vmm/stats.c
 # says why json-c rather than jansson).
 pkgs="build-essential pkg-config clang liburing-dev libfdt-dev check
  linux-libc-dev qemu-system-x86 busybox-static e2fsprogs cpio xz-utils
  flex bison bc libelf-dev libssl-dev gnuplot-nox iproute2 groff-base
  libseccomp-dev libjson-c-dev iperf3 device-tree-compiler gcc-aarch64-linux-gnu
- libc6-dev-arm64-cross linux-libc-dev-arm64-cross qemu-system-arm qemu-user-static"
+ libc6-dev-arm64-cross linux-libc-dev-arm64-cross qemu-system-arm qemu-user-static procps"
 missing=""
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing="$missing $p"

@@ -115,20 +115,60 @@ layer_run() {
 	return $_qrc
 }
 
+# layer_watch PID LOG: waits for the layer run PID; kills it if the heartbeat
+# that the layer's init prints once a minute ("minivmm-layer: alive at")
+# has been missing from LOG for LAYER_STALL_S (240) seconds, and then
+# leaves LOG.hung. A layer whose emulated CPU spins in the kernel (seen:
+# one CPU looping in the general-protection handler with interrupts off,
+# the other waiting forever for it to answer an IPI) would otherwise sit
+# out its whole time limit, an hour for the boot tier.
+layer_watch() {
+	_seen=0 _quiet=0
+	rm -f "$2.hung"
+	while kill -0 "$1" 2>/dev/null; do
+		sleep 5
+		_beats=$(grep -c '^minivmm-layer: alive at' "$2" 2>/dev/null) || _beats=0
+		if [ "$_beats" != "$_seen" ]; then
+			_seen=$_beats _quiet=0
+			continue
+		fi
+		[ "$_seen" -gt 0 ] || continue
+		_quiet=$((_quiet + 5))
+		if [ "$_quiet" -ge "${LAYER_STALL_S:-240}" ]; then
+			echo "no heartbeat for $_quiet s after $_seen" >"$2.hung"
+			# layer_run's child is timeout, which passes the signal to QEMU.
+			pkill -TERM -P "$1"
+			return
+		fi
+	done
+}
+
 # layer_run_tries BZIMAGE INITRAMFS TIMEOUT_S EXTRA_CMDLINE LOG: layer_run,
 # booting the layer again (at most 3 times) when its canary found the nested
-# KVM unusable. A minivmm that cannot boot Linux fails the canary every time
-# and so still fails the run. Returns layer_run's status.
+# KVM unusable or the layer hung (layer_watch). A minivmm that cannot boot
+# Linux fails the canary every time and so still fails the run. Returns
+# layer_run's status.
 layer_run_tries() {
 	_try=1
 	while :; do
-		layer_run "$1" "$2" "$3" "$4" >"$5" 2>&1
+		layer_run "$1" "$2" "$3" "$4" >"$5" 2>&1 &
+		_lpid=$!
+		layer_watch "$_lpid" "$5"
+		wait "$_lpid"
 		_rc=$?
-		grep -q "^MINIVMM-LAYER: nested KVM unusable" "$5" || return $_rc
+		if [ -f "$5.hung" ]; then
+			_why="hung, $(cat "$5.hung")"
+			_keep=$5.hung$_try
+		elif grep -q "^MINIVMM-LAYER: nested KVM unusable" "$5"; then
+			_why="had an unusable nested KVM"
+			_keep=$5.unusable$_try
+		else
+			return $_rc
+		fi
 		# One line per retry, counted by make check-stress.
-		echo "middle layer: layer retry $_try: boot $_try had an unusable nested KVM" >&2
+		echo "middle layer: layer retry $_try: boot $_try $_why" >&2
 		# Kept, with where the canary's vCPU was, for finding the cause.
-		cp "$5" "$5.unusable$_try"
+		cp "$5" "$_keep"
 		grep -E '^minivmm: vCPU|clocksource|tsc' "$5" | sed 's/^/middle layer:   /' >&2
 		[ "$_try" -ge 3 ] && return $_rc
 		_try=$((_try + 1))
