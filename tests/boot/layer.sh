@@ -123,17 +123,17 @@ layer_run() {
 # the other waiting forever for it to answer an IPI) would otherwise sit
 # out its whole time limit, an hour for the boot tier.
 layer_watch() {
-	_seen=0 _quiet=0
+	_seen=0 _since=$(date +%s)
 	rm -f "$2.hung"
 	while kill -0 "$1" 2>/dev/null; do
-		sleep 5
+		sleep 1
 		_beats=$(grep -c '^minivmm-layer: alive at' "$2" 2>/dev/null) || _beats=0
 		if [ "$_beats" != "$_seen" ]; then
-			_seen=$_beats _quiet=0
+			_seen=$_beats _since=$(date +%s)
 			continue
 		fi
 		[ "$_seen" -gt 0 ] || continue
-		_quiet=$((_quiet + 5))
+		_quiet=$(($(date +%s) - _since))
 		if [ "$_quiet" -ge "${LAYER_STALL_S:-240}" ]; then
 			echo "no heartbeat for $_quiet s after $_seen" >"$2.hung"
 			# layer_run's child is timeout, which passes the signal to QEMU.
