@@ -37,7 +37,7 @@ aarch64-linux-gnu-gcc -std=c11 -D_GNU_SOURCE -O2 -static -o "$mktap" "$root/test
 
 cases=${ARM64_CASES:-$(sh -c ". '$root/tests/boot/cases.sh'; . '$root/tests/arm64/cases.sh'; echo \$ARM64_CASES")}
 . "$root/tests/arm64/layer.sh"
-. "$root/tests/boot/layer.sh" # layer_watch
+. "$root/tests/boot/layer.sh" # layer_run_tries
 cases_file=$work/cases.sh
 cat "$root/tests/boot/cases.sh" "$root/tests/arm64/cases.sh" >"$cases_file"
 extra=$work/extra
@@ -48,21 +48,10 @@ a64_layer_build "$work/layer" "$work/layer.cpio.gz" "$cases_file" "$guest" "$kdi
 log=$work/console.log
 limit=${LAYER_TIMEOUT:-$((240 + 90 * $(echo $cases | wc -w)))}
 t0=$(date +%s)
-# A layer that hangs (its heartbeat stops) is booted again, at most three
-# times in all, as the x86 one is (tests/boot/layer.sh, layer_run_tries).
-try=1
-while :; do
-	a64_layer_run "$kdir/Image" "$work/layer.cpio.gz" "$limit" \
-		"minivmm.cases=$(echo $cases | tr ' ' ,)" >"$log" 2>&1 &
-	lpid=$!
-	layer_watch "$lpid" "$log"
-	wait "$lpid"
-	qrc=$?
-	[ -f "$log.hung" ] && [ "$try" -lt 3 ] || break
-	echo "middle layer: layer retry $try: boot $try hung, $(cat "$log.hung")" >&2
-	cp "$log" "$log.hung$try"
-	try=$((try + 1))
-done
+# A layer that hangs (its heartbeat stops) is booted again, as the x86 one is.
+layer_run_tries "$kdir/Image" "$work/layer.cpio.gz" "$limit" \
+	"minivmm.cases=$(echo $cases | tr ' ' ,)" "$log" a64_layer_run
+qrc=$?
 echo "arm64 boot tests: middle layer ran $(($(date +%s) - t0)) s (qemu exit $qrc)"
 [ "$qrc" -eq 124 ] && echo "arm64 boot tests: middle layer hit its ${limit}s timeout"
 grep -aE '^MINIVMM-LAYER' "$log" | tr -d '\r'

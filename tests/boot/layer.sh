@@ -143,15 +143,16 @@ layer_watch() {
 	done
 }
 
-# layer_run_tries BZIMAGE INITRAMFS TIMEOUT_S EXTRA_CMDLINE LOG: layer_run,
-# booting the layer again (at most 3 times) when its canary found the nested
-# KVM unusable or the layer hung (layer_watch). A minivmm that cannot boot
-# Linux fails the canary every time and so still fails the run. Returns
-# layer_run's status.
+# layer_run_tries KERNEL INITRAMFS TIMEOUT_S EXTRA_CMDLINE LOG [RUN]: RUN
+# (layer_run; the arm64 tier passes a64_layer_run, which takes the same
+# arguments), booting the layer again (at most 3 times) when its canary
+# found the nested KVM unusable or the layer hung (layer_watch). A minivmm
+# that cannot boot Linux fails the canary every time and so still fails the
+# run. Returns RUN's status.
 layer_run_tries() {
 	_try=1
 	while :; do
-		layer_run "$1" "$2" "$3" "$4" >"$5" 2>&1 &
+		"${6:-layer_run}" "$1" "$2" "$3" "$4" >"$5" 2>&1 &
 		_lpid=$!
 		layer_watch "$_lpid" "$5"
 		wait "$_lpid"
