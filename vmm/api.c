@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "arch/arch.h"
+#include "common/timespec.h"
 #include "vmm/hostinfo.h"
 #include "vmm/seccomp.h"
 #include "vmm/api_socket.h"
@@ -416,12 +417,7 @@ static void supervise_until_exit(struct minivmm *vm)
 static void deadline_in(struct timespec *d, unsigned int ms)
 {
 	clock_gettime(CLOCK_MONOTONIC, d);
-	d->tv_sec += ms / 1000;
-	d->tv_nsec += (long)(ms % 1000) * 1000000;
-	if (d->tv_nsec >= 1000000000) {
-		d->tv_sec++;
-		d->tv_nsec -= 1000000000;
-	}
+	timespec_add_ms(d, ms);
 }
 
 /*

@@ -14,6 +14,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "common/timespec.h"
 #include "vmm/cli_opts.h"
 #include "vmm/minivmm.h"
 #include "vmm/virtio_table.h"
@@ -264,12 +265,7 @@ static void *metrics_thread(void *arg)
 	clock_gettime(CLOCK_MONOTONIC, &next);
 	pthread_mutex_lock(&metrics_w.lock);
 	for (;;) {
-		next.tv_sec += metrics_interval_ms / 1000;
-		next.tv_nsec += (long)(metrics_interval_ms % 1000) * 1000000;
-		if (next.tv_nsec >= 1000000000) {
-			next.tv_sec++;
-			next.tv_nsec -= 1000000000;
-		}
+		timespec_add_ms(&next, metrics_interval_ms);
 		if (watcher_wait(&metrics_w, &next))
 			break;
 		metrics_write(vm);

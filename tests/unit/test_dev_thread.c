@@ -9,10 +9,11 @@
  * Adaptive polling: off when poll_max_ns is 0, a hit when the device has
  * work, a ready CQE ends it, and the budget grows after a short sleep and
  * drops to zero after a long one; a ring poll waits for the batch it
- * expects, or for fewer buffers once their count stands still. A thread that died or hangs never holds
- * a caller: calls to a dead thread fail at once, abandon releases a waiting
- * caller, and stop gives up on a hung thread at its deadline. A ring that
- * can take no more SQEs fails the device's next wait, not its callers.
+ * expects, or for fewer buffers once their count stands still. A thread
+ * that died or hangs never holds a caller: calls to a dead thread fail at
+ * once, abandon releases a waiting caller, and stop gives up on a hung
+ * thread at its deadline. A ring that can take no more SQEs fails the
+ * device's next wait, not its callers.
  */
 #include <check.h>
 #include <errno.h>
@@ -26,6 +27,7 @@
 
 #include "tests/unit/check_run.h"
 #include "tests/unit/mock_driver.h"
+#include "common/timespec.h"
 #include "devices/dev_thread.h"
 
 #define TAG_KICK 1ULL
@@ -413,11 +415,7 @@ START_TEST(abandon_and_stop_bound_a_hung_thread)
 	ck_assert_int_eq((int)(intptr_t)rc, -ESHUTDOWN);
 	ck_assert_int_eq(dev_thread_call(&f->dt, DEV_OP_DRIVER_OK, 0, 0), -ESHUTDOWN);
 	clock_gettime(CLOCK_MONOTONIC, &deadline);
-	deadline.tv_nsec += 50 * 1000000;
-	if (deadline.tv_nsec >= 1000000000) {
-		deadline.tv_sec++;
-		deadline.tv_nsec -= 1000000000;
-	}
+	timespec_add_ms(&deadline, 50);
 	ck_assert_int_eq(dev_thread_stop(&f->dt, &deadline), -ETIMEDOUT);
 	ck_assert_uint_eq(f->nops, 0);
 	/* The hung thread still uses f: it is left allocated, as minivmm leaves a stuck device. */
