@@ -299,11 +299,6 @@ unsigned int vq_avail_count(struct virtqueue *vq)
 	return vq->ready && !vq->broken ? vq->ops->avail_count(vq) : 0;
 }
 
-bool vq_avail_pending(struct virtqueue *vq)
-{
-	return vq_avail_count(vq) != 0;
-}
-
 bool vq_enable_notify(struct virtqueue *vq)
 {
 	if (!vq->ready)

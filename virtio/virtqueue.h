@@ -295,7 +295,7 @@ int vq_pop(struct virtqueue *vq, struct vq_chain *c);
  * packet needed more buffers than the guest has posted). last_avail and the
  * sequence counter rewind together, so the next pops return the same heads
  * with the same seqs. The queue remembers how far it has looked, though:
- * vq_enable_notify() and vq_avail_pending() report only buffers beyond
+ * vq_enable_notify() and vq_avail_count() report only buffers beyond
  * that, and a kick is asked for the first of those, so a device that waits
  * for more buffers waits for the driver, not in a loop over the same ones.
  * Returns VQ_OK, or VQ_E_BAD_SEQ (nothing changed) if any of them was
@@ -339,9 +339,8 @@ bool vq_enable_notify(struct virtqueue *vq);
  * re-check catches a buffer made available meanwhile.
  */
 void vq_quiet(struct virtqueue *vq);
-/* True if the driver has made buffers available that the device has not looked at. */
-bool vq_avail_pending(struct virtqueue *vq);
-/* How many such buffers (avail ring entries) there are. */
+/* How many buffers (avail ring entries) the driver has made available that
+ * the device has not looked at; 0 on a queue not ready or broken. */
 unsigned int vq_avail_count(struct virtqueue *vq);
 
 #endif

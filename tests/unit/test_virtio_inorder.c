@@ -572,7 +572,7 @@ START_TEST(t10_unpop)
 	ck_assert_uint_eq(vq.next_seq, 1);
 	/* The given-back buffers were looked at: a kick is wanted for the next new one. */
 	ck_assert_uint_eq(mock_avail_event(&md), 3);
-	ck_assert(!vq_avail_pending(&vq));
+	ck_assert(!vq_avail_count(&vq));
 	for (i = 0; i < 2; i++) {
 		pop_ok(&again[i]);
 		ck_assert_uint_eq(again[i].seq, t[i + 1].seq);
