@@ -23,6 +23,8 @@ int dev_thread_init(struct dev_thread *t, unsigned int ring_entries)
 	t->polled = false;
 	t->poll_hits = 0;
 	t->waits = 0;
+	t->unsubmitted = 0;
+	t->inline_done = false;
 	t->ctrl = (struct dev_event){.fd = eventfd(0, EFD_CLOEXEC), .tag = TAG_CTRL};
 	if (t->ctrl.fd < 0)
 		return -errno;
@@ -195,11 +197,38 @@ int dev_thread_call(struct dev_thread *t, enum dev_op op, unsigned int queue, ui
 }
 
 /*
+ * io_uring_enter() tries each request as it submits it and posts the CQEs
+ * of those it finished before returning; the rest went to io-wq or wait
+ * for their file. Comparing the CQ with what was submitted right after
+ * the call tells the two apart (dev_thread_inline()). Measured with the
+ * test guest on Linux 6.1, batches of 33 or more: 4 KiB reads of cached
+ * pages finish 90-99 % inline, never all (a page under I/O or locked);
+ * buffered writes on ext4 and everything on tmpfs go to io-wq, 0 %. So
+ * three quarters counts as inline.
+ */
+static int submit(struct dev_thread *t)
+{
+	unsigned int reqs = t->unsubmitted;
+	int rc = io_uring_submit(&t->ring);
+
+	if (rc >= 0 && reqs) {
+		t->unsubmitted = 0;
+		t->inline_done = 4 * io_uring_cq_ready(&t->ring) >= 3 * reqs;
+	}
+	return rc;
+}
+
+bool dev_thread_inline(const struct dev_thread *t)
+{
+	return t->inline_done;
+}
+
+/*
  * Devices size their ring for all they can have queued at once, so a full
  * SQ is rare and a submit empties it. The spare keeps the call sites free
  * of a NULL check for a case that means the device is finished anyway.
  */
-struct io_uring_sqe *dev_thread_sqe(struct dev_thread *t)
+static struct io_uring_sqe *get_sqe(struct dev_thread *t)
 {
 	struct io_uring_sqe *sqe;
 
@@ -207,7 +236,7 @@ struct io_uring_sqe *dev_thread_sqe(struct dev_thread *t)
 		return &t->spare_sqe;
 	sqe = io_uring_get_sqe(&t->ring);
 	if (!sqe) {
-		io_uring_submit(&t->ring);
+		submit(t);
 		sqe = io_uring_get_sqe(&t->ring);
 	}
 	if (!sqe) {
@@ -217,13 +246,23 @@ struct io_uring_sqe *dev_thread_sqe(struct dev_thread *t)
 	return sqe;
 }
 
+struct io_uring_sqe *dev_thread_sqe(struct dev_thread *t)
+{
+	struct io_uring_sqe *sqe = get_sqe(t);
+
+	/* Event reads are not requests: they finish when the event comes. */
+	if (sqe != &t->spare_sqe)
+		t->unsubmitted++;
+	return sqe;
+}
+
 void dev_thread_arm(struct dev_thread *t, struct dev_event *ev)
 {
 	struct io_uring_sqe *sqe;
 
 	if (ev->armed)
 		return;
-	sqe = dev_thread_sqe(t);
+	sqe = get_sqe(t);
 	io_uring_prep_read(sqe, ev->fd, &ev->buf, sizeof(ev->buf), 0);
 	io_uring_sqe_set_data64(sqe, ev->tag);
 	ev->armed = true;
@@ -240,8 +279,18 @@ bool dev_event_fired(struct dev_event *ev, uint64_t tag)
 /* liburing returns -errno and leaves errno alone. */
 static bool submit_and_wait(struct dev_thread *t)
 {
-	int rc = io_uring_submit_and_wait(&t->ring, 1);
+	int rc;
 
+	/* Requests go in on their own first, to see what finished inline;
+	 * when something did, there is no need to wait. */
+	if (t->unsubmitted) {
+		rc = submit(t);
+		if (rc < 0 && rc != -EINTR)
+			return false;
+		if (io_uring_cq_ready(&t->ring))
+			return true;
+	}
+	rc = io_uring_submit_and_wait(&t->ring, 1);
 	return rc >= 0 || rc == -EINTR;
 }
 
@@ -287,7 +336,7 @@ bool dev_thread_poll(struct dev_thread *t, bool (*pending)(void *dev), void *dev
 	if (!t->poll_max_ns)
 		return false;
 	t->polled = true;
-	if (!t->poll_ns || io_uring_submit(&t->ring) < 0)
+	if (!t->poll_ns || submit(t) < 0)
 		return false;
 	start = now_ns();
 	end = start + t->poll_ns;

@@ -70,6 +70,8 @@ struct dev_thread {
 	bool sq_failed;		       /* a full SQ could not be submitted: the ring is broken */
 	struct io_uring_sqe spare_sqe; /* handed out instead, never submitted */
 	uint64_t waits;		       /* dev_thread_wait() calls: the thread's wake-ups */
+	unsigned int unsubmitted;      /* dev_thread_sqe() requests not yet submitted */
+	bool inline_done;	       /* see dev_thread_inline() */
 
 	/* vCPU thread -> device thread, one operation at a time. */
 	pthread_mutex_t lock;
@@ -143,6 +145,13 @@ int dev_thread_call(struct dev_thread *t, enum dev_op op, unsigned int queue, ui
  * ends the device thread as any ring failure does.
  */
 struct io_uring_sqe *dev_thread_sqe(struct dev_thread *t);
+/*
+ * Whether the requests of the last submission that had any (SQEs from
+ * dev_thread_sqe()) were, for the most part, finished by the submit
+ * itself: page-cache hits are, work punted to io-wq is not. A device that
+ * then polls takes no CPU from io-wq workers.
+ */
+bool dev_thread_inline(const struct dev_thread *t);
 void dev_thread_arm(struct dev_thread *t, struct dev_event *ev);
 /* True, and ev disarmed, if tag is ev's CQE. */
 bool dev_event_fired(struct dev_event *ev, uint64_t tag);

@@ -9,7 +9,8 @@
  * Adaptive polling: off when poll_max_ns is 0, a hit when the device has
  * work, a ready CQE ends it, and the budget grows after a short sleep and
  * drops to zero after a long one; a ring poll waits for the batch it
- * expects, or for fewer buffers once their count stands still. A thread
+ * expects, or for fewer buffers once their count stands still. A submit
+ * tells requests it finished at once from those left waiting. A thread
  * that died or hangs never holds a caller: calls to a dead thread fail at
  * once, abandon releases a waiting caller, and stop gives up on a hung
  * thread at its deadline. A ring that can take no more SQEs fails the
@@ -366,6 +367,47 @@ START_TEST(poll_ring_waits_for_the_batch)
 }
 END_TEST
 
+/* n NOPs and m reads of an empty pipe, submitted by a wait that a NOP ends. */
+static bool submit_mix(struct fake *f, int rfd, unsigned int n, unsigned int m)
+{
+	static char buf[8];
+	uint64_t tag;
+	int res;
+
+	for (unsigned int i = 0; i < n; i++)
+		io_uring_prep_nop(dev_thread_sqe(&f->dt));
+	for (unsigned int i = 0; i < m; i++)
+		io_uring_prep_read(dev_thread_sqe(&f->dt), rfd, buf, sizeof(buf), 0);
+	ck_assert(dev_thread_wait(&f->dt));
+	while (dev_thread_next(&f->dt, &tag, &res))
+		;
+	return dev_thread_inline(&f->dt);
+}
+
+/*
+ * What the submit finished at once (a NOP) is told from what waits for its
+ * file (a read of an empty pipe, as a request punted to io-wq waits): the
+ * verdict is on the requests, not on the event reads armed beside them.
+ */
+START_TEST(submit_tells_inline_from_waiting)
+{
+	struct fake *f = fake_new();
+	int p[2];
+
+	ck_assert_int_eq(pipe(p), 0);
+	/* The first wait arms the control read beside the NOP: not a request. */
+	ck_assert(submit_mix(f, p[0], 1, 0));
+	ck_assert(!submit_mix(f, p[0], 1, 3));
+	ck_assert(submit_mix(f, p[0], 4, 0));
+	/* Mostly at once is at once: a batch of cached reads has a straggler. */
+	ck_assert(submit_mix(f, p[0], 3, 1));
+	ck_assert(!submit_mix(f, p[0], 2, 2));
+	close(p[1]);
+	close(p[0]);
+	fake_free(f);
+}
+END_TEST
+
 static void *dies_at_once(void *arg)
 {
 	(void)arg;
@@ -432,6 +474,7 @@ int main(void)
 	tcase_add_test(tc, operations_run_on_the_thread_and_stop_ends_it);
 	tcase_add_test(tc, event_fires_once_per_read);
 	tcase_add_test(tc, poll_ring_waits_for_the_batch);
+	tcase_add_test(tc, submit_tells_inline_from_waiting);
 	tcase_add_test(tc, drain_cancels_and_reaps_until_idle);
 	tcase_add_test(tc, poll_off_hit_and_cqe);
 	tcase_add_test(tc, poll_budget_adapts);
