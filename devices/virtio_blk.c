@@ -39,7 +39,7 @@
 /* io_uring user_data: a slot index, or this tag (or the shell's own). */
 #define TAG_MERGE     (1ULL << 61) /* | merge record index */
 #define MERGE_IOV     256	   /* segments of one merged read or write */
-#define MERGE_BYTES   (1u << 20)   /* and its bytes */
+#define MERGE_BYTES   (1u << 24)   /* and its bytes */
 #define MERGE_RECORDS 32
 
 /* Adjacent reads (or writes) popped together go out as one readv (writev). */
