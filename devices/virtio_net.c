@@ -26,9 +26,11 @@
 /* io_uring user_data: a TX slot index, a bounce buffer with TAG_RX, or the shell's own. */
 #define TAG_RX	     (1ULL << 58)
 #define TAG_RX_RETRY (1ULL << 57)
+#define TAG_TX_HOLD  (1ULL << 56)
 #define RX_RETRY_NS  (50 * 1000000) /* after a failed TAP read */
-/* Sent frames whose completion waits for the end of the guest's burst. */
+/* Sent frames whose completion is held (tx_done), and for how long at most. */
 #define TX_HOLD_MAX 64
+#define TX_HOLD_NS  (200 * 1000)
 
 enum rxb_state { RXB_FREE, RXB_READING, RXB_FULL };
 
@@ -59,6 +61,8 @@ struct vnet {
 	unsigned int tx_nfree, tx_inflight;
 	uint16_t tx_sent[TX_HOLD_MAX]; /* written to the TAP, completion held */
 	unsigned int tx_nsent;
+	bool tx_hold_armed;
+	struct __kernel_timespec tx_hold;
 
 	uint8_t *rx_mem;
 	struct rx_buf rx[RX_POOL];
@@ -95,11 +99,15 @@ static void tx_release_sent(struct vnet *n)
 }
 
 /*
- * A frame the TAP took is completed when the guest's burst ends (net_poll
- * finds no next frame), not at once. A completion that comes back within
- * microseconds lets the guest's TCP send each frame as soon as it is
- * queued (its small-queue limit reopens every time), so it never collects
- * data into large TSO frames; QEMU completes a burst together too.
+ * A frame the TAP took is completed TX_HOLD_NS after the first frame still
+ * held was sent, or once TX_HOLD_MAX are held; not at once. The frame is on
+ * the wire already: only its buffer comes back later. A completion within
+ * microseconds lets the guest's TCP send each frame as soon as the
+ * application writes it (its small-queue limit reopens every time), so it
+ * never collects data into large TSO frames. One level down, Linux sending
+ * TCP through minivmm wrote 182 frames per MiB when completions came at
+ * the end of each burst and 82 with a 200 us hold (QEMU: 73), and its
+ * throughput went from 0.54x QEMU's to 1.04x.
  */
 static void tx_done(struct vnet *n, struct tx_slot *s, int res)
 {
@@ -114,6 +122,13 @@ static void tx_done(struct vnet *n, struct tx_slot *s, int res)
 	n->tx_sent[n->tx_nsent++] = (uint16_t)(s - n->tx);
 	if (n->tx_nsent == TX_HOLD_MAX)
 		tx_release_sent(n);
+	else if (!n->tx_hold_armed) {
+		struct io_uring_sqe *sqe = dev_thread_sqe(&n->vdev.dt);
+
+		io_uring_prep_timeout(sqe, &n->tx_hold, 0, 0);
+		io_uring_sqe_set_data64(sqe, TAG_TX_HOLD);
+		n->tx_hold_armed = true;
+	}
 }
 
 static void process_tx(struct vnet *n)
@@ -279,6 +294,10 @@ static void net_complete(struct virtio_dev *d, uint64_t tag, int res)
 		rx_read_done(n, (unsigned int)(tag - TAG_RX), res);
 	else if (tag == TAG_RX_RETRY)
 		n->rx_retry_armed = n->rx_paused = false;
+	else if (tag == TAG_TX_HOLD) {
+		n->tx_hold_armed = false;
+		tx_release_sent(n);
+	}
 }
 
 static void net_batch_done(struct virtio_dev *d, unsigned int kicked)
@@ -304,7 +323,7 @@ static bool net_busy(struct virtio_dev *d)
 {
 	struct vnet *n = to_vnet(d);
 
-	return n->tx_inflight || n->rx_reading || n->rx_retry_armed;
+	return n->tx_inflight || n->rx_reading || n->rx_retry_armed || n->tx_hold_armed;
 }
 
 static void net_reap(struct virtio_dev *d, uint64_t tag)
@@ -313,6 +332,8 @@ static void net_reap(struct virtio_dev *d, uint64_t tag)
 
 	if (tag == TAG_RX_RETRY) {
 		n->rx_retry_armed = false;
+	} else if (tag == TAG_TX_HOLD) {
+		n->tx_hold_armed = false;
 	} else if (is_rx_tag(tag)) {
 		n->rx_reading--;
 		n->rx[tag - TAG_RX].state = RXB_FREE;
@@ -335,6 +356,8 @@ static void net_cancel(struct virtio_dev *d)
 			dev_thread_cancel(&d->dt, TAG_RX | i);
 	if (n->rx_retry_armed)
 		dev_thread_cancel(&d->dt, TAG_RX_RETRY);
+	if (n->tx_hold_armed)
+		dev_thread_cancel(&d->dt, TAG_TX_HOLD);
 }
 
 static void net_reset(struct virtio_dev *d)
@@ -386,11 +409,6 @@ static bool net_poll(struct virtio_dev *d)
 	    virtio_dev_poll_ring(d, VNET_TXQ, 1)) {
 		process_tx(n);
 		return true;
-	}
-	/* The burst is over, or there is no polling: what was sent is done. */
-	if (n->tx_nsent) {
-		tx_release_sent(n);
-		virtio_dev_flush(d);
 	}
 	return false;
 }
@@ -536,6 +554,7 @@ int vnet_create(const struct vnet_options *o, const struct virtio_dev_env *env,
 	}
 	n->rx_mem = MAP_FAILED;
 	n->rx_retry = (struct __kernel_timespec){.tv_nsec = RX_RETRY_NS};
+	n->tx_hold = (struct __kernel_timespec){.tv_nsec = TX_HOLD_NS};
 	snprintf(n->tap, sizeof(n->tap), "%s", o->tap);
 	n->tap_fd = tap_open(o->tap, VNET_HDR_LEN, err, err_len);
 	if (n->tap_fd < 0) {

@@ -51,6 +51,10 @@ awk -v mb="$NET_MB" -v where="$where" -v rounds="$ROUNDS" -v kver="$kver" -v qve
 		val[k, ++cnt[k]] = mb * 1.048576 / f[d == 1 ? "tx_s" : "rx_s"]
 	}
 	if (f["poll_hits"] != "" && f["poll_hits"] != "NA") { k = f["vmm"] SUBSEP 3; val[k, ++cnt[k]] = f["poll_hits"] }
+	# What a MiB cost the guest each way: interrupts, frames out, frames in.
+	nc = split("tx_irqs tx_out tx_in rx_irqs rx_out rx_in", cost, " ")
+	for (c = 1; c <= nc; c++)
+		if (f[cost[c]] != "" && f[cost[c]] != "NA") { k = f["vmm"] SUBSEP (3 + c); val[k, ++cnt[k]] = f[cost[c]] / mb }
 }
 END {
 	printf "minivmm network benchmark (issue 5): %s\n", where
@@ -73,6 +77,15 @@ END {
 	printf "\ntransmit-ring polls that found the next frame (poll_hits, median per boot):"
 	for (i = 1; i <= nv; i++) if (order[i] != "qemu" && cnt[order[i] SUBSEP 3]) printf " %s %d;", name[order[i]], median(order[i] SUBSEP 3)
 	printf "\n"
+	printf "\nper MiB, medians (virtio interrupts in the guest, frames it sent, frames it received):\n"
+	printf "%-18s %8s %8s %8s   %8s %8s %8s\n", "", "tx: irqs", "out", "in", "rx: irqs", "out", "in"
+	for (i = 1; i <= nv; i++) {
+		v = order[i]
+		if (!cnt[v SUBSEP 4]) continue
+		printf "%-18s", name[v]
+		for (c = 4; c <= 9; c++) printf " %8.1f%s", median(v SUBSEP c), c == 6 ? "  " : ""
+		printf "\n"
+	}
 	printf "\nratios of medians to QEMU:     guest->host  host->guest\n"
 	for (i = 1; i <= nv; i++) {
 		v = order[i]
