@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "devices/dev_stats.h"
@@ -20,7 +21,7 @@
 
 #define TX_IOV_CAP 64 /* Linux sends at most MAX_SKB_FRAGS + 2 segments */
 #define RX_POOL	   32 /* bounce buffers: frames read but not yet in the guest */
-#define RX_READS   1  /* reads posted at once: one keeps frames in TAP order */
+#define RX_BURST   16 /* most reads posted at once (post_reads) */
 #define RX_BUF	   (VNET_MAX_PACKET + 256)
 
 /* io_uring user_data: a TX slot index, a bounce buffer with TAG_RX, or the shell's own. */
@@ -46,6 +47,7 @@ struct tx_slot {
 struct rx_buf {
 	struct vnet_rx_frame f;
 	uint8_t state;
+	bool nowait; /* read with RWF_NOWAIT (post_reads) */
 };
 
 struct vnet {
@@ -68,8 +70,12 @@ struct vnet {
 	struct rx_buf rx[RX_POOL];
 	uint16_t rx_fifo[RX_POOL]; /* full buffers in the order the TAP gave them */
 	unsigned int rx_head, rx_count, rx_reading;
-	bool rx_paused;	     /* a read failed: repost after RX_RETRY_NS or a kick, not at once */
-	bool rx_retry_armed; /* the RX_RETRY_NS timeout is in flight */
+	unsigned int rx_burst;	/* reads the next post_reads() issues */
+	unsigned int rx_posted; /* reads the last post_reads() issued */
+	unsigned int rx_got;	/* frames they brought so far */
+	bool rx_nowait_refused; /* the TAP does not take RWF_NOWAIT: one read at a time */
+	bool rx_paused;		/* a read failed: repost after RX_RETRY_NS or a kick, not at once */
+	bool rx_retry_armed;	/* the RX_RETRY_NS timeout is in flight */
 	struct __kernel_timespec rx_retry;
 	struct vnet_rx rxq;
 
@@ -186,11 +192,23 @@ static void process_tx(struct vnet *n)
 
 /* ---- receive ---- */
 
+/*
+ * Reads are posted only when none is in flight, and all but the last of
+ * them with RWF_NOWAIT: io_uring issues them in order as it submits them,
+ * each takes the TAP's next frame or fails with -EAGAIN at once, and only
+ * the last may wait for a frame. So frames keep the TAP's order, and a
+ * busy TAP gives a burst of frames per submission instead of one. The
+ * burst doubles while every read brings a frame and falls back to what the
+ * last one brought otherwise, so an idle TAP costs one read.
+ */
 static void post_reads(struct vnet *n)
 {
-	if (!n->vdev.running || n->rx_paused)
+	unsigned int want = n->rx_nowait_refused ? 1 : n->rx_burst;
+
+	if (!n->vdev.running || n->rx_paused || n->rx_reading)
 		return;
-	for (unsigned int i = 0; i < RX_POOL && n->rx_reading < RX_READS; i++) {
+	n->rx_got = n->rx_posted = 0;
+	for (unsigned int i = 0; i < RX_POOL && n->rx_reading < want; i++) {
 		struct io_uring_sqe *sqe;
 
 		if (n->rx[i].state != RXB_FREE)
@@ -200,7 +218,20 @@ static void post_reads(struct vnet *n)
 		io_uring_sqe_set_data64(sqe, TAG_RX | i);
 		n->rx[i].state = RXB_READING;
 		n->rx_reading++;
+		n->rx_posted++;
+		n->rx[i].nowait = n->rx_reading < want;
+		if (n->rx[i].nowait)
+			sqe->rw_flags = RWF_NOWAIT;
 	}
+}
+
+/* The last read of a burst is done: size the next one. */
+static void rx_burst_done(struct vnet *n)
+{
+	if (n->rx_got == n->rx_posted)
+		n->rx_burst = n->rx_burst * 2 > RX_BURST ? RX_BURST : n->rx_burst * 2;
+	else
+		n->rx_burst = n->rx_got ? n->rx_got : 1;
 }
 
 static void rx_pause(struct vnet *n)
@@ -216,11 +247,18 @@ static void rx_pause(struct vnet *n)
 	n->rx_retry_armed = true;
 }
 
-static void rx_read_done(struct vnet *n, unsigned int i, int res)
+static void rx_take(struct vnet *n, unsigned int i, int res)
 {
 	struct rx_buf *b = &n->rx[i];
 
 	n->rx_reading--;
+	if (b->nowait && (res == -EAGAIN || res == -EOPNOTSUPP || res == -EINVAL)) {
+		/* No frame waiting; or a TAP that cannot be read without blocking. */
+		if (res != -EAGAIN)
+			n->rx_nowait_refused = true;
+		b->state = RXB_FREE;
+		return;
+	}
 	if (res < VNET_HDR_LEN + VNET_MIN_FRAME || res >= RX_BUF) {
 		b->state = RXB_FREE;
 		if (res >= RX_BUF)
@@ -234,12 +272,20 @@ static void rx_read_done(struct vnet *n, unsigned int i, int res)
 		}
 		return;
 	}
+	n->rx_got++;
 	b->f.len = (uint32_t)res;
 	b->state = RXB_FULL;
 	b->f.waited = false;
 	n->rx_fifo[(n->rx_head + n->rx_count) % RX_POOL] = (uint16_t)i;
 	n->rx_count++;
 	stat_max(&n->st.rx_pool_hwm, n->rx_count);
+}
+
+static void rx_read_done(struct vnet *n, unsigned int i, int res)
+{
+	rx_take(n, i, res);
+	if (!n->rx_reading)
+		rx_burst_done(n);
 }
 
 static struct vnet_rx_frame *rx_peek(void *ctx)
@@ -369,6 +415,7 @@ static void net_reset(struct virtio_dev *d)
 	n->rxq.need_flush = false;
 	n->rx_paused = false;
 	n->rx_head = n->rx_count = 0;
+	n->rx_burst = 1;
 	for (unsigned int i = 0; i < RX_POOL; i++)
 		n->rx[i].state = RXB_FREE;
 	n->tx_nfree = 0;
@@ -555,6 +602,7 @@ int vnet_create(const struct vnet_options *o, const struct virtio_dev_env *env,
 	n->rx_mem = MAP_FAILED;
 	n->rx_retry = (struct __kernel_timespec){.tv_nsec = RX_RETRY_NS};
 	n->tx_hold = (struct __kernel_timespec){.tv_nsec = TX_HOLD_NS};
+	n->rx_burst = 1;
 	snprintf(n->tap, sizeof(n->tap), "%s", o->tap);
 	n->tap_fd = tap_open(o->tap, VNET_HDR_LEN, err, err_len);
 	if (n->tap_fd < 0) {
