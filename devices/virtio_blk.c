@@ -37,10 +37,11 @@
 #define BLK_POLL_BATCH_MAX 32
 
 /* io_uring user_data: a slot index, or this tag (or the shell's own). */
-#define TAG_MERGE     (1ULL << 61) /* | merge record index */
-#define MERGE_IOV     256	   /* segments of one merged read or write */
-#define MERGE_BYTES   (1u << 24)   /* and its bytes */
-#define MERGE_RECORDS 32
+#define TAG_MERGE	   (1ULL << 61) /* | merge record index */
+#define MERGE_IOV	   256		/* segments of one merged read or write */
+#define MERGE_BYTES	   (1u << 24)	/* and its bytes */
+#define MERGE_BYTES_DIRECT (1u << 19)	/* with O_DIRECT (queue_rw) */
+#define MERGE_RECORDS	   32
 
 /* Adjacent reads (or writes) popped together go out as one readv (writev). */
 struct merge {
@@ -253,17 +254,26 @@ static void flush_run(struct vblk *b)
 	b->run_bytes = 0;
 }
 
-/* A read or write joins the run if it continues it, else the run goes first. */
+/*
+ * A read or write joins the run if it continues it, else the run goes
+ * first. Through the page cache the host copies the data, and fewer,
+ * larger requests cost it less (tmpfs: io-wq items); with O_DIRECT the disk does the work, and a batch
+ * merged into one huge read cannot overlap with itself there. Test guest,
+ * 128 KiB sequential reads, medians of 5 interleaved runs: with O_DIRECT
+ * 512 KiB merges did 14.7k/12.6k/12.5k reads/s at QD16/64/256 against
+ * 12.4k/11.0k/10.6k with 16 MiB ones.
+ */
 static void queue_rw(struct vblk *b, struct slot *s)
 {
 	const struct blk_req *r = &s->req;
+	uint32_t cap = b->direct ? MERGE_BYTES_DIRECT : MERGE_BYTES;
 
 	if (b->run_len) {
 		const struct blk_req *last = &b->slots[b->run[b->run_len - 1]].req;
 
 		if (r->type != last->type ||
 		    r->sector != last->sector + last->data_len / VIRTIO_BLK_SECTOR ||
-		    b->run_segs + r->n_data > MERGE_IOV || b->run_bytes + r->data_len > MERGE_BYTES)
+		    b->run_segs + r->n_data > MERGE_IOV || b->run_bytes + r->data_len > cap)
 			flush_run(b);
 	}
 	b->run[b->run_len++] = (uint16_t)(s - b->slots);
