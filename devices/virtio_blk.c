@@ -257,8 +257,9 @@ static void flush_run(struct vblk *b)
 /*
  * A read or write joins the run if it continues it, else the run goes
  * first. Through the page cache the host copies the data, and fewer,
- * larger requests cost it less (tmpfs: io-wq items); with O_DIRECT the disk does the work, and a batch
- * merged into one huge read cannot overlap with itself there. Test guest,
+ * larger requests cost it less (on tmpfs, fewer io-wq items); with
+ * O_DIRECT the disk does the work, and a batch merged into one huge read
+ * cannot overlap with itself there. Test guest,
  * 128 KiB sequential reads, medians of 5 interleaved runs: with O_DIRECT
  * 512 KiB merges did 14.7k/12.6k/12.5k reads/s at QD16/64/256 against
  * 12.4k/11.0k/10.6k with 16 MiB ones.
