@@ -11,8 +11,8 @@ int seq_heap_init(struct seq_heap *h, uint32_t cap)
 	h->key = NULL;
 	if (!cap)
 		return 0;
-	/* One slot more: pop puts a sentinel after the last key. */
-	h->key = calloc((size_t)cap + 1, sizeof(*h->key));
+	/* Three slots more: pop puts sentinels after the last key. */
+	h->key = calloc((size_t)cap + SEQ_HEAP_ARITY - 1, sizeof(*h->key));
 	if (!h->key) {
 		h->cap = 0;
 		return -ENOMEM;
@@ -36,8 +36,8 @@ int seq_heap_push(struct seq_heap *h, uint32_t key)
 	if (!h->nr || seq_before(h->max, key))
 		h->max = key;
 	/* Sift up: move the hole towards the root instead of swapping. */
-	for (i = h->nr++; i > 0; i = (i - 1) / 2) {
-		uint32_t parent = (i - 1) / 2;
+	for (i = h->nr++; i > 0; i = (i - 1) / SEQ_HEAP_ARITY) {
+		uint32_t parent = (i - 1) / SEQ_HEAP_ARITY;
 
 		if (!seq_before(key, h->key[parent]))
 			break;
@@ -53,23 +53,28 @@ void seq_heap_pop(struct seq_heap *h)
 	uint32_t n = --h->nr, last = k[n], i = 0, c;
 
 	/*
-	 * Bottom-up: walk the hole from the root to a leaf along the smaller
-	 * child (one comparison per level), then sift the former last key up
-	 * from there. It came from the bottom, so it rarely climbs: cheaper
-	 * than comparing it against both children at every level on the way
-	 * down. The slot after the last key gets one that sorts after every key
-	 * in the heap, so a lone last child needs no bounds check, and the
-	 * choice of child is arithmetic, not a branch that random keys
-	 * mispredict half of the time.
+	 * Bottom-up: walk the hole from the root to a leaf along the smallest
+	 * child, then sift the former last key up from there. It came from the
+	 * bottom, so it rarely climbs: cheaper than comparing it against the
+	 * children at every level on the way down. Four children a node halve
+	 * the levels of a binary heap; the four keys share a cache line or two
+	 * and are compared as two independent pairs, so a level costs little more
+	 * than a binary one. The slots after the last key get one that sorts after
+	 * every key in the heap, so a short last family needs no bounds check, and
+	 * the choice of child is arithmetic, not a branch that random keys
+	 * mispredict.
 	 */
-	k[n] = h->max + 1;
-	while ((c = 2 * i + 1) < n) {
-		c += seq_before(k[c + 1], k[c]);
+	k[n] = k[n + 1] = k[n + 2] = h->max + 1;
+	while ((c = SEQ_HEAP_ARITY * i + 1) < n) {
+		uint32_t a = c + seq_before(k[c + 1], k[c]);
+		uint32_t b = c + 2 + seq_before(k[c + 3], k[c + 2]);
+
+		c = seq_before(k[b], k[a]) ? b : a;
 		k[i] = k[c];
 		i = c;
 	}
 	while (i > 0) {
-		uint32_t parent = (i - 1) / 2;
+		uint32_t parent = (i - 1) / SEQ_HEAP_ARITY;
 
 		if (!seq_before(last, k[parent]))
 			break;

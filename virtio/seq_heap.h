@@ -17,6 +17,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+/* Children per node: see seq_heap_pop. */
+#define SEQ_HEAP_ARITY 4
+
 struct seq_heap {
 	uint32_t *key;
 	uint32_t nr;

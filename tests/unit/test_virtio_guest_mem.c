@@ -179,6 +179,32 @@ START_TEST(heap_wraps_around)
 }
 END_TEST
 
+/*
+ * Every fill level of a full heap, from one key to a few levels of four:
+ * the last family is short in every possible way, and pop's sentinels land
+ * in the slots after the last key (ASan checks they stay in the allocation).
+ */
+START_TEST(heap_full_at_every_size)
+{
+	struct seq_heap h;
+	uint32_t n, i;
+
+	for (n = 1; n <= 90; n++) {
+		ck_assert_int_eq(seq_heap_init(&h, n), 0);
+		/* Descending pushes: each new key climbs to the root. */
+		for (i = 0; i < n; i++)
+			ck_assert_int_eq(seq_heap_push(&h, 0xfffffff0u + n - i), 0);
+		ck_assert_int_eq(seq_heap_push(&h, 0), -ENOSPC);
+		for (i = 0; i < n; i++) {
+			ck_assert_uint_eq(seq_heap_min(&h), 0xfffffff1u + i);
+			seq_heap_pop(&h);
+		}
+		ck_assert(seq_heap_empty(&h));
+		seq_heap_free(&h);
+	}
+}
+END_TEST
+
 /* A random mix of pushes and pops against a sorted reference, keys near the wrap. */
 START_TEST(heap_random_against_reference)
 {
@@ -224,6 +250,7 @@ int main(void)
 	tcase_add_test(tc, ring_accessors_little_endian);
 	tcase_add_test(tc, heap_orders_by_seq);
 	tcase_add_test(tc, heap_wraps_around);
+	tcase_add_test(tc, heap_full_at_every_size);
 	tcase_add_test(tc, heap_random_against_reference);
 	suite_add_tcase(s, tc);
 	return check_run(s);
