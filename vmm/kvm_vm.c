@@ -74,12 +74,36 @@ static int set_slot(struct minivmm *vm, uint32_t slot, uint64_t gpa, uint64_t si
 			"KVM_SET_USER_MEMORY_REGION", err, err_len);
 }
 
+/* The size of a transparent huge page on every host minivmm runs on. */
+#define THP_SIZE (2ULL << 20)
+
+/*
+ * An anonymous mapping of size bytes that starts on a THP_SIZE boundary:
+ * over-allocate by one huge page and give back the ends. Older kernels
+ * (Debian 12's 6.1) do not align large anonymous mappings by themselves,
+ * and a guest page can only be a huge page in both the host's and KVM's
+ * page tables when host address and guest address agree modulo 2 MiB.
+ */
+static void *mmap_thp_aligned(uint64_t size)
+{
+	uint64_t len = size + THP_SIZE, head;
+	uint8_t *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+			  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+
+	if (p == MAP_FAILED)
+		return p;
+	head = (THP_SIZE - ((uintptr_t)p & (THP_SIZE - 1))) & (THP_SIZE - 1);
+	if (head)
+		munmap(p, head);
+	munmap(p + head + size, THP_SIZE - head);
+	return p + head;
+}
+
 int vm_alloc_ram(struct minivmm *vm, char *err, size_t err_len)
 {
 	void *p;
 
-	p = mmap(NULL, vm->mem_size, PROT_READ | PROT_WRITE,
-		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	p = mmap_thp_aligned(vm->mem_size);
 	if (p == MAP_FAILED) {
 		int e = errno;
 
@@ -87,6 +111,15 @@ int vm_alloc_ram(struct minivmm *vm, char *err, size_t err_len)
 			 (unsigned long long)vm->mem_size >> 20, strerror(e));
 		return -e;
 	}
+	/*
+	 * Transparent huge pages for guest RAM where the host offers them on
+	 * request (as QEMU and Cloud Hypervisor ask by default): fewer TLB
+	 * misses for the guest, and an O_DIRECT read into guest memory pins
+	 * one page where it pinned 32 and reaches the disk in fewer segments
+	 * (test guest, 128 KiB sequential reads with ,direct: 1.5x). Without
+	 * THP in the host kernel the call fails and changes nothing.
+	 */
+	(void)madvise(p, vm->mem_size, MADV_HUGEPAGE);
 	/*
 	 * Guest memory stays out of core dumps of the VMM (it is the guest's,
 	 * and can be large). The flag also keeps the mapping from merging with

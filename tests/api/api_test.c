@@ -528,11 +528,12 @@ static bool madvise_works(void)
 }
 
 /*
- * 1 if a mapping of exactly kib KiB in this process is kept out of core
- * dumps, 0 if none is, -1 when this kernel cannot say: no smaps (no
- * CONFIG_PROC_PAGE_MONITOR) or no madvise (the middle layer's tinyconfig).
+ * 1 if a mapping of exactly kib KiB in this process carries the smaps
+ * VmFlags flag (" dd", " hg"), 0 if none does, -1 when this kernel cannot
+ * say: no smaps (no CONFIG_PROC_PAGE_MONITOR) or no madvise (the middle
+ * layer's tinyconfig).
  */
-static int undumped_mapping(unsigned long kib)
+static int mapping_has_flag(unsigned long kib, const char *flag)
 {
 	char line[512];
 	FILE *f = madvise_works() ? fopen("/proc/self/smaps", "r") : NULL;
@@ -546,10 +547,16 @@ static int undumped_mapping(unsigned long kib)
 		if (sscanf(line, "Size: %lu kB", &sz) == 1)
 			size_ok = sz == kib;
 		else if (size_ok && !strncmp(line, "VmFlags:", 8))
-			found = strstr(line, " dd") != NULL;
+			found = strstr(line, flag) != NULL;
 	}
 	fclose(f);
 	return found;
+}
+
+/* Whether this kernel has transparent huge pages at all (it may not, one level down). */
+static bool thp_in_kernel(void)
+{
+	return access("/sys/kernel/mm/transparent_hugepage/enabled", F_OK) == 0;
 }
 
 /*
@@ -559,17 +566,23 @@ static int undumped_mapping(unsigned long kib)
 static int case_exit_fd(void)
 {
 	struct pollfd pfd = {.events = POLLIN};
-	int undumped;
+	int undumped, huge;
 	struct minivmm_exit ex;
 	char err[MINIVMM_ERR_LEN];
 	struct vm v;
 
 	if (vm_make_waiting(&v, "exitfd-stop", err))
 		return fail("VM: %s", err);
-	/* Guest RAM (64 MiB here) stays out of the embedder's core dumps. */
-	undumped = undumped_mapping(64 << 10);
+	/*
+	 * Guest RAM (64 MiB here) stays out of the embedder's core dumps, and
+	 * asks for transparent huge pages where the kernel has them.
+	 */
+	undumped = mapping_has_flag(64 << 10, " dd");
 	if (!undumped)
 		return fail("guest RAM is not marked MADV_DONTDUMP (no 64 MiB mapping with 'dd')");
+	huge = undumped > 0 && thp_in_kernel() ? mapping_has_flag(64 << 10, " hg") : -1;
+	if (!huge)
+		return fail("guest RAM is not marked MADV_HUGEPAGE (no 64 MiB mapping with 'hg')");
 	pfd.fd = minivmm_exit_fd(v.vm);
 	if (pfd.fd < 0)
 		return fail("no exit fd");
@@ -615,10 +628,12 @@ static int case_exit_fd(void)
 	if (minivmm_wait(v.vm, &ex) || ex.reason != MINIVMM_EXIT_STATUS_PORT || ex.status != 0)
 		return fail("guest end: %s", exit_text(&ex));
 	vm_free(&v);
-	printf("ok guest RAM %s; not readable before start, running or paused; readable "
+	printf("ok guest RAM %s, %s; not readable before start, running or paused; readable "
 	       "after a stop and after the guest's own end (its line typed while paused)\n",
 	       undumped > 0 ? "out of core dumps"
-			    : "dump flag not checked (no madvise or smaps in this kernel)");
+			    : "dump flag not checked (no madvise or smaps in this kernel)",
+	       huge > 0 ? "asks for huge pages"
+			: "huge-page flag not checked (no THP in this kernel)");
 	return 0;
 }
 
