@@ -124,7 +124,7 @@ bool arch_handle_pio(struct kvm_run *run, arch_pio_fn *pio, void *ctx);
 /* ---- booting a kernel ---- */
 
 struct arch_boot {
-	uint8_t *ram; /* the host mapping of guest RAM (arch_ram_regions' offsets) */
+	uint8_t *ram; /* the host mapping of guest RAM (arch_ram_regions' offsets), all zero */
 	uint64_t mem_size;
 	unsigned int ncpus;
 	const uint8_t *kernel;

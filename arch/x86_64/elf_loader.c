@@ -197,7 +197,8 @@ int elf_load(const uint8_t *img, size_t len, const struct x86_ram *ram, struct e
 			continue;
 		dst = x86_ram_ptr(ram, ph.p_paddr, ph.p_memsz);
 		memcpy(dst, img + ph.p_offset, ph.p_filesz);
-		memset(dst + ph.p_filesz, 0, ph.p_memsz - ph.p_filesz);
+		if (!ram->zeroed)
+			memset(dst + ph.p_filesz, 0, ph.p_memsz - ph.p_filesz);
 	}
 	info->entry = eh.e_entry;
 	return 0;

@@ -6,12 +6,19 @@
 #ifndef ARCH_X86_64_RAM_H
 #define ARCH_X86_64_RAM_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 struct x86_ram {
 	uint8_t *host;
 	uint64_t size; /* bytes of RAM at guest-physical 0 */
+	/*
+	 * Every byte is still 0 (a fresh anonymous mapping), so a loader need
+	 * not store zeros: a kernel's bss is then left to the guest's first
+	 * touch, not faulted in (and, with huge pages, cleared) at start-up.
+	 */
+	bool zeroed;
 };
 
 /* Host pointer for [gpa, gpa + len), or NULL when it leaves low RAM. */

@@ -355,7 +355,7 @@ START_TEST(bz_load_too_small_ram)
 {
 	uint8_t *img = make_bzimage();
 	struct bzimage_info bz;
-	struct x86_ram ram = {calloc(1, 16 * MiB), 16 * MiB};
+	struct x86_ram ram = {.host = calloc(1, 16 * MiB), .size = 16 * MiB};
 	uint8_t zp[BP_SIZE];
 
 	ck_assert_ptr_nonnull(ram.host);
@@ -376,7 +376,7 @@ START_TEST(bz_load_copies)
 {
 	uint8_t *img = make_bzimage();
 	struct bzimage_info bz;
-	struct x86_ram ram = {malloc(32 * MiB), 32 * MiB};
+	struct x86_ram ram = {.host = malloc(32 * MiB), .size = 32 * MiB};
 	uint8_t zp[BP_SIZE];
 	size_t hdr_end = 0x202 + BZ_HDR_BYTE;
 
@@ -488,7 +488,7 @@ static void make_elf(struct elf_img *e)
 
 static struct x86_ram elf_ram(void)
 {
-	struct x86_ram ram = {malloc(ELF_RAM), ELF_RAM};
+	struct x86_ram ram = {.host = malloc(ELF_RAM), .size = ELF_RAM};
 
 	ck_assert_ptr_nonnull(ram.host);
 	memset(ram.host, RAM_FILL, ram.size);
@@ -536,6 +536,26 @@ START_TEST(elf_two_segments)
 	ck_assert_uint_eq(ram.host[ELF_SEG1_PA - 1], RAM_FILL);
 	ck_assert_uint_eq(ram.host[ELF_SEG1_PA + ELF_SEG1_LEN], RAM_FILL);
 	ck_assert_uint_eq(ram.host[ELF_SEG2_PA - 1], RAM_FILL);
+	free(ram.host);
+}
+END_TEST
+
+/*
+ * RAM known to be zero gets no stores for the bss: the fill stays where a
+ * memset would have written 0, while the file's bytes are still copied.
+ */
+START_TEST(elf_bss_left_to_zeroed_ram)
+{
+	struct elf_img e;
+	struct x86_ram ram = elf_ram();
+	struct elf_info info;
+
+	ram.zeroed = true;
+	make_elf(&e);
+	ck_assert_int_eq(elf_load(e.b, sizeof(e.b), &ram, &info, err, sizeof(err)), 0);
+	ck_assert_int_eq(memcmp(ram.host + ELF_SEG2_PA, e.b + ELF_SEG2_OFF, ELF_SEG2_LEN), 0);
+	for (size_t i = ELF_SEG2_LEN; i < ELF_SEG2_MEM; i++)
+		ck_assert_uint_eq(ram.host[ELF_SEG2_PA + i], RAM_FILL);
 	free(ram.host);
 }
 END_TEST
@@ -1569,7 +1589,7 @@ END_TEST
  */
 START_TEST(bug_idt_overlaps_gdt_tss_descriptor)
 {
-	struct x86_ram ram = {calloc(1, 2 * MiB), 2 * MiB};
+	struct x86_ram ram = {.host = calloc(1, 2 * MiB), .size = 2 * MiB};
 	const uint64_t gdt_size = 6 * 8;
 	uint64_t tss;
 
@@ -1603,7 +1623,7 @@ START_TEST(bug_pref_address_overflow)
 {
 	uint8_t *img = make_bzimage();
 	struct bzimage_info bz;
-	struct x86_ram ram = {calloc(1, 16 * MiB), 16 * MiB};
+	struct x86_ram ram = {.host = calloc(1, 16 * MiB), .size = 16 * MiB};
 	uint8_t zp[BP_SIZE];
 	int rc;
 
@@ -1654,6 +1674,7 @@ int main(void)
 
 	tcase_add_test(tc_elf, elf_two_segments);
 	tcase_add_test(tc_elf, elf_segment_beyond_file);
+	tcase_add_test(tc_elf, elf_bss_left_to_zeroed_ram);
 	tcase_add_test(tc_elf, elf_filesz_over_memsz);
 	tcase_add_test(tc_elf, elf_segment_beyond_ram);
 	tcase_add_test(tc_elf, elf_overlapping_segments);
