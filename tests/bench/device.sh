@@ -2,7 +2,7 @@
 # Device benchmark (issue 6): the freestanding test guest's timed virtio-blk
 # workloads (4 KiB random read/write and 128 KiB sequential read at QD 1, 16,
 # 64 and the queue size, 256), under minivmm (with and without --in-order) and QEMU microvm, side by
-# side on the same image file, alternating, ROUNDS rounds; plus the host's
+# side on the same image file, alternating in a rotating order, ROUNDS rounds; plus the host's
 # own io_uring on that file with the same pattern (the physical limit).
 # Backing files in tmpfs (/dev/shm) and on disk (build/). Both VMMs use the
 # host page cache (minivmm without ,direct; QEMU cache=writeback,aio=io_uring),
