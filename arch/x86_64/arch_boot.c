@@ -52,7 +52,8 @@ unsigned int arch_max_cpus(void)
 int arch_boot(const struct arch_boot *b, struct arch_boot_result *r, char *err, size_t err_len)
 {
 	struct cmdline_mmio_dev mmio[32];
-	const struct x86_ram low = {b->ram, x86_low_ram_size(b->mem_size), true};
+	const struct x86_ram low = {
+		.host = b->ram, .size = x86_low_ram_size(b->mem_size), .zeroed = true};
 	struct x86_boot_config bc = {
 		.kernel = b->kernel,
 		.kernel_len = b->kernel_len,

@@ -47,7 +47,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 	require(bz.cmdline_size > 0 && bz.cmdline_size < X86_CMDLINE_MAX);
 	require(get_le16(data + BP_XLOADFLAGS) & XLF_KERNEL_64);
 
-	ram = (struct x86_ram){ram_buf, RAM_SIZE};
+	ram = (struct x86_ram){.host = ram_buf, .size = RAM_SIZE};
 	if (bzimage_load(&bz, data, &ram, zp, err, sizeof(err))) {
 		require(err[0] != '\0');
 		require(bz.mem_needed > RAM_SIZE || X86_KERNEL_LOAD + bz.pm_size > RAM_SIZE);

@@ -35,7 +35,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 	}
 	require(ram_buf);
 	memset(ram_buf, FILL, RAM_SIZE);
-	ram = (struct x86_ram){ram_buf, RAM_SIZE};
+	ram = (struct x86_ram){.host = ram_buf, .size = RAM_SIZE};
 	err[0] = '\0';
 	/* Reads notes of any ELF, loadable or not, within its bytes (ASan watches). */
 	(void)elf_is_linux(data, len);
