@@ -47,6 +47,9 @@ int seq_heap_push(struct seq_heap *h, uint32_t key)
 	return 0;
 }
 
+/* pop compares a node's children as two pairs behind three sentinels. */
+_Static_assert(SEQ_HEAP_ARITY == 4, "seq_heap_pop is written for four children a node");
+
 void seq_heap_pop(struct seq_heap *h)
 {
 	uint32_t *k = h->key;

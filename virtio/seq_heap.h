@@ -17,7 +17,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-/* Children per node: see seq_heap_pop. */
+/* Children per node; seq_heap_pop is written for exactly this many. */
 #define SEQ_HEAP_ARITY 4
 
 struct seq_heap {
