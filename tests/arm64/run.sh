@@ -3,7 +3,7 @@
 # Linux guest on the KVM of an arm64 Linux that qemu-system-aarch64 runs
 # under TCG with an emulated EL2 (-M virt,virtualization=on): one level
 # down, on any x86_64 machine, /dev/kvm or not. The same kernel is layer
-# and guest (guests/linux/build-kernel-arm64.sh, cached like the x86 one).
+# and guest (guests/linux/build-kernel.sh arm64, cached like the x86 one).
 # Records each case in $MINIVMM_RESULTS; fails on any failure.
 # Env: ARM64_CASES="a b" for a subset; LAYER_TIMEOUT (s) for the layer.
 set -u
@@ -20,7 +20,7 @@ echo "arm64 boot tests: one level down (arm64 Linux with KVM under qemu-system-a
 	record FAIL arm64/minivmm "no $bin: make check builds it (make aarch64)"
 	exit 1
 }
-kdir=$("$root/guests/linux/build-kernel-arm64.sh") || {
+kdir=$("$root/guests/linux/build-kernel.sh" arm64) || {
 	record FAIL arm64/kernel "arm64 guest kernel build failed"
 	exit 1
 }

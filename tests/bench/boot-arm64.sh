@@ -28,7 +28,7 @@ case $ROUNDS in '' | *[!0-9]* | 0) echo "arm64 boot bench: ROUNDS must be a posi
 rm -rf "$work"
 mkdir -p "$out" "$guest"
 
-kdir=$("$root/guests/linux/build-kernel-arm64.sh")
+kdir=$("$root/guests/linux/build-kernel.sh" arm64)
 "$root/guests/rootfs/build-rootfs-arm64.sh" "$guest" >/dev/null
 
 # QEMU for arm64 with its libraries, under the same paths in $1.
