@@ -7,6 +7,10 @@ set -u
 label=$1
 shift
 status=0
+# Check's per-test timeout is a guard against a hang, not a speed limit: its
+# default of 4 s failed tests under ASan or qemu-user on a busy machine.
+CK_DEFAULT_TIMEOUT=${CK_DEFAULT_TIMEOUT:-120}
+export CK_DEFAULT_TIMEOUT
 for bin in "$@"; do
 	out=$(CK_FORK=yes ${UNIT_RUNNER:-} "$bin" 2>&1)
 	rc=$?
