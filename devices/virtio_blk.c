@@ -283,15 +283,34 @@ static void queue_rw(struct vblk *b, struct slot *s)
 }
 
 /* A merged request finished: each member gets its share, or the error. */
+/*
+ * A merged request that ended short (a write that filled the disk's file
+ * system) did all the requests it covered in full: those succeeded. Each
+ * of the others goes again on its own and gets its own result, the error
+ * that cut the merged one short (ENOSPC) or, if space came free meanwhile,
+ * success. An error did none of them any good: they all share it.
+ */
 static void merge_done(struct vblk *b, struct merge *m, int res)
 {
-	bool whole = res >= 0 && (uint64_t)res == m->bytes;
+	uint64_t end = 0;
 
 	m->busy = false;
 	for (unsigned int i = 0; i < m->n; i++) {
 		struct slot *s = &b->slots[m->member[i]];
+		const struct blk_req *r = &s->req;
+		struct io_uring_sqe *sqe;
 
-		io_done(b, s, whole ? (int)s->req.data_len : res < 0 ? res : -EIO);
+		end += r->data_len;
+		if (res < 0) {
+			io_done(b, s, res);
+		} else if (end <= (uint64_t)res) {
+			io_done(b, s, (int)r->data_len);
+		} else {
+			sqe = dev_thread_sqe(&b->vdev.dt);
+			prep_rw(sqe, b->fd, r->type, r->data, r->n_data, r->sector);
+			io_uring_sqe_set_data64(sqe, m->member[i]);
+			stat_inc(&b->st.resubmitted);
+		}
 	}
 }
 
@@ -567,14 +586,14 @@ static void blk_print_stats(struct virtio_dev *d, const char *name, FILE *f)
 		" read_bytes=%" PRIu64 " written_bytes=%" PRIu64 " io_errors=%" PRIu64
 		" (eio=%" PRIu64 " enospc=%" PRIu64 ") rejected=%" PRIu64 " chain_errors=%" PRIu64
 		" misaligned=%" PRIu64 " max_inflight=%" PRIu64 " poll_hits=%" PRIu64
-		" merged=%" PRIu64 "/%" PRIu64 " kicks_held=%" PRIu64 "\n",
+		" merged=%" PRIu64 "/%" PRIu64 " resubmitted=%" PRIu64 " kicks_held=%" PRIu64 "\n",
 		name, virtio_dev_negotiated(d, VIRTIO_F_IN_ORDER) ? "negotiated" : "off",
 		stat_get(&st->reads), stat_get(&st->writes), stat_get(&st->flushes),
 		stat_get(&st->bytes_read), stat_get(&st->bytes_written), stat_get(&st->io_errors),
 		stat_get(&st->err_eio), stat_get(&st->err_enospc), rejected,
 		stat_get(&st->chain_errors), stat_get(&st->misaligned), stat_get(&st->max_inflight),
 		stat_get(&d->dt.poll_hits), stat_get(&st->merged_reqs), stat_get(&st->merged_ios),
-		stat_get(&st->kicks_held));
+		stat_get(&st->resubmitted), stat_get(&st->kicks_held));
 }
 
 static void blk_counters(struct virtio_dev *d, struct dev_counters *c)

@@ -39,7 +39,8 @@ struct vblk_stats {
 	uint64_t misaligned;		  /* O_DIRECT requests with unaligned buffers: IOERR */
 	uint64_t max_inflight;
 	uint64_t merged_ios, merged_reqs; /* adjacent requests sent as one, and how many */
-	uint64_t kicks_held; /* passes that left kicks off while busy (process_queue) */
+	uint64_t resubmitted; /* requests sent again alone after their merged I/O ended short */
+	uint64_t kicks_held;  /* passes that left kicks off while busy (process_queue) */
 };
 
 struct virtio_dev;

@@ -10,6 +10,8 @@
  * features; testguest.bench=1 runs the timed workloads after the checks,
  * testguest.ops=N requests per workload (default 20000). testguest.net=1
  * (check) or =2 (measure) runs the virtio-net program of net_main.c instead.
+ * testguest.limit_block=N: the host caps the image file's size inside
+ * block N; only the writes-in-a-row check runs, expecting IOERR from N on.
  */
 #include "guests/testguest/tg.h"
 #include "guests/testguest/vblk_driver.h"
@@ -22,6 +24,9 @@ static struct vblk_drv drv;
 static uint8_t bufs[VB_SLOTS][BENCH_BUF] __attribute__((aligned(4096)));
 
 static const char *cmdline_start;
+
+/* testguest.limit_block, or -1: the first block past the host's size cap. */
+static int limit_block = -1;
 
 /* Where the value of "key" (e.g. "a.b=") starts, searching from s; 0 if none. */
 static const char *find(const char *s, const char *key)
@@ -122,11 +127,15 @@ static int run_batch(int type, int n, int qd, uint32_t len, uint64_t (*pick)(int
 			__asm__ volatile("pause");
 		for (int k = 0; k < drv.ndone; k++) {
 			int s = drv.done[k];
+			uint64_t blk = drv.req[s].hdr.sector / (BLOCK / 512);
 
-			if (drv.req[s].status != 0)
+			if (limit_block >= 0) {
+				/* Each request its own status, merged or not. */
+				if (drv.req[s].status != (blk >= (uint64_t)limit_block))
+					(*errors)++;
+			} else if (drv.req[s].status != 0) {
 				(*errors)++;
-			else if (type == VB_T_IN && verify) {
-				uint64_t blk = drv.req[s].hdr.sector / (BLOCK / 512);
+			} else if (type == VB_T_IN && verify) {
 				uint64_t *w = (uint64_t *)bufs[s];
 
 				for (uint32_t i = 0; i < len / 8; i++)
@@ -303,6 +312,16 @@ void user_main(int kind, uint64_t info)
 	if (drv.capacity < NBLOCKS * (BLOCK / 512) + 512) {
 		tg_puts("TESTGUEST: disk too small\n");
 		tg_exit(4);
+	}
+	limit_block = tg_opt(cmdline, "testguest.limit_block=", -1);
+	if (limit_block >= 0) {
+		run_batch(VB_T_OUT, NBLOCKS, 16, BLOCK, in_a_row, 1, tg_rdtsc(), &errors);
+		tg_puts("TESTGUEST: size cap ");
+		tg_puts(errors || drv.bad_ids ? "FAILED" : "ok");
+		tg_puts(" wrong_status=");
+		tg_putu(errors);
+		tg_puts("\n");
+		tg_exit(errors || drv.bad_ids ? 1 : 0);
 	}
 	/* Correctness: write distinct patterns at QD 16, flush, read back at QD 16,
 	 * over blocks spread over the disk and then over blocks in a row. */

@@ -5,7 +5,7 @@
 # and tests/lib.sh's helpers.
 
 GUEST_CASES="testguest_in_order testguest_no_in_order testguest_in_order_refused
- testguest_no_event_idx testguest_direct_chains testguest_console_input
+ testguest_no_event_idx testguest_direct_chains testguest_size_cap testguest_console_input
  testguest_poll testguest_poll_no_event_idx testguest_no_poll testguest_hung_device_stops
  testguest_net_in_order testguest_net_no_in_order testguest_net_in_order_refused
  seccomp_vcpu seccomp_device seccomp_console seccomp_control seccomp_api seccomp_log seccomp_off
@@ -49,6 +49,22 @@ case_testguest_in_order_refused() {
 	tg --in-order --append "testguest.in_order=0"
 	tg_ok && expect_line "in_order=0 event_idx=1" && expect_line "vda: virtio-blk in_order=off" &&
 		expect_line "completed=\([0-9]*\) waited=0 heap_hwm=0 used_entries=\1 batches=0"
+}
+
+case_testguest_size_cap() {
+	# The image may not grow past the middle of block 100 (ulimit -f counts
+	# 512-byte units), and the guest writes blocks 0-255 in a row, which the
+	# device merges: a merged write that ends short at the cap still did the
+	# requests it covered, so each block must get its own status, OK before
+	# block 100 and IOERR from it on (devices/virtio_blk.c, merge_done).
+	log=$WORK/$case_name.log
+	dd if=/dev/zero of="$WORK/tg.img" bs=1M count=64 2>/dev/null
+	(ulimit -f $((100 * 8 + 4)) && exec "$MINIVMM" --kernel "$TESTGUEST" \
+		--disk "$WORK/tg.img" --timeout "$VM_TIMEOUT" -v --in-order \
+		--append "testguest.limit_block=100") </dev/null >"$log" 2>&1
+	rc=$?
+	expect_rc 0 && expect_line "TESTGUEST: size cap ok wrong_status=0" &&
+		expect_line "merged=[1-9][0-9]*/[1-9]"
 }
 
 case_testguest_no_event_idx() {
