@@ -115,6 +115,44 @@ layer_run() {
 	return $_qrc
 }
 
+# layer_dump LOG: appends what a hung layer's CPUs are doing to LOG.hung,
+# asked of its QEMU monitor (LOG's first line names the socket; the arm64
+# layer has none): each CPU's registers and local APIC. Perl, because it is
+# on every Debian machine and socat is not.
+layer_dump() {
+	_m=$(sed -n '1s/^middle layer: QEMU monitor at //p' "$1")
+	[ -S "$_m" ] || return 0
+	perl -MIO::Socket::UNIX -e '
+		my $s = IO::Socket::UNIX->new(Peer => $ARGV[0]) or exit 1;
+		print $s "info registers -a\ninfo lapic\n";
+		local $SIG{ALRM} = sub { exit 0 };
+		alarm 5;
+		print while <$s>;
+	' "$_m" 2>&1 | tr -d '\r' >>"$1.hung"
+}
+
+# layer_rips LOG KERNEL: one line per CPU of the dump in LOG.hung, its RIP
+# and the symbol it falls in (from the vmlinux beside KERNEL, if there).
+layer_rips() {
+	_vml=$(dirname "$2")/vmlinux
+	grep -o 'RIP=[0-9a-f]*' "$1.hung" 2>/dev/null | cut -d= -f2 | while read -r _rip; do
+		_sym=
+		# Kernel text is at ffffffff8xxxxxxx: the low 32 bits are exact in
+		# awk's doubles, the whole address is not.
+		case $_rip in
+		ffffffff*) [ -s "$_vml" ] && _sym=$(nm -n "$_vml" 2>/dev/null | awk -v a="$_rip" '
+			function hex(h,  i, v) { v = 0; h = tolower(substr(h, 9))
+				for (i = 1; i <= length(h); i++) v = v * 16 + index("0123456789abcdef", substr(h, i, 1)) - 1
+				return v }
+			BEGIN { t = hex(a) }
+			$1 !~ /^ffffffff/ { next }
+			{ v = hex($1); if (v > t) exit; best = $3; off = t - v }
+			END { if (best != "") printf "%s+0x%x", best, off }') ;;
+		esac
+		echo "RIP $_rip ${_sym:-?}"
+	done
+}
+
 # layer_watch PID LOG: waits for the layer run PID; kills it if the heartbeat
 # that the layer's init prints once a minute ("minivmm-layer: alive at")
 # has been missing from LOG for LAYER_STALL_S (240) seconds, and then
@@ -136,6 +174,7 @@ layer_watch() {
 		_quiet=$(($(date +%s) - _since))
 		if [ "$_quiet" -ge "${LAYER_STALL_S:-240}" ]; then
 			echo "no heartbeat for $_quiet s after $_seen" >"$2.hung"
+			layer_dump "$2"
 			# layer_run's child is timeout, which passes the signal to QEMU.
 			pkill -TERM -P "$1"
 			return
@@ -170,7 +209,9 @@ layer_run_tries() {
 		echo "middle layer: layer retry $_try: boot $_try $_why" >&2
 		# Kept, with where the canary's vCPU was, for finding the cause.
 		cp "$5" "$_keep"
+		[ -f "$5.hung" ] && cat "$5.hung" >>"$_keep"
 		grep -E '^minivmm: vCPU|clocksource|tsc' "$5" | sed 's/^/middle layer:   /' >&2
+		[ -f "$5.hung" ] && layer_rips "$5" "$1" | sed 's/^/middle layer:   layer CPU /' >&2
 		[ "$_try" -ge 3 ] && return $_rc
 		_try=$((_try + 1))
 	done
