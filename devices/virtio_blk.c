@@ -282,9 +282,9 @@ static void queue_rw(struct vblk *b, struct slot *s)
 	b->run_bytes += r->data_len;
 }
 
-/* A merged request finished: each member gets its share, or the error. */
 /*
- * A merged request that ended short (a write that filled the disk's file
+ * A merged request finished: each member gets its share, or the error. One
+ * that ended short (a write that filled the disk's file
  * system) did all the requests it covered in full: those succeeded. Each
  * of the others goes again on its own and gets its own result, the error
  * that cut the merged one short (ENOSPC) or, if space came free meanwhile,
