@@ -284,11 +284,10 @@ static void queue_rw(struct vblk *b, struct slot *s)
 
 /*
  * A merged request finished: each member gets its share, or the error. One
- * that ended short (a write that filled the disk's file
- * system) did all the requests it covered in full: those succeeded. Each
- * of the others goes again on its own and gets its own result, the error
- * that cut the merged one short (ENOSPC) or, if space came free meanwhile,
- * success. An error did none of them any good: they all share it.
+ * that ended short (a write that filled the disk's file system) did the
+ * requests it covered in full: those succeeded. Each of the others goes
+ * again on its own and gets its own result, the error that cut the merged
+ * one short (ENOSPC) or, if space came free meanwhile, success.
  */
 static void merge_done(struct vblk *b, struct merge *m, int res)
 {
