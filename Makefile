@@ -296,7 +296,11 @@ stress: deps
 	@DURABLE_TRIALS=$(STRESS_TRIALS) \
 		BOOT_CASES="$$(sh -c '. tests/boot/cases.sh; echo $$STRESS_CASES')" tests/boot/run.sh
 
-bench: $(BIN) $(STATIC_BIN) $(BENCH_BINS) aarch64
+# Like check, it installs and builds everything its scripts run: the test
+# guest and the arm64 minivmm as well as the benchmark programs.
+bench: deps deps-aarch64
+	@$(MAKE) --no-print-directory -j$(JOBS) all $(BENCH_BINS)
+	@$(MAKE) --no-print-directory -j$(JOBS) ARCH=aarch64 BUILD=build-aarch64 all
 	@for b in $(sort $(wildcard tests/bench/*.sh)); do $$b || exit 1; done
 
 demo: deps
