@@ -117,40 +117,61 @@ layer_run() {
 
 # layer_dump LOG: appends what a hung layer's CPUs are doing to LOG.hung,
 # asked of its QEMU monitor (LOG's first line names the socket; the arm64
-# layer has none): each CPU's registers and local APIC. Perl, because it is
-# on every Debian machine and socat is not.
+# layer has none): each CPU's registers, the top of its stack and its local
+# APIC. Perl, because it is on every Debian machine and socat is not.
 layer_dump() {
 	_m=$(sed -n '1s/^middle layer: QEMU monitor at //p' "$1")
 	[ -S "$_m" ] || return 0
-	perl -MIO::Socket::UNIX -e '
+	perl -MIO::Socket::UNIX -MIO::Select -e '
+		$| = 1;
 		my $s = IO::Socket::UNIX->new(Peer => $ARGV[0]) or exit 1;
-		print $s "info registers -a\ninfo lapic\n";
-		local $SIG{ALRM} = sub { exit 0 };
-		alarm 5;
-		print while <$s>;
-	' "$_m" 2>&1 | tr -d '\r' >>"$1.hung"
+		my $sel = IO::Select->new($s);
+		# One command at a time, its output read until the monitor is quiet.
+		sub ask {
+			my ($title, $cmd) = @_;
+			# After the prompt, which ends without a newline.
+			print "\n$title\n" if $title;
+			syswrite $s, $cmd;
+			my $buf;
+			while ($sel->can_read(1.5)) {
+				last unless sysread($s, $buf, 65536);
+				print $buf;
+			}
+		}
+		ask("", "info registers -a\n");
+		ask("STACK CPU#$_", "cpu $_\nx/64gx \$esp\n") for (0, 1);
+		ask("", "info lapic\n");
+	' "$_m" 2>&1 | tr -d '\r' | grep -v '^(qemu)' >>"$1.hung"
 }
 
-# layer_rips LOG KERNEL: one line per CPU of the dump in LOG.hung, its RIP
-# and the symbol it falls in (from the vmlinux beside KERNEL, if there).
+# layer_rips LOG KERNEL: where each CPU of the dump in LOG.hung is, as
+# symbols of the vmlinux beside KERNEL (when there): its RIP, then the
+# kernel text addresses on the top of its stack, innermost first (return
+# addresses, and some stale words: a rough backtrace).
 layer_rips() {
 	_vml=$(dirname "$2")/vmlinux
-	grep -o 'RIP=[0-9a-f]*' "$1.hung" 2>/dev/null | cut -d= -f2 | while read -r _rip; do
-		_sym=
-		# Kernel text is at ffffffff8xxxxxxx: the low 32 bits are exact in
-		# awk's doubles, the whole address is not.
-		case $_rip in
-		ffffffff*) [ -s "$_vml" ] && _sym=$(nm -n "$_vml" 2>/dev/null | awk -v a="$_rip" '
-			function hex(h,  i, v) { v = 0; h = tolower(substr(h, 9))
-				for (i = 1; i <= length(h); i++) v = v * 16 + index("0123456789abcdef", substr(h, i, 1)) - 1
-				return v }
-			BEGIN { t = hex(a) }
-			$1 !~ /^ffffffff/ { next }
-			{ v = hex($1); if (v > t) exit; best = $3; off = t - v }
-			END { if (best != "") printf "%s+0x%x", best, off }') ;;
-		esac
-		echo "RIP $_rip ${_sym:-?}"
-	done
+	[ -s "$_vml" ] || return 0
+	nm -n "$_vml" 2>/dev/null | awk '
+	# Kernel text is at ffffffff8xxxxxxx: the low 32 bits are exact in
+	# awk doubles, whole addresses are not.
+	function hex(h,  i, v) { v = 0; h = tolower(substr(h, length(h) - 7))
+		for (i = 1; i <= length(h); i++) v = v * 16 + index("0123456789abcdef", substr(h, i, 1)) - 1
+		return v }
+	function sym(a,  lo, hi, mid) {
+		if (a !~ /^(0x)?ffffffff8/) return ""
+		a = hex(a); if (a < ts || a >= te) return ""
+		lo = 1; hi = n
+		while (lo < hi) { mid = int((lo + hi + 1) / 2); if (addr[mid] <= a) lo = mid; else hi = mid - 1 }
+		return sprintf("%s+0x%x", name[lo], a - addr[lo]) }
+	FILENAME == "-" { if ($1 !~ /^ffffffff8/ || $2 !~ /^[tTwW]$/) next
+		n++; addr[n] = hex($1); name[n] = $3
+		if ($3 == "_stext") ts = addr[n]; if ($3 == "_etext") te = addr[n]; next }
+	/^CPU#/ { cpu = $1 }
+	/^RIP=/ { r = substr($1, 5); printf "%s RIP %s %s\n", cpu, r, sym(r) }
+	/^STACK CPU#/ { if (stack != "") print cpu " stack:" stack; cpu = $2; stack = "" }
+	/^[0-9a-f]+: 0x/ { for (i = 2; i <= NF; i++) if ((s = sym($i)) != "") stack = stack " " s }
+	END { if (stack != "") print cpu " stack:" stack }
+	' - "$1.hung"
 }
 
 # layer_watch PID LOG: waits for the layer run PID; kills it if the heartbeat
@@ -211,7 +232,7 @@ layer_run_tries() {
 		cp "$5" "$_keep"
 		[ -f "$5.hung" ] && cat "$5.hung" >>"$_keep"
 		grep -E '^minivmm: vCPU|clocksource|tsc' "$5" | sed 's/^/middle layer:   /' >&2
-		[ -f "$5.hung" ] && layer_rips "$5" "$1" | sed 's/^/middle layer:   layer CPU /' >&2
+		[ -f "$5.hung" ] && layer_rips "$5" "$1" | sed 's/^/middle layer:   layer /' >&2
 		[ "$_try" -ge 3 ] && return $_rc
 		_try=$((_try + 1))
 	done
