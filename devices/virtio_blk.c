@@ -204,6 +204,16 @@ static void prep_rw(struct io_uring_sqe *sqe, int fd, uint32_t type, const struc
 		io_uring_prep_writev(sqe, fd, iov, n, sector * VIRTIO_BLK_SECTOR);
 }
 
+/* One read or write on its own, tagged with its slot index. */
+static void submit_rw(struct vblk *b, uint16_t idx)
+{
+	const struct blk_req *r = &b->slots[idx].req;
+	struct io_uring_sqe *sqe = dev_thread_sqe(&b->vdev.dt);
+
+	prep_rw(sqe, b->fd, r->type, r->data, r->n_data, r->sector);
+	io_uring_sqe_set_data64(sqe, idx);
+}
+
 static struct merge *free_merge(struct vblk *b)
 {
 	for (unsigned int i = 0; i < MERGE_RECORDS; i++)
@@ -222,13 +232,8 @@ static void flush_run(struct vblk *b)
 	if (!b->run_len)
 		return;
 	if (!m) {
-		for (unsigned int i = 0; i < b->run_len; i++) {
-			const struct blk_req *r = &b->slots[b->run[i]].req;
-
-			sqe = dev_thread_sqe(&b->vdev.dt);
-			prep_rw(sqe, b->fd, r->type, r->data, r->n_data, r->sector);
-			io_uring_sqe_set_data64(sqe, b->run[i]);
-		}
+		for (unsigned int i = 0; i < b->run_len; i++)
+			submit_rw(b, b->run[i]);
 	} else {
 		unsigned int k = 0;
 
@@ -296,18 +301,14 @@ static void merge_done(struct vblk *b, struct merge *m, int res)
 	m->busy = false;
 	for (unsigned int i = 0; i < m->n; i++) {
 		struct slot *s = &b->slots[m->member[i]];
-		const struct blk_req *r = &s->req;
-		struct io_uring_sqe *sqe;
 
-		end += r->data_len;
+		end += s->req.data_len;
 		if (res < 0) {
 			io_done(b, s, res);
 		} else if (end <= (uint64_t)res) {
-			io_done(b, s, (int)r->data_len);
+			io_done(b, s, (int)s->req.data_len);
 		} else {
-			sqe = dev_thread_sqe(&b->vdev.dt);
-			prep_rw(sqe, b->fd, r->type, r->data, r->n_data, r->sector);
-			io_uring_sqe_set_data64(sqe, m->member[i]);
+			submit_rw(b, m->member[i]);
 			stat_inc(&b->st.resubmitted);
 		}
 	}
