@@ -13,13 +13,16 @@ GUEST_CASES="testguest_in_order testguest_no_in_order testguest_in_order_refused
  verbose_verdict vcpu_dump_on_timeout vcpu_dump_on_sigusr1"
 
 # tg ARGS...: runs the test guest on a fresh 64 MiB disk (with the --disk
-# options in $TG_DISK_OPTS); sets $rc and $log.
+# options in $TG_DISK_OPTS, and minivmm's file-size limit, ulimit -f's
+# 512-byte units, in $TG_FSIZE); sets $rc and $log.
 tg() {
 	log=$WORK/$case_name.log
 	dd if=/dev/zero of="$WORK/tg.img" bs=1M count=64 2>/dev/null
-	"$MINIVMM" --kernel "$TESTGUEST" --disk "$WORK/tg.img${TG_DISK_OPTS:-}" \
-		--timeout "$VM_TIMEOUT" -v "$@" \
-		</dev/null >"$log" 2>&1
+	(
+		[ -z "${TG_FSIZE:-}" ] || ulimit -f "$TG_FSIZE" || exit 125
+		exec "$MINIVMM" --kernel "$TESTGUEST" --disk "$WORK/tg.img${TG_DISK_OPTS:-}" \
+			--timeout "$VM_TIMEOUT" -v "$@"
+	) </dev/null >"$log" 2>&1
 	rc=$?
 }
 
@@ -52,17 +55,12 @@ case_testguest_in_order_refused() {
 }
 
 case_testguest_size_cap() {
-	# The image may not grow past the middle of block 100 (ulimit -f counts
-	# 512-byte units), and the guest writes blocks 0-255 in a row, which the
-	# device merges: a merged write that ends short at the cap still did the
-	# requests it covered, so each block must get its own status, OK before
-	# block 100 and IOERR from it on (devices/virtio_blk.c, merge_done).
-	log=$WORK/$case_name.log
-	dd if=/dev/zero of="$WORK/tg.img" bs=1M count=64 2>/dev/null
-	(ulimit -f $((100 * 8 + 4)) && exec "$MINIVMM" --kernel "$TESTGUEST" \
-		--disk "$WORK/tg.img" --timeout "$VM_TIMEOUT" -v --in-order \
-		--append "testguest.limit_block=100") </dev/null >"$log" 2>&1
-	rc=$?
+	# The image may not grow past the middle of block 100, and the guest
+	# writes blocks 0-255 in a row, which the device merges: a merged write
+	# that ends short at the cap still did the requests it covered, so each
+	# block must get its own status, OK before block 100 and IOERR from it on
+	# (devices/virtio_blk.c, merge_done).
+	TG_FSIZE=$((100 * 8 + 4)) tg --in-order --append "testguest.limit_block=100"
 	expect_rc 0 && expect_line "TESTGUEST: size cap ok wrong_status=0" &&
 		expect_line "merged=[1-9][0-9]*/[1-9]"
 }
