@@ -298,9 +298,9 @@ stress: deps
 
 # Like check, it installs and builds everything its scripts run: the test
 # guest and the arm64 minivmm as well as the benchmark programs.
-bench: deps deps-aarch64
+bench: deps
 	@$(MAKE) --no-print-directory -j$(JOBS) all $(BENCH_BINS)
-	@$(MAKE) --no-print-directory -j$(JOBS) ARCH=aarch64 BUILD=build-aarch64 all
+	@$(MAKE) --no-print-directory -j$(JOBS) aarch64
 	@for b in $(sort $(wildcard tests/bench/*.sh)); do $$b || exit 1; done
 
 demo: deps
