@@ -1,8 +1,12 @@
 // SPDX-License-Identifier: MIT
 #include "devices/dev_thread.h"
 
+#include <assert.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -10,13 +14,59 @@
 
 #define TAG_CTRL   (DEV_TAG_RESERVED | 1)
 #define TAG_CANCEL (DEV_TAG_RESERVED | 2)
+#define TAG_ESCAPE (DEV_TAG_RESERVED | 4) /* and | 5 */
 
-int dev_thread_init(struct dev_thread *t, unsigned int ring_entries)
+/*
+ * Seals the ring before anything can be submitted to it, as Firecracker
+ * does: created disabled, its files registered, then restrictions that
+ * allow only pol's opcodes and dev_thread's own on registered files
+ * (IOSQE_FIXED_FILE required, no other SQE flag), no io_uring_register()
+ * call at all once enabled, and only then enabled. io_uring runs a
+ * request in the kernel or an io-wq worker, where the thread's seccomp
+ * filter never sees it: without this, anything running on a thread that
+ * can reach the ring could openat() or connect() through it.
+ */
+static int seal(struct dev_thread *t, const struct dev_uring_policy *pol)
 {
+	struct io_uring_restriction res[DEV_OPS_MAX + 2];
+	unsigned int n = 0;
 	int rc;
 
-	t->started = false;
-	t->dead = t->abandoned = t->test_hang = false;
+	rc = io_uring_register_files(&t->ring, t->files, t->nfiles);
+	if (rc < 0)
+		return rc;
+	res[n++] = (struct io_uring_restriction){.opcode = IORING_RESTRICTION_SQE_OP,
+						 .sqe_op = IORING_OP_READ};
+	res[n++] = (struct io_uring_restriction){.opcode = IORING_RESTRICTION_SQE_OP,
+						 .sqe_op = IORING_OP_ASYNC_CANCEL};
+	for (unsigned int i = 0; i < pol->nops; i++)
+		res[n++] = (struct io_uring_restriction){.opcode = IORING_RESTRICTION_SQE_OP,
+							 .sqe_op = pol->ops[i]};
+	res[n++] = (struct io_uring_restriction){.opcode = IORING_RESTRICTION_SQE_FLAGS_REQUIRED,
+						 .sqe_flags = IOSQE_FIXED_FILE};
+	res[n++] = (struct io_uring_restriction){.opcode = IORING_RESTRICTION_SQE_FLAGS_ALLOWED,
+						 .sqe_flags = IOSQE_FIXED_FILE};
+	/* Debian's liburing 2.3 declares io_uring_register_restrictions() and
+	 * io_uring_enable_rings() but its shared library does not export them. */
+	if (syscall(__NR_io_uring_register, t->ring.ring_fd, IORING_REGISTER_RESTRICTIONS, res, n) <
+		    0 ||
+	    syscall(__NR_io_uring_register, t->ring.ring_fd, IORING_REGISTER_ENABLE_RINGS, NULL,
+		    0) < 0)
+		return -errno;
+	t->sealed = true;
+	return 0;
+}
+
+int dev_thread_init(struct dev_thread *t, unsigned int ring_entries,
+		    const struct dev_uring_policy *pol)
+{
+	struct io_uring_params p = {.flags = IORING_SETUP_R_DISABLED};
+	int rc;
+
+	if (pol->nfiles > DEV_FILES_MAX - 1 || pol->nops > DEV_OPS_MAX - 2)
+		return -EINVAL;
+	t->started = t->sealed = false;
+	t->dead = t->abandoned = t->test_hang = t->test_escape = false;
 	t->pause_req = t->parked = false;
 	t->op = DEV_OP_NONE;
 	t->poll_ns = 0;
@@ -28,8 +78,18 @@ int dev_thread_init(struct dev_thread *t, unsigned int ring_entries)
 	t->ctrl = (struct dev_event){.fd = eventfd(0, EFD_CLOEXEC), .tag = TAG_CTRL};
 	if (t->ctrl.fd < 0)
 		return -errno;
-	rc = io_uring_queue_init(ring_entries, &t->ring, 0);
+	t->files[0] = t->ctrl.fd;
+	for (unsigned int i = 0; i < pol->nfiles; i++)
+		t->files[1 + i] = pol->files[i];
+	t->nfiles = 1 + pol->nfiles;
+	rc = io_uring_queue_init_params(ring_entries, &t->ring, &p);
 	if (rc < 0) {
+		close(t->ctrl.fd);
+		return rc;
+	}
+	rc = seal(t, pol);
+	if (rc < 0) {
+		io_uring_queue_exit(&t->ring);
 		close(t->ctrl.fd);
 		return rc;
 	}
@@ -51,6 +111,39 @@ void dev_thread_destroy(struct dev_thread *t)
 	pthread_cond_destroy(&t->cond);
 }
 
+/*
+ * Test-only (MINIVMM_TEST_URING_ESCAPE): what code that took over this
+ * thread would try first, after its seccomp filter went on: open a file
+ * and a socket through the ring. The sealed ring refuses both with
+ * -EACCES; their CQEs are taken here, before the device's loop starts.
+ */
+static struct io_uring_sqe *get_sqe(struct dev_thread *t);
+
+static void try_escape(struct dev_thread *t)
+{
+	struct io_uring_sqe *sqe;
+	uint64_t tag;
+	int res;
+
+	t->escape_rc[0] = t->escape_rc[1] = 1;
+	sqe = get_sqe(t);
+	/* With the flag the ring requires, so only the opcode can refuse them. */
+	io_uring_prep_openat(sqe, AT_FDCWD, "/etc/passwd", O_RDONLY, 0);
+	sqe->flags |= IOSQE_FIXED_FILE;
+	io_uring_sqe_set_data64(sqe, TAG_ESCAPE);
+	sqe = get_sqe(t);
+	io_uring_prep_socket(sqe, AF_INET, SOCK_STREAM, 0, 0);
+	sqe->flags |= IOSQE_FIXED_FILE;
+	io_uring_sqe_set_data64(sqe, TAG_ESCAPE | 1);
+	for (unsigned int got = 0; got < 2;) {
+		if (io_uring_submit_and_wait(&t->ring, 1) < 0)
+			return;
+		while (dev_thread_next(t, &tag, &res))
+			if ((tag & ~1ULL) == TAG_ESCAPE)
+				t->escape_rc[tag & 1] = res, got++;
+	}
+}
+
 /* Whatever way the device's loop ends, callers must stop waiting for it. */
 static void *trampoline(void *arg)
 {
@@ -58,6 +151,8 @@ static void *trampoline(void *arg)
 	int rc = t->prologue ? t->prologue(t->prologue_arg) : 0;
 	void *ret = NULL;
 
+	if (!rc && t->test_escape)
+		try_escape(t);
 	pthread_mutex_lock(&t->lock);
 	t->prologue_rc = rc;
 	t->prologue_done = true;
@@ -77,6 +172,11 @@ int dev_thread_start(struct dev_thread *t, void *(*fn)(void *), void *arg)
 {
 	int rc;
 
+	/* dev_thread_init() leaves no other kind of ring; this catches a
+	 * struct that bypassed it. */
+	assert(t->sealed);
+	if (!t->sealed)
+		return -EPERM;
 	t->fn = fn;
 	t->arg = arg;
 	t->prologue_done = false;
@@ -256,6 +356,19 @@ struct io_uring_sqe *dev_thread_sqe(struct dev_thread *t)
 	return sqe;
 }
 
+void dev_sqe_fixed(const struct dev_thread *t, struct io_uring_sqe *sqe)
+{
+	if (sqe->fd >= 0) {
+		int slot = -1;
+
+		for (unsigned int i = 0; i < t->nfiles; i++)
+			if (t->files[i] == sqe->fd)
+				slot = (int)i;
+		sqe->fd = slot;
+	}
+	sqe->flags |= IOSQE_FIXED_FILE;
+}
+
 void dev_thread_arm(struct dev_thread *t, struct dev_event *ev)
 {
 	struct io_uring_sqe *sqe;
@@ -264,6 +377,7 @@ void dev_thread_arm(struct dev_thread *t, struct dev_event *ev)
 		return;
 	sqe = get_sqe(t);
 	io_uring_prep_read(sqe, ev->fd, &ev->buf, sizeof(ev->buf), 0);
+	dev_sqe_fixed(t, sqe);
 	io_uring_sqe_set_data64(sqe, ev->tag);
 	ev->armed = true;
 }
@@ -428,12 +542,11 @@ bool dev_thread_serve(struct dev_thread *t, dev_ctrl_fn *fn, void *dev)
 
 	pthread_mutex_lock(&t->lock);
 	keep = t->op != DEV_OP_STOP;
-	/* Test-only: a thread stuck where no wake-up reaches it (the lock is dropped). */
-	while (t->test_hang) {
-		pthread_mutex_unlock(&t->lock);
-		pause();
-		pthread_mutex_lock(&t->lock);
-	}
+	/* Test-only: a thread stuck where no wake-up reaches it (the lock is
+	 * dropped). A condition wait, so the hook needs no call of its own in
+	 * the device threads' seccomp list. */
+	while (t->test_hang)
+		pthread_cond_wait(&t->cond, &t->lock);
 	if (t->op != DEV_OP_NONE) {
 		t->op_result = fn(dev, t->op, t->op_queue, t->op_features);
 		t->op = DEV_OP_NONE;
@@ -449,6 +562,7 @@ void dev_thread_cancel(struct dev_thread *t, uint64_t user_data)
 	struct io_uring_sqe *sqe = dev_thread_sqe(t);
 
 	io_uring_prep_cancel64(sqe, user_data, 0);
+	dev_sqe_fixed(t, sqe);
 	io_uring_sqe_set_data64(sqe, TAG_CANCEL);
 }
 

@@ -11,7 +11,11 @@
  *   The device thread never takes the transport lock, or that wait would
  *   deadlock;
  * - one io_uring, with eventfd reads (guest kicks, the control wake-up) kept
- *   armed on it so a single submit-and-wait sleeps on everything;
+ *   armed on it so a single submit-and-wait sleeps on everything. The ring
+ *   is sealed before the thread starts (docs/design.md, "The io_uring
+ *   sandbox"): it reaches only the files registered with it, and takes only
+ *   the opcodes its device uses, so nothing submitted through it can open,
+ *   connect or read what seccomp would have refused as a system call;
  * - the drain a reset needs (docs/design.md, "In-order rules", R16): cancel
  *   every request still in flight, then reap until none is left.
  *
@@ -35,7 +39,24 @@
 
 enum dev_op { DEV_OP_NONE, DEV_OP_ENABLE, DEV_OP_RESET, DEV_OP_DRIVER_OK, DEV_OP_STOP };
 
-/* A read on an eventfd: its CQE, tagged tag, means the counter was bumped. */
+/*
+ * What a device's ring may do: the files it reaches (registered, named in
+ * SQEs by slot: dev_sqe_fixed()) and the opcodes it submits. dev_thread adds
+ * its own: the control eventfd, IORING_OP_READ for event reads and
+ * IORING_OP_ASYNC_CANCEL for drains. Every SQE must carry
+ * IOSQE_FIXED_FILE, and no other SQE flag is allowed.
+ */
+#define DEV_FILES_MAX 8
+#define DEV_OPS_MAX   16
+struct dev_uring_policy {
+	const int *files;
+	unsigned int nfiles;
+	const uint8_t *ops; /* IORING_OP_* */
+	unsigned int nops;
+};
+
+/* A read on an eventfd (registered with the ring): its CQE, tagged tag, means the counter was
+ * bumped. */
 struct dev_event {
 	int fd;
 	uint64_t tag;
@@ -50,6 +71,9 @@ struct dev_event {
 
 struct dev_thread {
 	struct io_uring ring;
+	bool sealed;		  /* restrictions registered and the ring enabled */
+	int files[DEV_FILES_MAX]; /* the registered files: slot i is files[i] */
+	unsigned int nfiles;
 	pthread_t thread;
 	bool started;
 	struct dev_event ctrl;
@@ -60,7 +84,9 @@ struct dev_thread {
 	void *prologue_arg;
 	int prologue_rc;
 	bool prologue_done;
-	bool test_hang; /* test-only: hang in the next operation, as a stuck thread would */
+	bool test_hang;	  /* test-only: hang in the next operation, as a stuck thread would */
+	bool test_escape; /* test-only: try an open and a socket through the ring at start */
+	int escape_rc[2]; /* their results (openat, socket): -EACCES when sealed */
 
 	/* Device thread only (poll_max_ns set before the thread starts). */
 	uint64_t poll_max_ns;	       /* 0: never poll */
@@ -96,8 +122,14 @@ struct dev_thread {
  */
 typedef int dev_ctrl_fn(void *dev, enum dev_op op, unsigned int queue, uint64_t features);
 
-/* Sets up the channel and a ring of ring_entries SQEs. 0 or a negative errno. */
-int dev_thread_init(struct dev_thread *t, unsigned int ring_entries);
+/*
+ * Sets up the channel and a ring of ring_entries SQEs sealed to pol: its
+ * files registered, its opcodes (and dev_thread's own) the only ones
+ * allowed. There is no unsealed ring. 0 or a negative errno (-EINVAL: pol
+ * is larger than DEV_FILES_MAX - 1 files or DEV_OPS_MAX - 2 opcodes).
+ */
+int dev_thread_init(struct dev_thread *t, unsigned int ring_entries,
+		    const struct dev_uring_policy *pol);
 /* Frees what dev_thread_init() set up; the thread must be stopped. */
 void dev_thread_destroy(struct dev_thread *t);
 /* Starts the thread; returns once its prologue (if set) has run, with its result. */
@@ -152,6 +184,13 @@ struct io_uring_sqe *dev_thread_sqe(struct dev_thread *t);
  * then polls takes no CPU from io-wq workers.
  */
 bool dev_thread_inline(const struct dev_thread *t);
+/*
+ * After io_uring_prep_*(): names sqe's file by its registered slot and sets
+ * IOSQE_FIXED_FILE, which the sealed ring requires of every SQE (an opcode
+ * without a file only gets the flag). A file that was never registered
+ * gets slot -1, and its request fails with -EBADF.
+ */
+void dev_sqe_fixed(const struct dev_thread *t, struct io_uring_sqe *sqe);
 void dev_thread_arm(struct dev_thread *t, struct dev_event *ev);
 /* True, and ev disarmed, if tag is ev's CQE. */
 bool dev_event_fired(struct dev_event *ev, uint64_t tag);

@@ -211,6 +211,7 @@ static void submit_rw(struct vblk *b, uint16_t idx)
 	struct io_uring_sqe *sqe = dev_thread_sqe(&b->vdev.dt);
 
 	prep_rw(sqe, b->fd, r->type, r->data, r->n_data, r->sector);
+	dev_sqe_fixed(&b->vdev.dt, sqe);
 	io_uring_sqe_set_data64(sqe, idx);
 }
 
@@ -250,6 +251,7 @@ static void flush_run(struct vblk *b)
 		first = &b->slots[b->run[0]].req;
 		sqe = dev_thread_sqe(&b->vdev.dt);
 		prep_rw(sqe, b->fd, first->type, m->iov, k, first->sector);
+		dev_sqe_fixed(&b->vdev.dt, sqe);
 		io_uring_sqe_set_data64(sqe, TAG_MERGE | (uint64_t)(m - b->merges));
 		stat_inc(&b->st.merged_ios);
 		stat_add(&b->st.merged_reqs, b->run_len);
@@ -374,6 +376,7 @@ static void submit(struct vblk *b, struct slot *s)
 					(uint64_t)r->range_sectors * VIRTIO_BLK_SECTOR);
 		break;
 	}
+	dev_sqe_fixed(&b->vdev.dt, sqe);
 	io_uring_sqe_set_data64(sqe, (uint64_t)(s - b->slots));
 	count_inflight(b, 1);
 	b->slow_inflight++;
@@ -638,9 +641,15 @@ static void blk_destroy(struct virtio_dev *d)
 	free(b);
 }
 
+/* Reads and writes of the image, FLUSH, DISCARD and WRITE_ZEROES. */
+static const uint8_t blk_uring_ops[] = {IORING_OP_READV, IORING_OP_WRITEV, IORING_OP_FSYNC,
+					IORING_OP_FALLOCATE};
+
 static const struct virtio_dev_ops blk_ops = {
 	.name = "virtio-blk",
 	.device_id = VIRTIO_ID_BLOCK,
+	.uring_ops = blk_uring_ops,
+	.n_uring_ops = sizeof(blk_uring_ops),
 	.poll = blk_poll,
 	.complete = blk_complete,
 	.process = blk_process,
@@ -757,6 +766,8 @@ int vblk_create(const struct vblk_options *o, const struct virtio_dev_env *env,
 				      * cancels of a drain. */
 				     .ring_entries = 2 * VBLK_QUEUE_SIZE + 8,
 				     .poll_us = o->poll_us,
+				     .files = &b->fd,
+				     .nfiles = 1,
 			     },
 			     err, err_len);
 	if (rc)

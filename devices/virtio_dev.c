@@ -236,9 +236,13 @@ int virtio_dev_init(struct virtio_dev *d, const struct virtio_dev_ops *ops,
 		    const struct virtio_dev_env *env, const struct virtio_dev_params *p, char *err,
 		    size_t err_len)
 {
+	int files[DEV_FILES_MAX];
+	struct dev_uring_policy pol = {
+		.files = files, .ops = ops->uring_ops, .nops = ops->n_uring_ops};
 	int rc;
 
-	if (p->nqueues == 0 || p->nqueues > VDEV_MAX_QUEUES || p->config_len > VDEV_CONFIG_MAX) {
+	if (p->nqueues == 0 || p->nqueues > VDEV_MAX_QUEUES || p->config_len > VDEV_CONFIG_MAX ||
+	    p->nqueues + p->nfiles > DEV_FILES_MAX - 1) {
 		snprintf(err, err_len, "%s: bad device description", ops->name);
 		return -EINVAL;
 	}
@@ -249,14 +253,17 @@ int virtio_dev_init(struct virtio_dev *d, const struct virtio_dev_ops *ops,
 	for (unsigned int q = 0; q < p->nqueues; q++) {
 		d->kick[q] = (struct dev_event){.fd = env->kick_fds[q], .tag = VDEV_TAG_KICK | q};
 		vq_init(&d->vqs[q], p->queue_size);
+		files[pol.nfiles++] = env->kick_fds[q];
 	}
+	for (unsigned int i = 0; i < p->nfiles; i++)
+		files[pol.nfiles++] = p->files[i];
 	rc = vmmio_init(&d->mmio, &vdev_mmio_ops, d, ops->device_id, offered_features(p),
 			p->config_len, d->vqs, p->nqueues);
 	if (rc) {
 		snprintf(err, err_len, "virtio-mmio setup failed");
 		goto fail_vqs;
 	}
-	rc = dev_thread_init(&d->dt, p->ring_entries);
+	rc = dev_thread_init(&d->dt, p->ring_entries, &pol);
 	if (rc < 0) {
 		snprintf(err, err_len, "io_uring setup failed: %s", strerror(-rc));
 		vmmio_destroy(&d->mmio);

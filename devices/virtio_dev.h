@@ -51,6 +51,10 @@ struct virtio_dev_ops {
 	 * whether the device gives buffers back (vq_unpop) so that count shows. */
 	const char *const *queue_names;
 	bool shows_unpopped;
+	/* The io_uring opcodes the device submits: its sealed ring allows
+	 * these, event reads and cancels, nothing else (dev_uring_policy). */
+	const uint8_t *uring_ops;
+	unsigned int n_uring_ops;
 
 	/* All on the device thread. NULL where marked optional. */
 	/* Optional: before each sleep, post what the device always keeps posted. */
@@ -99,6 +103,10 @@ struct virtio_dev_params {
 	unsigned int queue_size;   /* QueueNumMax of each queue */
 	unsigned int ring_entries; /* io_uring SQEs: all the I/O in flight, kicks, cancels */
 	unsigned int poll_us;	   /* busy-poll budget; 0: never */
+	/* The device's own files its ring reaches (the image, the TAP): its
+	 * SQEs name them through dev_sqe_fixed(). */
+	const int *files;
+	unsigned int nfiles;
 };
 
 struct virtio_dev {

@@ -140,6 +140,7 @@ static void tx_done(struct vnet *n, struct tx_slot *s, int res)
 		struct io_uring_sqe *sqe = dev_thread_sqe(&n->vdev.dt);
 
 		io_uring_prep_timeout(sqe, &n->tx_hold, 0, 0);
+		dev_sqe_fixed(&n->vdev.dt, sqe);
 		io_uring_sqe_set_data64(sqe, TAG_TX_HOLD);
 		n->tx_hold_armed = true;
 	}
@@ -188,6 +189,7 @@ static void process_tx(struct vnet *n)
 				sqe, n->tap_fd, s->wire,
 				vnet_tx_wire_iov(&c, &h, s->hdr, s->wire, TX_IOV_CAP + 1),
 				(uint64_t)-1);
+			dev_sqe_fixed(&n->vdev.dt, sqe);
 			io_uring_sqe_set_data64(sqe, (uint64_t)(s - n->tx));
 			n->tx_inflight++;
 			stat_max(&n->st.tx_max_inflight, n->tx_inflight);
@@ -223,6 +225,7 @@ static void post_reads(struct vnet *n)
 			continue;
 		sqe = dev_thread_sqe(&n->vdev.dt);
 		io_uring_prep_read(sqe, n->tap_fd, n->rx[i].f.data, RX_BUF, (uint64_t)-1);
+		dev_sqe_fixed(&n->vdev.dt, sqe);
 		io_uring_sqe_set_data64(sqe, TAG_RX | i);
 		n->rx[i].state = RXB_READING;
 		n->rx_reading++;
@@ -251,6 +254,7 @@ static void rx_pause(struct vnet *n)
 		return;
 	sqe = dev_thread_sqe(&n->vdev.dt);
 	io_uring_prep_timeout(sqe, &n->rx_retry, 0, 0);
+	dev_sqe_fixed(&n->vdev.dt, sqe);
 	io_uring_sqe_set_data64(sqe, TAG_RX_RETRY);
 	n->rx_retry_armed = true;
 }
@@ -545,9 +549,14 @@ static void net_destroy(struct virtio_dev *d)
 
 static const char *const net_queue_names[] = {[VNET_RXQ] = "rx", [VNET_TXQ] = "tx"};
 
+/* Frames from and to the TAP; the transmit hold and the receive retry. */
+static const uint8_t net_uring_ops[] = {IORING_OP_READ, IORING_OP_WRITEV, IORING_OP_TIMEOUT};
+
 static const struct virtio_dev_ops net_ops = {
 	.name = "virtio-net",
 	.device_id = VIRTIO_ID_NET,
+	.uring_ops = net_uring_ops,
+	.n_uring_ops = sizeof(net_uring_ops),
 	.queue_names = net_queue_names,
 	.shows_unpopped = true,
 	.prepare = net_prepare,
@@ -630,6 +639,8 @@ int vnet_create(const struct vnet_options *o, const struct virtio_dev_env *env,
 				      * the control read. */
 				     .ring_entries = 2 * (VNET_QUEUE_SIZE + RX_POOL) + 8,
 				     .poll_us = o->poll_us,
+				     .files = &n->tap_fd,
+				     .nfiles = 1,
 			     },
 			     err, err_len);
 	if (rc)

@@ -134,12 +134,16 @@ int virtio_devices_start(struct minivmm *vm, char *err, size_t err_len)
 {
 	/* Test-only: make one device's thread hang, to test that stopping still works. */
 	const char *hang = getenv("MINIVMM_TEST_HANG_THREAD");
+	/* Test-only: each device thread tries to open a file and a socket
+	 * through its ring; the sealed ring must refuse both. */
+	bool escape = getenv("MINIVMM_TEST_URING_ESCAPE") != NULL;
 
 	for (unsigned int i = 0; i < vm->n_virtio; i++) {
 		struct virtio_slot *s = &vm->virtio[i];
 		int rc;
 
 		slot_thread(s)->test_hang = hang && !strcmp(hang, s->name);
+		slot_thread(s)->test_escape = escape;
 		s->seccomp = vm->cfg.seccomp;
 		slot_thread(s)->prologue = device_prologue;
 		slot_thread(s)->prologue_arg = s;
@@ -149,6 +153,9 @@ int virtio_devices_start(struct minivmm *vm, char *err, size_t err_len)
 				 virtio_dev_name(s->dev), s->name, strerror(-rc));
 			return rc;
 		}
+		if (escape)
+			fprintf(stderr, "minivmm: test: %s ring: openat=%d socket=%d\n", s->name,
+				slot_thread(s)->escape_rc[0], slot_thread(s)->escape_rc[1]);
 	}
 	return 0;
 }

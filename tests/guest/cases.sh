@@ -8,7 +8,7 @@ GUEST_CASES="testguest_in_order testguest_no_in_order testguest_in_order_refused
  testguest_no_event_idx testguest_direct_chains testguest_size_cap testguest_console_input
  testguest_poll testguest_poll_no_event_idx testguest_no_poll testguest_hung_device_stops
  testguest_net_in_order testguest_net_no_in_order testguest_net_in_order_refused
- seccomp_vcpu seccomp_device seccomp_console seccomp_control seccomp_api seccomp_log seccomp_off
+ uring_sealed_blk uring_sealed_net seccomp_vcpu seccomp_device seccomp_console seccomp_control seccomp_api seccomp_log seccomp_off
  triple_fault_crash triple_fault_reboot_t console_reader_gone std_fds_closed
  verbose_verdict vcpu_dump_on_timeout vcpu_dump_on_sigusr1"
 
@@ -190,6 +190,25 @@ case_testguest_net_in_order_refused() {
 	# Offered but not accepted: one used entry per buffer, as they come.
 	tg_net --in-order testguest.in_order=0
 	tg_net_ok 0 off && expect_line "^eth0: tx queue completed=553 .* used_entries=553 batches=0 "
+}
+
+# Each device's io_uring is sealed before its thread starts: a test-only
+# hook makes every device thread, right after its seccomp filter went on,
+# submit an openat and a socket through its own ring, as code that took the
+# thread over would. Both must be refused (-13, EACCES), and the device
+# must still do all its work through the same ring.
+case_uring_sealed_blk() {
+	export MINIVMM_TEST_URING_ESCAPE=1
+	tg --in-order
+	unset MINIVMM_TEST_URING_ESCAPE
+	expect_line "^minivmm: test: vda ring: openat=-13 socket=-13$" && tg_ok
+}
+
+case_uring_sealed_net() {
+	export MINIVMM_TEST_URING_ESCAPE=1
+	tg_net --in-order
+	unset MINIVMM_TEST_URING_ESCAPE
+	expect_line "^minivmm: test: eth0 ring: openat=-13 socket=-13$" && tg_net_ok 1 negotiated
 }
 
 # seccomp is on by default. A test-only hook makes one kind of thread make a

@@ -23,7 +23,11 @@
 #include <sched.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <signal.h>
 #include <sys/eventfd.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "tests/unit/check_run.h"
@@ -36,6 +40,7 @@
 
 struct fake {
 	struct dev_thread dt;
+	int kick_fd, req_fd, pipe[2]; /* registered with the ring */
 	enum dev_op ops[8];
 	unsigned int nops, queue;
 	uint64_t features;
@@ -76,19 +81,55 @@ static void *fake_thread(void *arg)
 	return NULL;
 }
 
+/* What the fake device's ring may do besides event reads and cancels. */
+static const uint8_t fake_ops[] = {IORING_OP_NOP, IORING_OP_TIMEOUT};
+
 static struct fake *fake_new(void)
 {
 	struct fake *f = calloc(1, sizeof(*f));
+	int files[3];
 
 	ck_assert_ptr_nonnull(f);
-	ck_assert_int_eq(dev_thread_init(&f->dt, 16), 0);
+	f->kick_fd = eventfd(0, EFD_CLOEXEC);
+	f->req_fd = eventfd(0, EFD_CLOEXEC);
+	ck_assert_int_ge(f->kick_fd, 0);
+	ck_assert_int_ge(f->req_fd, 0);
+	ck_assert_int_eq(pipe(f->pipe), 0);
+	files[0] = f->kick_fd;
+	files[1] = f->req_fd;
+	files[2] = f->pipe[0];
+	ck_assert_int_eq(dev_thread_init(&f->dt, 16,
+					 &(struct dev_uring_policy){.files = files,
+								    .nfiles = 3,
+								    .ops = fake_ops,
+								    .nops = sizeof(fake_ops)}),
+			 0);
 	return f;
 }
 
 static void fake_free(struct fake *f)
 {
 	dev_thread_destroy(&f->dt);
+	close(f->kick_fd);
+	close(f->req_fd);
+	close(f->pipe[0]);
+	close(f->pipe[1]);
 	free(f);
+}
+
+/* An SQE as the sealed ring takes them: files by slot, IOSQE_FIXED_FILE. */
+static struct io_uring_sqe *fixed(struct fake *f, struct io_uring_sqe *sqe)
+{
+	dev_sqe_fixed(&f->dt, sqe);
+	return sqe;
+}
+
+static void nop(struct fake *f)
+{
+	struct io_uring_sqe *sqe = dev_thread_sqe(&f->dt);
+
+	io_uring_prep_nop(sqe);
+	fixed(f, sqe);
 }
 
 START_TEST(nothing_runs_before_start)
@@ -130,7 +171,7 @@ END_TEST
 START_TEST(event_fires_once_per_read)
 {
 	struct fake *f = fake_new();
-	struct dev_event kick = {.fd = eventfd(0, EFD_CLOEXEC), .tag = TAG_KICK};
+	struct dev_event kick = {.fd = f->kick_fd, .tag = TAG_KICK};
 	uint64_t tag;
 	int res;
 
@@ -147,7 +188,6 @@ START_TEST(event_fires_once_per_read)
 	ck_assert(!kick.armed);
 	ck_assert_uint_eq(kick.buf, 3);
 	ck_assert(!dev_thread_next(&f->dt, &tag, &res));
-	close(kick.fd);
 	fake_free(f);
 }
 END_TEST
@@ -174,7 +214,7 @@ START_TEST(drain_cancels_and_reaps_until_idle)
 	uint64_t tag;
 	int res;
 
-	f->req = (struct dev_event){.fd = eventfd(0, EFD_CLOEXEC), .tag = TAG_REQ};
+	f->req = (struct dev_event){.fd = f->req_fd, .tag = TAG_REQ};
 	ck_assert_int_ge(f->req.fd, 0);
 	dev_thread_arm(&f->dt, &f->req);
 	f->inflight = 1;
@@ -187,7 +227,6 @@ START_TEST(drain_cancels_and_reaps_until_idle)
 	ck_assert_uint_eq(f->reaped[0], TAG_REQ);
 	while (dev_thread_next(&f->dt, &tag, &res))
 		ck_assert_uint_ne(tag, TAG_REQ);
-	close(f->req.fd);
 	fake_free(f);
 }
 END_TEST
@@ -219,7 +258,7 @@ START_TEST(poll_off_hit_and_cqe)
 	/* A completion already there ends the poll before the device is asked. */
 	pending_calls = 0;
 	ck_assert(!dev_thread_has_cqe(&f->dt));
-	io_uring_prep_nop(dev_thread_sqe(&f->dt));
+	nop(f);
 	ck_assert(!dev_thread_poll(&f->dt, fake_pending, f));
 	ck_assert_uint_eq(pending_calls, 0);
 	ck_assert(dev_thread_has_cqe(&f->dt));
@@ -239,6 +278,7 @@ static bool fake_pending_cqe(void *dev)
 	struct io_uring_sqe *sqe = dev_thread_sqe(&f->dt);
 
 	io_uring_prep_nop(sqe);
+	fixed(f, sqe);
 	io_uring_sqe_set_data64(sqe, TAG_REQ);
 	ck_assert_int_eq(io_uring_submit(&f->dt.ring), 1);
 	return false;
@@ -256,6 +296,7 @@ static void wait_for(struct fake *f, bool long_sleep)
 		io_uring_prep_timeout(sqe, &ts, 0, 0);
 	else
 		io_uring_prep_nop(sqe);
+	fixed(f, sqe);
 	io_uring_sqe_set_data64(sqe, TAG_REQ);
 	ck_assert(dev_thread_wait(&f->dt));
 	while (dev_thread_next(&f->dt, &tag, &res))
@@ -277,7 +318,7 @@ START_TEST(broken_ring_fails_the_wait_not_the_caller)
 	ck_assert_int_ge(dup2(null, f->dt.ring.ring_fd), 0);
 	close(null);
 	for (unsigned int i = 0; i < n; i++)
-		io_uring_prep_nop(dev_thread_sqe(&f->dt));
+		nop(f);
 	ck_assert(!f->dt.sq_failed);
 	for (unsigned int i = 0; i < 3; i++) {
 		struct io_uring_sqe *sqe = dev_thread_sqe(&f->dt);
@@ -375,9 +416,13 @@ static bool submit_mix(struct fake *f, int rfd, unsigned int n, unsigned int m)
 	int res;
 
 	for (unsigned int i = 0; i < n; i++)
-		io_uring_prep_nop(dev_thread_sqe(&f->dt));
-	for (unsigned int i = 0; i < m; i++)
-		io_uring_prep_read(dev_thread_sqe(&f->dt), rfd, buf, sizeof(buf), 0);
+		nop(f);
+	for (unsigned int i = 0; i < m; i++) {
+		struct io_uring_sqe *sqe = dev_thread_sqe(&f->dt);
+
+		io_uring_prep_read(sqe, rfd, buf, sizeof(buf), 0);
+		fixed(f, sqe);
+	}
 	ck_assert(dev_thread_wait(&f->dt));
 	while (dev_thread_next(&f->dt, &tag, &res))
 		;
@@ -392,18 +437,15 @@ static bool submit_mix(struct fake *f, int rfd, unsigned int n, unsigned int m)
 START_TEST(submit_tells_inline_from_waiting)
 {
 	struct fake *f = fake_new();
-	int p[2];
+	int rfd = f->pipe[0];
 
-	ck_assert_int_eq(pipe(p), 0);
 	/* The first wait arms the control read beside the NOP: not a request. */
-	ck_assert(submit_mix(f, p[0], 1, 0));
-	ck_assert(!submit_mix(f, p[0], 1, 3));
-	ck_assert(submit_mix(f, p[0], 4, 0));
+	ck_assert(submit_mix(f, rfd, 1, 0));
+	ck_assert(!submit_mix(f, rfd, 1, 3));
+	ck_assert(submit_mix(f, rfd, 4, 0));
 	/* Mostly at once is at once: a batch of cached reads has a straggler. */
-	ck_assert(submit_mix(f, p[0], 3, 1));
-	ck_assert(!submit_mix(f, p[0], 2, 2));
-	close(p[1]);
-	close(p[0]);
+	ck_assert(submit_mix(f, rfd, 3, 1));
+	ck_assert(!submit_mix(f, rfd, 2, 2));
 	fake_free(f);
 }
 END_TEST
@@ -464,6 +506,141 @@ START_TEST(abandon_and_stop_bound_a_hung_thread)
 }
 END_TEST
 
+/* Submits what was prepared in sqe, alone, and returns its result. */
+static int result_of(struct fake *f, struct io_uring_sqe *sqe)
+{
+	uint64_t tag;
+	int res;
+
+	io_uring_sqe_set_data64(sqe, TAG_REQ);
+	ck_assert_int_ge(io_uring_submit(&f->dt.ring), 1);
+	for (;;) {
+		while (dev_thread_next(&f->dt, &tag, &res))
+			if (tag == TAG_REQ)
+				return res;
+		ck_assert_int_ge(io_uring_submit_and_wait(&f->dt.ring, 1), 0);
+	}
+}
+
+/*
+ * The sealed ring takes what the device was given and nothing else: an
+ * opcode outside its list (open, socket, connect) fails with -EACCES even
+ * with the flag the ring requires, a request without IOSQE_FIXED_FILE or
+ * with another SQE flag fails the same way, a file that was never
+ * registered is not reachable, and the ring cannot be changed after it
+ * was sealed (no io_uring_register() call at all).
+ */
+START_TEST(sealed_ring_takes_only_its_own)
+{
+	struct fake *f = fake_new();
+	struct sockaddr_in sa = {.sin_family = AF_INET,
+				 .sin_port = htons(9),
+				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	struct io_uring_sqe *sqe;
+	static char buf[8];
+	int other = eventfd(5, EFD_CLOEXEC);
+
+	ck_assert(f->dt.sealed);
+	ck_assert_int_ge(other, 0);
+	/* What it was given works: a NOP, a read of a registered file. */
+	sqe = dev_thread_sqe(&f->dt);
+	io_uring_prep_nop(sqe);
+	ck_assert_int_eq(result_of(f, fixed(f, sqe)), 0);
+	ck_assert_int_eq(write(f->pipe[1], "x", 1), 1);
+	sqe = dev_thread_sqe(&f->dt);
+	io_uring_prep_read(sqe, f->pipe[0], buf, sizeof(buf), 0);
+	ck_assert_int_eq(result_of(f, fixed(f, sqe)), 1);
+
+	/* Opcodes it was not given. */
+	sqe = dev_thread_sqe(&f->dt);
+	io_uring_prep_openat(sqe, AT_FDCWD, "/etc/passwd", O_RDONLY, 0);
+	sqe->flags |= IOSQE_FIXED_FILE;
+	ck_assert_int_eq(result_of(f, sqe), -EACCES);
+	sqe = dev_thread_sqe(&f->dt);
+	io_uring_prep_socket(sqe, AF_INET, SOCK_STREAM, 0, 0);
+	sqe->flags |= IOSQE_FIXED_FILE;
+	ck_assert_int_eq(result_of(f, sqe), -EACCES);
+	sqe = dev_thread_sqe(&f->dt);
+	io_uring_prep_connect(sqe, 1, (struct sockaddr *)&sa, sizeof(sa));
+	sqe->flags |= IOSQE_FIXED_FILE;
+	ck_assert_int_eq(result_of(f, sqe), -EACCES);
+	sqe = dev_thread_sqe(&f->dt);
+	io_uring_prep_write(sqe, f->req_fd, buf, 8, 0);
+	ck_assert_int_eq(result_of(f, fixed(f, sqe)), -EACCES);
+
+	/* An allowed opcode on a plain fd, or with a flag other than FIXED_FILE. */
+	sqe = dev_thread_sqe(&f->dt);
+	io_uring_prep_read(sqe, f->pipe[0], buf, sizeof(buf), 0);
+	ck_assert_int_eq(result_of(f, sqe), -EACCES);
+	sqe = dev_thread_sqe(&f->dt);
+	io_uring_prep_nop(sqe);
+	fixed(f, sqe)->flags |= IOSQE_ASYNC;
+	ck_assert_int_eq(result_of(f, sqe), -EACCES);
+
+	/* A file it was never given: no slot reaches it. */
+	sqe = dev_thread_sqe(&f->dt);
+	io_uring_prep_read(sqe, other, buf, sizeof(buf), 0);
+	ck_assert_int_eq(result_of(f, fixed(f, sqe)), -EBADF);
+	ck_assert_int_eq(io_uring_register_files_update(&f->dt.ring, 0, &other, 1), -EACCES);
+	ck_assert_int_eq(
+		io_uring_register_buffers(&f->dt.ring, &(struct iovec){buf, sizeof(buf)}, 1),
+		-EACCES);
+	close(other);
+	fake_free(f);
+}
+END_TEST
+
+/*
+ * The test hook the guest tier drives in the real process, here on its
+ * own: the thread, once started, tries to open a file and a socket
+ * through its ring, and both are refused.
+ */
+START_TEST(escape_hook_is_refused)
+{
+	struct fake *f = fake_new();
+
+	f->dt.test_escape = true;
+	ck_assert_int_eq(dev_thread_start(&f->dt, fake_thread, f), 0);
+	ck_assert_int_eq(f->dt.escape_rc[0], -EACCES);
+	ck_assert_int_eq(f->dt.escape_rc[1], -EACCES);
+	ck_assert_int_eq(dev_thread_stop(&f->dt, NULL), 0);
+	fake_free(f);
+}
+END_TEST
+
+static void *never_runs(void *arg)
+{
+	(void)arg;
+	ck_abort_msg("a thread started on an unsealed ring");
+	return NULL;
+}
+
+/* A dev_thread that did not come from dev_thread_init() is never started. */
+START_TEST(unsealed_ring_never_starts)
+{
+	struct dev_thread t = {0};
+
+	dev_thread_start(&t, never_runs, NULL);
+}
+END_TEST
+
+/* dev_thread_init() refuses a policy larger than the ring can hold. */
+START_TEST(oversized_policy_refused)
+{
+	struct dev_thread t;
+	int files[DEV_FILES_MAX] = {0};
+	uint8_t ops[DEV_OPS_MAX] = {0};
+
+	ck_assert_int_eq(
+		dev_thread_init(
+			&t, 8, &(struct dev_uring_policy){.files = files, .nfiles = DEV_FILES_MAX}),
+		-EINVAL);
+	ck_assert_int_eq(
+		dev_thread_init(&t, 8, &(struct dev_uring_policy){.ops = ops, .nops = DEV_OPS_MAX}),
+		-EINVAL);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("dev_thread");
@@ -481,6 +658,10 @@ int main(void)
 	tcase_add_test(tc, broken_ring_fails_the_wait_not_the_caller);
 	tcase_add_test(tc, calls_to_a_dead_thread_fail);
 	tcase_add_test(tc, abandon_and_stop_bound_a_hung_thread);
+	tcase_add_test(tc, sealed_ring_takes_only_its_own);
+	tcase_add_test(tc, escape_hook_is_refused);
+	tcase_add_test_raise_signal(tc, unsealed_ring_never_starts, SIGABRT);
+	tcase_add_test(tc, oversized_policy_refused);
 	suite_add_tcase(s, tc);
 	return check_run(s);
 }
