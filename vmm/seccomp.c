@@ -54,19 +54,31 @@ static void on_sigsys(int sig, siginfo_t *si, void *uc)
 	put_num(buf, &len, sizeof(buf), si->si_syscall);
 	put_str(buf, &len, sizeof(buf), "; ending with SIGSYS\n");
 	(void)!write(STDERR_FILENO, buf, len);
-	/* The filter answers kill with SECCOMP_RET_KILL_PROCESS: the whole process ends. */
-	syscall(SYS_kill, 0, SIGSYS);
+	/*
+	 * The filter answers kill with SECCOMP_RET_KILL_PROCESS: the process
+	 * ends with SIGSYS before the call runs. Were it ever to run, signal 0
+	 * to our own pid does nothing (never kill(0, ...): that would signal
+	 * the whole process group, a CI runner's shell included).
+	 */
+	syscall(SYS_kill, getpid(), 0);
 	_exit(128 + SIGSYS);
 }
 
 static int add_list(scmp_filter_ctx ctx, const struct seccomp_rule *r)
 {
 	for (; r->why; r++) {
-		int rc = r->arg ? seccomp_rule_add(
-					  ctx, SCMP_ACT_ALLOW, r->nr, 1,
-					  SCMP_CMP((unsigned int)r->arg - 1, SCMP_CMP_EQ, r->value))
-				: seccomp_rule_add(ctx, SCMP_ACT_ALLOW, r->nr, 0);
+		unsigned int a = (unsigned int)(r->arg < 0 ? -r->arg : r->arg) - 1;
+		uint64_t v = r->value == SECCOMP_OWN_PID ? (uint64_t)getpid() : r->value;
+		int rc;
 
+		if (!r->arg)
+			rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, r->nr, 0);
+		else if (r->arg < 0)
+			rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, r->nr, 1,
+					      SCMP_CMP(a, SCMP_CMP_MASKED_EQ, v, 0));
+		else
+			rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, r->nr, 1,
+					      SCMP_CMP(a, SCMP_CMP_EQ, v));
 		if (rc < 0)
 			return rc;
 	}

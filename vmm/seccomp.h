@@ -4,7 +4,9 @@
  * allow-lists in vmm/seccomp_policy.c. Each thread installs its own before
  * the guest runs its first instruction (vCPUs wait for the thread that
  * runs the VM to install its filter). A forbidden call traps: the thread
- * is named on stderr and the process dies with SIGSYS.
+ * is named on stderr, then the handler makes the one call whose rule is
+ * SCMP_ACT_KILL_PROCESS, so the process dies with SIGSYS (nothing else is
+ * signalled).
  */
 #ifndef VMM_SECCOMP_H
 #define VMM_SECCOMP_H
@@ -25,11 +27,16 @@ enum seccomp_thread_kind {
 };
 
 struct seccomp_rule {
-	int nr;	 /* SCMP_SYS(...) */
-	int arg; /* 0: any arguments; N: only when argument N - 1 equals value */
+	int nr; /* SCMP_SYS(...) */
+	/* 0: any arguments; N: only when argument N - 1 equals value;
+	 * -N: only when argument N - 1 has none of value's bits set. */
+	int arg;
 	uint64_t value;
 	const char *why; /* NULL ends a list */
 };
+
+/* A rule's value that stands for minivmm's own process id, filled in at install. */
+#define SECCOMP_OWN_PID UINT64_MAX
 
 /* Per kind: the common list and the kind's own (and, for some, one more; else NULL). */
 #define SECCOMP_LISTS 3
