@@ -6,6 +6,7 @@
 #ifndef COMMON_TIMESPEC_H
 #define COMMON_TIMESPEC_H
 
+#include <stdint.h>
 #include <time.h>
 
 static inline void timespec_add_ms(struct timespec *t, unsigned int ms)
@@ -16,6 +17,15 @@ static inline void timespec_add_ms(struct timespec *t, unsigned int ms)
 		t->tv_sec++;
 		t->tv_nsec -= 1000000000;
 	}
+}
+
+/* Nanoseconds from now (CLOCK_MONOTONIC) to t: zero or less once it passed. */
+static inline int64_t timespec_left_ns(const struct timespec *t)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (int64_t)(t->tv_sec - now.tv_sec) * 1000000000 + (t->tv_nsec - now.tv_nsec);
 }
 
 #endif

@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/timespec.h"
 #include "devices/dev_stats.h"
 
 #define TAG_CTRL   (DEV_TAG_RESERVED | 1)
@@ -21,14 +22,15 @@
  * does: created disabled, its files registered, then restrictions that
  * allow only pol's opcodes and dev_thread's own on registered files
  * (IOSQE_FIXED_FILE required, no other SQE flag), no io_uring_register()
- * call at all once enabled, and only then enabled. io_uring runs a
+ * call once enabled but the unregistering of its files, and only then
+ * enabled. io_uring runs a
  * request in the kernel or an io-wq worker, where the thread's seccomp
  * filter never sees it: without this, anything running on a thread that
  * can reach the ring could openat() or connect() through it.
  */
 static int seal(struct dev_thread *t, const struct dev_uring_policy *pol)
 {
-	struct io_uring_restriction res[DEV_OPS_MAX + 2];
+	struct io_uring_restriction res[DEV_OPS_MAX + 3];
 	unsigned int n = 0;
 	int rc;
 
@@ -42,6 +44,9 @@ static int seal(struct dev_thread *t, const struct dev_uring_policy *pol)
 	for (unsigned int i = 0; i < pol->nops; i++)
 		res[n++] = (struct io_uring_restriction){.opcode = IORING_RESTRICTION_SQE_OP,
 							 .sqe_op = pol->ops[i]};
+	/* The one register call left: destroy drops the files before closing them. */
+	res[n++] = (struct io_uring_restriction){.opcode = IORING_RESTRICTION_REGISTER_OP,
+						 .register_op = IORING_UNREGISTER_FILES};
 	res[n++] = (struct io_uring_restriction){.opcode = IORING_RESTRICTION_SQE_FLAGS_REQUIRED,
 						 .sqe_flags = IOSQE_FIXED_FILE};
 	res[n++] = (struct io_uring_restriction){.opcode = IORING_RESTRICTION_SQE_FLAGS_ALLOWED,
@@ -103,8 +108,15 @@ int dev_thread_init(struct dev_thread *t, unsigned int ring_entries,
 	return 0;
 }
 
+/*
+ * The ring lets go of its registered files only in deferred work after it
+ * is closed: the disk's lock and the TAP would stay taken for a moment
+ * after the device is gone, and the same image or TAP could not be opened
+ * again at once. Unregistering drops them now.
+ */
 void dev_thread_destroy(struct dev_thread *t)
 {
+	io_uring_unregister_files(&t->ring);
 	io_uring_queue_exit(&t->ring);
 	close(t->ctrl.fd);
 	pthread_mutex_destroy(&t->lock);
@@ -196,6 +208,7 @@ int dev_thread_start(struct dev_thread *t, void *(*fn)(void *), void *arg)
 static void post(struct dev_thread *t, enum dev_op op, unsigned int queue, uint64_t features)
 {
 	t->op = op;
+	t->op_seq++;
 	t->op_queue = queue;
 	t->op_features = features;
 	t->op_done = false;
@@ -515,15 +528,18 @@ bool dev_thread_has_cqe(struct dev_thread *t)
 	return io_uring_cq_ready(&t->ring) != 0;
 }
 
+/* The cancels' CQEs are dev_thread's own; a late one may come after its drain. */
 bool dev_thread_next(struct dev_thread *t, uint64_t *tag, int *res)
 {
 	struct io_uring_cqe *cqe;
 
-	if (io_uring_peek_cqe(&t->ring, &cqe) != 0)
-		return false;
-	*tag = io_uring_cqe_get_data64(cqe);
-	*res = cqe->res;
-	io_uring_cqe_seen(&t->ring, cqe);
+	do {
+		if (io_uring_peek_cqe(&t->ring, &cqe) != 0)
+			return false;
+		*tag = io_uring_cqe_get_data64(cqe);
+		*res = cqe->res;
+		io_uring_cqe_seen(&t->ring, cqe);
+	} while (*tag == TAG_CANCEL);
 	return true;
 }
 
@@ -533,28 +549,43 @@ bool dev_thread_ctrl_fired(struct dev_thread *t, uint64_t tag)
 }
 
 /*
- * fn runs with the lock held: the caller is blocked in dev_thread_call()
- * anyway, and a second caller must not replace op before this one is done.
+ * fn runs without the lock: a reset's drain may wait long on the host's I/O
+ * (a write to a stalled disk), and stop, pause and abandon must still get
+ * through to answer their own callers by their deadlines. A second caller
+ * cannot replace op meanwhile (vCPUs call one at a time, under the
+ * transport's lock); dev_thread_stop() may, and then its STOP stays posted
+ * for the next turn while the caller of the first is abandoned anyway.
  */
 bool dev_thread_serve(struct dev_thread *t, dev_ctrl_fn *fn, void *dev)
 {
-	bool keep;
+	unsigned int queue, seq;
+	uint64_t features;
+	enum dev_op op;
+	int rc;
 
 	pthread_mutex_lock(&t->lock);
-	keep = t->op != DEV_OP_STOP;
 	/* Test-only: a thread stuck where no wake-up reaches it (the lock is
 	 * dropped). A condition wait, so the hook needs no call of its own in
 	 * the device threads' seccomp list. */
 	while (t->test_hang)
 		pthread_cond_wait(&t->cond, &t->lock);
-	if (t->op != DEV_OP_NONE) {
-		t->op_result = fn(dev, t->op, t->op_queue, t->op_features);
+	op = t->op;
+	queue = t->op_queue;
+	features = t->op_features;
+	seq = t->op_seq;
+	pthread_mutex_unlock(&t->lock);
+	if (op == DEV_OP_NONE)
+		return true;
+	rc = fn(dev, op, queue, features);
+	pthread_mutex_lock(&t->lock);
+	if (t->op_seq == seq) {
+		t->op_result = rc;
 		t->op = DEV_OP_NONE;
 		t->op_done = true;
 		pthread_cond_broadcast(&t->cond);
 	}
 	pthread_mutex_unlock(&t->lock);
-	return keep;
+	return op != DEV_OP_STOP;
 }
 
 void dev_thread_cancel(struct dev_thread *t, uint64_t user_data)
@@ -567,22 +598,39 @@ void dev_thread_cancel(struct dev_thread *t, uint64_t user_data)
 }
 
 /*
- * The control read is not re-armed here: the drain runs inside an operation
- * whose caller still waits, so no other operation can be posted meanwhile.
+ * The control read is not re-armed here. Should it fire (an operation
+ * posted while this one runs: only dev_thread_stop() may), its wake-up is
+ * given back, so the loop serves that operation next.
  */
-bool dev_thread_drain(struct dev_thread *t, bool (*busy)(void *dev),
-		      void (*reap)(void *dev, uint64_t tag), void *dev)
+int dev_thread_drain(struct dev_thread *t, bool (*busy)(void *dev),
+		     void (*reap)(void *dev, uint64_t tag), void *dev,
+		     const struct timespec *deadline)
 {
 	uint64_t tag;
-	int res;
+	int res, rc;
 
 	while (busy(dev)) {
-		if (!submit_and_wait(t))
-			return false;
+		if (deadline) {
+			struct __kernel_timespec left;
+			struct io_uring_cqe *cqe;
+			int64_t ns = timespec_left_ns(deadline);
+
+			if (ns <= 0)
+				return -ETIMEDOUT;
+			left = (struct __kernel_timespec){.tv_sec = ns / 1000000000,
+							  .tv_nsec = ns % 1000000000};
+			rc = io_uring_submit_and_wait_timeout(&t->ring, &cqe, 1, &left, NULL);
+			if (rc < 0 && rc != -ETIME && rc != -EINTR)
+				return -EIO;
+		} else if (!submit_and_wait(t)) {
+			return -EIO;
+		}
 		while (dev_thread_next(t, &tag, &res)) {
-			if (!dev_thread_ctrl_fired(t, tag) && tag != TAG_CANCEL)
+			if (dev_thread_ctrl_fired(t, tag))
+				eventfd_write(t->ctrl.fd, 1);
+			else
 				reap(dev, tag);
 		}
 	}
-	return true;
+	return 0;
 }

@@ -103,6 +103,7 @@ struct dev_thread {
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
 	enum dev_op op;
+	unsigned int op_seq; /* bumped by each post: an op replaced while served */
 	unsigned int op_queue;
 	uint64_t op_features;
 	int op_result;
@@ -220,25 +221,34 @@ bool dev_thread_has_cqe(struct dev_thread *t);
 bool dev_thread_next(struct dev_thread *t, uint64_t *tag, int *res);
 /* True if tag is the control wake-up: call dev_thread_serve() after the batch. */
 bool dev_thread_ctrl_fired(struct dev_thread *t, uint64_t tag);
-/* Runs the pending operation through fn, wakes its caller; false after DEV_OP_STOP. */
 /*
  * Device thread, where nothing is half-published: parks while a pause is
  * asked (a cheap atomic read otherwise). Returns early to serve a control
  * operation, or when the thread is abandoned.
  */
 void dev_thread_park(struct dev_thread *t);
+/*
+ * Runs the pending operation through fn (without the lock, so stop, pause
+ * and abandon are never held up by it) and wakes its caller; false after
+ * DEV_OP_STOP.
+ */
 bool dev_thread_serve(struct dev_thread *t, dev_ctrl_fn *fn, void *dev);
 
 /*
  * For a reset: dev_thread_cancel() each request in flight by its user_data,
  * then dev_thread_drain() reaps until busy(dev) is false, handing each CQE
  * of the device's own to reap(dev, tag) (the cancels' and the control
- * read's it takes itself). False if the ring failed with requests still in
- * flight: their buffers and slots are not free, and the device must not
+ * read's it takes itself). 0 when nothing is left in flight; -ETIMEDOUT
+ * at deadline (CLOCK_MONOTONIC; NULL: none) with requests still in flight
+ * that cancel could not stop (a write or fsync that io-wq already runs on
+ * a stalled disk): the device must keep reaping them (dev_thread_next)
+ * before it reuses their buffers and slots; -EIO if the ring failed with
+ * requests still in flight: they are never reaped, so the device must not
  * reuse them (the thread should end).
  */
 void dev_thread_cancel(struct dev_thread *t, uint64_t user_data);
-bool dev_thread_drain(struct dev_thread *t, bool (*busy)(void *dev),
-		      void (*reap)(void *dev, uint64_t tag), void *dev);
+int dev_thread_drain(struct dev_thread *t, bool (*busy)(void *dev),
+		     void (*reap)(void *dev, uint64_t tag), void *dev,
+		     const struct timespec *deadline);
 
 #endif

@@ -86,6 +86,12 @@ struct vblk {
 	unsigned int run_len, run_segs;
 	uint64_t run_bytes;
 	struct merge *merges;
+	/* Test-only (MINIVMM_TEST_HOLD_WRITE): the first write waits this long
+	 * in the ring as a timeout cancel does not stop, as a write io-wq runs
+	 * on a stalled disk would, then goes out. */
+	unsigned int hold_ms;
+	int held; /* the slot held, or -1 */
+	struct __kernel_timespec hold_ts;
 
 	struct vblk_stats st; /* devices/dev_stats.h */
 };
@@ -210,6 +216,16 @@ static void submit_rw(struct vblk *b, uint16_t idx)
 	const struct blk_req *r = &b->slots[idx].req;
 	struct io_uring_sqe *sqe = dev_thread_sqe(&b->vdev.dt);
 
+	if (b->hold_ms && r->type == VIRTIO_BLK_T_OUT) {
+		b->hold_ts = (struct __kernel_timespec){.tv_sec = b->hold_ms / 1000,
+							.tv_nsec = b->hold_ms % 1000 * 1000000L};
+		b->hold_ms = 0;
+		b->held = idx;
+		io_uring_prep_timeout(sqe, &b->hold_ts, 0, 0);
+		dev_sqe_fixed(&b->vdev.dt, sqe);
+		io_uring_sqe_set_data64(sqe, idx);
+		return;
+	}
 	prep_rw(sqe, b->fd, r->type, r->data, r->n_data, r->sector);
 	dev_sqe_fixed(&b->vdev.dt, sqe);
 	io_uring_sqe_set_data64(sqe, idx);
@@ -232,6 +248,8 @@ static void flush_run(struct vblk *b)
 
 	if (!b->run_len)
 		return;
+	if (b->hold_ms)
+		m = NULL; /* the held write goes on its own */
 	if (!m) {
 		for (unsigned int i = 0; i < b->run_len; i++)
 			submit_rw(b, b->run[i]);
@@ -472,7 +490,10 @@ static void blk_complete(struct virtio_dev *d, uint64_t tag, int res)
 {
 	struct vblk *b = to_vblk(d);
 
-	if (tag < VBLK_QUEUE_SIZE)
+	if (tag < VBLK_QUEUE_SIZE && (int)tag == b->held) {
+		b->held = -1; /* held long enough: now the write itself */
+		submit_rw(b, (uint16_t)tag);
+	} else if (tag < VBLK_QUEUE_SIZE)
 		io_done(b, &b->slots[tag], res);
 	else if ((tag & TAG_MERGE) && (tag & ~TAG_MERGE) < MERGE_RECORDS)
 		merge_done(b, &b->merges[tag & ~TAG_MERGE], res);
@@ -502,6 +523,8 @@ static void blk_reap(struct virtio_dev *d, uint64_t tag)
 		struct slot *s = &b->slots[tag];
 
 		/* No used-ring write after a reset began (R16). */
+		if ((int)tag == b->held)
+			b->held = -1;
 		b->inflight--;
 		if (!is_rw(&s->req))
 			b->slow_inflight--;
@@ -524,7 +547,7 @@ static void blk_cancel(struct virtio_dev *d)
 	if (!b->inflight)
 		return;
 	for (unsigned int i = 0; i < VBLK_QUEUE_SIZE; i++)
-		if (b->slots[i].busy)
+		if (b->slots[i].busy && (int)i != b->held)
 			dev_thread_cancel(&d->dt, i);
 	for (unsigned int i = 0; i < MERGE_RECORDS; i++)
 		if (b->merges[i].busy)
@@ -641,9 +664,12 @@ static void blk_destroy(struct virtio_dev *d)
 	free(b);
 }
 
-/* Reads and writes of the image, FLUSH, DISCARD and WRITE_ZEROES. */
+/*
+ * Reads and writes of the image, FLUSH, DISCARD and WRITE_ZEROES; TIMEOUT
+ * for the test hook's held write (it names no file).
+ */
 static const uint8_t blk_uring_ops[] = {IORING_OP_READV, IORING_OP_WRITEV, IORING_OP_FSYNC,
-					IORING_OP_FALLOCATE};
+					IORING_OP_FALLOCATE, IORING_OP_TIMEOUT};
 
 static const struct virtio_dev_ops blk_ops = {
 	.name = "virtio-blk",
@@ -745,6 +771,8 @@ int vblk_create(const struct vblk_options *o, const struct virtio_dev_env *env,
 		return -ENOMEM;
 	}
 	b->fd = -1;
+	b->held = -1;
+	b->hold_ms = o->test_hold_ms;
 	b->vq = &b->vdev.vqs[0];
 	b->read_only = o->read_only;
 	b->direct = o->direct;

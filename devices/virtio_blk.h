@@ -23,10 +23,11 @@
 struct vblk_options {
 	const char *path;
 	bool read_only;
-	bool direct;	      /* O_DIRECT */
-	bool in_order;	      /* offer VIRTIO_F_IN_ORDER */
-	const char *serial;   /* GET_ID; NULL: derived from the path */
-	unsigned int poll_us; /* busy-poll for new requests when idle; 0: never */
+	bool direct;		   /* O_DIRECT */
+	bool in_order;		   /* offer VIRTIO_F_IN_ORDER */
+	const char *serial;	   /* GET_ID; NULL: derived from the path */
+	unsigned int poll_us;	   /* busy-poll for new requests when idle; 0: never */
+	unsigned int test_hold_ms; /* test-only: hold the first write in the ring this long */
 };
 
 struct vblk_stats {

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/eventfd.h>
 
+#include "common/timespec.h"
 #include "virtio/vring.h"
 
 /* ---- transport callbacks: vCPU threads, with the register file's lock held ---- */
@@ -22,7 +23,8 @@ static void op_reset(void *dev)
 {
 	struct virtio_dev *d = dev;
 
-	dev_thread_call(&d->dt, DEV_OP_RESET, 0, 0);
+	if (dev_thread_call(&d->dt, DEV_OP_RESET, 0, 0) == -EINPROGRESS)
+		vmmio_reset_later(&d->mmio);
 }
 
 static void op_driver_ok(void *dev, uint64_t features)
@@ -128,25 +130,66 @@ static void drain_reap(void *dev, uint64_t tag)
 		d->ops->reap(d, tag);
 }
 
-/*
- * Cancels and reaps all the device's I/O; nothing touches guest memory
- * afterwards, and no used entry is written (R16). Then the queues and the
- * device start over. If the ring failed first, requests may still land in
- * guest memory and their slots are not free: serve nothing more.
- */
-static void reset_device(struct virtio_dev *d)
+/* Nothing is in flight any more: the queues and the device start over. */
+static void finish_reset(struct virtio_dev *d)
 {
-	d->ops->cancel(d);
-	if (!dev_thread_drain(&d->dt, drain_busy, drain_reap, d)) {
-		d->ring_failed = true;
-		return;
-	}
 	for (unsigned int q = 0; q < d->nqueues; q++) {
 		vq_reset(&d->vqs[q]);
 		d->need_flush[q] = false;
 	}
 	d->running = false;
 	d->ops->reset(d);
+}
+
+/*
+ * Cancels and reaps all the device's I/O; nothing touches guest memory
+ * afterwards, and no used entry is written (R16). Then the queues and the
+ * device start over. If the ring failed first, requests may still land in
+ * guest memory and their slots are not free: serve nothing more.
+ *
+ * A guest's reset waits at most VDEV_RESET_DRAIN_MS, with its vCPU held
+ * in the register write: what cancel cannot stop (a write or fdatasync
+ * that io-wq already runs on a stalled disk) may take much longer. Then
+ * the reset finishes later (late_reset): the device serves nothing,
+ * reaps what is still in flight as it completes, and only then resets the
+ * queues and tells the transport, whose Status reads DEVICE_NEEDS_RESET
+ * meanwhile. A stop waits as long as it takes: its caller has its own
+ * deadline, after which it leaves the thread behind.
+ */
+static int reset_device(struct virtio_dev *d, bool bounded)
+{
+	struct timespec deadline;
+	int rc;
+
+	d->ops->cancel(d);
+	if (bounded) {
+		clock_gettime(CLOCK_MONOTONIC, &deadline);
+		timespec_add_ms(&deadline, VDEV_RESET_DRAIN_MS);
+	}
+	rc = dev_thread_drain(&d->dt, drain_busy, drain_reap, d, bounded ? &deadline : NULL);
+	if (rc == -ETIMEDOUT) {
+		d->running = false;
+		d->late_reset = true;
+		return -EINPROGRESS;
+	}
+	if (rc) {
+		d->ring_failed = true;
+		return rc;
+	}
+	d->late_reset = false;
+	finish_reset(d);
+	return 0;
+}
+
+/* A late reset's in-flight I/O: reaped as it completes, never published. */
+static void late_reset_reap(struct virtio_dev *d, uint64_t tag)
+{
+	drain_reap(d, tag);
+	if (d->ops->busy(d))
+		return;
+	d->late_reset = false;
+	finish_reset(d);
+	vmmio_reset_done(&d->mmio);
 }
 
 static int vdev_ctrl(void *dev, enum dev_op op, unsigned int q, uint64_t features)
@@ -157,8 +200,9 @@ static int vdev_ctrl(void *dev, enum dev_op op, unsigned int q, uint64_t feature
 	case DEV_OP_ENABLE:
 		return q < d->nqueues ? vq_enable(&d->vqs[q], d->gm, features) : -EINVAL;
 	case DEV_OP_RESET:
+		return reset_device(d, true);
 	case DEV_OP_STOP:
-		reset_device(d);
+		reset_device(d, false);
 		break;
 	case DEV_OP_DRIVER_OK:
 		d->ops->driver_ok(d, features);
@@ -199,10 +243,12 @@ static void *vdev_thread(void *arg)
 		if (!dev_thread_wait(&d->dt))
 			break;
 		while (dev_thread_next(&d->dt, &tag, &res)) {
-			if (kick_fired(d, tag, &q))
-				kicked |= 1u << q;
-			else if (dev_thread_ctrl_fired(&d->dt, tag))
+			if (dev_thread_ctrl_fired(&d->dt, tag))
 				ctrl = true;
+			else if (d->late_reset)
+				late_reset_reap(d, tag);
+			else if (kick_fired(d, tag, &q))
+				kicked |= 1u << q;
 			else
 				ops->complete(d, tag, res);
 		}
@@ -312,7 +358,7 @@ const char *virtio_dev_name(const struct virtio_dev *d)
 
 bool virtio_dev_negotiated(struct virtio_dev *d, unsigned int bit)
 {
-	return (vmmio_negotiated(&d->mmio, true) >> bit) & 1;
+	return (vmmio_last_negotiated(&d->mmio) >> bit) & 1;
 }
 
 void virtio_dev_print_stats(struct virtio_dev *d, const char *name, FILE *f)

@@ -41,6 +41,8 @@
 #define VDEV_CONFIG_MAX 64
 /* io_uring user_data of queue q's kick; a device tags its own I/O below 1 << 62. */
 #define VDEV_TAG_KICK (1ULL << 62)
+/* How long a guest's reset waits for in-flight I/O before it finishes later. */
+#define VDEV_RESET_DRAIN_MS 1000
 
 struct virtio_dev;
 
@@ -123,6 +125,7 @@ struct virtio_dev {
 	/* Device thread only. */
 	bool running;	  /* DRIVER_OK and not reset */
 	bool ring_failed; /* a reset could not drain: the thread ends */
+	bool late_reset;  /* a reset waits for I/O cancel could not stop */
 	bool need_flush[VDEV_MAX_QUEUES];
 	/* Guest notifications that reached each kick eventfd (its counter's
 	 * values summed): ioeventfd writes, or QueueNotify exits without one. */

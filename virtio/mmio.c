@@ -73,6 +73,8 @@ static uint32_t read_reg(struct vmmio *m, uint64_t off)
 	case VMMIO_INTERRUPT_STATUS:
 		return (uint32_t)atomic_load(&m->isr);
 	case VMMIO_STATUS:
+		if (atomic_load(&m->reset_pending))
+			return VIRTIO_STATUS_NEEDS_RESET;
 		return m->status | (atomic_load(&m->needs_reset) ? VIRTIO_STATUS_NEEDS_RESET : 0);
 	case VMMIO_CONFIG_GENERATION:
 		return (uint32_t)atomic_load(&m->config_generation);
@@ -162,6 +164,7 @@ static void write_status(struct vmmio *m, uint32_t v)
 		} else {
 			m->negotiated = f;
 			m->last_negotiated = f;
+			atomic_store(&m->last_negotiated_seen, f);
 		}
 	}
 	if ((added & VIRTIO_STATUS_DRIVER_OK) &&
@@ -298,7 +301,9 @@ void vmmio_read(struct vmmio *m, uint64_t offset, uint8_t *data, unsigned int si
 void vmmio_write(struct vmmio *m, uint64_t offset, const uint8_t *data, unsigned int size)
 {
 	pthread_mutex_lock(&m->lock);
-	if (offset >= VMMIO_CONFIG) {
+	if (atomic_load(&m->reset_pending)) {
+		m->counters.bad_state++; /* the driver must wait for Status to read 0 */
+	} else if (offset >= VMMIO_CONFIG) {
 		uint64_t c = offset - VMMIO_CONFIG;
 
 		if (c < m->config_size && size <= m->config_size - c && m->ops->config_write)
@@ -327,6 +332,21 @@ void vmmio_set_needs_reset(struct vmmio *m)
 		atomic_fetch_or(&m->isr, VMMIO_INT_CONFIG);
 		m->ops->interrupt(m->dev);
 	}
+}
+
+void vmmio_reset_later(struct vmmio *m)
+{
+	atomic_store(&m->reset_pending, true);
+}
+
+void vmmio_reset_done(struct vmmio *m)
+{
+	atomic_store(&m->reset_pending, false);
+}
+
+uint64_t vmmio_last_negotiated(const struct vmmio *m)
+{
+	return atomic_load(&m->last_negotiated_seen);
 }
 
 uint64_t vmmio_negotiated(struct vmmio *m, bool last)

@@ -78,7 +78,8 @@ enum {
 struct vmmio_ops {
 	/* QueueReady = 1: vq_enable() on the device thread; returns its result. */
 	int (*queue_enable)(void *dev, unsigned int q, uint64_t features);
-	/* Status = 0: stop, drain in-flight I/O, vq_reset() every queue. */
+	/* Status = 0: stop, drain in-flight I/O, vq_reset() every queue; or,
+	 * if that cannot finish now, vmmio_reset_later() and finish later. */
 	void (*reset)(void *dev);
 	/* DRIVER_OK set: the device may start serving its queues. */
 	void (*driver_ok)(void *dev, uint64_t features);
@@ -116,7 +117,10 @@ struct vmmio {
 	bool queue_ready[VMMIO_MAX_QUEUES];
 	atomic_uint_fast32_t isr;
 	atomic_uint_fast32_t config_generation;
-	atomic_bool needs_reset; /* set by the device thread without the lock */
+	atomic_bool needs_reset;   /* set by the device thread without the lock */
+	atomic_bool reset_pending; /* vmmio_reset_later() until vmmio_reset_done() */
+	/* last_negotiated, for readers that must not wait for the lock (stats) */
+	_Atomic uint64_t last_negotiated_seen;
 	struct vmmio_counters counters;
 };
 
@@ -142,10 +146,22 @@ void vmmio_signal_used(struct vmmio *m);
 void vmmio_set_needs_reset(struct vmmio *m);
 
 /*
+ * From ops->reset: the device finishes this reset on its own thread later
+ * (it is waiting for I/O that could not be cancelled). Until it calls
+ * vmmio_reset_done(), Status reads DEVICE_NEEDS_RESET (not 0, so the
+ * driver keeps waiting, as the spec has it wait for a reset to complete)
+ * and every register write is refused. Neither takes the lock.
+ */
+void vmmio_reset_later(struct vmmio *m);
+void vmmio_reset_done(struct vmmio *m);
+
+/*
  * Features the driver and device agreed on (0 before FEATURES_OK), or with
  * last, those of the most recent negotiation even if the device was reset
  * since (a guest resets its devices when it reboots).
  */
 uint64_t vmmio_negotiated(struct vmmio *m, bool last);
+/* vmmio_negotiated(m, true) without the lock: for stats, any thread, never waits. */
+uint64_t vmmio_last_negotiated(const struct vmmio *m);
 
 #endif

@@ -508,7 +508,7 @@ static int vm_start(struct minivmm *vm, bool filter_caller)
 		rc = vcpus_start(vm, err, sizeof(err));
 	if (rc)
 		vm_request_exit(vm, MINIVMM_EXIT_FAILED, MINIVMM_STATUS_ERROR, "%s", err);
-	vm->supervisor_started = true;
+	__atomic_store_n(&vm->supervisor_started, true, __ATOMIC_RELEASE);
 	rc = pthread_create(&vm->supervisor, NULL, supervisor, vm);
 	pthread_sigmask(SIG_SETMASK, &caller_mask, NULL);
 	if (rc) {
@@ -628,7 +628,7 @@ int minivmm_pause(struct minivmm *vm)
 		} else {
 			/* Console input waits too: the UART stays as the guest left it. */
 			serial_hold_input(&vm->serial, 1);
-			vm->paused = true;
+			__atomic_store_n(&vm->paused, true, __ATOMIC_RELEASE);
 		}
 	}
 	pthread_mutex_unlock(&vm->life_lock);
@@ -646,7 +646,7 @@ int minivmm_resume(struct minivmm *vm)
 		serial_hold_input(&vm->serial, 0);
 		virtio_devices_resume(vm);
 		vcpus_resume(vm);
-		vm->paused = false;
+		__atomic_store_n(&vm->paused, false, __ATOMIC_RELEASE);
 	}
 	pthread_mutex_unlock(&vm->life_lock);
 	return rc;

@@ -23,6 +23,7 @@
 
 #include <fcntl.h>
 #include <linux/if_tun.h>
+#include <linux/io_uring.h>
 #include <linux/kvm.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -89,6 +90,8 @@ static const struct seccomp_rule control[] = {
 	{SCMP_SYS(tgkill), 1, SECCOMP_OWN_PID,
 	 "kick vCPUs out of KVM_RUN at the end (our own threads only)"},
 	{SCMP_SYS(close), 0, 0, "tear-down: fds of KVM, devices, disks, TAPs"},
+	{SCMP_SYS(io_uring_register), 2, IORING_UNREGISTER_FILES,
+	 "tear-down: a device ring lets go of the disk or TAP before they are closed"},
 	{SCMP_SYS(read), 0, 0, "tear-down of the console"},
 	{SCMP_SYS(rt_sigtimedwait), 0, 0, "a CLI's signal thread waiting for SIGINT/SIGTERM"},
 	{SCMP_SYS(rt_sigaction), 0, 0, "restoring signal handlers at the end"},

@@ -35,13 +35,17 @@ int minivmm_get_stats(struct minivmm *vm, struct minivmm_stats *s)
 	all = calloc(1, sizeof(*all));
 	if (!all)
 		return -ENOMEM;
-	pthread_mutex_lock(&vm->life_lock);
-	started = vm->supervisor_started;
+	/*
+	 * Not under life_lock: a pause holds it up to MINIVMM_PAUSE_TIMEOUT_MS
+	 * while it waits for a stuck thread, and stats must answer meanwhile.
+	 */
+	started = __atomic_load_n(&vm->supervisor_started, __ATOMIC_ACQUIRE);
 	if (!started)
 		all->state = MINIVMM_STATE_CREATED;
+	else if (__atomic_load_n(&vm->paused, __ATOMIC_ACQUIRE))
+		all->state = MINIVMM_STATE_PAUSED;
 	else
-		all->state = vm->paused ? MINIVMM_STATE_PAUSED : MINIVMM_STATE_RUNNING;
-	pthread_mutex_unlock(&vm->life_lock);
+		all->state = MINIVMM_STATE_RUNNING;
 	/*
 	 * Read under the lock that fixes the run time: a snapshot taken while
 	 * the VM is stopping never shows more uptime than the final one.

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "devices/virtio_blk.h"
@@ -43,6 +44,8 @@ static int disk_create(const struct minivmm_config *cfg, unsigned int i,
 		       size_t name_len, char *err, size_t err_len)
 {
 	const struct config_disk *d = &cfg->disks[i];
+	/* Test-only: "vda:MS" holds vda's first write MS ms (devices/virtio_blk.c). */
+	const char *hold = getenv("MINIVMM_TEST_HOLD_WRITE");
 	struct vblk_options o = {
 		.path = d->path,
 		.read_only = d->read_only,
@@ -54,6 +57,8 @@ static int disk_create(const struct minivmm_config *cfg, unsigned int i,
 	int rc;
 
 	snprintf(name, name_len, "vd%c", 'a' + i);
+	if (hold && !strncmp(hold, name, strlen(name)) && hold[strlen(name)] == ':')
+		o.test_hold_ms = (unsigned int)strtoul(hold + strlen(name) + 1, NULL, 10);
 	rc = vblk_create(&o, env, out, err, err_len);
 	/* A file that may only be read names its problem but not the fix. */
 	if ((rc == -EACCES || rc == -EPERM || rc == -EROFS) && !d->read_only) {

@@ -119,9 +119,9 @@ struct minivmm {
 	/* Lifecycle (vmm/api.c): start() -> the supervisor thread -> ended. */
 	struct api_server *api_server; /* minivmm_serve_socket; NULL when none */
 	pthread_mutex_t life_lock;     /* serialises start, pause, resume and the join */
-	bool supervisor_started;       /* under life_lock */
+	bool supervisor_started;       /* written under life_lock; stats read it atomically */
 	bool supervisor_joined;	       /* under life_lock */
-	bool paused;		       /* under life_lock */
+	bool paused;		       /* written under life_lock; stats read it atomically */
 	bool filter_caller;	       /* run(): the caller takes the control filter */
 	bool launched;		       /* under exit_lock: the supervisor may let the vCPUs go */
 	bool ended;		       /* under exit_lock: torn down, final_exit is complete */

@@ -12,9 +12,12 @@
  * (check) or =2 (measure) runs the virtio-net program of net_main.c instead.
  * testguest.limit_block=N: the host caps the image file's size inside
  * block N; only the writes-in-a-row check runs, expecting IOERR from N on.
+ * testguest.reset_inflight=1: one write, then a device reset while it is in
+ * flight; the guest waits for Status to read 0 and ends.
  */
 #include "guests/testguest/tg.h"
 #include "guests/testguest/vblk_driver.h"
+#include "guests/testguest/vmmio.h"
 
 #define BLOCK	  4096
 #define NBLOCKS	  256
@@ -312,6 +315,24 @@ void user_main(int kind, uint64_t info)
 	if (drv.capacity < NBLOCKS * (BLOCK / 512) + 512) {
 		tg_puts("TESTGUEST: disk too small\n");
 		tg_exit(4);
+	}
+	/* Resets the device while a write is in flight (a host test hook may
+	 * hold that write), then waits, as the spec has a driver wait, until
+	 * Status reads 0. */
+	if (tg_opt(cmdline, "testguest.reset_inflight=", 0)) {
+		uint32_t status;
+		uint64_t reads = 0;
+
+		vb_submit(&drv, 0, VB_T_OUT, 0, bufs[0], BLOCK);
+		vb_kick(&drv);
+		tg_puts("TESTGUEST: resetting with a write in flight\n");
+		*vmmio_reg(base, 0x070) = 0;
+		while ((status = *vmmio_reg(base, 0x070)) != 0)
+			reads++;
+		tg_puts("TESTGUEST: reset done after ");
+		tg_putu(reads);
+		tg_puts(" status reads\n");
+		tg_exit(0);
 	}
 	limit_block = tg_opt(cmdline, "testguest.limit_block=", -1);
 	if (limit_block >= 0) {

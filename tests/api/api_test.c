@@ -1169,6 +1169,118 @@ static int case_console_off(void)
 	return 0;
 }
 
+/* Another thread's view of a VM whose device is stuck: how long a stats call can take. */
+struct stats_watch {
+	struct minivmm *vm;
+	volatile bool done;
+	uint64_t calls, worst_ms;
+	int rc;
+};
+
+static uint64_t mono_ms_now(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000 + (uint64_t)t.tv_nsec / 1000000;
+}
+
+static void *watch_stats(void *arg)
+{
+	struct stats_watch *w = arg;
+	struct minivmm_stats *st = calloc(1, sizeof(*st));
+
+	while (st && !w->done) {
+		struct timespec ms = {0, 1000000};
+		uint64_t t0 = mono_ms_now(), took;
+
+		st->size = sizeof(*st);
+		w->rc = minivmm_get_stats(w->vm, st);
+		took = mono_ms_now() - t0;
+		if (took > w->worst_ms)
+			w->worst_ms = took;
+		w->calls++;
+		if (w->rc)
+			break;
+		nanosleep(&ms, NULL);
+	}
+	free(st);
+	return NULL;
+}
+
+/*
+ * A backend that really blocks: a test-only hook (MINIVMM_TEST_HOLD_WRITE)
+ * holds vda's first write in its io_uring for 30 s, where cancel cannot
+ * stop it, as a write io-wq runs on a stalled disk. The guest
+ * (testguest.reset_inflight=1) resets the device while that write is in
+ * flight, which holds its vCPU in the register write. Meanwhile, from
+ * other threads: stats keep answering (at most STATS_BOUND_MS a call, where
+ * a lock held across the wait would take seconds), a pause returns within
+ * its deadline (MINIVMM_PAUSE_TIMEOUT_MS + 1 s), and a stop within its
+ * grace (MINIVMM_STOP_GRACE_MS) + 1 s, naming the disk's thread that it
+ * had to leave behind with the write still held.
+ */
+#define STATS_BOUND_MS 1000
+static int case_slow_backend(void)
+{
+	struct stats_watch w = {0};
+	struct minivmm_exit ex;
+	char err[MINIVMM_ERR_LEN];
+	uint64_t t0, pause_ms, stop_ms;
+	pthread_t watcher;
+	struct vm v;
+	int rc, prc;
+
+	/* Read when the disk is created. */
+	setenv("MINIVMM_TEST_HOLD_WRITE", "vda:30000", 1);
+	rc = vm_make(&v, "slow-backend", true, "testguest.reset_inflight=1", err);
+	unsetenv("MINIVMM_TEST_HOLD_WRITE");
+	if (rc)
+		return fail("VM: %s", err);
+	rc = minivmm_start(v.vm);
+	if (rc)
+		return fail("start failed: %d", rc);
+	if (!wait_console(&v, "TESTGUEST: resetting with a write in flight", 60000))
+		return fail("the guest never reset its disk (console %s)", v.console);
+	w.vm = v.vm;
+	if (pthread_create(&watcher, NULL, watch_stats, &w))
+		return fail("pthread_create");
+	t0 = mono_ms_now();
+	prc = minivmm_pause(v.vm);
+	pause_ms = mono_ms_now() - t0;
+	if (!prc)
+		minivmm_resume(v.vm);
+	/* A stop is asked, then waited for: together they must end in time. */
+	t0 = mono_ms_now();
+	minivmm_stop(v.vm);
+	rc = minivmm_wait(v.vm, &ex);
+	stop_ms = mono_ms_now() - t0;
+	w.done = true;
+	pthread_join(watcher, NULL);
+	if (rc || ex.reason != MINIVMM_EXIT_STOPPED)
+		return fail("stop: %s", exit_text(&ex));
+	if (console_has(&v, "TESTGUEST: reset done"))
+		return fail("the reset finished: the write was not held (console %s)", v.console);
+	if (pause_ms > MINIVMM_PAUSE_TIMEOUT_MS + 1000 || (prc && prc != -ETIMEDOUT))
+		return fail("pause returned %d after %" PRIu64 " ms", prc, pause_ms);
+	if (stop_ms > MINIVMM_STOP_GRACE_MS + 1000)
+		return fail("stop took %" PRIu64 " ms (grace %d ms)", stop_ms,
+			    MINIVMM_STOP_GRACE_MS);
+	if (!strstr(ex.stuck, "vda"))
+		return fail(
+			"the stop did not name the disk's thread (stuck: '%s'; pause %d in %" PRIu64
+			" ms, stop in %" PRIu64 " ms)",
+			ex.stuck, prc, pause_ms, stop_ms);
+	if (w.rc || !w.calls || w.worst_ms > STATS_BOUND_MS)
+		return fail("stats: %" PRIu64 " calls, rc %d, the slowest %" PRIu64 " ms", w.calls,
+			    w.rc, w.worst_ms);
+	vm_free(&v);
+	printf("ok with a write held: pause %s in %" PRIu64 " ms, stop in %" PRIu64
+	       " ms leaving %s behind, %" PRIu64 " stats calls, the slowest %" PRIu64 " ms\n",
+	       prc ? "timed out" : "done", pause_ms, stop_ms, ex.stuck, w.calls, w.worst_ms);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc != 4) {
@@ -1190,6 +1302,8 @@ int main(int argc, char **argv)
 		return case_exit_fd();
 	if (!strcmp(argv[1], "pause_hung_device"))
 		return case_pause_hung_device();
+	if (!strcmp(argv[1], "slow_backend"))
+		return case_slow_backend();
 	if (!strcmp(argv[1], "shutdown_ignored"))
 		return case_shutdown_ignored();
 	if (!strcmp(argv[1], "stats"))

@@ -5,7 +5,7 @@
 # tests/api/api_test.c ($API_TEST CASE $TESTGUEST $WORK), which prints
 # "ok DETAIL" or "FAIL REASON"; the detail goes to the log as MINIVMM-API.
 # metrics_file checks what the CLI ($MINIVMM --metrics) wrote.
-API_CASES="two_vms eight_vms cycles pause_resume pause_hung_device exit_fd shutdown_ignored stats
+API_CASES="two_vms eight_vms cycles pause_resume pause_hung_device slow_backend exit_fd shutdown_ignored stats
 	metrics_file socket kick_signal console_off"
 
 api_case() {
@@ -26,6 +26,7 @@ case_eight_vms() { api_case eight_vms; }
 case_cycles() { api_case cycles; }
 case_pause_resume() { api_case pause_resume; }
 case_pause_hung_device() { api_case pause_hung_device; }
+case_slow_backend() { api_case slow_backend; }
 case_exit_fd() { api_case exit_fd; }
 case_shutdown_ignored() { api_case shutdown_ignored; }
 case_stats() { api_case stats; }

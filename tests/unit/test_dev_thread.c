@@ -48,6 +48,7 @@ struct fake {
 	unsigned int inflight;
 	uint64_t reaped[8];
 	unsigned int nreaped;
+	bool release; /* slow_ctrl's reset may end */
 };
 
 static int fake_ctrl(void *dev, enum dev_op op, unsigned int queue, uint64_t features)
@@ -220,7 +221,7 @@ START_TEST(drain_cancels_and_reaps_until_idle)
 	f->inflight = 1;
 	/* Read and cancel go in with one submit: the cancel finds the read. */
 	dev_thread_cancel(&f->dt, TAG_REQ);
-	dev_thread_drain(&f->dt, fake_busy, fake_reap, f);
+	ck_assert_int_eq(dev_thread_drain(&f->dt, fake_busy, fake_reap, f, NULL), 0);
 	ck_assert_uint_eq(f->inflight, 0);
 	ck_assert(!f->req.armed);
 	ck_assert_uint_eq(f->nreaped, 1);
@@ -506,6 +507,109 @@ START_TEST(abandon_and_stop_bound_a_hung_thread)
 }
 END_TEST
 
+/*
+ * A request cancel cannot stop (here: one the device does not cancel) ends
+ * a drain with a deadline at its deadline, still in flight, and is reaped
+ * later when it completes.
+ */
+START_TEST(drain_gives_up_at_its_deadline)
+{
+	struct fake *f = fake_new();
+	struct timespec deadline;
+	uint64_t tag;
+	int res;
+
+	f->req = (struct dev_event){.fd = f->req_fd, .tag = TAG_REQ};
+	dev_thread_arm(&f->dt, &f->req);
+	f->inflight = 1;
+	clock_gettime(CLOCK_MONOTONIC, &deadline);
+	timespec_add_ms(&deadline, 20);
+	ck_assert_int_eq(dev_thread_drain(&f->dt, fake_busy, fake_reap, f, &deadline), -ETIMEDOUT);
+	ck_assert_int_le(timespec_left_ns(&deadline), 0);
+	ck_assert_uint_eq(f->inflight, 1);
+	ck_assert(f->req.armed);
+	/* It completes: the device reaps it on its own. */
+	eventfd_write(f->req_fd, 1);
+	ck_assert(dev_thread_wait(&f->dt));
+	while (dev_thread_next(&f->dt, &tag, &res))
+		if (tag == TAG_REQ)
+			fake_reap(f, tag);
+	ck_assert_uint_eq(f->inflight, 0);
+	fake_free(f);
+}
+END_TEST
+
+/* An operation that takes long on the device thread (a drain on a stalled disk). */
+static int slow_ctrl(void *dev, enum dev_op op, unsigned int queue, uint64_t features)
+{
+	struct fake *f = dev;
+
+	(void)queue;
+	(void)features;
+	if (op == DEV_OP_RESET)
+		while (!__atomic_load_n(&f->release, __ATOMIC_ACQUIRE))
+			sched_yield();
+	f->ops[f->nops++] = op;
+	return 0;
+}
+
+static void *slow_thread(void *arg)
+{
+	struct fake *f = arg;
+	bool keep = true;
+
+	while (keep) {
+		bool ctrl_pending = false;
+		uint64_t tag;
+		int res;
+
+		dev_thread_park(&f->dt);
+		if (!dev_thread_wait(&f->dt))
+			break;
+		while (dev_thread_next(&f->dt, &tag, &res))
+			if (dev_thread_ctrl_fired(&f->dt, tag))
+				ctrl_pending = true;
+		if (ctrl_pending)
+			keep = dev_thread_serve(&f->dt, slow_ctrl, f);
+	}
+	return NULL;
+}
+
+/*
+ * While an operation runs long on the device thread, pause and stop still
+ * answer by their deadlines (they would wait for the lock as long as the
+ * operation takes, were it held across it), and the stop that timed out
+ * stays posted: once the operation ends, the thread serves it and ends.
+ */
+START_TEST(long_operation_holds_up_no_one)
+{
+	struct fake *f = fake_new();
+	struct timespec deadline;
+	pthread_t caller;
+	void *rc;
+
+	ck_assert_int_eq(dev_thread_start(&f->dt, slow_thread, f), 0);
+	ck_assert_int_eq(pthread_create(&caller, NULL, call_reset, f), 0);
+	while (!__atomic_load_n(&f->dt.op, __ATOMIC_ACQUIRE))
+		sched_yield();
+	clock_gettime(CLOCK_MONOTONIC, &deadline);
+	timespec_add_ms(&deadline, 50);
+	ck_assert_int_eq(dev_thread_pause(&f->dt, &deadline), -ETIMEDOUT);
+	ck_assert_int_le(timespec_left_ns(&deadline), 0);
+	dev_thread_resume(&f->dt);
+	clock_gettime(CLOCK_MONOTONIC, &deadline);
+	timespec_add_ms(&deadline, 50);
+	ck_assert_int_eq(dev_thread_stop(&f->dt, &deadline), -ETIMEDOUT);
+	__atomic_store_n(&f->release, true, __ATOMIC_RELEASE);
+	ck_assert_int_eq(pthread_join(caller, &rc), 0);
+	ck_assert_int_eq(dev_thread_stop(&f->dt, NULL), 0); /* joins: the STOP was served */
+	ck_assert_uint_eq(f->nops, 2);
+	ck_assert_int_eq(f->ops[0], DEV_OP_RESET);
+	ck_assert_int_eq(f->ops[1], DEV_OP_STOP);
+	fake_free(f);
+}
+END_TEST
+
 /* Submits what was prepared in sqe, alone, and returns its result. */
 static int result_of(struct fake *f, struct io_uring_sqe *sqe)
 {
@@ -528,7 +632,8 @@ static int result_of(struct fake *f, struct io_uring_sqe *sqe)
  * with the flag the ring requires, a request without IOSQE_FIXED_FILE or
  * with another SQE flag fails the same way, a file that was never
  * registered is not reachable, and the ring cannot be changed after it
- * was sealed (no io_uring_register() call at all).
+ * was sealed (no io_uring_register() call but the one that drops its
+ * files at destroy).
  */
 START_TEST(sealed_ring_takes_only_its_own)
 {
@@ -659,6 +764,8 @@ int main(void)
 	tcase_add_test(tc, calls_to_a_dead_thread_fail);
 	tcase_add_test(tc, abandon_and_stop_bound_a_hung_thread);
 	tcase_add_test(tc, sealed_ring_takes_only_its_own);
+	tcase_add_test(tc, drain_gives_up_at_its_deadline);
+	tcase_add_test(tc, long_operation_holds_up_no_one);
 	tcase_add_test(tc, escape_hook_is_refused);
 	tcase_add_test_raise_signal(tc, unsealed_ring_never_starts, SIGABRT);
 	tcase_add_test(tc, oversized_policy_refused);

@@ -52,6 +52,7 @@ struct fake {
 	uint32_t isr_at_irq, gen_at_irq; /* InterruptStatus / generation seen by interrupt() */
 	uint32_t cfg_off;
 	unsigned int cfg_size;
+	bool reset_later; /* the next reset finishes later (vmmio_reset_later) */
 };
 
 static struct fake F;
@@ -72,6 +73,10 @@ static void fake_reset(void *dev)
 	struct fake *f = dev;
 
 	f->n_reset++;
+	if (f->reset_later) {
+		vmmio_reset_later(&f->m);
+		return;
+	}
 	for (unsigned int i = 0; i < NQ; i++)
 		vq_reset(&f->vqs[i]);
 }
@@ -1069,6 +1074,46 @@ START_TEST(read_only_register_writes_ignored)
 }
 END_TEST
 
+/*
+ * A reset the device finishes later (its I/O could not be cancelled):
+ * Status reads DEVICE_NEEDS_RESET, not 0, so a driver keeps waiting as the
+ * spec has it; every write meanwhile is refused and counted, a second
+ * reset included; once the device says it is done, Status reads 0, the
+ * negotiated features are gone and the driver can start over. The last
+ * negotiation stays readable without the lock throughout.
+ */
+START_TEST(reset_finished_later)
+{
+	uint64_t bad;
+
+	negotiate(F_V1 | F_INORD);
+	enable_queue0();
+	wr(VMMIO_STATUS, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER |
+				 VIRTIO_STATUS_FEATURES_OK | VIRTIO_STATUS_DRIVER_OK);
+	F.reset_later = true;
+	wr(VMMIO_STATUS, 0);
+	ck_assert_int_eq(F.n_reset, 1);
+	ck_assert_uint_eq(rd(VMMIO_STATUS), VIRTIO_STATUS_NEEDS_RESET);
+	ck_assert_uint_eq(vmmio_last_negotiated(&F.m), F_V1 | F_INORD);
+	bad = F.m.counters.bad_state;
+	wr(VMMIO_STATUS, VIRTIO_STATUS_ACKNOWLEDGE);
+	wr(VMMIO_STATUS, 0);
+	wr(VMMIO_QUEUE_SEL, 1);
+	ck_assert_uint_eq(F.m.counters.bad_state, bad + 3);
+	ck_assert_int_eq(F.n_reset, 1);
+	ck_assert_uint_eq(rd(VMMIO_STATUS), VIRTIO_STATUS_NEEDS_RESET);
+	ck_assert_uint_eq(rd(VMMIO_QUEUE_READY), 0);
+
+	F.reset_later = false;
+	vmmio_reset_done(&F.m);
+	ck_assert_uint_eq(rd(VMMIO_STATUS), 0);
+	ck_assert_uint_eq(vmmio_negotiated(&F.m, false), 0);
+	ck_assert_uint_eq(vmmio_last_negotiated(&F.m), F_V1 | F_INORD);
+	negotiate(F_V1);
+	ck_assert_uint_eq(vmmio_last_negotiated(&F.m), F_V1);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("virtio_mmio");
@@ -1108,6 +1153,7 @@ int main(void)
 	tcase_add_test(tc, config_space_absent);
 	tcase_add_test(tc, unknown_and_write_only_registers);
 	tcase_add_test(tc, read_only_register_writes_ignored);
+	tcase_add_test(tc, reset_finished_later);
 	suite_add_tcase(s, tc);
 	return check_run(s);
 }
