@@ -416,7 +416,6 @@ int minivmm_serve_socket(struct minivmm *vm, const char *path, char *err, size_t
 {
 	struct api_server *s;
 	sigset_t caller_mask;
-	mode_t old_mask;
 	int rc;
 
 	if (!path || !*path || strlen(path) >= sizeof(s->addr.sun_path)) {
@@ -452,10 +451,16 @@ int minivmm_serve_socket(struct minivmm *vm, const char *path, char *err, size_t
 		fail(err, err_len, rc, "control socket '%s': %s (not replaced)", path);
 		goto out;
 	}
-	/* 0600 from the start: no window in which another user could connect. */
-	old_mask = umask(0177);
-	rc = bind(s->listen_fd, (struct sockaddr *)&s->addr, sizeof(s->addr)) < 0 ? -errno : 0;
-	umask(old_mask);
+	/*
+	 * 0600 from the start: no window in which another user could connect.
+	 * Linux creates the file with the socket's own mode less the umask, so
+	 * the mode is set on the fd before bind; a umask(0177) around bind would
+	 * change the mask of the whole process, under the embedder's threads,
+	 * and a chmod after bind would go by path a second time.
+	 */
+	rc = fchmod(s->listen_fd, 0600) < 0 ? -errno : 0;
+	if (!rc && bind(s->listen_fd, (struct sockaddr *)&s->addr, sizeof(s->addr)) < 0)
+		rc = -errno;
 	if (!rc && listen(s->listen_fd, API_CLIENTS) < 0)
 		rc = -errno;
 	if (rc < 0) {

@@ -275,9 +275,9 @@ int minivmm_create(const struct minivmm_config *cfg, struct minivmm **out, char 
  *   process always goes to one of the embedder's threads; a vCPU thread
  *   takes its VM's kick signal and nothing else. A console whose reader
  *   went away is an EPIPE for the library, never a SIGPIPE for the process.
- * - The umask: minivmm_serve_socket() sets it to 0177 for the instant of
- *   its bind(2), so that the socket is never more than 0600, and puts the
- *   old one back.
+ * - The umask: never changed. minivmm_serve_socket() sets the socket's
+ *   own mode to 0600 before bind(2), so the file is never more than 0600
+ *   (less what the process umask takes away).
  * - File descriptors: only the console fds the embedder gave are used; the
  *   library's own are opened close-on-exec and closed by destroy.
  * - Nothing else: no atexit handlers, no environment, no working

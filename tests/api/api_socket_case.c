@@ -5,17 +5,25 @@
  * bytes each get one error reply and the connection goes on; a client that
  * disconnects mid-request; two clients whose requests interleave; a ninth
  * client refused; mode 0600; a file that is not a socket left alone; the
- * file removed by destroy.
+ * file removed by destroy. And (socket_umask) that the process umask is
+ * never touched: the socket is served from a thread that cannot change it.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <json-c/json.h>
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stddef.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -244,5 +252,102 @@ int case_socket(void)
 		printf("ok every op, garbage, 1 MiB line, interleaved and departing clients, "
 		       "9th refused, 0600, %s\n",
 		       exit_text(&ex));
+	return rc;
+}
+
+#if defined(__x86_64__)
+#define THIS_AUDIT_ARCH AUDIT_ARCH_X86_64
+#elif defined(__aarch64__)
+#define THIS_AUDIT_ARCH AUDIT_ARCH_AARCH64
+#endif
+
+struct umask_serve {
+	struct minivmm *vm;
+	int filter_rc, rc;
+	char err[MINIVMM_ERR_LEN];
+};
+
+/*
+ * On a thread whose umask(2) fails with EPERM (a seccomp filter), so that
+ * a library that sets the umask around bind(2) gets a file the process
+ * umask made: serving must still give 0600 without ever changing it.
+ */
+static void *serve_without_umask(void *arg)
+{
+	struct umask_serve *u = arg;
+	struct sock_filter prog[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, THIS_AUDIT_ARCH, 1, 0),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_umask, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_fprog fprog = {.len = sizeof(prog) / sizeof(prog[0]), .filter = prog};
+
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) ||
+	    prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &fprog)) {
+		u->filter_rc = -errno;
+		return NULL;
+	}
+	u->rc = minivmm_serve_socket(u->vm, sock_path, u->err, sizeof(u->err));
+	return NULL;
+}
+
+/* The umask of the process, from /proc (reading it with umask(2) would set it). */
+static int proc_umask(void)
+{
+	FILE *f = fopen("/proc/self/status", "r");
+	char line[256];
+	unsigned int m;
+	int found = -1;
+
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "Umask: %o", &m) == 1)
+			found = (int)m;
+	if (f)
+		fclose(f);
+	return found;
+}
+
+int case_socket_umask(void)
+{
+	struct umask_serve u = {0};
+	char err[MINIVMM_ERR_LEN];
+	struct stat st;
+	pthread_t t;
+	struct vm v;
+	int rc = 0, before, after;
+
+	if ((size_t)snprintf(sock_path, sizeof(sock_path), "%s/umask.sock", workdir) >=
+	    sizeof(sock_path))
+		return fail("work directory %s too long for a socket path", workdir);
+	unlink(sock_path);
+	/* A umask that lets a socket made under it be 0755. */
+	umask(022);
+	before = proc_umask();
+	if (before != 022)
+		return fail("/proc/self/status gives umask %o, want 22", before);
+	if (vm_make_waiting(&v, "socket_umask", err))
+		return fail("VM: %s", err);
+	u.vm = v.vm;
+	if (pthread_create(&t, NULL, serve_without_umask, &u))
+		return fail("pthread_create");
+	pthread_join(t, NULL);
+	after = proc_umask();
+	if (u.filter_rc)
+		rc = fail("cannot install the umask filter: %s", strerror(-u.filter_rc));
+	else if (u.rc)
+		rc = fail("serve on a thread without umask: %s", u.err);
+	else if (stat(sock_path, &st) || !S_ISSOCK(st.st_mode) || (st.st_mode & 0777) != 0600)
+		rc = fail("socket mode %o under umask 022, want a socket with 0600", st.st_mode);
+	else if (after != before)
+		rc = fail("the umask went from %o to %o", before, after);
+	vm_free(&v);
+	if (!rc && stat(sock_path, &st) == 0)
+		rc = fail("the socket file outlived minivmm_destroy");
+	if (!rc)
+		printf("ok 0600 under umask 022 with umask(2) refused; umask still %o\n", after);
 	return rc;
 }

@@ -1198,6 +1198,8 @@ int main(int argc, char **argv)
 		return case_metrics_file();
 	if (!strcmp(argv[1], "socket"))
 		return case_socket();
+	if (!strcmp(argv[1], "socket_umask"))
+		return case_socket_umask();
 	if (!strcmp(argv[1], "kick_signal"))
 		return case_kick_signal();
 	if (!strcmp(argv[1], "console_off"))

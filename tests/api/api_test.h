@@ -23,5 +23,6 @@ void vm_free(struct vm *v);
 const char *exit_text(const struct minivmm_exit *e);
 
 int case_socket(void);
+int case_socket_umask(void);
 
 #endif

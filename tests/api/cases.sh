@@ -6,7 +6,7 @@
 # "ok DETAIL" or "FAIL REASON"; the detail goes to the log as MINIVMM-API.
 # metrics_file checks what the CLI ($MINIVMM --metrics) wrote.
 API_CASES="two_vms eight_vms cycles pause_resume pause_hung_device exit_fd shutdown_ignored stats
-	metrics_file socket kick_signal console_off"
+	metrics_file socket socket_umask kick_signal console_off"
 
 api_case() {
 	log=$WORK/$case_name.log
@@ -30,6 +30,7 @@ case_exit_fd() { api_case exit_fd; }
 case_shutdown_ignored() { api_case shutdown_ignored; }
 case_stats() { api_case stats; }
 case_socket() { api_case socket; }
+case_socket_umask() { api_case socket_umask; }
 case_kick_signal() { api_case kick_signal; }
 case_console_off() { api_case console_off; }
 case_metrics_file() {
