@@ -375,11 +375,9 @@ static void *api_thread(void *arg)
 		if (pf[1].revents & POLLIN)
 			accept_client(s);
 	}
-	/* Here, under this thread's filter, not in whatever thread destroys the VM. */
 	for (unsigned int i = 0; i < API_CLIENTS; i++)
 		if (s->clients[i].fd >= 0)
 			client_close(&s->clients[i]);
-	unlink(s->addr.sun_path);
 	return NULL;
 }
 
@@ -504,5 +502,10 @@ void api_server_stop(struct api_server *s)
 		return;
 	eventfd_write(s->wake_fd, 1);
 	pthread_join(s->thread, NULL);
+	/*
+	 * The file goes here, on the thread that made it, once the server has
+	 * ended: the server, which reads what clients send, may not unlink.
+	 */
+	unlink(s->addr.sun_path);
 	server_free(s);
 }

@@ -466,7 +466,8 @@ char *minivmm_stats_json(const struct minivmm_stats *s);
  * Serves a control socket for vm at path, a Unix stream socket created
  * with mode 0600 (a socket file already there is replaced; any other file
  * is an error), from a thread of the library, until minivmm_destroy(),
- * which closes it and removes the file. Any time after create.
+ * which closes it and, on the caller's thread once the server thread has
+ * ended, removes the file. Any time after create.
  *
  * One JSON object per line in, one per line out. Requests: {"op":"info"},
  * "stats", "pause", "resume", "stop", and "shutdown" with an optional

@@ -4,9 +4,10 @@
 # harness's middle layer without one. Each runs one case of
 # tests/api/api_test.c ($API_TEST CASE $TESTGUEST $WORK), which prints
 # "ok DETAIL" or "FAIL REASON"; the detail goes to the log as MINIVMM-API.
-# metrics_file checks what the CLI ($MINIVMM --metrics) wrote.
+# metrics_file checks what the CLI ($MINIVMM --metrics) wrote; socket_cli
+# runs the CLI with a control socket.
 API_CASES="two_vms eight_vms cycles pause_resume pause_hung_device exit_fd shutdown_ignored stats
-	metrics_file socket socket_umask kick_signal console_off"
+	metrics_file socket socket_umask socket_cli kick_signal console_off"
 
 api_case() {
 	log=$WORK/$case_name.log
@@ -42,4 +43,33 @@ case_metrics_file() {
 		</dev/null >"$WORK/metrics.console" 2>"$WORK/metrics_file.cli" ||
 		{ log=$WORK/metrics_file.cli; fail "minivmm --metrics: exit status $?"; return 1; }
 	api_case metrics_file
+}
+
+# The CLI with its default filters and a control socket, to a normal end:
+# minivmm_destroy removes the socket file on the thread minivmm_run()
+# filtered (the server thread itself may not unlink). The echo guest waits
+# for a line on its console, which comes once the socket is there.
+case_socket_cli() {
+	log=$WORK/socket_cli.log
+	sock=$WORK/cli.sock
+	rm -f "$sock" "$WORK/cli.in"
+	mkfifo "$WORK/cli.in" || { fail "mkfifo $WORK/cli.in"; return 1; }
+	"$MINIVMM" --kernel "$TESTGUEST" --timeout 60 --append testguest.echo=1 \
+		--api-socket "$sock" <"$WORK/cli.in" >"$WORK/socket_cli.console" 2>"$log" &
+	pid=$!
+	exec 3>"$WORK/cli.in"
+	tries=0
+	until [ -S "$sock" ] || [ "$tries" -ge 600 ]; do
+		sleep 0.05
+		tries=$((tries + 1))
+	done
+	[ -S "$sock" ] && seen=1 || seen=0
+	echo hello >&3
+	exec 3>&-
+	wait "$pid"
+	rc=$?
+	[ "$seen" = 1 ] || { fail "no control socket at $sock within 30 s"; return 1; }
+	expect_rc 0 || return 1
+	[ ! -e "$sock" ] || { fail "the socket file outlived minivmm"; return 1; }
+	echo "MINIVMM-API: socket_cli: seccomp on, exit 0, socket file removed"
 }
