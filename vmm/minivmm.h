@@ -287,7 +287,8 @@ int minivmm_start(struct minivmm *vm);
 
 /*
  * Waits until the VM has ended and its threads are stopped, then fills
- * *exit; may be called again (the same record). 0, or -EINVAL before start.
+ * *exit unless exit is NULL (as waitpid() takes a NULL status); may be
+ * called again (the same record). 0, or -EINVAL before start.
  */
 int minivmm_wait(struct minivmm *vm, struct minivmm_exit *exit);
 
@@ -302,7 +303,8 @@ int minivmm_exit_fd(const struct minivmm *vm);
 /*
  * start() and then wait() on the calling thread, which with seccomp (minivmm_config_set_seccomp)
  * gets the control thread's filter too, for good, before the guest's first
- * instruction (the CLI's way). 0, or a negative errno.
+ * instruction (the CLI's way). exit may be NULL, as for wait(). 0, or a
+ * negative errno.
  */
 int minivmm_run(struct minivmm *vm, struct minivmm_exit *exit);
 

@@ -7,7 +7,8 @@
 # metrics_file checks what the CLI ($MINIVMM --metrics) wrote; socket_cli
 # runs the CLI with a control socket.
 API_CASES="two_vms eight_vms cycles pause_resume pause_hung_device exit_fd shutdown_ignored stats
-	metrics_file socket socket_umask socket_cli kick_signal console_off"
+	metrics_file socket socket_umask socket_cli kick_signal console_off
+	null_exit"
 
 api_case() {
 	log=$WORK/$case_name.log
@@ -34,6 +35,7 @@ case_socket() { api_case socket; }
 case_socket_umask() { api_case socket_umask; }
 case_kick_signal() { api_case kick_signal; }
 case_console_off() { api_case console_off; }
+case_null_exit() { api_case null_exit; }
 case_metrics_file() {
 	dd if=/dev/zero of="$WORK/metrics.img" bs=1M count=64 2>/dev/null
 	rm -f "$WORK/metrics.jsonl"
