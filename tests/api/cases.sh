@@ -7,7 +7,7 @@
 # metrics_file checks what the CLI ($MINIVMM --metrics) wrote; socket_cli
 # runs the CLI with a control socket.
 API_CASES="two_vms eight_vms cycles pause_resume pause_hung_device exit_fd shutdown_ignored stats
-	metrics_file socket socket_umask socket_cli kick_signal console_off
+	metrics_file metrics_refused socket socket_umask socket_cli kick_signal console_off
 	null_exit"
 
 api_case() {
@@ -39,11 +39,15 @@ case_null_exit() { api_case null_exit; }
 case_metrics_file() {
 	dd if=/dev/zero of="$WORK/metrics.img" bs=1M count=64 2>/dev/null
 	rm -f "$WORK/metrics.jsonl"
-	"$MINIVMM" --kernel "$TESTGUEST" --disk "$WORK/metrics.img" --timeout 120 \
+	# A umask that would let a file be 0644: minivmm makes it 0600 itself.
+	(umask 022
+	 exec "$MINIVMM" --kernel "$TESTGUEST" --disk "$WORK/metrics.img" --timeout 120 \
 		--append "testguest.bench=1 testguest.ops=2000" \
 		--metrics "$WORK/metrics.jsonl" --metrics-interval 0.1 \
-		</dev/null >"$WORK/metrics.console" 2>"$WORK/metrics_file.cli" ||
+		</dev/null >"$WORK/metrics.console" 2>"$WORK/metrics_file.cli") ||
 		{ log=$WORK/metrics_file.cli; fail "minivmm --metrics: exit status $?"; return 1; }
+	mode=$(stat -c %a "$WORK/metrics.jsonl")
+	[ "$mode" = 600 ] || { fail "--metrics file created with mode $mode, want 600"; return 1; }
 	api_case metrics_file
 }
 
@@ -74,4 +78,31 @@ case_socket_cli() {
 	expect_rc 0 || return 1
 	[ ! -e "$sock" ] || { fail "the socket file outlived minivmm"; return 1; }
 	echo "MINIVMM-API: socket_cli: seccomp on, exit 0, socket file removed"
+}
+
+# --metrics refuses what is not a regular file, with status 125 and a line
+# that says what it is: a symbolic link (even to a regular file, which is
+# left as it was) and a FIFO (without waiting for a reader: timeout would
+# end a wait with 124). Without a disk the test guest ends at once (status
+# 2), so a minivmm that took the path would end and write its last line.
+metrics_refused_one() {
+	timeout -k 5 60 "$MINIVMM" --kernel "$TESTGUEST" --timeout 30 --metrics "$1" \
+		</dev/null >"$WORK/metrics_refused.console" 2>"$log"
+	rc=$?
+	expect_rc 125 || return 1
+	grep -q "^minivmm: --metrics file '$1' is $2, not a regular file$" "$log" ||
+		{ fail "no line saying '$1' is $2"; return 1; }
+}
+
+case_metrics_refused() {
+	log=$WORK/metrics_refused.log
+	rm -f "$WORK/metrics.link" "$WORK/metrics.fifo"
+	: >"$WORK/metrics.target"
+	ln -s metrics.target "$WORK/metrics.link"
+	metrics_refused_one "$WORK/metrics.link" "a symbolic link" || return 1
+	[ ! -s "$WORK/metrics.target" ] ||
+		{ fail "metrics written through the symbolic link"; return 1; }
+	mkfifo "$WORK/metrics.fifo" || { fail "mkfifo $WORK/metrics.fifo"; return 1; }
+	metrics_refused_one "$WORK/metrics.fifo" "a FIFO" || return 1
+	echo "MINIVMM-API: metrics_refused: a symbolic link and a FIFO refused (125)"
 }
