@@ -477,8 +477,9 @@ char *minivmm_stats_json(const struct minivmm_stats *s);
  * "op", and "stats" or the VM's description for stats and info) or false
  * with "error", one line of text. A request longer than 4096 bytes, a line
  * that is not one JSON object, an unknown op: an error reply, and the
- * connection goes on. At most 8 clients at once; one that does not read
- * its replies is disconnected. With seccomp on, the thread is filtered
+ * connection goes on. At most 8 clients at once; one that sends nothing
+ * for 10 s is told so and disconnected, and so is one that does not read
+ * its replies. With seccomp on, the thread is filtered
  * (its own list) before it serves a client.
  * 0, or a negative errno with one line in err.
  */
