@@ -581,8 +581,9 @@ void api_server_stop(struct api_server *s)
 	eventfd_write(s->wake_fd, 1);
 	pthread_join(s->thread, NULL);
 	/*
-	 * The file goes here, on the thread that made it, once the server has
-	 * ended: the server, which reads what clients send, may not unlink.
+	 * The file goes here, on the thread that destroys the VM, once the
+	 * server has ended: the server, which reads what clients send, may not
+	 * unlink.
 	 */
 	unlink(s->addr.sun_path);
 	server_free(s);
