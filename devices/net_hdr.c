@@ -39,6 +39,7 @@ const char *vnet_tx_drop_name(enum vnet_tx_drop d)
 		[VNET_TX_TOO_BIG] = "too_big",
 		[VNET_TX_BAD_GSO] = "bad_gso",
 		[VNET_TX_BAD_CSUM] = "bad_csum",
+		[VNET_TX_HDR_LEN] = "hdr_len",
 		[VNET_TX_IO] = "io",
 	};
 
@@ -48,6 +49,29 @@ const char *vnet_tx_drop_name(enum vnet_tx_drop d)
 static bool has(uint64_t features, int bit)
 {
 	return (features >> bit) & 1;
+}
+
+#define ETH_HDR_LEN	  14
+#define IPV4_HDR_MIN	  20
+#define IPV6_HDR_LEN	  40
+#define TCP_HDR_MIN	  20
+#define TCP_CSUM_OFF	  16	 /* offsetof(struct tcphdr, check) */
+#define GSO_SIZE_BY_FRAGS 0xffff /* Linux's GSO_BY_FRAGS: not a size, refused there */
+
+/*
+ * A TCP segmentation request (its checksum request already checked to be
+ * inside the frame): the segment size and where the TCP header is must
+ * make sense for this frame. Linux behind the TAP checks the offsets much
+ * like this, but takes any gso_size but GSO_BY_FRAGS as the guest wrote
+ * it; here the host's stack gets none it would have to question.
+ */
+static bool tso_fits(const struct vnet_hdr *h, uint32_t frame)
+{
+	uint32_t l3 = (h->gso_type & ~VNET_GSO_ECN) == VNET_GSO_TCPV6 ? IPV6_HDR_LEN : IPV4_HDR_MIN;
+
+	return h->gso_size <= frame && h->gso_size != GSO_SIZE_BY_FRAGS &&
+	       h->csum_offset == TCP_CSUM_OFF && h->csum_start >= ETH_HDR_LEN + l3 &&
+	       (uint32_t)h->csum_start + TCP_HDR_MIN <= frame;
 }
 
 enum vnet_tx_drop vnet_tx_check(const struct vq_chain *c, uint64_t features, struct vnet_hdr *h)
@@ -64,6 +88,9 @@ enum vnet_tx_drop vnet_tx_check(const struct vq_chain *c, uint64_t features, str
 		return VNET_TX_RUNT;
 	if (frame > VNET_MAX_FRAME)
 		return VNET_TX_TOO_BIG;
+	/* A hint of how much is headers, but the TAP refuses one past the end. */
+	if (h->hdr_len > frame)
+		return VNET_TX_HDR_LEN;
 	switch (h->gso_type & ~VNET_GSO_ECN) {
 	case VNET_GSO_NONE:
 		if (h->gso_type & VNET_GSO_ECN)
@@ -87,6 +114,8 @@ enum vnet_tx_drop vnet_tx_check(const struct vq_chain *c, uint64_t features, str
 	} else if (h->gso_type != VNET_GSO_NONE) {
 		return VNET_TX_BAD_CSUM; /* segmentation needs a partial checksum */
 	}
+	if (h->gso_type != VNET_GSO_NONE && !tso_fits(h, frame))
+		return VNET_TX_BAD_GSO;
 	return VNET_TX_OK;
 }
 

@@ -62,8 +62,9 @@ enum vnet_tx_drop {
 	VNET_TX_NO_HDR,	   /* fewer readable bytes than the header */
 	VNET_TX_RUNT,	   /* frame shorter than an Ethernet header */
 	VNET_TX_TOO_BIG,   /* frame larger than VNET_MAX_FRAME */
-	VNET_TX_BAD_GSO,   /* GSO type unknown or not negotiated, or gso_size 0 */
+	VNET_TX_BAD_GSO,   /* GSO type unknown or not negotiated; gso_size or TCP offsets bad */
 	VNET_TX_BAD_CSUM,  /* NEEDS_CSUM not negotiated or outside the frame */
+	VNET_TX_HDR_LEN,   /* hdr_len past the end of the frame */
 	VNET_TX_IO,	   /* the TAP refused the write */
 	VNET_TX_DROP_COUNT,
 };
@@ -72,8 +73,13 @@ const char *vnet_tx_drop_name(enum vnet_tx_drop d);
 
 /*
  * Checks the readable part of transmit chain c (header, possibly split
- * across descriptors, then the frame) against the negotiated features.
- * Writable segments are ignored. Fills *h on success.
+ * across descriptors, then the frame) against the negotiated features,
+ * and every length and offset of the header against the frame, as Linux's
+ * virtio_net_hdr_to_skb() would behind the TAP: hdr_len within the frame;
+ * for a GSO (TCP) frame a gso_size from 1 to the frame's length (not
+ * Linux's GSO_BY_FRAGS) and a partial checksum at the TCP header's check
+ * field, that header after the Ethernet and IP headers and inside the
+ * frame. Writable segments are ignored. Fills *h on success.
  */
 enum vnet_tx_drop vnet_tx_check(const struct vq_chain *c, uint64_t features, struct vnet_hdr *h);
 

@@ -6,6 +6,7 @@
  */
 #include "virtio/virtqueue.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,11 +14,23 @@
 
 enum { SLOT_FREE, SLOT_POPPED, SLOT_DONE };
 
-void vq_init(struct virtqueue *vq, uint16_t num_max)
+/* What vq_reset() clears is everything before the counters. */
+_Static_assert(offsetof(struct virtqueue, stats) + sizeof(struct vq_stats) ==
+		       sizeof(struct virtqueue),
+	       "the counters must be the last member of struct virtqueue");
+
+/* Everything but the counters, back to vq_init()'s values. */
+static void clear_state(struct virtqueue *vq, uint16_t num_max)
 {
-	memset(vq, 0, sizeof(*vq));
+	memset(vq, 0, offsetof(struct virtqueue, stats));
 	vq->num_max = num_max;
 	vq->batching = true;
+}
+
+void vq_init(struct virtqueue *vq, uint16_t num_max)
+{
+	memset(&vq->stats, 0, sizeof(vq->stats));
+	clear_state(vq, num_max);
 }
 
 static void free_state(struct virtqueue *vq)
@@ -37,16 +50,17 @@ void vq_destroy(struct virtqueue *vq)
 
 void vq_reset(struct virtqueue *vq)
 {
-	uint16_t num_max = vq->num_max;
 	uint32_t gen = vq->gen + 1;
 	bool batching = vq->batching;
-	struct vq_stats stats = vq->stats;
 
+	/*
+	 * Not vq_init(): clearing the counters and copying them back raced
+	 * with every reader on another thread, which could see zeros.
+	 */
 	free_state(vq);
-	vq_init(vq, num_max);
+	clear_state(vq, vq->num_max);
 	vq->gen = gen;
 	vq->batching = batching;
-	vq->stats = stats;
 }
 
 static bool is_pow2(uint32_t x)

@@ -258,6 +258,10 @@ struct virtqueue {
 	struct vq_run run; /* IN_ORDER: buffers published but not yet written */
 
 	struct vq_split split;
+	/*
+	 * Last, and outside what vq_reset() clears: the counters add up over
+	 * the device's life, and other threads read them while a reset runs.
+	 */
 	struct vq_stats stats;
 };
 
@@ -278,7 +282,8 @@ int vq_enable(struct virtqueue *vq, const struct guest_mem *gm, uint64_t feature
 /*
  * Queue or device reset: back to the state after vq_init() (size and
  * addresses cleared, memory freed), with the generation bumped so that
- * tickets popped before are dropped by vq_complete(). Stats are kept.
+ * tickets popped before are dropped by vq_complete(). Stats are kept and
+ * never written here, so a reader on another thread sees them go on.
  */
 void vq_reset(struct virtqueue *vq);
 

@@ -561,7 +561,8 @@ int minivmm_wait(struct minivmm *vm, struct minivmm_exit *exit)
 		vm->supervisor_joined = true;
 	}
 	pthread_mutex_unlock(&vm->life_lock);
-	*exit = vm->final_exit;
+	if (exit)
+		*exit = vm->final_exit;
 	return 0;
 }
 

@@ -12,13 +12,16 @@
  * sends reaches the guest except through the lifecycle calls everyone
  * else uses. A client gets at most API_LINE_MAX bytes per request (a longer
  * line is answered with an error and skipped to its newline), at most
- * API_CLIENTS connect at once, and a client that does not read its replies
- * is disconnected rather than allowed to block the others.
+ * API_CLIENTS connect at once, a client that does not read its replies
+ * is disconnected rather than allowed to block the others, and so is one
+ * that sends nothing for API_IDLE_MS, so that idle connections cannot hold
+ * every place and lock the tools out.
  */
 #include "vmm/api_socket.h"
 
 #include <errno.h>
 #include <json-c/json.h>
+#include <limits.h>
 #include <poll.h>
 #include <stdarg.h>
 #include <pthread.h>
@@ -31,6 +34,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "vmm/seccomp.h"
@@ -40,10 +44,17 @@
 #define API_LINE_MAX  4096
 #define API_CLIENTS   8
 #define API_GRACE_MAX 3600000u /* ms: a shutdown's grace, an hour at most */
+/*
+ * ms without a byte from a client before it is disconnected: minivmm-ctl
+ * and scripts send their request at once; a person typing into nc has ten
+ * seconds per line. MINIVMM_TEST_API_IDLE_MS shortens it for the tests.
+ */
+#define API_IDLE_MS 10000u
 
 struct api_client {
-	int fd;	       /* -1: free */
-	bool skipping; /* inside a line that was too long: drop up to its newline */
+	int fd;		   /* -1: free */
+	uint64_t heard_ms; /* CLOCK_MONOTONIC: accepted, or its last byte */
+	bool skipping;	   /* inside a line that was too long: drop up to its newline */
 	size_t len;
 	char buf[API_LINE_MAX];
 };
@@ -58,6 +69,7 @@ struct api_server {
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
 	int ready; /* under lock: 0 starting, 1 serving, < 0 its filter failed */
+	unsigned int idle_ms;
 	struct api_client clients[API_CLIENTS];
 };
 
@@ -254,6 +266,14 @@ char *api_handle_line(struct minivmm *vm, const char *line, size_t len)
 	return reply;
 }
 
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
 static void client_close(struct api_client *c)
 {
 	close(c->fd);
@@ -296,6 +316,7 @@ static void client_input(struct api_server *s, struct api_client *c)
 		client_close(c);
 		return;
 	}
+	c->heard_ms = now_ms();
 	c->len += (size_t)n;
 	while (c->fd >= 0 && (nl = memchr(c->buf, '\n', c->len))) {
 		size_t l = (size_t)(nl - c->buf);
@@ -327,12 +348,53 @@ static void accept_client(struct api_server *s)
 	for (unsigned int i = 0; i < API_CLIENTS; i++) {
 		if (s->clients[i].fd < 0) {
 			s->clients[i].fd = fd;
+			s->clients[i].heard_ms = now_ms();
 			return;
 		}
 	}
 	client_send(&spare, error_reply("too many clients (at most %d at once)", API_CLIENTS));
 	if (spare.fd >= 0)
 		close(spare.fd);
+}
+
+/* True if c has bytes (or its end) waiting: not idle, only not read yet. */
+static bool client_pending(const struct api_client *c)
+{
+	struct pollfd p = {.fd = c->fd, .events = POLLIN};
+
+	return poll(&p, 1, 0) > 0;
+}
+
+/*
+ * Disconnects the clients that have sent nothing for idle_ms (saying so
+ * first). One whose request came while the server was busy (a pause that
+ * took long) is not idle: the next turn reads it. Returns the poll timeout
+ * until the next client would be idle, -1 if there is none.
+ */
+static int drop_idle(struct api_server *s)
+{
+	uint64_t now = now_ms(), next = UINT64_MAX;
+
+	for (unsigned int i = 0; i < API_CLIENTS; i++) {
+		struct api_client *c = &s->clients[i];
+		uint64_t end = c->heard_ms + s->idle_ms;
+
+		if (c->fd < 0)
+			continue;
+		if (end <= now && client_pending(c)) {
+			next = now;
+		} else if (end <= now) {
+			client_send(c, error_reply("nothing received for %u ms: disconnected",
+						   s->idle_ms));
+			if (c->fd >= 0)
+				client_close(c);
+		} else if (end < next) {
+			next = end;
+		}
+	}
+	if (next == UINT64_MAX)
+		return -1;
+	return next - now > INT_MAX ? INT_MAX : (int)(next - now);
 }
 
 static void set_ready(struct api_server *s, int v)
@@ -356,13 +418,14 @@ static void *api_thread(void *arg)
 		return NULL;
 	seccomp_test_violate(SECCOMP_THREAD_API);
 	for (;;) {
+		int timeout = drop_idle(s);
 		unsigned int n = 2;
 
 		pf[0] = (struct pollfd){.fd = s->wake_fd, .events = POLLIN};
 		pf[1] = (struct pollfd){.fd = s->listen_fd, .events = POLLIN};
 		for (unsigned int i = 0; i < API_CLIENTS; i++)
 			pf[n++] = (struct pollfd){.fd = s->clients[i].fd, .events = POLLIN};
-		if (poll(pf, n, -1) < 0) {
+		if (poll(pf, n, timeout) < 0) {
 			if (errno == EINTR)
 				continue;
 			break;
@@ -375,12 +438,24 @@ static void *api_thread(void *arg)
 		if (pf[1].revents & POLLIN)
 			accept_client(s);
 	}
-	/* Here, under this thread's filter, not in whatever thread destroys the VM. */
 	for (unsigned int i = 0; i < API_CLIENTS; i++)
 		if (s->clients[i].fd >= 0)
 			client_close(&s->clients[i]);
-	unlink(s->addr.sun_path);
 	return NULL;
+}
+
+/* API_IDLE_MS, or MINIVMM_TEST_API_IDLE_MS (1 .. API_IDLE_MS) for the tests. */
+static unsigned int idle_ms(void)
+{
+	const char *t = getenv("MINIVMM_TEST_API_IDLE_MS");
+	char *end;
+	unsigned long v;
+
+	if (!t || !*t)
+		return API_IDLE_MS;
+	errno = 0;
+	v = strtoul(t, &end, 10);
+	return errno || *end || !v || v > API_IDLE_MS ? API_IDLE_MS : (unsigned int)v;
 }
 
 static int fail(char *err, size_t err_len, int rc, const char *fmt, const char *path)
@@ -416,7 +491,6 @@ int minivmm_serve_socket(struct minivmm *vm, const char *path, char *err, size_t
 {
 	struct api_server *s;
 	sigset_t caller_mask;
-	mode_t old_mask;
 	int rc;
 
 	if (!path || !*path || strlen(path) >= sizeof(s->addr.sun_path)) {
@@ -435,6 +509,7 @@ int minivmm_serve_socket(struct minivmm *vm, const char *path, char *err, size_t
 	}
 	s->vm = vm;
 	s->seccomp = vm->cfg.seccomp;
+	s->idle_ms = idle_ms();
 	s->wake_fd = -1;
 	pthread_mutex_init(&s->lock, NULL);
 	pthread_cond_init(&s->cond, NULL);
@@ -452,10 +527,16 @@ int minivmm_serve_socket(struct minivmm *vm, const char *path, char *err, size_t
 		fail(err, err_len, rc, "control socket '%s': %s (not replaced)", path);
 		goto out;
 	}
-	/* 0600 from the start: no window in which another user could connect. */
-	old_mask = umask(0177);
-	rc = bind(s->listen_fd, (struct sockaddr *)&s->addr, sizeof(s->addr)) < 0 ? -errno : 0;
-	umask(old_mask);
+	/*
+	 * 0600 from the start: no window in which another user could connect.
+	 * Linux creates the file with the socket's own mode less the umask, so
+	 * the mode is set on the fd before bind; a umask(0177) around bind would
+	 * change the mask of the whole process, under the embedder's threads,
+	 * and a chmod after bind would go by path a second time.
+	 */
+	rc = fchmod(s->listen_fd, 0600) < 0 ? -errno : 0;
+	if (!rc && bind(s->listen_fd, (struct sockaddr *)&s->addr, sizeof(s->addr)) < 0)
+		rc = -errno;
 	if (!rc && listen(s->listen_fd, API_CLIENTS) < 0)
 		rc = -errno;
 	if (rc < 0) {
@@ -499,5 +580,11 @@ void api_server_stop(struct api_server *s)
 		return;
 	eventfd_write(s->wake_fd, 1);
 	pthread_join(s->thread, NULL);
+	/*
+	 * The file goes here, on the thread that destroys the VM, once the
+	 * server has ended: the server, which reads what clients send, may not
+	 * unlink.
+	 */
+	unlink(s->addr.sun_path);
 	server_free(s);
 }

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -253,6 +254,56 @@ static void metrics_write(struct minivmm *vm)
 		off += (size_t)n;
 	}
 	free(json);
+}
+
+static const char *file_kind(mode_t m)
+{
+	return S_ISLNK(m)		  ? "a symbolic link"
+	       : S_ISFIFO(m)		  ? "a FIFO"
+	       : S_ISCHR(m) || S_ISBLK(m) ? "a device"
+	       : S_ISDIR(m)		  ? "a directory"
+	       : S_ISSOCK(m)		  ? "a socket"
+					  : "of an unknown kind";
+}
+
+/*
+ * --metrics FILE: a regular file, appended to, created 0600 (the counters
+ * tell what the guest does). Anything else at the path is refused: a
+ * symbolic link (O_NOFOLLOW: not followed to a file someone else chose),
+ * a FIFO (whose open would wait for a reader, and whose reader would take
+ * the VM's metrics), a device. lstat() refuses those before any open;
+ * O_NONBLOCK keeps an open that races with a FIFO put there from waiting,
+ * and fstat() on the fd has the last word. The fd, or -1 with err set.
+ */
+static int metrics_open(const char *path, char *err, size_t len)
+{
+	struct stat st;
+	int fd, e;
+
+	if (lstat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+		snprintf(err, len, "--metrics file '%s' is %s, not a regular file", path,
+			 file_kind(st.st_mode));
+		return -1;
+	}
+	fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0600);
+	if (fd < 0) {
+		e = errno;
+		if (lstat(path, &st) == 0 && !S_ISREG(st.st_mode))
+			snprintf(err, len, "--metrics file '%s' is %s, not a regular file", path,
+				 file_kind(st.st_mode));
+		else
+			snprintf(err, len, "cannot open --metrics file '%s': %s", path,
+				 strerror(e));
+		return -1;
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		snprintf(err, len, "--metrics file '%s' is not a regular file", path);
+		close(fd);
+		return -1;
+	}
+	/* A regular file: writes were never going to wait; back to plain. */
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+	return fd;
 }
 
 static void *metrics_thread(void *arg)
@@ -575,13 +626,10 @@ int main(int argc, char **argv)
 		return die("%s", err);
 	}
 	if (metrics_path) {
-		metrics_fd = open(metrics_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+		metrics_fd = metrics_open(metrics_path, err, sizeof(err));
 		if (metrics_fd < 0) {
-			char what[MINIVMM_ERR_LEN];
-
-			snprintf(what, sizeof(what), "%s': %s", metrics_path, strerror(errno));
 			minivmm_destroy(vm);
-			return die("cannot open --metrics file '%s", what);
+			return die("%s", err);
 		}
 		watcher_start(&metrics_w, metrics_thread, vm);
 	}

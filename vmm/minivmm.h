@@ -275,9 +275,9 @@ int minivmm_create(const struct minivmm_config *cfg, struct minivmm **out, char 
  *   process always goes to one of the embedder's threads; a vCPU thread
  *   takes its VM's kick signal and nothing else. A console whose reader
  *   went away is an EPIPE for the library, never a SIGPIPE for the process.
- * - The umask: minivmm_serve_socket() sets it to 0177 for the instant of
- *   its bind(2), so that the socket is never more than 0600, and puts the
- *   old one back.
+ * - The umask: never changed. minivmm_serve_socket() sets the socket's
+ *   own mode to 0600 before bind(2), so the file is never more than 0600
+ *   (less what the process umask takes away).
  * - File descriptors: only the console fds the embedder gave are used; the
  *   library's own are opened close-on-exec and closed by destroy.
  * - Nothing else: no atexit handlers, no environment, no working
@@ -287,7 +287,8 @@ int minivmm_start(struct minivmm *vm);
 
 /*
  * Waits until the VM has ended and its threads are stopped, then fills
- * *exit; may be called again (the same record). 0, or -EINVAL before start.
+ * *exit unless exit is NULL (as waitpid() takes a NULL status); may be
+ * called again (the same record). 0, or -EINVAL before start.
  */
 int minivmm_wait(struct minivmm *vm, struct minivmm_exit *exit);
 
@@ -302,7 +303,8 @@ int minivmm_exit_fd(const struct minivmm *vm);
 /*
  * start() and then wait() on the calling thread, which with seccomp (minivmm_config_set_seccomp)
  * gets the control thread's filter too, for good, before the guest's first
- * instruction (the CLI's way). 0, or a negative errno.
+ * instruction (the CLI's way). exit may be NULL, as for wait(). 0, or a
+ * negative errno.
  */
 int minivmm_run(struct minivmm *vm, struct minivmm_exit *exit);
 
@@ -466,7 +468,8 @@ char *minivmm_stats_json(const struct minivmm_stats *s);
  * Serves a control socket for vm at path, a Unix stream socket created
  * with mode 0600 (a socket file already there is replaced; any other file
  * is an error), from a thread of the library, until minivmm_destroy(),
- * which closes it and removes the file. Any time after create.
+ * which closes it and, on the caller's thread once the server thread has
+ * ended, removes the file. Any time after create.
  *
  * One JSON object per line in, one per line out. Requests: {"op":"info"},
  * "stats", "pause", "resume", "stop", and "shutdown" with an optional
@@ -474,8 +477,9 @@ char *minivmm_stats_json(const struct minivmm_stats *s);
  * "op", and "stats" or the VM's description for stats and info) or false
  * with "error", one line of text. A request longer than 4096 bytes, a line
  * that is not one JSON object, an unknown op: an error reply, and the
- * connection goes on. At most 8 clients at once; one that does not read
- * its replies is disconnected. With seccomp on, the thread is filtered
+ * connection goes on. At most 8 clients at once; one that sends nothing
+ * for 10 s is told so and disconnected, and so is one that does not read
+ * its replies. With seccomp on, the thread is filtered
  * (its own list) before it serves a client.
  * 0, or a negative errno with one line in err.
  */

@@ -104,6 +104,18 @@ static const struct seccomp_rule control[] = {
 };
 
 /*
+ * minivmm_destroy's caller, which minivmm_run() may have filtered with the
+ * control list: it removes the control socket's file once the server has
+ * ended. A list of its own, because the server takes the control list too
+ * and has no business removing files.
+ */
+static const struct seccomp_rule teardown[] = {
+	{SCMP_SYS(unlink), 0, 0, "destroy removes the control socket's file"},
+	{SCMP_SYS(unlinkat), 0, 0, "unlink, as some glibc builds make it"},
+	{0, 0, 0, NULL},
+};
+
+/*
  * The control socket's server: a client's request becomes the calls the
  * control list allows (pause, resume, stop, shutdown, stats), plus its own
  * socket work. Nothing opens a file: the socket was bound before.
@@ -113,8 +125,6 @@ static const struct seccomp_rule api_socket[] = {
 	{SCMP_SYS(poll), 0, 0, "wait for clients, their requests and the stop eventfd"},
 	{SCMP_SYS(ppoll), 0, 0, "poll, as some glibc builds make it"},
 	{SCMP_SYS(sendto), 0, 0, "replies (send with MSG_NOSIGNAL: no SIGPIPE)"},
-	{SCMP_SYS(unlink), 0, 0, "remove the socket file when the VM is destroyed"},
-	{SCMP_SYS(unlinkat), 0, 0, "unlink, as some glibc builds make it"},
 	{0, 0, 0, NULL},
 };
 
@@ -122,6 +132,6 @@ const struct seccomp_rule *const seccomp_policy[SECCOMP_THREAD_KINDS][SECCOMP_LI
 	[SECCOMP_THREAD_VCPU] = {common, vcpu},
 	[SECCOMP_THREAD_DEVICE] = {common, device},
 	[SECCOMP_THREAD_CONSOLE] = {common, console},
-	[SECCOMP_THREAD_CONTROL] = {common, control},
+	[SECCOMP_THREAD_CONTROL] = {common, control, teardown},
 	[SECCOMP_THREAD_API] = {common, control, api_socket},
 };

@@ -5,19 +5,31 @@
  * bytes each get one error reply and the connection goes on; a client that
  * disconnects mid-request; two clients whose requests interleave; a ninth
  * client refused; mode 0600; a file that is not a socket left alone; the
- * file removed by destroy.
+ * file removed by destroy. And (socket_umask) that the process umask is
+ * never touched: the socket is served from a thread that cannot change it;
+ * (socket_idle) that eight idle clients are disconnected in time and a
+ * tool gets its answer after all, while a client that keeps asking stays.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <fcntl.h>
 #include <json-c/json.h>
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stddef.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "api_test.h"
@@ -244,5 +256,233 @@ int case_socket(void)
 		printf("ok every op, garbage, 1 MiB line, interleaved and departing clients, "
 		       "9th refused, 0600, %s\n",
 		       exit_text(&ex));
+	return rc;
+}
+
+#if defined(__x86_64__)
+#define THIS_AUDIT_ARCH AUDIT_ARCH_X86_64
+#elif defined(__aarch64__)
+#define THIS_AUDIT_ARCH AUDIT_ARCH_AARCH64
+#endif
+
+struct umask_serve {
+	struct minivmm *vm;
+	int filter_rc, rc;
+	char err[MINIVMM_ERR_LEN];
+};
+
+/*
+ * On a thread whose umask(2) fails with EPERM (a seccomp filter), so that
+ * a library that sets the umask around bind(2) gets a file the process
+ * umask made: serving must still give 0600 without ever changing it.
+ */
+static void *serve_without_umask(void *arg)
+{
+	struct umask_serve *u = arg;
+	struct sock_filter prog[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, THIS_AUDIT_ARCH, 1, 0),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_umask, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_fprog fprog = {.len = sizeof(prog) / sizeof(prog[0]), .filter = prog};
+
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) ||
+	    prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &fprog)) {
+		u->filter_rc = -errno;
+		return NULL;
+	}
+	u->rc = minivmm_serve_socket(u->vm, sock_path, u->err, sizeof(u->err));
+	return NULL;
+}
+
+/* The umask of the process, from /proc (reading it with umask(2) would set it). */
+static int proc_umask(void)
+{
+	FILE *f = fopen("/proc/self/status", "r");
+	char line[256];
+	unsigned int m;
+	int found = -1;
+
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "Umask: %o", &m) == 1)
+			found = (int)m;
+	if (f)
+		fclose(f);
+	return found;
+}
+
+int case_socket_umask(void)
+{
+	struct umask_serve u = {0};
+	char err[MINIVMM_ERR_LEN];
+	struct stat st;
+	pthread_t t;
+	struct vm v;
+	int rc = 0, before, after;
+
+	if ((size_t)snprintf(sock_path, sizeof(sock_path), "%s/umask.sock", workdir) >=
+	    sizeof(sock_path))
+		return fail("work directory %s too long for a socket path", workdir);
+	unlink(sock_path);
+	/* A umask that lets a socket made under it be 0755. */
+	umask(022);
+	before = proc_umask();
+	if (before != 022)
+		return fail("/proc/self/status gives umask %o, want 22", before);
+	if (vm_make_waiting(&v, "socket_umask", err))
+		return fail("VM: %s", err);
+	u.vm = v.vm;
+	if (pthread_create(&t, NULL, serve_without_umask, &u))
+		return fail("pthread_create");
+	pthread_join(t, NULL);
+	after = proc_umask();
+	if (u.filter_rc)
+		rc = fail("cannot install the umask filter: %s", strerror(-u.filter_rc));
+	else if (u.rc)
+		rc = fail("serve on a thread without umask: %s", u.err);
+	else if (stat(sock_path, &st) || !S_ISSOCK(st.st_mode) || (st.st_mode & 0777) != 0600)
+		rc = fail("socket mode %o under umask 022, want a socket with 0600", st.st_mode);
+	else if (after != before)
+		rc = fail("the umask went from %o to %o", before, after);
+	vm_free(&v);
+	if (!rc && stat(sock_path, &st) == 0)
+		rc = fail("the socket file outlived minivmm_destroy");
+	if (!rc)
+		printf("ok 0600 under umask 022 with umask(2) refused; umask still %o\n", after);
+	return rc;
+}
+
+/* The idle timeout socket_idle asks for (MINIVMM_TEST_API_IDLE_MS). */
+#define IDLE_MS 1000
+
+static uint64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/*
+ * Waits until the server ends fd's connection: the idle error line, then
+ * EOF. Returns the time it took from since, or 0 on a wrong reply or none
+ * (read_line gives up after REPLY_WAIT_MS without a byte).
+ */
+static uint64_t wait_dropped(int fd, uint64_t since)
+{
+	char buf[512] = "";
+
+	if (!read_line(fd, buf, sizeof(buf)) || !strstr(buf, "nothing received for") ||
+	    read(fd, buf, 1) != 0) {
+		fail("an idle client was not told and disconnected: %.200s", buf);
+		return 0;
+	}
+	return mono_ms() - since;
+}
+
+/* Eight idle clients, all places; then a ninth, refused, and a tool after the timeout. */
+static int idle_clients(uint64_t *fastest, uint64_t *slowest)
+{
+	int idle[8], n = 0, rc = 0;
+	char buf[512];
+	uint64_t t0;
+
+	t0 = mono_ms();
+	while (n < 8 && (idle[n] = conn()) >= 0)
+		n++;
+	if (n != 8)
+		rc = fail("only %d idle clients could connect", n);
+	if (!rc) {
+		int ninth = conn();
+
+		if (ninth < 0 || !read_line(ninth, buf, sizeof(buf)) ||
+		    !strstr(buf, "too many clients"))
+			rc = fail("with eight idle clients a ninth was not refused: %.100s", buf);
+		if (ninth >= 0)
+			close(ninth);
+	}
+	for (int i = 0; !rc && i < n; i++) {
+		uint64_t took = wait_dropped(idle[i], t0);
+
+		if (!took)
+			rc = 1;
+		*slowest = took > *slowest ? took : *slowest;
+		*fastest = took < *fastest ? took : *fastest;
+	}
+	/* The server counts from its accept, after our connect: never early. */
+	if (!rc && *fastest < IDLE_MS)
+		rc = fail("an idle client was dropped after %" PRIu64 " ms, before %d", *fastest,
+			  IDLE_MS);
+	while (n)
+		close(idle[--n]);
+	if (!rc) {
+		int tool = conn();
+
+		if (tool < 0)
+			return fail("connect after the idle ones left: %s", strerror(errno));
+		rc = expect(tool, "{\"op\":\"info\"}", true, "op", "info");
+		close(tool);
+	}
+	return rc;
+}
+
+/* A client that asks every IDLE_MS / 10 for 2.5 timeouts stays; quiet, it goes. */
+static int busy_client(int *asked, uint64_t *took)
+{
+	int fd = conn(), rc = 0;
+	uint64_t t0 = mono_ms(), last = t0;
+
+	if (fd < 0)
+		return fail("connect: %s", strerror(errno));
+	while (!rc && mono_ms() - t0 < IDLE_MS * 5 / 2) {
+		struct pollfd p = {.fd = fd, .events = POLLIN};
+
+		last = mono_ms();
+		rc = expect(fd, "{\"op\":\"stats\"}", true, "op", "stats");
+		(*asked)++;
+		/* Pacing, not synchronisation: nothing may arrive here. */
+		if (!rc && poll(&p, 1, IDLE_MS / 10) != 0)
+			rc = fail("a client that asks was sent something unasked for");
+	}
+	/* The server heard the last request after we sent it: never early. */
+	*took = rc ? 0 : wait_dropped(fd, last);
+	if (!rc && !*took)
+		rc = 1;
+	if (!rc && *took < IDLE_MS)
+		rc = fail("dropped %" PRIu64 " ms after its last request, before %d", *took,
+			  IDLE_MS);
+	close(fd);
+	return rc;
+}
+
+int case_socket_idle(void)
+{
+	uint64_t fastest = UINT64_MAX, slowest = 0, took = 0;
+	char err[MINIVMM_ERR_LEN], ms[16];
+	int rc, asked = 0;
+	struct vm v;
+
+	if ((size_t)snprintf(sock_path, sizeof(sock_path), "%s/idle.sock", workdir) >=
+	    sizeof(sock_path))
+		return fail("work directory %s too long for a socket path", workdir);
+	unlink(sock_path);
+	snprintf(ms, sizeof(ms), "%d", IDLE_MS);
+	setenv("MINIVMM_TEST_API_IDLE_MS", ms, 1);
+	if (vm_make_waiting(&v, "socket_idle", err))
+		return fail("VM: %s", err);
+	if (minivmm_serve_socket(v.vm, sock_path, err, sizeof(err)))
+		return fail("serve: %s", err);
+	rc = idle_clients(&fastest, &slowest) || busy_client(&asked, &took);
+	vm_free(&v);
+	if (!rc)
+		printf("ok 8 idle clients dropped after %" PRIu64 "-%" PRIu64
+		       " ms (timeout %d ms), "
+		       "then a tool served; a client asking %d times over %d ms kept, dropped "
+		       "%" PRIu64 " ms after its last request\n",
+		       fastest, slowest, IDLE_MS, asked, IDLE_MS * 5 / 2, took);
 	return rc;
 }

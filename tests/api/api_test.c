@@ -637,6 +637,47 @@ static int case_exit_fd(void)
 	return 0;
 }
 
+/*
+ * minivmm_run() and minivmm_wait() with a NULL exit record, as waitpid()
+ * takes a NULL status: the VM still runs to its end, and a later wait with
+ * a record gets that end.
+ */
+static int case_null_exit(void)
+{
+	char err[MINIVMM_ERR_LEN];
+	struct minivmm_exit ex;
+	struct vm v;
+
+	/* The echo guest ends by itself with its line already there. */
+	if (vm_make_waiting(&v, "null-run", err))
+		return fail("VM: %s", err);
+	if (write(v.in_pipe[1], "bye\n", 4) != 4)
+		return fail("cannot write the guest's line");
+	if (minivmm_run(v.vm, NULL))
+		return fail("run(vm, NULL) failed");
+	if (minivmm_wait(v.vm, NULL))
+		return fail("wait(vm, NULL) after run failed");
+	if (minivmm_wait(v.vm, &ex) || ex.reason != MINIVMM_EXIT_STATUS_PORT || ex.status != 0)
+		return fail("after run(vm, NULL): %s", exit_text(&ex));
+	vm_free(&v);
+
+	if (vm_make_waiting(&v, "null-wait", err))
+		return fail("VM: %s", err);
+	if (minivmm_wait(v.vm, NULL) != -EINVAL)
+		return fail("wait(vm, NULL) before start did not say -EINVAL");
+	if (minivmm_start(v.vm))
+		return fail("start failed");
+	minivmm_stop(v.vm);
+	if (minivmm_wait(v.vm, NULL))
+		return fail("wait(vm, NULL) failed");
+	if (minivmm_wait(v.vm, &ex) || ex.reason != MINIVMM_EXIT_STOPPED)
+		return fail("after wait(vm, NULL): %s", exit_text(&ex));
+	vm_free(&v);
+	printf("ok run(vm, NULL) ran the guest to its end, wait(vm, NULL) after a stop; "
+	       "the records kept\n");
+	return 0;
+}
+
 static uint64_t now_ms(void)
 {
 	struct timespec ts;
@@ -1312,8 +1353,14 @@ int main(int argc, char **argv)
 		return case_metrics_file();
 	if (!strcmp(argv[1], "socket"))
 		return case_socket();
+	if (!strcmp(argv[1], "socket_umask"))
+		return case_socket_umask();
+	if (!strcmp(argv[1], "socket_idle"))
+		return case_socket_idle();
 	if (!strcmp(argv[1], "kick_signal"))
 		return case_kick_signal();
+	if (!strcmp(argv[1], "null_exit"))
+		return case_null_exit();
 	if (!strcmp(argv[1], "console_off"))
 		return case_console_off();
 	fprintf(stderr, "api_test: unknown case '%s'\n", argv[1]);

@@ -23,5 +23,7 @@ void vm_free(struct vm *v);
 const char *exit_text(const struct minivmm_exit *e);
 
 int case_socket(void);
+int case_socket_umask(void);
+int case_socket_idle(void);
 
 #endif

@@ -4,9 +4,11 @@
 # harness's middle layer without one. Each runs one case of
 # tests/api/api_test.c ($API_TEST CASE $TESTGUEST $WORK), which prints
 # "ok DETAIL" or "FAIL REASON"; the detail goes to the log as MINIVMM-API.
-# metrics_file checks what the CLI ($MINIVMM --metrics) wrote.
-API_CASES="two_vms eight_vms cycles pause_resume pause_hung_device slow_backend exit_fd shutdown_ignored stats
-	metrics_file socket kick_signal console_off"
+# metrics_file checks what the CLI ($MINIVMM --metrics) wrote; socket_cli
+# runs the CLI with a control socket.
+API_CASES="two_vms eight_vms cycles pause_resume pause_hung_device slow_backend exit_fd
+	shutdown_ignored stats metrics_file metrics_refused socket socket_umask socket_idle socket_cli
+	kick_signal console_off null_exit"
 
 api_case() {
 	log=$WORK/$case_name.log
@@ -31,15 +33,78 @@ case_exit_fd() { api_case exit_fd; }
 case_shutdown_ignored() { api_case shutdown_ignored; }
 case_stats() { api_case stats; }
 case_socket() { api_case socket; }
+case_socket_umask() { api_case socket_umask; }
+case_socket_idle() { api_case socket_idle; }
 case_kick_signal() { api_case kick_signal; }
 case_console_off() { api_case console_off; }
+case_null_exit() { api_case null_exit; }
 case_metrics_file() {
 	dd if=/dev/zero of="$WORK/metrics.img" bs=1M count=64 2>/dev/null
 	rm -f "$WORK/metrics.jsonl"
-	"$MINIVMM" --kernel "$TESTGUEST" --disk "$WORK/metrics.img" --timeout 120 \
+	# A umask that would let a file be 0644: minivmm makes it 0600 itself.
+	(umask 022
+	 exec "$MINIVMM" --kernel "$TESTGUEST" --disk "$WORK/metrics.img" --timeout 120 \
 		--append "testguest.bench=1 testguest.ops=2000" \
 		--metrics "$WORK/metrics.jsonl" --metrics-interval 0.1 \
-		</dev/null >"$WORK/metrics.console" 2>"$WORK/metrics_file.cli" ||
+		</dev/null >"$WORK/metrics.console" 2>"$WORK/metrics_file.cli") ||
 		{ log=$WORK/metrics_file.cli; fail "minivmm --metrics: exit status $?"; return 1; }
+	mode=$(stat -c %a "$WORK/metrics.jsonl")
+	[ "$mode" = 600 ] || { fail "--metrics file created with mode $mode, want 600"; return 1; }
 	api_case metrics_file
+}
+
+# The CLI with its default filters and a control socket, to a normal end:
+# minivmm_destroy removes the socket file on the thread minivmm_run()
+# filtered (the server thread itself may not unlink). The echo guest waits
+# for a line on its console, which comes once the socket is there.
+case_socket_cli() {
+	log=$WORK/socket_cli.log
+	sock=$WORK/cli.sock
+	rm -f "$sock" "$WORK/cli.in"
+	mkfifo "$WORK/cli.in" || { fail "mkfifo $WORK/cli.in"; return 1; }
+	"$MINIVMM" --kernel "$TESTGUEST" --timeout 60 --append testguest.echo=1 \
+		--api-socket "$sock" <"$WORK/cli.in" >"$WORK/socket_cli.console" 2>"$log" &
+	pid=$!
+	exec 3>"$WORK/cli.in"
+	tries=0
+	until [ -S "$sock" ] || [ "$tries" -ge 600 ]; do
+		sleep 0.05
+		tries=$((tries + 1))
+	done
+	[ -S "$sock" ] && seen=1 || seen=0
+	echo hello >&3
+	exec 3>&-
+	wait "$pid"
+	rc=$?
+	[ "$seen" = 1 ] || { fail "no control socket at $sock within 30 s"; return 1; }
+	expect_rc 0 || return 1
+	[ ! -e "$sock" ] || { fail "the socket file outlived minivmm"; return 1; }
+	echo "MINIVMM-API: socket_cli: seccomp on, exit 0, socket file removed"
+}
+
+# --metrics refuses what is not a regular file, with status 125 and a line
+# that says what it is: a symbolic link (even to a regular file, which is
+# left as it was) and a FIFO (without waiting for a reader: timeout would
+# end a wait with 124). Without a disk the test guest ends at once (status
+# 2), so a minivmm that took the path would end and write its last line.
+metrics_refused_one() {
+	timeout -k 5 60 "$MINIVMM" --kernel "$TESTGUEST" --timeout 30 --metrics "$1" \
+		</dev/null >"$WORK/metrics_refused.console" 2>"$log"
+	rc=$?
+	expect_rc 125 || return 1
+	grep -q "^minivmm: --metrics file '$1' is $2, not a regular file$" "$log" ||
+		{ fail "no line saying '$1' is $2"; return 1; }
+}
+
+case_metrics_refused() {
+	log=$WORK/metrics_refused.log
+	rm -f "$WORK/metrics.link" "$WORK/metrics.fifo"
+	: >"$WORK/metrics.target"
+	ln -s metrics.target "$WORK/metrics.link"
+	metrics_refused_one "$WORK/metrics.link" "a symbolic link" || return 1
+	[ ! -s "$WORK/metrics.target" ] ||
+		{ fail "metrics written through the symbolic link"; return 1; }
+	mkfifo "$WORK/metrics.fifo" || { fail "mkfifo $WORK/metrics.fifo"; return 1; }
+	metrics_refused_one "$WORK/metrics.fifo" "a FIFO" || return 1
+	echo "MINIVMM-API: metrics_refused: a symbolic link and a FIFO refused (125)"
 }

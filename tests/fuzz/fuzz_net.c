@@ -70,6 +70,11 @@ static void tx_one(struct virtqueue *vq, uint64_t features)
 			require((uint32_t)h.csum_start + h.csum_offset + 2 <= len);
 		else
 			require(h.gso_type == VNET_GSO_NONE);
+		/* What the TAP sees is bounded by the frame. */
+		require(h.hdr_len <= len);
+		if (h.gso_type != VNET_GSO_NONE)
+			require(h.gso_size && h.gso_size <= len &&
+				(uint32_t)h.csum_start + 20 <= len);
 		static struct iovec wiov[IOV_CAP + 1];
 		uint8_t hdr[VNET_HDR_LEN];
 		uint32_t n = vnet_tx_wire_iov(&c, &h, hdr, wiov, IOV_CAP + 1);

@@ -3,7 +3,8 @@
  * virtio-net packet handling (devices/net_hdr.c): the 12-byte header, the
  * checks a transmit chain passes before it reaches the TAP (missing or
  * split header, runt and oversized frames, GSO and checksum requests the
- * guest did not negotiate), and receive buffer accounting: how many guest
+ * guest did not negotiate, hdr_len, gso_size and the TCP header's offsets
+ * against the frame), and receive buffer accounting: how many guest
  * buffers a frame takes with and without mergeable buffers, num_buffers,
  * and the scatter that fills every buffer but the last. Receive through a
  * real ring, as the device does it, is in tests/unit/test_net_rx.c.
@@ -204,6 +205,77 @@ START_TEST(tx_checksum_request_checked)
 }
 END_TEST
 
+/* Put in the header as given: hdr_len too, which put_hdr() fixes at 54. */
+static void put_hdr_len(uint8_t flags, uint8_t gso, uint16_t hdr_len, uint16_t gso_size,
+			uint16_t cs, uint16_t co)
+{
+	put_hdr(flags, gso, gso_size, cs, co);
+	big[2] = (uint8_t)hdr_len;
+	big[3] = (uint8_t)(hdr_len >> 8);
+}
+
+START_TEST(tx_hdr_len_within_the_frame)
+{
+	uint32_t l[] = {VNET_HDR_LEN + 100};
+	uint32_t max[] = {VNET_HDR_LEN, VNET_MAX_FRAME};
+	struct vnet_hdr h;
+
+	tx_chain(l, 1);
+	put_hdr_len(0, VNET_GSO_NONE, 100, 0, 0, 0); /* all of it headers: allowed */
+	ck_assert_int_eq(vnet_tx_check(&ch, F_ALL, &h), VNET_TX_OK);
+	ck_assert_uint_eq(h.hdr_len, 100);
+	put_hdr_len(0, VNET_GSO_NONE, 101, 0, 0, 0);
+	ck_assert_int_eq(vnet_tx_check(&ch, F_ALL, &h), VNET_TX_HDR_LEN);
+	put_hdr_len(VNET_HDR_F_NEEDS_CSUM, VNET_GSO_TCPV4, 0xffff, 40, 34, 16);
+	ck_assert_int_eq(vnet_tx_check(&ch, F_ALL, &h), VNET_TX_HDR_LEN);
+	/* The largest frame: any 16-bit hdr_len fits. */
+	tx_chain(max, 2);
+	put_hdr_len(0, VNET_GSO_NONE, 0xffff, 0, 0, 0);
+	ck_assert_int_eq(vnet_tx_check(&ch, F_ALL, &h), VNET_TX_OK);
+	ck_assert_str_eq(vnet_tx_drop_name(VNET_TX_HDR_LEN), "hdr_len");
+}
+END_TEST
+
+START_TEST(tx_gso_bounded_by_the_frame)
+{
+	uint32_t l[] = {VNET_HDR_LEN + 1000};
+	uint32_t max[] = {VNET_HDR_LEN, VNET_MAX_FRAME};
+	struct vnet_hdr h;
+
+	tx_chain(l, 1);
+	/* gso_size: 1 to the frame's length. */
+	put_hdr(VNET_HDR_F_NEEDS_CSUM, VNET_GSO_TCPV4, 1000, 34, 16);
+	ck_assert_int_eq(vnet_tx_check(&ch, F_ALL, &h), VNET_TX_OK);
+	put_hdr(VNET_HDR_F_NEEDS_CSUM, VNET_GSO_TCPV4, 1, 34, 16);
+	ck_assert_int_eq(vnet_tx_check(&ch, F_ALL, &h), VNET_TX_OK);
+	put_hdr(VNET_HDR_F_NEEDS_CSUM, VNET_GSO_TCPV4, 1001, 34, 16);
+	ck_assert_int_eq(vnet_tx_check(&ch, F_ALL, &h), VNET_TX_BAD_GSO);
+	put_hdr(VNET_HDR_F_NEEDS_CSUM, VNET_GSO_TCPV6, 0xfffe, 54, 16);
+	ck_assert_int_eq(vnet_tx_check(&ch, F_ALL, &h), VNET_TX_BAD_GSO);
+	/* The checksum must be the TCP header's. */
+	put_hdr(VNET_HDR_F_NEEDS_CSUM, VNET_GSO_TCPV4, 536, 34, 6);
+	ck_assert_int_eq(vnet_tx_check(&ch, F_ALL, &h), VNET_TX_BAD_GSO);
+	/* The TCP header after Ethernet and IPv4 (20) or IPv6 (40) headers. */
+	put_hdr(VNET_HDR_F_NEEDS_CSUM, VNET_GSO_TCPV4, 536, 33, 16);
+	ck_assert_int_eq(vnet_tx_check(&ch, F_ALL, &h), VNET_TX_BAD_GSO);
+	put_hdr(VNET_HDR_F_NEEDS_CSUM, VNET_GSO_TCPV6, 536, 53, 16);
+	ck_assert_int_eq(vnet_tx_check(&ch, F_ALL, &h), VNET_TX_BAD_GSO);
+	put_hdr(VNET_HDR_F_NEEDS_CSUM, VNET_GSO_TCPV6, 536, 54, 16);
+	ck_assert_int_eq(vnet_tx_check(&ch, F_ALL, &h), VNET_TX_OK);
+	/* ... and all 20 bytes of it inside the frame (the checksum alone is not enough). */
+	put_hdr(VNET_HDR_F_NEEDS_CSUM, VNET_GSO_TCPV4, 536, 980, 16);
+	ck_assert_int_eq(vnet_tx_check(&ch, F_ALL, &h), VNET_TX_OK);
+	put_hdr(VNET_HDR_F_NEEDS_CSUM, VNET_GSO_TCPV4, 536, 981, 16);
+	ck_assert_int_eq(vnet_tx_check(&ch, F_ALL, &h), VNET_TX_BAD_GSO);
+	/* Linux's GSO_BY_FRAGS is no size, even where the frame is longer. */
+	tx_chain(max, 2);
+	put_hdr(VNET_HDR_F_NEEDS_CSUM, VNET_GSO_TCPV4, 0xffff, 34, 16);
+	ck_assert_int_eq(vnet_tx_check(&ch, F_ALL, &h), VNET_TX_BAD_GSO);
+	put_hdr(VNET_HDR_F_NEEDS_CSUM, VNET_GSO_TCPV4, 0xfffe, 34, 16);
+	ck_assert_int_eq(vnet_tx_check(&ch, F_ALL, &h), VNET_TX_OK);
+}
+END_TEST
+
 START_TEST(iov_gather_and_scatter)
 {
 	uint8_t a[3], b[4], c[5], src[12], dst[12];
@@ -318,6 +390,8 @@ int main(void)
 	tcase_add_test(tc, tx_runt_and_too_big);
 	tcase_add_test(tc, tx_gso_must_be_negotiated);
 	tcase_add_test(tc, tx_checksum_request_checked);
+	tcase_add_test(tc, tx_hdr_len_within_the_frame);
+	tcase_add_test(tc, tx_gso_bounded_by_the_frame);
 	tcase_add_test(tc, iov_gather_and_scatter);
 	tcase_add_test(tc, rx_plan_without_mergeable);
 	tcase_add_test(tc, rx_plan_mergeable);
