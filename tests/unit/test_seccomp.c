@@ -6,8 +6,9 @@
  * call it narrows (an executable mapping, a signal to another process, a
  * stat of a path, io_uring_enter on a thread that owns no ring) ends the
  * process with SIGSYS, through the kill rule, not a signal to the group.
- * Over the tables: only device threads may enter io_uring, none may
- * register with it, and no list holds a call only a test hook needs.
+ * Over the tables: only device threads may enter io_uring, only the
+ * tear-down may unlink (the control socket's server reads what any client
+ * sends), and no list holds a call only a test hook needs.
  */
 #include <check.h>
 #include <errno.h>
@@ -16,6 +17,7 @@
 #include <signal.h>
 #include <string.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -220,6 +222,42 @@ START_TEST(io_uring_calls_narrowed)
 }
 END_TEST
 
+/*
+ * The control socket's server, which reads what any client sends, may not
+ * remove files; the thread that destroys a VM (filtered as minivmm_run()'s
+ * caller) may, to remove the socket file.
+ */
+START_TEST(only_teardown_unlinks)
+{
+	ck_assert(!allows(SECCOMP_THREAD_API, SCMP_SYS(unlink)));
+	ck_assert(!allows(SECCOMP_THREAD_API, SCMP_SYS(unlinkat)));
+	ck_assert(allows(SECCOMP_THREAD_CONTROL, SCMP_SYS(unlink)));
+	ck_assert(allows(SECCOMP_THREAD_CONTROL, SCMP_SYS(unlinkat)));
+}
+END_TEST
+
+static char unlink_path[] = "/tmp/minivmm-seccomp-XXXXXX";
+
+static void unlink_file(void)
+{
+	if (unlink(unlink_path))
+		syscall(SYS_exit_group, 3);
+}
+
+START_TEST(unlink_filtered)
+{
+	struct stat st;
+	int fd = mkstemp(unlink_path);
+
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	expect_killed(SECCOMP_THREAD_API, unlink_file, SYS_unlink);
+	ck_assert_int_eq(stat(unlink_path, &st), 0);
+	expect_runs(SECCOMP_THREAD_CONTROL, unlink_file);
+	ck_assert_int_ne(stat(unlink_path, &st), 0);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("seccomp");
@@ -229,6 +267,7 @@ int main(void)
 	tcase_add_test(tc, only_device_threads_enter_io_uring);
 	tcase_add_test(tc, no_test_hook_calls);
 	tcase_add_test(tc, every_rule_has_a_reason);
+	tcase_add_test(tc, only_teardown_unlinks);
 	suite_add_tcase(s, tc);
 	if (!seccomp_supported()) {
 		puts("SKIP seccomp/installed: this kernel has no seccomp filters");
@@ -238,6 +277,7 @@ int main(void)
 	tcase_add_loop_test(live, narrowed_calls, 0, SECCOMP_THREAD_KINDS);
 	tcase_add_test(live, tgkill_own_process_only);
 	tcase_add_test(live, io_uring_calls_narrowed);
+	tcase_add_test(live, unlink_filtered);
 	suite_add_tcase(s, live);
 	return check_run(s);
 }
