@@ -6,7 +6,7 @@
 # "ok DETAIL" or "FAIL REASON"; the detail goes to the log as MINIVMM-API.
 # metrics_file checks what the CLI ($MINIVMM --metrics) wrote.
 API_CASES="two_vms eight_vms cycles pause_resume pause_hung_device exit_fd shutdown_ignored stats
-	metrics_file socket kick_signal console_off"
+	metrics_file socket kick_signal console_off console_stuck_reader"
 
 api_case() {
 	log=$WORK/$case_name.log
@@ -32,6 +32,7 @@ case_stats() { api_case stats; }
 case_socket() { api_case socket; }
 case_kick_signal() { api_case kick_signal; }
 case_console_off() { api_case console_off; }
+case_console_stuck_reader() { api_case console_stuck_reader; }
 case_metrics_file() {
 	dd if=/dev/zero of="$WORK/metrics.img" bs=1M count=64 2>/dev/null
 	rm -f "$WORK/metrics.jsonl"
