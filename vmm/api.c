@@ -714,6 +714,42 @@ const char *minivmm_cmdline(const struct minivmm *vm)
 	return vm->cmdline;
 }
 
+/*
+ * minivmm_destroy() after a stop that left a thread running. A device
+ * thread may still use its own device, its eventfds and, through its
+ * io_uring, guest RAM, and it lives in vm->virtio[]: those and the VM's
+ * struct stay. A vCPU thread may still be in any exit handler: every
+ * device model (their threads are stopped), the buses, the UART and its
+ * ring, KVM and guest RAM stay. Everything else goes: with vCPUs joined,
+ * KVM and the other devices (their disks and locks); always the console
+ * threads, the control socket and the exit fd. docs/design.md has the
+ * list.
+ */
+static void release_around_stuck(struct minivmm *vm)
+{
+	if (vm->threads_stuck) {
+		struct timespec deadline;
+
+		/* The supervisor did not stop them: their threads need no vCPU to end. */
+		deadline_in(&deadline, MINIVMM_STOP_GRACE_MS);
+		virtio_devices_stop(vm, &deadline, NULL, 0);
+	} else {
+		vcpus_destroy(vm);
+		for (unsigned int i = 0; i < vm->n_virtio; i++)
+			if (!vm->virtio[i].stuck)
+				virtio_device_release(vm, i);
+		/* Closing the VM detaches its irqfds: a stuck device's interrupts go nowhere. */
+		kvm_vm_close_fds(vm);
+		bus_free(&vm->pio);
+		bus_free(&vm->mmio);
+		console_out_free(vm->console_out);
+		vm->console_out = NULL;
+		symbols_free(&vm->syms);
+	}
+	close(vm->exit_fd);
+	vm->exit_fd = -1;
+}
+
 void minivmm_destroy(struct minivmm *vm)
 {
 	if (!vm)
@@ -731,9 +767,11 @@ void minivmm_destroy(struct minivmm *vm)
 	console_stop(vm);
 	if (!console_out_stop(vm->console_out, &(struct timespec){0}))
 		vm->console_out = NULL; /* left running: it keeps its own struct */
-	/* A thread left running may still use guest memory, the vCPUs and the devices. */
-	if (vm->threads_stuck || virtio_devices_stuck(vm))
+	/* A thread left running: free only what it cannot touch. */
+	if (vm->threads_stuck || virtio_devices_stuck(vm)) {
+		release_around_stuck(vm);
 		return;
+	}
 	vcpus_stop(vm, NULL, NULL, 0);
 	virtio_devices_destroy(vm);
 	vcpus_destroy(vm);

@@ -163,6 +163,8 @@ int kvm_vm_open(struct minivmm *vm, char *err, size_t err_len);
 int vm_alloc_ram(struct minivmm *vm, char *err, size_t err_len);
 int kvm_vm_map_ram(struct minivmm *vm, char *err, size_t err_len);
 void kvm_vm_close(struct minivmm *vm);
+/* The KVM fds only; guest RAM stays mapped (a stuck device thread's I/O may still land in it). */
+void kvm_vm_close_fds(struct minivmm *vm);
 
 /* vCPUs (vmm/vcpu.c). */
 /* Sets the kick signal's handler (does nothing but interrupt); 0 or -errno. */
@@ -223,6 +225,8 @@ unsigned int virtio_devices_stop(struct minivmm *vm, const struct timespec *dead
 /* True if a device thread never stopped: guest memory and the VM must then stay mapped. */
 bool virtio_devices_stuck(const struct minivmm *vm);
 void virtio_devices_destroy(struct minivmm *vm);
+/* Device i (stopped, not stuck): its model, backend and eventfds. */
+void virtio_device_release(struct minivmm *vm, unsigned int i);
 
 /* Console input (vmm/console.c). */
 int console_start(struct minivmm *vm);

@@ -273,6 +273,30 @@ static int count_threads(void)
 	return n;
 }
 
+/* Open fds on /dev/kvm or a KVM VM or vCPU. */
+static int count_kvm_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *e;
+	int n = 0;
+
+	if (!d)
+		return -1;
+	while ((e = readdir(d))) {
+		char path[300], target[256];
+		ssize_t l;
+
+		snprintf(path, sizeof(path), "/proc/self/fd/%s", e->d_name);
+		l = readlink(path, target, sizeof(target) - 1);
+		if (l <= 0)
+			continue;
+		target[l] = '\0';
+		n += !strcmp(target, "/dev/kvm") || !strncmp(target, "anon_inode:kvm-", 15);
+	}
+	closedir(d);
+	return n;
+}
+
 static long rss_kib(void)
 {
 	char line[256];
@@ -506,8 +530,8 @@ static int case_pause_hung_device(void)
 {
 	struct minivmm_exit ex;
 	char err[MINIVMM_ERR_LEN];
+	int rc, threads0 = count_threads(), threads_end, kvm_fds;
 	struct vm v;
-	int rc;
 
 	if (vm_make(&v, "pause-hung", true, LOAD, err))
 		return fail("VM: %s", err);
@@ -525,7 +549,15 @@ static int case_pause_hung_device(void)
 	if (!strstr(ex.stuck, "vda"))
 		return fail("the stop did not name the hung thread (stuck: '%s')", ex.stuck);
 	vm_free(&v);
-	printf("ok the pause timed out (-ETIMEDOUT); the stop ended the VM, leaving behind: %s\n",
+	/* Destroy kept the hung thread and what it uses, and freed the rest: vCPUs, KVM. */
+	threads_end = count_threads();
+	kvm_fds = count_kvm_fds();
+	if (threads_end != threads0 + 1 || kvm_fds)
+		return fail("after destroy: %d threads (%d before the VM, want 1 more: the hung "
+			    "one), %d KVM fds still open",
+			    threads_end, threads0, kvm_fds);
+	printf("ok the pause timed out (-ETIMEDOUT); the stop ended the VM, leaving behind: %s; "
+	       "destroy freed all but it (no KVM fd open)\n",
 	       ex.stuck);
 	return 0;
 }
