@@ -5,6 +5,7 @@
  * and the console scan that tells a panic's reboot from a clean one.
  */
 #include <check.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -12,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -712,6 +714,111 @@ START_TEST(console_out_stuck_reader)
 }
 END_TEST
 
+/* The system call the thread named name is in (/proc/self/task/N/syscall), or -1. */
+static long thread_syscall(const char *name)
+{
+	char path[300], buf[64];
+	struct dirent *e;
+	long nr = -1;
+	DIR *d = opendir("/proc/self/task");
+
+	while (d && nr < 0 && (e = readdir(d))) {
+		FILE *f;
+
+		snprintf(path, sizeof(path), "/proc/self/task/%s/comm", e->d_name);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		if (fgets(buf, sizeof(buf), f) && !strncmp(buf, name, strlen(name)) &&
+		    buf[strlen(name)] == '\n') {
+			fclose(f);
+			snprintf(path, sizeof(path), "/proc/self/task/%s/syscall", e->d_name);
+			f = fopen(path, "r");
+			if (f && fscanf(f, "%ld", &nr) != 1)
+				nr = -1;
+		}
+		if (f)
+			fclose(f);
+	}
+	if (d)
+		closedir(d);
+	return nr;
+}
+
+/*
+ * One try of console_out_kicked_out_of_write: an output thread writing to
+ * a terminal nobody reads, stopped at once. 1 if it was seen blocked in
+ * write(2) before the stop, 0 if it settled in poll(2) instead.
+ */
+static int kick_try(void)
+{
+	struct console_out *co;
+	struct timespec deadline;
+	unsigned int in_poll = 0;
+	uint64_t t0;
+	long nr = -1;
+	int m, sl;
+
+	m = posix_openpt(O_RDWR | O_NOCTTY);
+	ck_assert_int_ge(m, 0);
+	ck_assert_int_eq(grantpt(m), 0);
+	ck_assert_int_eq(unlockpt(m), 0);
+	sl = open(ptsname(m), O_WRONLY | O_NOCTTY);
+	ck_assert_int_ge(sl, 0);
+	ck_assert_int_eq(console_out_create(&co, sl, SIGRTMIN, MINIVMM_SECCOMP_OFF), 0);
+	ck_assert_int_eq(console_out_start(co), 0);
+	for (unsigned int i = 0; i < 60000; i++)
+		tx_ring_put(console_out_ring(co), 'x');
+	/*
+	 * Blocked in write, or 100 ms in poll: the terminal said it had no
+	 * room. 2 s at most: under qemu-user the numbers are the host's.
+	 */
+	for (unsigned int ms = 0; nr != SYS_write && in_poll < 100 && ms < 2000; ms++) {
+		nanosleep(&(struct timespec){0, 1000000}, NULL);
+		bool polling;
+
+		nr = thread_syscall("console-out");
+		polling = nr == SYS_ppoll;
+#ifdef SYS_poll
+		polling = polling || nr == SYS_poll;
+#endif
+		in_poll = polling ? in_poll + 1 : 0;
+	}
+	/* Either way the stop ends it at once (the deadline is now) and drops the rest. */
+	t0 = mono_ms();
+	clock_gettime(CLOCK_MONOTONIC, &deadline);
+	ck_assert(console_out_stop(co, &deadline));
+	ck_assert_uint_lt(mono_ms() - t0, 1000);
+	ck_assert_uint_gt(console_out_dropped(co), 0);
+	console_out_free(co);
+	close(sl);
+	close(m);
+	return nr == SYS_write;
+}
+
+/*
+ * A terminal nobody reads may poll writable with less room than a write
+ * needs: the output thread then blocks in write(2) itself, and only the
+ * stop's kick gets it out. Whether it blocks in write or in poll depends
+ * on when the pty's buffer work runs, so it is tried until one try blocked
+ * in write; every try must stop at once.
+ */
+START_TEST(console_out_kicked_out_of_write)
+{
+	unsigned int tries = 0, in_write = 0;
+
+	while (tries < 20 && !in_write) {
+		tries++;
+		in_write += kick_try();
+	}
+	if (!in_write)
+		fprintf(stderr,
+			"SKIP console_out_kicked_out_of_write: in %u tries the terminal "
+			"never blocked a write (each stopped from poll)\n",
+			tries);
+}
+END_TEST
+
 START_TEST(uart_wide_read_and_close)
 {
 	struct uart u;
@@ -1293,6 +1400,7 @@ int main(void)
 	tcase_add_test(tc_uart, tx_ring_wakes_sleeper_only);
 	tcase_add_test(tc_uart, console_out_in_order);
 	tcase_add_test(tc_uart, console_out_stuck_reader);
+	tcase_add_test(tc_uart, console_out_kicked_out_of_write);
 	tcase_add_test(tc_uart, uart_wide_read_and_close);
 	suite_add_tcase(s, tc_uart);
 
