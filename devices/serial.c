@@ -1,9 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "devices/serial.h"
 
-#include <errno.h>
-#include <unistd.h>
-
 enum {
 	REG_RBR_THR = 0,
 	REG_IER = 1,
@@ -37,12 +34,12 @@ enum {
 #define MSR_RI	     0x40
 #define MSR_DCD	     0x80
 
-void serial_init(struct serial *s, int out_fd, struct irq_line irq)
+void serial_init(struct serial *s, struct tx_ring *out, struct irq_line irq)
 {
 	*s = (struct serial){0};
 	pthread_mutex_init(&s->lock, NULL);
 	pthread_cond_init(&s->rx_space, NULL);
-	s->out_fd = out_fd;
+	s->out = out;
 	s->irq = irq;
 	s->mcr = MCR_OUT2;
 }
@@ -94,15 +91,11 @@ static void transmit(struct serial *s, uint8_t c)
 	if (s->mcr & MCR_LOOP) {
 		push_rx(s, c);
 	} else {
-		ssize_t n;
-
-		/* Without an output fd the byte is dropped, but still counted and seen by
+		/* Without an output the byte is dropped, but still counted and seen by
 		 * the hook (a panic on a console nobody reads is still a panic). */
-		if (s->out_fd >= 0)
-			do
-				n = write(s->out_fd, &c, 1);
-			while (n < 0 && errno == EINTR);
-		s->tx_bytes++;
+		if (s->out)
+			tx_ring_put(s->out, c);
+		__atomic_store_n(&s->tx_bytes, s->tx_bytes + 1, __ATOMIC_RELAXED);
 		if (s->tx_hook)
 			s->tx_hook(s->tx_ctx, c);
 	}

@@ -120,9 +120,20 @@ static void console_byte(void *ctx, uint8_t c)
 		atomic_store(&vm->panicked, 1);
 }
 
-static void console_init(struct minivmm *vm, unsigned int irq)
+static int console_init(struct minivmm *vm, unsigned int irq, char *err, size_t err_len)
 {
-	serial_init(&vm->serial, vm->cfg.console_out, (struct irq_line){set_irq, vm, irq});
+	int rc = 0;
+
+	/* The UART queues output for the console output thread: a vCPU never waits for the fd. */
+	if (vm->cfg.console_out >= 0)
+		rc = console_out_create(&vm->console_out, vm->cfg.console_out, vm->cfg.kick_signal,
+					vm->cfg.seccomp);
+	if (rc) {
+		snprintf(err, err_len, "cannot set up console output: %s", strerror(-rc));
+		return rc;
+	}
+	serial_init(&vm->serial, console_out_ring(vm->console_out),
+		    (struct irq_line){set_irq, vm, irq});
 	serial_set_tx_hook(&vm->serial, console_byte, vm);
 	vm->ports = (struct sysctl_ports){
 		.reset = port_reset,
@@ -131,6 +142,7 @@ static void console_init(struct minivmm *vm, unsigned int irq)
 	};
 	pthread_mutex_init(&vm->ports.lock, NULL);
 	vm->ports_init = true;
+	return 0;
 }
 
 /*
@@ -140,9 +152,10 @@ static void console_init(struct minivmm *vm, unsigned int irq)
 static int add_mmio_console(struct minivmm *vm, const struct arch_mmio_console *at, char *err,
 			    size_t err_len)
 {
-	int rc;
+	int rc = console_init(vm, at->uart_irq, err, err_len);
 
-	console_init(vm, at->uart_irq);
+	if (rc)
+		return rc;
 	rc = bus_add(&vm->mmio, at->uart_base, at->uart_size, &vm->serial, serial_read,
 		     serial_write);
 	if (!rc)
@@ -166,7 +179,9 @@ static int add_legacy_devices(struct minivmm *vm, char *err, size_t err_len)
 		snprintf(err, err_len, "this machine has no console UART");
 		return -ENOTSUP;
 	}
-	console_init(vm, at.uart_irq);
+	rc = console_init(vm, at.uart_irq, err, err_len);
+	if (rc)
+		return rc;
 	vm->ports.kbd_irq = (struct irq_line){set_irq, vm, at.i8042_kbd_irq};
 	rc = bus_add(&vm->pio, at.uart_base, SERIAL_NREGS, &vm->serial, serial_read, serial_write);
 	if (!rc)
@@ -463,6 +478,13 @@ static void *supervisor(void *arg)
 	if (!exit->stuck[0])
 		virtio_devices_stop(vm, &deadline, exit->stuck, sizeof(exit->stuck));
 	console_stop(vm);
+	/* What the guest printed last reaches the reader, unless it stopped reading. */
+	if (!console_out_stop(vm->console_out, &deadline)) {
+		size_t l = strlen(exit->stuck);
+
+		snprintf(exit->stuck + l, sizeof(exit->stuck) - l, "%sconsole output thread",
+			 l ? ", " : "");
+	}
 
 	pthread_mutex_lock(&vm->exit_lock);
 	vm->ended = true;
@@ -503,6 +525,10 @@ static int vm_start(struct minivmm *vm, bool filter_caller)
 	if (rc)
 		vm_request_exit(vm, MINIVMM_EXIT_FAILED, MINIVMM_STATUS_ERROR,
 				"cannot start console input: %s", strerror(-rc));
+	rc = console_out_start(vm->console_out);
+	if (rc)
+		vm_request_exit(vm, MINIVMM_EXIT_FAILED, MINIVMM_STATUS_ERROR,
+				"cannot start console output: %s", strerror(-rc));
 	rc = virtio_devices_start(vm, err, sizeof(err));
 	if (!rc)
 		rc = vcpus_start(vm, err, sizeof(err));
@@ -665,12 +691,8 @@ const char *minivmm_host_warning(const struct minivmm *vm)
 
 uint64_t minivmm_console_bytes(struct minivmm *vm)
 {
-	uint64_t n;
-
-	pthread_mutex_lock(&vm->serial.lock);
-	n = vm->serial.tx_bytes;
-	pthread_mutex_unlock(&vm->serial.lock);
-	return n;
+	/* Without the UART's lock: a reader never waits for a vCPU. */
+	return serial_tx_bytes(&vm->serial);
 }
 
 void minivmm_dump_vcpus(struct minivmm *vm, FILE *f)
@@ -693,6 +715,42 @@ const char *minivmm_cmdline(const struct minivmm *vm)
 	return vm->cmdline;
 }
 
+/*
+ * minivmm_destroy() after a stop that left a thread running. A device
+ * thread may still use its own device, its eventfds and, through its
+ * io_uring, guest RAM, and it lives in vm->virtio[]: those and the VM's
+ * struct stay. A vCPU thread may still be in any exit handler: every
+ * device model (their threads are stopped), the buses, the UART and its
+ * ring, KVM and guest RAM stay. Everything else goes: with vCPUs joined,
+ * KVM and the other devices (their disks and locks); always the console
+ * threads, the control socket and the exit fd. docs/design.md has the
+ * list.
+ */
+static void release_around_stuck(struct minivmm *vm)
+{
+	if (vm->threads_stuck) {
+		struct timespec deadline;
+
+		/* The supervisor did not stop them: their threads need no vCPU to end. */
+		deadline_in(&deadline, MINIVMM_STOP_GRACE_MS);
+		virtio_devices_stop(vm, &deadline, NULL, 0);
+	} else {
+		vcpus_destroy(vm);
+		for (unsigned int i = 0; i < vm->n_virtio; i++)
+			if (!vm->virtio[i].stuck)
+				virtio_device_release(vm, i);
+		/* Closing the VM detaches its irqfds: a stuck device's interrupts go nowhere. */
+		kvm_vm_close_fds(vm);
+		bus_free(&vm->pio);
+		bus_free(&vm->mmio);
+		console_out_free(vm->console_out);
+		vm->console_out = NULL;
+		symbols_free(&vm->syms);
+	}
+	close(vm->exit_fd);
+	vm->exit_fd = -1;
+}
+
 void minivmm_destroy(struct minivmm *vm)
 {
 	if (!vm)
@@ -707,17 +765,22 @@ void minivmm_destroy(struct minivmm *vm)
 		minivmm_stop(vm);
 		minivmm_wait(vm, &ex);
 	}
-	/* A thread left running may still use guest memory, the vCPUs and the devices. */
-	if (vm->threads_stuck || virtio_devices_stuck(vm))
-		return;
-	vcpus_stop(vm, NULL, NULL, 0);
 	console_stop(vm);
+	if (!console_out_stop(vm->console_out, &(struct timespec){0}))
+		vm->console_out = NULL; /* left running: it keeps its own struct */
+	/* A thread left running: free only what it cannot touch. */
+	if (vm->threads_stuck || virtio_devices_stuck(vm)) {
+		release_around_stuck(vm);
+		return;
+	}
+	vcpus_stop(vm, NULL, NULL, 0);
 	virtio_devices_destroy(vm);
 	vcpus_destroy(vm);
 	kvm_vm_close(vm);
 	bus_free(&vm->pio);
 	bus_free(&vm->mmio);
 	serial_destroy(&vm->serial);
+	console_out_free(vm->console_out);
 	if (vm->ports_init)
 		sysctl_ports_destroy(&vm->ports);
 	symbols_free(&vm->syms);

@@ -154,14 +154,19 @@ int kvm_vm_map_ram(struct minivmm *vm, char *err, size_t err_len)
 	return rc;
 }
 
-void kvm_vm_close(struct minivmm *vm)
+void kvm_vm_close_fds(struct minivmm *vm)
 {
-	if (vm->ram)
-		munmap(vm->ram, vm->mem_size);
-	vm->ram = NULL;
 	if (vm->vm_fd >= 0)
 		close(vm->vm_fd);
 	if (vm->kvm_fd >= 0)
 		close(vm->kvm_fd);
 	vm->vm_fd = vm->kvm_fd = -1;
+}
+
+void kvm_vm_close(struct minivmm *vm)
+{
+	if (vm->ram)
+		munmap(vm->ram, vm->mem_size);
+	vm->ram = NULL;
+	kvm_vm_close_fds(vm);
 }

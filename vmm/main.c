@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <pthread.h>
 #include <signal.h>
@@ -558,6 +559,25 @@ static int reopen_std_fds(void)
 	return 0;
 }
 
+/*
+ * The guest never waits for stdout: what a slow or gone reader could not
+ * take was dropped, and the user is told how much.
+ */
+static void print_console_dropped(struct minivmm *vm)
+{
+	struct minivmm_stats *s = calloc(1, sizeof(*s));
+
+	if (!s)
+		return;
+	s->size = sizeof(*s);
+	if (!minivmm_get_stats(vm, s) && s->console_dropped)
+		fprintf(stderr,
+			"minivmm: %" PRIu64 " of the guest's %" PRIu64 " console bytes were "
+			"dropped: stdout did not take them in time\n",
+			s->console_dropped, s->console_bytes);
+	free(s);
+}
+
 int main(int argc, char **argv)
 {
 	struct minivmm_config *cfg;
@@ -649,6 +669,7 @@ int main(int argc, char **argv)
 	pthread_mutex_unlock(&sig_lock);
 	if (verbose)
 		minivmm_print_stats(vm, stderr);
+	print_console_dropped(vm);
 	/* A CI job whose guest hung wants to know where: every vCPU, then the verdict. */
 	if (rc == 0 && ex.reason == MINIVMM_EXIT_TIMEOUT) {
 		fprintf(stderr, "minivmm: timeout: guest still running after %.1f s, stopped it\n",

@@ -119,8 +119,16 @@ int minivmm_config_set_timeout(struct minivmm_config *cfg, unsigned int ms, char
  * The guest's serial console: in_fd is read for its input (by a thread of
  * the library, with poll), out_fd gets its output; -1 for none, which is
  * the default for both: without this call the library touches neither
- * stdin nor stdout. The fds stay the caller's (never closed) and must stay
- * open until minivmm_destroy(). -EBADF for an fd not open for that use.
+ * stdin nor stdout. The fds stay the caller's (never closed, flags never
+ * changed) and must stay open until minivmm_destroy(). -EBADF for an fd
+ * not open for that use.
+ *
+ * Output goes through a 64 KiB queue that a thread of the library writes
+ * to out_fd, so the guest never waits for out_fd's reader: when the reader
+ * falls behind and the queue is full, the guest's bytes are dropped and
+ * counted (struct minivmm_stats.console_dropped). At the end of the VM
+ * what is queued is written out for as long as MINIVMM_STOP_GRACE_MS
+ * allows, and dropped after that.
  */
 int minivmm_config_set_console_fds(struct minivmm_config *cfg, int in_fd, int out_fd, char *err,
 				   size_t err_len);
@@ -259,7 +267,9 @@ int minivmm_create(const struct minivmm_config *cfg, struct minivmm **out, char 
  *   every minivmm_start() and minivmm_run() sets its disposition to a
  *   handler that does nothing (sa_flags 0, empty sa_mask); the library
  *   sends it only to its own vCPU threads (pthread_kill), to bring them
- *   out of KVM_RUN with EINTR. Never restored: another VM may still use
+ *   out of KVM_RUN with EINTR, and at the end to its console output
+ *   thread, to end a write(2) the console's reader does not let finish.
+ *   Never restored: another VM may still use
  *   it. Any other handler for that signal is replaced: give the library a
  *   signal the process uses for nothing else. No other disposition is set,
  *   except:
@@ -273,7 +283,8 @@ int minivmm_create(const struct minivmm_config *cfg, struct minivmm **out, char 
  *   SIGTERM, SIGCHLD, SIGPIPE, SIGUSR1, real-time ones ...; not SIGSEGV,
  *   SIGBUS, SIGILL, SIGFPE, SIGTRAP, SIGSYS), so a signal sent to the
  *   process always goes to one of the embedder's threads; a vCPU thread
- *   takes its VM's kick signal and nothing else. A console whose reader
+ *   and the console output thread take their VM's kick signal and nothing
+ *   else. A console whose reader
  *   went away is an EPIPE for the library, never a SIGPIPE for the process.
  * - The umask: never changed. minivmm_serve_socket() sets the socket's
  *   own mode to 0600 before bind(2), so the file is never more than 0600
@@ -362,7 +373,11 @@ const char *minivmm_cmdline(const struct minivmm *vm);
  */
 const char *minivmm_host_warning(const struct minivmm *vm);
 
-/* Bytes the guest has written to its console so far; thread-safe. */
+/*
+ * Bytes the guest has written to its console so far, whether or not they
+ * reached the output fd (struct minivmm_stats.console_dropped); thread-safe,
+ * and never waits for the guest or the console's reader.
+ */
 uint64_t minivmm_console_bytes(struct minivmm *vm);
 
 /*
@@ -445,6 +460,14 @@ struct minivmm_stats {
 	unsigned int n_vcpus; /* reported: at most MINIVMM_STATS_VCPUS */
 	struct minivmm_vcpu_stats vcpus[MINIVMM_STATS_VCPUS];
 	uint64_t console_bytes; /* written by the guest to its console */
+	/*
+	 * Of those, the bytes that never reached the console's output fd: the
+	 * guest wrote faster than the fd's reader took them and the queue
+	 * between (64 KiB) was full, the fd failed (EPIPE), or the reader was
+	 * still not reading when the VM ended. A vCPU never waits for the
+	 * reader; this is what that costs.
+	 */
+	uint64_t console_dropped;
 };
 
 enum minivmm_state {

@@ -61,6 +61,7 @@ int minivmm_get_stats(struct minivmm *vm, struct minivmm_stats *s)
 	virtio_devices_stats(vm, all);
 	vcpus_stats(vm, all);
 	all->console_bytes = minivmm_console_bytes(vm);
+	all->console_dropped = console_out_dropped(vm->console_out);
 	n = s->size < sizeof(*all) ? s->size : sizeof(*all);
 	all->size = n;
 	memcpy(s, all, n);
@@ -198,7 +199,7 @@ struct json_object *stats_json_object(const struct minivmm_stats *s)
 	}
 	if (!err) {
 		err = json_put(o, "state", json_object_new_string(stats_state_name(s->state))) |
-		      U64(o, s, uptime_ms) | U64(o, s, console_bytes);
+		      U64(o, s, uptime_ms) | U64(o, s, console_bytes) | U64(o, s, console_dropped);
 		err |= json_put(o, "devices", devs);
 		devs = NULL;
 		err |= json_put(o, "vcpus", cpus);

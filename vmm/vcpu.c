@@ -18,7 +18,8 @@
 
 /*
  * The kick signal (minivmm_config_set_kick_signal) only has to interrupt
- * KVM_RUN with EINTR: its handler does nothing. vcpus_start() installs it
+ * KVM_RUN (and the console output thread's write) with EINTR: its handler
+ * does nothing. vcpus_start() and console_out_start() install it
  * process-wide, the one disposition the library sets (minivmm.h).
  */
 static void kick_handler(int sig)
@@ -286,15 +287,22 @@ static void *vcpu_thread(void *arg)
 	return NULL;
 }
 
-int vcpus_start(struct minivmm *vm, char *err, size_t err_len)
+int vm_kick_handler_install(int sig)
 {
 	struct sigaction sa = {.sa_handler = kick_handler};
 
 	/* Each start sets it again: idempotent, and never undone, since another VM may use it. */
 	sigemptyset(&sa.sa_mask);
-	if (sigaction(vm->cfg.kick_signal, &sa, NULL) < 0) {
-		snprintf(err, err_len, "cannot set the kick signal's handler: %s", strerror(errno));
-		return -errno;
+	return sigaction(sig, &sa, NULL) < 0 ? -errno : 0;
+}
+
+int vcpus_start(struct minivmm *vm, char *err, size_t err_len)
+{
+	int r = vm_kick_handler_install(vm->cfg.kick_signal);
+
+	if (r) {
+		snprintf(err, err_len, "cannot set the kick signal's handler: %s", strerror(-r));
+		return r;
 	}
 	for (unsigned int i = 0; i < vm->ncpus; i++) {
 		int rc = pthread_create(&vm->vcpus[i].thread, NULL, vcpu_thread, &vm->vcpus[i]);

@@ -216,20 +216,25 @@ bool virtio_devices_stuck(const struct minivmm *vm)
 	return false;
 }
 
+void virtio_device_release(struct minivmm *vm, unsigned int i)
+{
+	struct virtio_slot *s = &vm->virtio[i];
+
+	virtio_dev_destroy(s->dev);
+	s->dev = NULL;
+	for (unsigned int q = 0; q < s->n_queues; q++)
+		if (s->kick_fd[q] >= 0)
+			close(s->kick_fd[q]);
+	if (s->irq_fd >= 0)
+		close(s->irq_fd);
+	s->kick_fd[0] = s->kick_fd[1] = s->irq_fd = -1;
+}
+
 void virtio_devices_destroy(struct minivmm *vm)
 {
-	for (unsigned int i = 0; i < vm->n_virtio; i++) {
-		struct virtio_slot *s = &vm->virtio[i];
-
-		if (s->stuck)
-			continue;
-		virtio_dev_destroy(s->dev);
-		for (unsigned int q = 0; q < s->n_queues; q++)
-			if (s->kick_fd[q] >= 0)
-				close(s->kick_fd[q]);
-		if (s->irq_fd >= 0)
-			close(s->irq_fd);
-	}
+	for (unsigned int i = 0; i < vm->n_virtio; i++)
+		if (!vm->virtio[i].stuck)
+			virtio_device_release(vm, i);
 	vm->n_virtio = 0;
 }
 

@@ -20,6 +20,7 @@
 #include "vmm/panic_scan.h"
 #include "vmm/symbols.h"
 
+struct console_out;
 struct kvm_run;
 struct virtio_dev;
 
@@ -142,7 +143,8 @@ struct minivmm {
 
 	pthread_t console_thread;
 	int console_started;
-	int console_wake[2]; /* pipe that interrupts the console thread's poll */
+	int console_wake[2];		 /* pipe that interrupts the console thread's poll */
+	struct console_out *console_out; /* NULL without an output fd */
 };
 
 /*
@@ -161,8 +163,12 @@ int kvm_vm_open(struct minivmm *vm, char *err, size_t err_len);
 int vm_alloc_ram(struct minivmm *vm, char *err, size_t err_len);
 int kvm_vm_map_ram(struct minivmm *vm, char *err, size_t err_len);
 void kvm_vm_close(struct minivmm *vm);
+/* The KVM fds only; guest RAM stays mapped (a stuck device thread's I/O may still land in it). */
+void kvm_vm_close_fds(struct minivmm *vm);
 
 /* vCPUs (vmm/vcpu.c). */
+/* Sets the kick signal's handler (does nothing but interrupt); 0 or -errno. */
+int vm_kick_handler_install(int sig);
 int vcpus_create(struct minivmm *vm, char *err, size_t err_len);
 /* Starts the vCPU threads; they enter the guest after vcpus_go(). */
 int vcpus_start(struct minivmm *vm, char *err, size_t err_len);
@@ -219,10 +225,31 @@ unsigned int virtio_devices_stop(struct minivmm *vm, const struct timespec *dead
 /* True if a device thread never stopped: guest memory and the VM must then stay mapped. */
 bool virtio_devices_stuck(const struct minivmm *vm);
 void virtio_devices_destroy(struct minivmm *vm);
+/* Device i (stopped, not stuck): its model, backend and eventfds. */
+void virtio_device_release(struct minivmm *vm, unsigned int i);
 
 /* Console input (vmm/console.c). */
 int console_start(struct minivmm *vm);
 void console_stop(struct minivmm *vm);
+
+/*
+ * Console output (vmm/console_out.c): a ring the UART fills, written to fd
+ * by a thread of its own. All of these take NULL (no output) too.
+ */
+int console_out_create(struct console_out **co, int fd, int kick_signal, int seccomp);
+struct tx_ring *console_out_ring(struct console_out *co);
+/* Starts the thread; returns once its filter is on (0) or failed. */
+int console_out_start(struct console_out *co);
+/* Bytes the guest wrote that never reached the fd (thread-safe, no lock). */
+uint64_t console_out_dropped(const struct console_out *co);
+/*
+ * Writes what is queued until deadline (CLOCK_MONOTONIC), then drops the
+ * rest and ends the thread (a write that blocks is interrupted by the kick
+ * signal). false if the thread could not be ended within a further second:
+ * it is left running and console_out_free() keeps what it uses.
+ */
+bool console_out_stop(struct console_out *co, const struct timespec *deadline);
+void console_out_free(struct console_out *co);
 
 /* Whole files for the loaders (vmm/file.c). */
 int read_whole_file(const char *path, const char *what, size_t max, uint8_t **buf, size_t *len,

@@ -14,6 +14,8 @@
  * block N; only the writes-in-a-row check runs, expecting IOERR from N on.
  * testguest.reset_inflight=1: one write, then a device reset while it is in
  * flight; the guest waits for Status to read 0 and ends.
+ * testguest.print=N prints N KiB of numbered lines first, then ends (or
+ * spins, with testguest.spin=1).
  */
 #include "guests/testguest/tg.h"
 #include "guests/testguest/vblk_driver.h"
@@ -258,6 +260,28 @@ static void echo_line(void)
 	tg_puts("'\n");
 }
 
+/* kib KiB of numbered 64-byte lines, as much as a Linux boot log and more. */
+static void print_kib(int kib)
+{
+	for (uint64_t line = 0; line < (uint64_t)kib * 16; line++) {
+		char buf[64];
+		uint64_t v = line;
+		int i = 62;
+
+		buf[63] = '\0';
+		buf[62] = '\n';
+		while (i > 17) {
+			buf[--i] = (char)('0' + v % 10);
+			v /= 10;
+		}
+		for (int k = 0; k < 17; k++)
+			buf[k] = "TESTGUEST-PRINT: "[k];
+		/* 62 characters and a newline, which goes out as "\r\n": 64 bytes. */
+		tg_puts(buf);
+	}
+	tg_puts("TESTGUEST: printed\n");
+}
+
 void user_main(int kind, uint64_t info)
 {
 	uint64_t tsc = tg_rdtsc(), base, errors = 0, seed;
@@ -274,6 +298,11 @@ void user_main(int kind, uint64_t info)
 	if (tg_opt(cmdline, "testguest.echo=", 0)) {
 		echo_line();
 		tg_exit(0);
+	}
+	if (tg_opt(cmdline, "testguest.print=", 0)) {
+		print_kib(tg_opt(cmdline, "testguest.print=", 0));
+		if (!tg_opt(cmdline, "testguest.spin=", 0))
+			tg_exit(0);
 	}
 	/* Never leaves KVM_RUN on its own: only the host's kick brings its vCPU out. */
 	if (tg_opt(cmdline, "testguest.spin=", 0)) {

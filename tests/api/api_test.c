@@ -259,6 +259,44 @@ static int count_fds(void)
 	return n - 1; /* the directory's own fd */
 }
 
+static int count_threads(void)
+{
+	DIR *d = opendir("/proc/self/task");
+	struct dirent *e;
+	int n = 0;
+
+	if (!d)
+		return -1;
+	while ((e = readdir(d)))
+		n += e->d_name[0] != '.';
+	closedir(d);
+	return n;
+}
+
+/* Open fds on /dev/kvm or a KVM VM or vCPU. */
+static int count_kvm_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *e;
+	int n = 0;
+
+	if (!d)
+		return -1;
+	while ((e = readdir(d))) {
+		char path[300], target[256];
+		ssize_t l;
+
+		snprintf(path, sizeof(path), "/proc/self/fd/%s", e->d_name);
+		l = readlink(path, target, sizeof(target) - 1);
+		if (l <= 0)
+			continue;
+		target[l] = '\0';
+		n += !strcmp(target, "/dev/kvm") || !strncmp(target, "anon_inode:kvm-", 15);
+	}
+	closedir(d);
+	return n;
+}
+
 static long rss_kib(void)
 {
 	char line[256];
@@ -492,8 +530,8 @@ static int case_pause_hung_device(void)
 {
 	struct minivmm_exit ex;
 	char err[MINIVMM_ERR_LEN];
+	int rc, threads0 = count_threads(), threads_end, kvm_fds;
 	struct vm v;
-	int rc;
 
 	if (vm_make(&v, "pause-hung", true, LOAD, err))
 		return fail("VM: %s", err);
@@ -511,7 +549,15 @@ static int case_pause_hung_device(void)
 	if (!strstr(ex.stuck, "vda"))
 		return fail("the stop did not name the hung thread (stuck: '%s')", ex.stuck);
 	vm_free(&v);
-	printf("ok the pause timed out (-ETIMEDOUT); the stop ended the VM, leaving behind: %s\n",
+	/* Destroy kept the hung thread and what it uses, and freed the rest: vCPUs, KVM. */
+	threads_end = count_threads();
+	kvm_fds = count_kvm_fds();
+	if (threads_end != threads0 + 1 || kvm_fds)
+		return fail("after destroy: %d threads (%d before the VM, want 1 more: the hung "
+			    "one), %d KVM fds still open",
+			    threads_end, threads0, kvm_fds);
+	printf("ok the pause timed out (-ETIMEDOUT); the stop ended the VM, leaving behind: %s; "
+	       "destroy freed all but it (no KVM fd open)\n",
 	       ex.stuck);
 	return 0;
 }
@@ -980,7 +1026,8 @@ static int thread_blocks(const char *tid, int sig, char *name, size_t name_len)
 
 /*
  * Every thread of the library blocks SIGINT, SIGTERM, SIGPIPE, SIGUSR1 and
- * SIGRTMIN; a vCPU thread takes kick, every other thread blocks it. The
+ * SIGRTMIN; a vCPU thread and the console output thread take kick, every
+ * other thread blocks it. The
  * calling thread is not looked at. "" or what is wrong.
  */
 static const char *library_thread_masks(int kick, unsigned int *threads)
@@ -1004,7 +1051,8 @@ static const char *library_thread_masks(int kick, unsigned int *threads)
 			continue;
 		(*threads)++;
 		b = thread_blocks(e->d_name, kick, name, sizeof(name));
-		vcpu = !strncmp(name, "vcpu", 4);
+		/* The console output thread takes it too: it ends a write that blocks. */
+		vcpu = !strncmp(name, "vcpu", 4) || !strcmp(name, "console-out");
 		if (b < 0 || b == vcpu)
 			snprintf(bad, sizeof(bad), "thread %s (%s) %s the kick signal", e->d_name,
 				 name,
@@ -1142,7 +1190,7 @@ static int case_kick_signal(void)
 	pthread_sigmask(SIG_UNBLOCK, &rtmin, NULL);
 	printf("ok %d pauses of a spinning guest by kick signal SIGRTMIN+5 (%" PRIu64
 	       " kick exits); SIGRTMIN's handler and the caller's mask untouched; %u library "
-	       "threads block process signals, vCPUs take only the kick\n",
+	       "threads block process signals, vCPUs and console output take only the kick\n",
 	       KICK_PAUSES, s->vcpus[0].exits_intr, threads);
 	free(s);
 	return 0;
@@ -1218,14 +1266,6 @@ struct stats_watch {
 	int rc;
 };
 
-static uint64_t mono_ms_now(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (uint64_t)t.tv_sec * 1000 + (uint64_t)t.tv_nsec / 1000000;
-}
-
 static void *watch_stats(void *arg)
 {
 	struct stats_watch *w = arg;
@@ -1233,11 +1273,11 @@ static void *watch_stats(void *arg)
 
 	while (st && !w->done) {
 		struct timespec ms = {0, 1000000};
-		uint64_t t0 = mono_ms_now(), took;
+		uint64_t t0 = now_ms(), took;
 
 		st->size = sizeof(*st);
 		w->rc = minivmm_get_stats(w->vm, st);
-		took = mono_ms_now() - t0;
+		took = now_ms() - t0;
 		if (took > w->worst_ms)
 			w->worst_ms = took;
 		w->calls++;
@@ -1286,16 +1326,16 @@ static int case_slow_backend(void)
 	w.vm = v.vm;
 	if (pthread_create(&watcher, NULL, watch_stats, &w))
 		return fail("pthread_create");
-	t0 = mono_ms_now();
+	t0 = now_ms();
 	prc = minivmm_pause(v.vm);
-	pause_ms = mono_ms_now() - t0;
+	pause_ms = now_ms() - t0;
 	if (!prc)
 		minivmm_resume(v.vm);
 	/* A stop is asked, then waited for: together they must end in time. */
-	t0 = mono_ms_now();
+	t0 = now_ms();
 	minivmm_stop(v.vm);
 	rc = minivmm_wait(v.vm, &ex);
-	stop_ms = mono_ms_now() - t0;
+	stop_ms = now_ms() - t0;
 	w.done = true;
 	pthread_join(watcher, NULL);
 	if (rc || ex.reason != MINIVMM_EXIT_STOPPED)
@@ -1319,6 +1359,193 @@ static int case_slow_backend(void)
 	printf("ok with a write held: pause %s in %" PRIu64 " ms, stop in %" PRIu64
 	       " ms leaving %s behind, %" PRIu64 " stats calls, the slowest %" PRIu64 " ms\n",
 	       prc ? "timed out" : "done", pause_ms, stop_ms, ex.stuck, w.calls, w.worst_ms);
+	return 0;
+}
+
+/* KiB the guest prints into a console nobody reads: more than the library queues (64 KiB). */
+#define STUCK_PRINT_KIB 96
+/* Each stats call while the pipe is full must answer within this. */
+#define STATS_LIMIT_MS 100
+/* The whole case; without the fix it hangs in a stats call, and this ends it as a FAIL. */
+#define STUCK_WATCHDOG_S 120
+
+static void watchdog(int sig)
+{
+	static const char msg[] = "FAIL the case hung (watchdog): a stats call or the stop "
+				  "never returned\n";
+
+	(void)sig;
+	(void)!write(1, msg, sizeof(msg) - 1);
+	_exit(1);
+}
+
+struct stuck_sampler {
+	struct minivmm *vm;
+	uint64_t want; /* console bytes the guest prints in all */
+	unsigned int samples;
+	uint64_t max_ms;  /* the slowest call */
+	uint64_t dropped; /* console_dropped once the guest printed everything */
+	uint64_t printed; /* console_bytes then */
+	bool done;	  /* the guest printed everything before the sampler's deadline */
+};
+
+/* Stats and console bytes from another thread, timed, until the guest printed everything. */
+static void *stuck_sample(void *arg)
+{
+	struct stuck_sampler *sm = arg;
+	struct minivmm_stats *s = calloc(1, sizeof(*s));
+	uint64_t end = now_ms() + VM_TIMEOUT_MS / 2;
+	struct timespec ms = {0, 1000000};
+
+	while (s && now_ms() < end) {
+		uint64_t t0 = now_ms(), bytes, took;
+
+		s->size = sizeof(*s);
+		minivmm_get_stats(sm->vm, s);
+		bytes = minivmm_console_bytes(sm->vm);
+		took = now_ms() - t0;
+		sm->max_ms = took > sm->max_ms ? took : sm->max_ms;
+		sm->samples++;
+		if (bytes >= sm->want && s->console_bytes >= sm->want) {
+			sm->printed = s->console_bytes;
+			sm->dropped = s->console_dropped;
+			sm->done = true;
+			break;
+		}
+		nanosleep(&ms, NULL);
+	}
+	free(s);
+	return NULL;
+}
+
+/* Fills the pipe to the brim without blocking; its write end stays blocking after. */
+static long fill_pipe(int fd)
+{
+	static char buf[4096];
+	long n = 0;
+	ssize_t w;
+
+	memset(buf, 'P', sizeof(buf));
+	if (fcntl(fd, F_SETFL, O_NONBLOCK))
+		return -1;
+	while ((w = write(fd, buf, sizeof(buf))) > 0)
+		n += w;
+	if (fcntl(fd, F_SETFL, 0))
+		return -1;
+	return n;
+}
+
+/*
+ * An embedder gives a console pipe it never reads, full before the guest
+ * prints a word, and the guest prints more than the library queues. The
+ * vCPU must not wait for the pipe: stats answer from another thread in
+ * under STATS_LIMIT_MS each, the guest gets to its end, the stop takes no
+ * longer than its grace and names no thread, the bytes that could not go
+ * out are counted as dropped, destroy gives back every fd and thread, and
+ * the disk image (locked while the VM had it) opens again.
+ */
+static int case_console_stuck_reader(void)
+{
+	struct stuck_sampler sm = {0};
+	struct minivmm_stats *s = calloc(1, sizeof(*s));
+	struct minivmm_config *cfg = minivmm_config_new();
+	struct minivmm *vm = NULL;
+	struct minivmm_exit ex;
+	char err[MINIVMM_ERR_LEN] = "", disk[512], append[96], buf[4096];
+	int fds0 = count_fds(), threads0 = count_threads(), fds_end, threads_end, p[2];
+	long filled, left = 0, foreign = 0;
+	struct timespec join_by;
+	uint64_t t0, stop_ms;
+	pthread_t t;
+	ssize_t r;
+
+	signal(SIGALRM, watchdog);
+	alarm(STUCK_WATCHDOG_S);
+	snprintf(disk, sizeof(disk), "%s/console-stuck.img", workdir);
+	snprintf(append, sizeof(append), "testguest.print=%d testguest.spin=1", STUCK_PRINT_KIB);
+	if (!s || !cfg || fds0 < 0 || threads0 < 0 || pipe2(p, O_CLOEXEC) || make_disk(disk, err))
+		return fail("setup: %s %s", err, strerror(errno));
+	filled = fill_pipe(p[1]);
+	if (filled <= 0)
+		return fail("cannot fill the pipe: %s", strerror(errno));
+	if (minivmm_config_set_kernel(cfg, testguest, err, sizeof(err)) ||
+	    minivmm_config_set_mem(cfg, 64ULL << 20, err, sizeof(err)) ||
+	    minivmm_config_set_timeout(cfg, VM_TIMEOUT_MS, err, sizeof(err)) ||
+	    minivmm_config_set_append(cfg, append, err, sizeof(err)) ||
+	    minivmm_config_add_disk(cfg, disk, 0, err, sizeof(err)) < 0 ||
+	    minivmm_config_set_console_fds(cfg, -1, p[1], err, sizeof(err)) ||
+	    minivmm_create(cfg, &vm, err, sizeof(err)))
+		return fail("VM: %s", err);
+	sm.vm = vm;
+	sm.want = (uint64_t)STUCK_PRINT_KIB << 10;
+	if (minivmm_start(vm) || pthread_create(&t, NULL, stuck_sample, &sm))
+		return fail("start failed");
+	/* A stats call that waits for the vCPU would wait for the pipe: for ever. */
+	clock_gettime(CLOCK_REALTIME, &join_by);
+	join_by.tv_sec += VM_TIMEOUT_MS / 2000 + 10;
+	if (pthread_timedjoin_np(t, NULL, &join_by))
+		return fail("a stats call did not return while the console pipe was full (%u "
+			    "samples before it)",
+			    sm.samples);
+	if (!sm.done)
+		return fail("the guest printed %" PRIu64 " of %" PRIu64 " bytes into a full pipe "
+			    "in %d s (its vCPU waits for the pipe?)",
+			    sm.printed, sm.want, VM_TIMEOUT_MS / 2000);
+	if (sm.max_ms >= STATS_LIMIT_MS)
+		return fail("the slowest of %u stats calls took %" PRIu64 " ms (limit %d)",
+			    sm.samples, sm.max_ms, STATS_LIMIT_MS);
+	if (!sm.dropped || sm.dropped > sm.printed)
+		return fail("%" PRIu64 " bytes printed into a full pipe, %" PRIu64 " counted as "
+			    "dropped",
+			    sm.printed, sm.dropped);
+	t0 = now_ms();
+	minivmm_stop(vm);
+	if (minivmm_wait(vm, &ex))
+		return fail("wait failed");
+	stop_ms = now_ms() - t0;
+	if (ex.reason != MINIVMM_EXIT_STOPPED || ex.stuck[0])
+		return fail("stop: %s; left behind: '%s'", exit_text(&ex), ex.stuck);
+	if (stop_ms > MINIVMM_STOP_GRACE_MS + 1000)
+		return fail("the stop took %" PRIu64 " ms (grace %d ms + 1 s)", stop_ms,
+			    MINIVMM_STOP_GRACE_MS);
+	/* Nothing reached the pipe: every byte the guest wrote is counted as dropped. */
+	s->size = sizeof(*s);
+	if (minivmm_get_stats(vm, s) || s->console_dropped != s->console_bytes)
+		return fail("after the stop: %" PRIu64 " console bytes, %" PRIu64 " dropped",
+			    s->console_bytes, s->console_dropped);
+	minivmm_destroy(vm);
+	minivmm_config_free(cfg);
+	fcntl(p[0], F_SETFL, O_NONBLOCK);
+	while ((r = read(p[0], buf, sizeof(buf))) > 0)
+		for (ssize_t i = 0; i < r; i++)
+			*(buf[i] == 'P' ? &left : &foreign) += 1;
+	close(p[0]);
+	close(p[1]);
+	fds_end = count_fds();
+	threads_end = count_threads();
+	if (left != filled || foreign)
+		return fail("the pipe held %ld of the embedder's %ld bytes and %ld others", left,
+			    filled, foreign);
+	if (fds_end != fds0 || threads_end != threads0)
+		return fail("after destroy: %d fds and %d threads; %d and %d before", fds_end,
+			    threads_end, fds0, threads0);
+	/* The image's lock went with the VM: the same disk opens again. */
+	cfg = minivmm_config_new();
+	if (!cfg || minivmm_config_set_kernel(cfg, testguest, err, sizeof(err)) ||
+	    minivmm_config_set_mem(cfg, 64ULL << 20, err, sizeof(err)) ||
+	    minivmm_config_add_disk(cfg, disk, 0, err, sizeof(err)) < 0 ||
+	    minivmm_create(cfg, &vm, err, sizeof(err)))
+		return fail("the image does not open again: %s", err);
+	minivmm_destroy(vm);
+	minivmm_config_free(cfg);
+	alarm(0);
+	printf("ok a full pipe: %u stats calls, the slowest %" PRIu64 " ms; %" PRIu64 " of %" PRIu64
+	       " bytes dropped while running, all %" PRIu64 " at the end; the "
+	       "stop took %" PRIu64 " ms, left nothing; fds %d and threads %d as before; the "
+	       "image opened again\n",
+	       sm.samples, sm.max_ms, sm.dropped, sm.printed, s->console_dropped, stop_ms, fds_end,
+	       threads_end);
+	free(s);
 	return 0;
 }
 
@@ -1363,6 +1590,8 @@ int main(int argc, char **argv)
 		return case_null_exit();
 	if (!strcmp(argv[1], "console_off"))
 		return case_console_off();
+	if (!strcmp(argv[1], "console_stuck_reader"))
+		return case_console_stuck_reader();
 	fprintf(stderr, "api_test: unknown case '%s'\n", argv[1]);
 	return 2;
 }

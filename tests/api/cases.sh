@@ -8,7 +8,7 @@
 # runs the CLI with a control socket.
 API_CASES="two_vms eight_vms cycles pause_resume pause_hung_device slow_backend exit_fd
 	shutdown_ignored stats metrics_file metrics_refused socket socket_umask socket_idle socket_cli
-	kick_signal console_off null_exit"
+	kick_signal console_off null_exit console_stuck_reader"
 
 api_case() {
 	log=$WORK/$case_name.log
@@ -38,6 +38,7 @@ case_socket_idle() { api_case socket_idle; }
 case_kick_signal() { api_case kick_signal; }
 case_console_off() { api_case console_off; }
 case_null_exit() { api_case null_exit; }
+case_console_stuck_reader() { api_case console_stuck_reader; }
 case_metrics_file() {
 	dd if=/dev/zero of="$WORK/metrics.img" bs=1M count=64 2>/dev/null
 	rm -f "$WORK/metrics.jsonl"
