@@ -69,9 +69,9 @@ CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null || echo -lcheck -lsubu
 LIB_SRCS  := $(sort $(wildcard virtio/*.c devices/*.c arch/$(ARCH)/*.c) $(filter-out vmm/main.c,$(wildcard vmm/*.c)))
 UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_HELPERS := $(sort $(filter-out $(UNIT_SRCS),$(wildcard tests/unit/*.c)))
-# The aarch64 machine's pure parts (Image header, device tree) are unit-tested
-# on every host: linked into the unit tests when the library lacks them.
-A64_PURE_SRCS := arch/aarch64/fdt.c arch/aarch64/image.c
+# The aarch64 machine's pure parts (Image header and placement, device tree)
+# are unit-tested and fuzzed on every host: linked in when the library lacks them.
+A64_PURE_SRCS := arch/aarch64/fdt.c arch/aarch64/image.c arch/aarch64/load.c
 ifneq ($(ARCH),aarch64)
 UNIT_HELPERS += $(A64_PURE_SRCS)
 endif
