@@ -55,9 +55,16 @@ static void load_initrd(uint8_t *ram, uint64_t mem, uint64_t end, size_t ilen)
 		require(rc == -ENOMEM && err[0]);
 		/* No page-aligned place from end up holds ilen bytes below mem. */
 		require((u128)end + ilen > mem || ((mem - ilen) & ~0xfffULL) < end);
-		/* Nothing where the top-of-RAM placement would have put it. */
-		if (ilen <= mem)
-			require(filled(ram + ((mem - ilen) & ~0xfffULL), min64(ilen, 4096)));
+		/* Nothing where the top-of-RAM placement would have put it (the
+		 * part of that above the kernel: below, the kernel may be). */
+		if (ilen <= mem) {
+			uint64_t at = (mem - ilen) & ~0xfffULL, stop = at + min64(ilen, 4096);
+
+			if (at < end)
+				at = end;
+			if (at < stop)
+				require(filled(ram + at, stop - at));
+		}
 		return;
 	}
 	require(ioff % 4096 == 0 && ioff >= end);
