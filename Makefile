@@ -69,9 +69,9 @@ CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null || echo -lcheck -lsubu
 LIB_SRCS  := $(sort $(wildcard virtio/*.c devices/*.c arch/$(ARCH)/*.c) $(filter-out vmm/main.c,$(wildcard vmm/*.c)))
 UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_HELPERS := $(sort $(filter-out $(UNIT_SRCS),$(wildcard tests/unit/*.c)))
-# The aarch64 machine's pure parts (Image header, device tree) are unit-tested
-# on every host: linked into the unit tests when the library lacks them.
-A64_PURE_SRCS := arch/aarch64/fdt.c arch/aarch64/image.c
+# The aarch64 machine's pure parts (Image header and placement, device tree)
+# are unit-tested and fuzzed on every host: linked in when the library lacks them.
+A64_PURE_SRCS := arch/aarch64/fdt.c arch/aarch64/image.c arch/aarch64/load.c
 ifneq ($(ARCH),aarch64)
 UNIT_HELPERS += $(A64_PURE_SRCS)
 endif
@@ -224,14 +224,15 @@ $(BUILD)/unit-asan/%: $(ASAN_OBJ)/tests/unit/%.o $(UNIT_HELPERS:%.c=$(ASAN_OBJ)/
 	@mkdir -p $(dir $@)
 	$(CC) $(SAN_FLAGS) -o $@ $^ $(CHECK_LIBS) $(UNIT_LIBS) $(LIBS)
 
-# The pure parts of the library the fuzzers drive (no KVM, no threads).
+# The pure parts of the library the fuzzers drive (no KVM, no threads), and
+# the aarch64 machine's (Image and initrd placement, device tree; libfdt).
 FUZZ_LIB_SRCS := virtio/%.c devices/iov.c devices/net_hdr.c devices/net_rx.c arch/x86_64/bzimage.c arch/x86_64/elf_loader.c \
-	devices/blk_req.c arch/x86_64/cmdline.c \
+	devices/blk_req.c arch/x86_64/cmdline.c arch/x86_64/boot.c arch/x86_64/e820.c arch/x86_64/mptable.c \
 	vmm/cli_opts.c vmm/config.c
 # Compiled once for all the fuzzers (fuzzer-no-link: coverage, no main), not
 # once per fuzzer: eight targets made that the longest part of the build.
 FUZZ_CFLAGS := $(CSTD) $(WARN) -g -O1 -I. -fsanitize=fuzzer-no-link,address,undefined
-FUZZ_LIB_OBJS := $(patsubst %.c,$(FUZZ_OBJ)/%.o,$(filter $(FUZZ_LIB_SRCS),$(LIB_SRCS)))
+FUZZ_LIB_OBJS := $(patsubst %.c,$(FUZZ_OBJ)/%.o,$(sort $(filter $(FUZZ_LIB_SRCS),$(LIB_SRCS)) $(A64_PURE_SRCS)))
 $(FUZZ_OBJ)/%.o: %.c
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_CFLAGS) -MMD -MP -c $< -o $@
@@ -239,7 +240,7 @@ $(BUILD)/fuzzers/%: tests/fuzz/%.c $(FUZZ_LIB_OBJS)
 	@mkdir -p $(dir $@)
 	@mkdir -p $(FUZZ_OBJ)/tests/fuzz
 	clang $(CSTD) $(WARN) -g -O1 -I. -fsanitize=fuzzer,address,undefined \
-		-MMD -MP -MF $(FUZZ_OBJ)/tests/fuzz/$*.d -o $@ $< $(FUZZ_LIB_OBJS)
+		-MMD -MP -MF $(FUZZ_OBJ)/tests/fuzz/$*.d -o $@ $< $(FUZZ_LIB_OBJS) -lfdt
 
 $(BUILD)/bench-bin/%: $(OBJ)/tests/bench/%.o $(INTERNAL_LIB)
 	@mkdir -p $(dir $@)

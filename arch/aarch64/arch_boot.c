@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "arch/aarch64/fdt.h"
-#include "arch/aarch64/image.h"
+#include "arch/aarch64/load.h"
 #include "arch/aarch64/kvm.h"
 #include "arch/aarch64/layout.h"
 #include "arch/arch.h"
@@ -75,7 +75,6 @@ static int build_cmdline(const struct arch_boot *b, char *out, size_t len, char 
 
 int arch_boot(const struct arch_boot *b, struct arch_boot_result *r, char *err, size_t err_len)
 {
-	struct a64_image img;
 	struct a64_fdt_config fc;
 	uint64_t kernel_off, kernel_end, initrd_off = 0;
 	int rc;
@@ -86,7 +85,8 @@ int arch_boot(const struct arch_boot *b, struct arch_boot_result *r, char *err, 
 			 (unsigned long long)(A64_RAM_MAX >> 30));
 		return -EINVAL;
 	}
-	rc = a64_image_parse(b->kernel, b->kernel_len, &img, err, err_len);
+	rc = a64_load_kernel(b->ram, b->mem_size, b->kernel, b->kernel_len, &kernel_off,
+			     &kernel_end, err, err_len);
 	if (rc) {
 		char msg[256];
 
@@ -95,29 +95,11 @@ int arch_boot(const struct arch_boot *b, struct arch_boot_result *r, char *err, 
 			 b->kernel_name ? b->kernel_name : "(memory)", msg);
 		return rc;
 	}
-	/* The DTB owns the first 2 MiB; the image's 2 MiB-aligned base is right after. */
-	kernel_off = A64_KERNEL_BASE - A64_RAM_BASE + img.text_offset;
-	kernel_end = kernel_off + img.image_size;
-	if (kernel_end > b->mem_size) {
-		snprintf(err, err_len,
-			 "kernel '%s' needs %llu MiB of RAM from 2 GiB: give more --mem",
-			 b->kernel_name ? b->kernel_name : "(memory)",
-			 (unsigned long long)((kernel_end + (1 << 20) - 1) >> 20));
-		return -ENOMEM;
-	}
-	memcpy(b->ram + kernel_off, b->kernel, b->kernel_len);
 	if (b->initrd) {
-		/* At the top, page aligned, clear of the kernel's BSS. */
-		if (b->initrd_len > b->mem_size - kernel_end ||
-		    ((b->mem_size - b->initrd_len) & ~0xfffULL) < kernel_end) {
-			snprintf(err, err_len,
-				 "initrd of %zu bytes does not fit in RAM above the kernel: give "
-				 "more --mem",
-				 b->initrd_len);
-			return -ENOMEM;
-		}
-		initrd_off = (b->mem_size - b->initrd_len) & ~0xfffULL;
-		memcpy(b->ram + initrd_off, b->initrd, b->initrd_len);
+		rc = a64_load_initrd(b->ram, b->mem_size, kernel_end, b->initrd, b->initrd_len,
+				     &initrd_off, err, err_len);
+		if (rc)
+			return rc;
 	}
 	rc = build_cmdline(b, r->cmdline, sizeof(r->cmdline), err, err_len);
 	if (rc)
@@ -132,6 +114,7 @@ int arch_boot(const struct arch_boot *b, struct arch_boot_result *r, char *err, 
 		.virtio = b->virtio,
 		.n_virtio = b->n_virtio,
 	};
+	/* RAM holds the DTB's 2 MiB: the kernel fitted above them. */
 	rc = a64_fdt_build(&fc, b->ram + (A64_DTB_ADDR - A64_RAM_BASE), A64_DTB_MAX, err, err_len);
 	if (rc)
 		return rc;

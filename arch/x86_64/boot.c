@@ -45,28 +45,27 @@ void x86_write_boot_tables(const struct x86_ram *ram)
 		put_le64(pd + 8 * i, (i << 21) | PDE_2M);
 }
 
-static int place_initrd(const struct x86_boot_config *cfg, const struct x86_ram *ram,
-			uint32_t addr_max, uint8_t *zp, struct x86_boot_info *info, char *err,
-			size_t err_len)
+int x86_place_initrd(const struct x86_ram *ram, const uint8_t *initrd, size_t len,
+		     uint32_t addr_max, uint64_t kernel_end, uint8_t *zp, char *err, size_t err_len)
 {
 	uint64_t top = ram->size, addr;
 
 	if (addr_max && (uint64_t)addr_max + 1 < top)
 		top = (uint64_t)addr_max + 1;
-	if (cfg->initrd_len > top || ((top - cfg->initrd_len) & ~0xfffULL) < info->kernel_end) {
+	if (len > top || ((top - len) & ~0xfffULL) < kernel_end) {
 		snprintf(err, err_len,
 			 "initrd of %zu KiB does not fit between the kernel (ends at %llu MiB) "
 			 "and %llu MiB; give the guest more --mem",
-			 cfg->initrd_len >> 10, (unsigned long long)info->kernel_end >> 20,
+			 len >> 10, (unsigned long long)kernel_end >> 20,
 			 (unsigned long long)top >> 20);
 		return -ENOMEM;
 	}
-	addr = (top - cfg->initrd_len) & ~0xfffULL;
-	memcpy(x86_ram_ptr(ram, addr, cfg->initrd_len), cfg->initrd, cfg->initrd_len);
+	addr = (top - len) & ~0xfffULL;
+	memcpy(x86_ram_ptr(ram, addr, len), initrd, len);
 	put_le32(zp + BP_RAMDISK_IMAGE, (uint32_t)addr);
-	put_le32(zp + BP_RAMDISK_SIZE, (uint32_t)cfg->initrd_len);
+	put_le32(zp + BP_RAMDISK_SIZE, (uint32_t)len);
 	put_le32(zp + BP_EXT_RAMDISK_IMAGE, (uint32_t)(addr >> 32));
-	put_le32(zp + BP_EXT_RAMDISK_SIZE, (uint32_t)((uint64_t)cfg->initrd_len >> 32));
+	put_le32(zp + BP_EXT_RAMDISK_SIZE, (uint32_t)((uint64_t)len >> 32));
 	return 0;
 }
 
@@ -148,7 +147,8 @@ int x86_boot_setup(const struct x86_boot_config *cfg, const struct x86_ram *ram,
 	put_le32(zp + BP_CMD_LINE_PTR, (uint32_t)X86_CMDLINE_ADDR);
 
 	if (cfg->initrd) {
-		rc = place_initrd(cfg, ram, initrd_max, zp, info, err, err_len);
+		rc = x86_place_initrd(ram, cfg->initrd, cfg->initrd_len, initrd_max,
+				      info->kernel_end, zp, err, err_len);
 		if (rc)
 			return rc;
 	}

@@ -36,6 +36,16 @@ struct x86_boot_info {
 int x86_boot_setup(const struct x86_boot_config *cfg, const struct x86_ram *ram,
 		   struct x86_boot_info *info, char *err, size_t err_len);
 
+/*
+ * Copies the len-byte initrd to the top of low RAM, or below addr_max + 1
+ * if that is lower (0: no limit), page aligned and not below kernel_end,
+ * and records it in the zero page zp. Returns 0, or -ENOMEM with one line
+ * in err when it does not fit; nothing is written then.
+ */
+int x86_place_initrd(const struct x86_ram *ram, const uint8_t *initrd, size_t len,
+		     uint32_t addr_max, uint64_t kernel_end, uint8_t *zp, char *err,
+		     size_t err_len);
+
 /* Writes the GDT and the page tables that identity-map the first 4 GiB. */
 void x86_write_boot_tables(const struct x86_ram *ram);
 

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
  * The aarch64 machine's pure parts, on any host: the arm64 Image header
- * checks, and the device tree, parsed back with libfdt (every node and
+ * checks, the kernel's and initrd's placement in a small RAM, and the
+ * device tree, parsed back with libfdt (every node and
  * every property accounted for) and printed by dtc against a golden file.
  */
 #include <check.h>
@@ -16,6 +17,7 @@
 #include "arch/aarch64/fdt.h"
 #include "arch/aarch64/image.h"
 #include "arch/aarch64/layout.h"
+#include "arch/aarch64/load.h"
 #include "common/le.h"
 #include "tests/unit/check_run.h"
 
@@ -133,6 +135,185 @@ START_TEST(image_bad_size)
 	make_header(h, 0, sizeof(h) - 1, 0xa);
 	ck_assert_int_eq(parse(h, sizeof(h), &img), -ENOEXEC);
 	ck_assert_ptr_nonnull(strstr(err, "smaller than the file"));
+}
+END_TEST
+
+/* ------------------------------------------------------------------ */
+/* Loading into a small RAM                                             */
+/* ------------------------------------------------------------------ */
+
+/* The DTB's 2 MiB and 64 KiB for the kernel, then GUARD bytes that are not RAM. */
+#define SMALL_RAM (2 * MiB + 64 * 1024)
+#define GUARD	  (256 * 1024)
+#define FILL	  0xa5
+#define KBASE	  (A64_KERNEL_BASE - A64_RAM_BASE) /* the kernel's base, from RAM's start */
+
+static uint8_t *ram; /* SMALL_RAM + GUARD bytes, all FILL */
+
+static void ram_reset(void)
+{
+	if (!ram)
+		ram = malloc(SMALL_RAM + GUARD);
+	ck_assert_ptr_nonnull(ram);
+	memset(ram, FILL, SMALL_RAM + GUARD);
+}
+
+/* Whether ram[from, to) still holds FILL. */
+static int untouched(uint64_t from, uint64_t to)
+{
+	for (uint64_t i = from; i < to; i++)
+		if (ram[i] != FILL)
+			return 0;
+	return 1;
+}
+
+/* A len-byte Image file: the header, then bytes that tell their offset. */
+static uint8_t *make_kernel(size_t len, uint64_t text_offset, uint64_t image_size)
+{
+	uint8_t *k = malloc(len);
+
+	ck_assert_ptr_nonnull(k);
+	for (size_t i = 0; i < len; i++)
+		k[i] = (uint8_t)(i * 7 + 1);
+	make_header(k, text_offset, image_size, 0xa);
+	return k;
+}
+
+static int load_kernel(const uint8_t *k, size_t len, uint64_t mem, uint64_t *off, uint64_t *end)
+{
+	err[0] = 0;
+	return a64_load_kernel(ram, mem, k, len, off, end, err, sizeof(err));
+}
+
+START_TEST(load_kernel_placed)
+{
+	uint8_t *k = make_kernel(4096, 0x1000, 32 * 1024);
+	uint64_t off = 0, end = 0;
+
+	ram_reset();
+	ck_assert_int_eq(load_kernel(k, 4096, SMALL_RAM, &off, &end), 0);
+	ck_assert_uint_eq(off, KBASE + 0x1000);
+	ck_assert_uint_eq(end, off + 32 * 1024);
+	ck_assert_mem_eq(ram + off, k, 4096);
+	ck_assert(untouched(0, off));
+	ck_assert(untouched(off + 4096, SMALL_RAM + GUARD));
+	free(k);
+
+	/* image_size reaching exactly the end of RAM fits; one byte more does not. */
+	k = make_kernel(4096, 0, SMALL_RAM - KBASE);
+	ram_reset();
+	ck_assert_int_eq(load_kernel(k, 4096, SMALL_RAM, &off, &end), 0);
+	ck_assert_uint_eq(end, SMALL_RAM);
+	make_header(k, 0, SMALL_RAM - KBASE + 1, 0xa);
+	ram_reset();
+	ck_assert_int_eq(load_kernel(k, 4096, SMALL_RAM, &off, &end), -ENOMEM);
+	ck_assert_ptr_nonnull(strstr(err, "needs 3 MiB of RAM"));
+	ck_assert(untouched(0, SMALL_RAM + GUARD));
+	/* RAM smaller than the DTB's 2 MiB holds no kernel at all. */
+	ck_assert_int_eq(load_kernel(k, 4096, MiB, &off, &end), -ENOMEM);
+	ck_assert(untouched(0, SMALL_RAM + GUARD));
+	free(k);
+}
+END_TEST
+
+/*
+ * A crafted header whose image_size is near 2^64: kernel_off + image_size
+ * wraps below the RAM size, and a check made with that sum let the file
+ * (longer than the RAM above the kernel's base) be copied past the end of
+ * RAM. It must be refused, with nothing written anywhere.
+ */
+START_TEST(load_kernel_image_size_wraps)
+{
+	const size_t len = 128 * 1024; /* twice the RAM above the kernel's base */
+	const uint64_t text_offsets[] = {0, A64_IMAGE_ALIGN - 0x1000};
+
+	for (unsigned int t = 0; t < 2; t++) {
+		const uint64_t off = KBASE + text_offsets[t];
+		/* off + image_size wrapping to below RAM's end, and huge without a wrap. */
+		const uint64_t sizes[] = {~0ULL, 0 - off, 0 - off + 4096, (1ULL << 63) + off,
+					  A64_RAM_MAX};
+
+		for (unsigned int i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+			uint8_t *k = make_kernel(len, text_offsets[t], sizes[i]);
+			uint64_t got_off, got_end;
+			int rc;
+
+			ram_reset();
+			rc = load_kernel(k, len, SMALL_RAM, &got_off, &got_end);
+
+			ck_assert_msg(rc == -ENOMEM, "text_offset 0x%llx image_size 0x%llx: %d",
+				      (unsigned long long)text_offsets[t],
+				      (unsigned long long)sizes[i], rc);
+			ck_assert_ptr_nonnull(strstr(err, "image_size"));
+			ck_assert(untouched(0, SMALL_RAM + GUARD));
+			free(k);
+		}
+	}
+}
+END_TEST
+
+static int load_initrd(const uint8_t *d, size_t len, uint64_t kernel_end, uint64_t *off)
+{
+	err[0] = 0;
+	return a64_load_initrd(ram, SMALL_RAM, kernel_end, d, len, off, err, sizeof(err));
+}
+
+START_TEST(load_initrd_placed)
+{
+	const uint64_t kernel_end = KBASE + 8192;
+	const size_t room = SMALL_RAM - kernel_end;
+	uint8_t *d = malloc(room + 1);
+	uint64_t off = 0;
+
+	ck_assert_ptr_nonnull(d);
+	for (size_t i = 0; i < room + 1; i++)
+		d[i] = (uint8_t)(i * 13 + 5);
+	ram_reset();
+	ck_assert_int_eq(load_initrd(d, 5000, kernel_end, &off), 0);
+	ck_assert_uint_eq(off, (SMALL_RAM - 5000) & ~0xfffULL); /* the top, page aligned */
+	ck_assert_mem_eq(ram + off, d, 5000);
+	ck_assert(untouched(0, off));
+	ck_assert(untouched(off + 5000, SMALL_RAM + GUARD));
+
+	/* All the room above the kernel, then one byte more. */
+	ram_reset();
+	ck_assert_int_eq(load_initrd(d, room, kernel_end, &off), 0);
+	ck_assert_uint_eq(off, kernel_end);
+	ck_assert_mem_eq(ram + off, d, room);
+	ram_reset();
+	ck_assert_int_eq(load_initrd(d, room + 1, kernel_end, &off), -ENOMEM);
+	ck_assert_ptr_nonnull(strstr(err, "does not fit"));
+	ck_assert(untouched(0, SMALL_RAM + GUARD));
+	free(d);
+}
+END_TEST
+
+/* A kernel_end past RAM (no caller passes one, but nothing then wraps) and huge sizes. */
+START_TEST(load_initrd_refused)
+{
+	const struct {
+		uint64_t kernel_end;
+		size_t len;
+	} cases[] = {
+		{SMALL_RAM + 4096, SMALL_RAM + 8192},
+		{SMALL_RAM + 4096, 1},
+		{SMALL_RAM, 1},
+		{KBASE, SIZE_MAX},
+		{KBASE, SMALL_RAM + 1},
+		{0, SIZE_MAX - 4095},
+	};
+	uint8_t *d = calloc(1, SMALL_RAM + 8192);
+	uint64_t off;
+
+	ck_assert_ptr_nonnull(d);
+	for (unsigned int i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		ram_reset();
+		ck_assert_msg(load_initrd(d, cases[i].len, cases[i].kernel_end, &off) == -ENOMEM,
+			      "kernel_end 0x%llx, initrd of %zu bytes accepted",
+			      (unsigned long long)cases[i].kernel_end, cases[i].len);
+		ck_assert(untouched(0, SMALL_RAM + GUARD));
+	}
+	free(d);
 }
 END_TEST
 
@@ -548,6 +729,10 @@ int main(void)
 	tcase_add_test(img, image_big_endian);
 	tcase_add_test(img, image_bad_text_offset);
 	tcase_add_test(img, image_bad_size);
+	tcase_add_test(img, load_kernel_placed);
+	tcase_add_test(img, load_kernel_image_size_wraps);
+	tcase_add_test(img, load_initrd_placed);
+	tcase_add_test(img, load_initrd_refused);
 	suite_add_tcase(s, img);
 	tcase_add_test(dt, fdt_every_property);
 	tcase_add_test(dt, fdt_root_chosen_memory);
