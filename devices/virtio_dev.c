@@ -368,14 +368,18 @@ void virtio_dev_print_stats(struct virtio_dev *d, const char *name, FILE *f)
 		const char *qn = d->ops->queue_names ? d->ops->queue_names[q] : NULL;
 		const struct vq_stats *s = &d->vqs[q].stats;
 
+		/* The device thread writes these while the VM runs: atomic loads,
+		 * as minivmm_get_stats reads them (virtio/virtqueue.h). */
 		fprintf(f, "%s: %s%squeue completed=%" PRIu64 " waited=%" PRIu64 " heap_hwm=%u",
-			name, qn ? qn : "", qn ? " " : "", s->completed, s->waited, s->heap_hwm);
+			name, qn ? qn : "", qn ? " " : "", VQ_STAT_GET(s->completed),
+			VQ_STAT_GET(s->waited), VQ_STAT_GET(s->heap_hwm));
 		if (d->ops->shows_unpopped)
-			fprintf(f, " unpopped=%" PRIu64, s->unpopped);
+			fprintf(f, " unpopped=%" PRIu64, VQ_STAT_GET(s->unpopped));
 		fprintf(f,
 			" used_entries=%" PRIu64 " batches=%" PRIu64 " batch_bufs=%" PRIu64
 			" notifies=%" PRIu64 " kicks=%" PRIu64 " waits=%" PRIu64 "\n",
-			s->used_entries, s->batches, s->batch_bufs, s->notifies,
+			VQ_STAT_GET(s->used_entries), VQ_STAT_GET(s->batches),
+			VQ_STAT_GET(s->batch_bufs), VQ_STAT_GET(s->notifies),
 			stat_get(&d->kicks[q]), stat_get(&d->dt.waits));
 	}
 }
