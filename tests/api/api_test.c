@@ -1187,7 +1187,7 @@ static int case_console_off(void)
 /* Another thread's view of a VM whose device is stuck: how long a stats call can take. */
 struct stats_watch {
 	struct minivmm *vm;
-	volatile bool done;
+	bool done; /* atomic: the owner sets it while the watcher runs */
 	uint64_t calls, worst_ms;
 	int rc;
 };
@@ -1205,7 +1205,7 @@ static void *watch_stats(void *arg)
 	struct stats_watch *w = arg;
 	struct minivmm_stats *st = calloc(1, sizeof(*st));
 
-	while (st && !w->done) {
+	while (st && !__atomic_load_n(&w->done, __ATOMIC_ACQUIRE)) {
 		struct timespec ms = {0, 1000000};
 		uint64_t t0 = mono_ms_now(), took;
 
@@ -1270,7 +1270,7 @@ static int case_slow_backend(void)
 	minivmm_stop(v.vm);
 	rc = minivmm_wait(v.vm, &ex);
 	stop_ms = mono_ms_now() - t0;
-	w.done = true;
+	__atomic_store_n(&w.done, true, __ATOMIC_RELEASE);
 	pthread_join(watcher, NULL);
 	if (rc || ex.reason != MINIVMM_EXIT_STOPPED)
 		return fail("stop: %s", exit_text(&ex));
