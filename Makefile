@@ -5,13 +5,14 @@
 #   make aarch64    cross-build a static arm64 minivmm into build-aarch64/ (same as
 #                   make ARCH=aarch64 after make deps-aarch64, which adds dpkg's
 #                   arm64 architecture and the arm64 libraries: only then)
-#   make check      every test: unit, ASan/UBSan unit, fuzz smoke, CLI, library,
-#                   aarch64 cross-compile of the arch boundary, VM tests, and the
-#                   arm64 minivmm booting arm64 Linux one level down (so it also
-#                   runs make deps-aarch64)
+#   make check      every test: unit, ASan/UBSan unit, TSan threaded tests, fuzz
+#                   smoke, CLI, library, aarch64 cross-compile of the arch
+#                   boundary, VM tests, and the arm64 minivmm booting arm64
+#                   Linux one level down (so it also runs make deps-aarch64)
 #   make check-stress  make check's suite CHECK_STRESS_N times (5) beside two
 #                   CPU hogs, then as often quiet; flakes by name (not in check)
 #   make unit       Check unit tests only        make asan   same under ASan/UBSan
+#   make tsan       the threaded tests under ThreadSanitizer (tests/tsan/run.sh)
 #   make fuzz       libFuzzer targets (FUZZ_SECONDS each, default 60)
 #   make fuzz-long  fuzzing campaign: every target in turn for FUZZ_EXECS runs
 #                   (default 10000000) or FUZZ_MINUTES each; keeps and minimises
@@ -83,16 +84,28 @@ ifeq ($(ARCH),aarch64)
 UNIT_LIBS :=
 UNIT_SRCS := $(filter-out tests/unit/test_x86_boot.c tests/unit/test_dev_thread.c tests/unit/test_seccomp.c,$(UNIT_SRCS))
 endif
+# The unit tests whose programs start threads: dev_thread runs real device
+# threads on io_uring and calls them from threads of its own. (test_seccomp
+# forks children that install filters; it starts no thread.)
+TSAN_UNIT_SRCS := tests/unit/test_dev_thread.c
 FUZZ_SRCS := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 BENCH_SRCS := $(sort $(wildcard tests/bench/bench_*.c))
 
-# Four flavours of the same objects: normal, PIC for the embedders' libraries,
-# ASan/UBSan, and clang for fuzzing.
+# Five flavours of the same objects: normal, PIC for the embedders' libraries,
+# ASan/UBSan, ThreadSanitizer, and clang for fuzzing.
 OBJ      := $(BUILD)/obj
 PIC_OBJ  := $(BUILD)/pic
 ASAN_OBJ := $(BUILD)/asan
+TSAN_OBJ := $(BUILD)/tsan
 FUZZ_OBJ := $(BUILD)/fuzz
 SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+# ThreadSanitizer (gcc's libtsan, which build-essential's gcc brings): only
+# for the programs that run threads (TSAN_UNIT_SRCS and the lifecycle API
+# test), since a single-threaded test can show it no race. -Wno-tsan: gcc
+# warns that TSan does not model atomic_thread_fence; the one fence
+# (gm_fence_full) orders our stores against the guest's loads, a CPU that
+# TSan cannot see anyway, and host threads meet through atomics and locks.
+TSAN_FLAGS := -fsanitize=thread -fno-omit-frame-pointer -Wno-tsan
 
 # The freestanding test guest (guests/testguest): no libc, no SSE (its
 # entry state leaves CR4.OSFXSR clear), linked at 1 MiB.
@@ -110,21 +123,26 @@ SO        := $(BUILD)/libminivmm.so.$(VERSION)
 LIB_MAP   := vmm/libminivmm.map
 PC        := $(BUILD)/minivmm.pc
 ASAN_LIB  := $(BUILD)/libminivmm-asan.a
+TSAN_LIB  := $(BUILD)/libminivmm-tsan.a
 BIN       := $(BUILD)/minivmm
 CTL       := $(BUILD)/minivmm-ctl
 STATIC_BIN := $(BUILD)/minivmm-static
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/unit/%)
 ASAN_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/unit-asan/%)
+TSAN_BINS := $(TSAN_UNIT_SRCS:tests/unit/%.c=$(BUILD)/unit-tsan/%)
 FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=$(BUILD)/fuzzers/%)
 BENCH_BINS := $(BENCH_SRCS:tests/bench/%.c=$(BUILD)/bench-bin/%)
 # The lifecycle API tests (tests/api/run.sh): an embedder of the shared library.
 API_TEST := $(BUILD)/api/api_test
 API_TEST_STATIC := $(BUILD)/api/api_test-static
+# The same under ThreadSanitizer, linked with the library's TSan objects:
+# the tsan tier runs some of its cases (tests/tsan/run.sh).
+API_TEST_TSAN := $(BUILD)/api/api_test-tsan
 # The test guest's virtio-net peer on the host side of a TAP: the guest
 # tier's network cases use it as well as the benchmark, so make builds it.
 NET_PEER  := $(BUILD)/bench-bin/bench_net
 
-.PHONY: all aarch64 unit-bins deps deps-aarch64 check check-stress check-long stress unit asan fuzz fuzz-long fuzz-build bench demo vmtests install uninstall clean format lint FORCE
+.PHONY: all aarch64 unit-bins deps deps-aarch64 check check-stress check-long stress unit asan tsan tsan-bins fuzz fuzz-long fuzz-build bench demo vmtests install uninstall clean format lint FORCE
 ifeq ($(ARCH),aarch64)
 all: $(BIN)
 else
@@ -155,6 +173,10 @@ $(OBJ)/%.o: %.c
 $(ASAN_OBJ)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -O1 $(SAN_FLAGS) -c $< -o $@
+
+$(TSAN_OBJ)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -O1 $(TSAN_FLAGS) -c $< -o $@
 
 $(PIC_OBJ)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -193,6 +215,10 @@ $(ASAN_LIB): $(LIB_SRCS:%.c=$(ASAN_OBJ)/%.o)
 	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $^
 
+$(TSAN_LIB): $(LIB_SRCS:%.c=$(TSAN_OBJ)/%.o)
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
 # The CLI links the internal archive statically: it uses vmm/cli_opts.c,
 # which is not part of the API, and needs no installed library to run.
 $(BIN): $(OBJ)/vmm/main.o $(INTERNAL_LIB)
@@ -212,6 +238,9 @@ $(API_TEST): tests/api/api_test.c tests/api/api_socket_case.c tests/api/api_test
 $(API_TEST_STATIC): tests/api/api_test.c tests/api/api_socket_case.c tests/api/api_test.h vmm/minivmm.h $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Ivmm -static -o $@ $(filter %.c,$^) $(LIB) $(LIBS)
+$(API_TEST_TSAN): tests/api/api_test.c tests/api/api_socket_case.c tests/api/api_test.h vmm/minivmm.h $(TSAN_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -O1 $(TSAN_FLAGS) -Ivmm -o $@ $(filter %.c,$^) $(TSAN_LIB) $(LIBS)
 # The boot harness puts this one into the middle layer's initramfs.
 $(STATIC_BIN): $(OBJ)/vmm/main.o $(INTERNAL_LIB)
 	$(CC) $(CFLAGS) -static -o $@ $^ $(LIBS)
@@ -223,6 +252,10 @@ $(BUILD)/unit/%: $(OBJ)/tests/unit/%.o $(UNIT_HELPERS:%.c=$(OBJ)/%.o) $(INTERNAL
 $(BUILD)/unit-asan/%: $(ASAN_OBJ)/tests/unit/%.o $(UNIT_HELPERS:%.c=$(ASAN_OBJ)/%.o) $(ASAN_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(SAN_FLAGS) -o $@ $^ $(CHECK_LIBS) $(UNIT_LIBS) $(LIBS)
+
+$(BUILD)/unit-tsan/%: $(TSAN_OBJ)/tests/unit/%.o $(UNIT_HELPERS:%.c=$(TSAN_OBJ)/%.o) $(TSAN_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(TSAN_FLAGS) -o $@ $^ $(CHECK_LIBS) $(UNIT_LIBS) $(LIBS)
 
 # The pure parts of the library the fuzzers drive (no KVM, no threads), and
 # the aarch64 machine's (Image and initrd placement, device tree; libfdt).
@@ -254,6 +287,12 @@ unit: $(UNIT_BINS)
 asan: $(ASAN_BINS)
 	@tests/run-unit.sh $(BUILD)/unit-asan $(ASAN_BINS)
 
+# The tsan tier's programs: the threaded unit tests, the API test and its guest.
+tsan-bins: $(TSAN_BINS) $(API_TEST_TSAN) $(TG_ELF)
+
+tsan: tsan-bins
+	@tests/tsan/run.sh
+
 fuzz-build: $(FUZZ_BINS)
 
 FUZZ_SECONDS ?= 60
@@ -271,17 +310,18 @@ vmtests: $(BIN) $(STATIC_BIN)
 
 # One command for every test; prints "N passed, N failed" and fails on any failure.
 # The build before a run uses every CPU (JOBS): a fresh clone's check
-# builds four flavours of every object first.
+# builds four flavours of every object first (and the TSan objects the
+# threaded tests need).
 JOBS ?= $(shell nproc)
 # The arm64 tier boots the cross-built minivmm (make aarch64) one level down.
 check: deps deps-aarch64
-	@$(MAKE) --no-print-directory -j$(JOBS) all $(UNIT_BINS) $(ASAN_BINS) $(FUZZ_BINS)
+	@$(MAKE) --no-print-directory -j$(JOBS) all $(UNIT_BINS) $(ASAN_BINS) tsan-bins $(FUZZ_BINS)
 	@$(MAKE) --no-print-directory -j$(JOBS) ARCH=aarch64 BUILD=build-aarch64 all unit-bins
 	@tests/run-all.sh
 
 # Not part of check: about an hour with the defaults (tests/stress.sh).
 check-stress: deps deps-aarch64
-	@$(MAKE) --no-print-directory -j$(JOBS) all $(UNIT_BINS) $(ASAN_BINS) $(FUZZ_BINS)
+	@$(MAKE) --no-print-directory -j$(JOBS) all $(UNIT_BINS) $(ASAN_BINS) tsan-bins $(FUZZ_BINS)
 	@$(MAKE) --no-print-directory -j$(JOBS) ARCH=aarch64 BUILD=build-aarch64 all unit-bins
 	@tests/stress.sh
 

@@ -1,5 +1,6 @@
 #!/bin/sh
-# Every test of minivmm, in tiers: unit (and ASan/UBSan), fuzz smoke, CLI,
+# Every test of minivmm, in tiers: unit (and ASan/UBSan, and ThreadSanitizer
+# for the threaded ones: tests/tsan/run.sh), fuzz smoke, CLI,
 # library packaging, the aarch64 cross-compile of the arch boundary, test
 # guest, Linux boot, arm64 Linux boot. Ends with "N passed, N failed";
 # non-zero on any failure. Called by `make check` after the binaries are built.
@@ -11,7 +12,7 @@
 # when the run ends (so that file holds the run that ended last). The
 # directory is removed after a run without failures, kept and named after
 # one with failures (or always with MINIVMM_KEEP=1).
-# MINIVMM_TIERS: the tiers to run, default "unit asan fuzz cli lib api cross guest boot arm64".
+# MINIVMM_TIERS: the tiers to run, default "unit asan tsan fuzz cli lib api cross guest boot arm64".
 #
 # The Linux boot tier runs beside the others: one level down it keeps one
 # CPU busy for minutes with a single emulated vCPU's work, while the other
@@ -22,7 +23,7 @@ set -u
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root" || exit 1
 . tests/lib.sh
-all_tiers="unit asan fuzz cli lib api cross guest boot arm64"
+all_tiers="unit asan tsan fuzz cli lib api cross guest boot arm64"
 tiers=${MINIVMM_TIERS:-$all_tiers}
 for t in $tiers; do
 	case " $all_tiers " in
@@ -78,6 +79,10 @@ start=$(date +%s)
 	if tier asan; then
 		echo "== unit tests under ASan/UBSan"
 		tests/run-unit.sh asan build/unit-asan/test_*
+	fi
+	if tier tsan; then
+		echo "== threaded unit tests and lifecycle API cases under ThreadSanitizer"
+		tests/tsan/run.sh
 	fi
 	if tier fuzz; then
 		echo "== fuzz smoke (${FUZZ_SECONDS:-10} s each)"

@@ -27,6 +27,12 @@ for bin in "$@"; do
 	f=$(echo "$line" | sed -E 's/.*Failures: ([0-9]+).*/\1/')
 	e=$(echo "$line" | sed -E 's/.*Errors: ([0-9]+).*/\1/')
 	bad=$((f + e))
+	# A sanitizer report fails the program even where its exit status does
+	# not show it: a child that ends by exit_group skips TSan's exit hook.
+	if printf '%s\n' "$out" | grep -q '^WARNING: ThreadSanitizer:'; then
+		echo "$label/$name: ThreadSanitizer reported a race (its report below)"
+		[ "$bad" -gt 0 ] || bad=1
+	fi
 	if [ "$rc" -ne 0 ] || [ "$bad" -ne 0 ]; then
 		printf '%s\n' "$out" | grep -vE ':P:' | head -n 60
 		status=1

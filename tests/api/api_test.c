@@ -786,11 +786,16 @@ struct sampler {
 	char bad[256];
 };
 
-/* Another thread than the VM's owner: counters never go back while it runs. */
+/*
+ * Another thread than the VM's owner: counters never go back while it
+ * runs, in the struct or in the text (minivmm_print_stats, which the CLI
+ * prints from its own thread too).
+ */
 static void *sample(void *arg)
 {
 	struct sampler *sm = arg;
 	struct minivmm_stats *prev = calloc(1, sizeof(*prev)), *cur = calloc(1, sizeof(*cur));
+	struct blk_counts text_prev = {0}, text;
 
 	if (!prev || !cur) {
 		snprintf(sm->bad, sizeof(sm->bad), "out of memory");
@@ -804,6 +809,15 @@ static void *sample(void *arg)
 			snprintf(sm->bad, sizeof(sm->bad), "get_stats failed");
 			break;
 		}
+		if (blk_counts(sm->vm, &text)) {
+			snprintf(sm->bad, sizeof(sm->bad), "no text counters");
+			break;
+		}
+		if (text.reads + text.writes < text_prev.reads + text_prev.writes)
+			snprintf(sm->bad, sizeof(sm->bad),
+				 "a text counter went back: reads+writes %" PRIu64 " -> %" PRIu64,
+				 text_prev.reads + text_prev.writes, text.reads + text.writes);
+		text_prev = text;
 		if (sm->samples &&
 		    (cur->devices[0].requests < prev->devices[0].requests ||
 		     cur->devices[0].queues[0].completed < prev->devices[0].queues[0].completed ||
@@ -853,8 +867,9 @@ static int check_json(const struct minivmm_stats *s, const char *state)
 
 /*
  * minivmm_get_stats: before start, live from another thread while the
- * guest works (nothing goes back), versioned by size, and at the end equal
- * to the text counters; its JSON parses back to the same numbers.
+ * guest works (nothing goes back, nor in minivmm_print_stats' text),
+ * versioned by size, and at the end equal to the text counters; its JSON
+ * parses back to the same numbers.
  */
 static int case_stats(void)
 {
@@ -1261,7 +1276,7 @@ static int case_console_off(void)
 /* Another thread's view of a VM whose device is stuck: how long a stats call can take. */
 struct stats_watch {
 	struct minivmm *vm;
-	volatile bool done;
+	bool done; /* atomic: the owner sets it while the watcher runs */
 	uint64_t calls, worst_ms;
 	int rc;
 };
@@ -1271,7 +1286,7 @@ static void *watch_stats(void *arg)
 	struct stats_watch *w = arg;
 	struct minivmm_stats *st = calloc(1, sizeof(*st));
 
-	while (st && !w->done) {
+	while (st && !__atomic_load_n(&w->done, __ATOMIC_ACQUIRE)) {
 		struct timespec ms = {0, 1000000};
 		uint64_t t0 = now_ms(), took;
 
@@ -1336,7 +1351,7 @@ static int case_slow_backend(void)
 	minivmm_stop(v.vm);
 	rc = minivmm_wait(v.vm, &ex);
 	stop_ms = now_ms() - t0;
-	w.done = true;
+	__atomic_store_n(&w.done, true, __ATOMIC_RELEASE);
 	pthread_join(watcher, NULL);
 	if (rc || ex.reason != MINIVMM_EXIT_STOPPED)
 		return fail("stop: %s", exit_text(&ex));

@@ -590,8 +590,14 @@ START_TEST(long_operation_holds_up_no_one)
 
 	ck_assert_int_eq(dev_thread_start(&f->dt, slow_thread, f), 0);
 	ck_assert_int_eq(pthread_create(&caller, NULL, call_reset, f), 0);
-	while (!__atomic_load_n(&f->dt.op, __ATOMIC_ACQUIRE))
+	/* Under the lock, as post() writes it: serve runs slow_ctrl without it. */
+	pthread_mutex_lock(&f->dt.lock);
+	while (f->dt.op == DEV_OP_NONE) {
+		pthread_mutex_unlock(&f->dt.lock);
 		sched_yield();
+		pthread_mutex_lock(&f->dt.lock);
+	}
+	pthread_mutex_unlock(&f->dt.lock);
 	clock_gettime(CLOCK_MONOTONIC, &deadline);
 	timespec_add_ms(&deadline, 50);
 	ck_assert_int_eq(dev_thread_pause(&f->dt, &deadline), -ETIMEDOUT);
