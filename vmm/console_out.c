@@ -27,6 +27,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/join.h"
 #include "common/timespec.h"
 #include "vmm/seccomp.h"
 #include "vmm/vm.h"
@@ -178,7 +179,7 @@ bool console_out_stop(struct console_out *co, const struct timespec *deadline)
 		return true;
 	atomic_store(&co->draining, 1);
 	tx_ring_wake(&co->ring);
-	if (pthread_clockjoin_np(co->thread, NULL, CLOCK_MONOTONIC, deadline) == 0) {
+	if (thread_join_by(co->thread, deadline) == 0) {
 		co->started = false;
 		return true;
 	}
@@ -192,7 +193,7 @@ bool console_out_stop(struct console_out *co, const struct timespec *deadline)
 		tx_ring_wake(&co->ring);
 		/* Repeated: a kick just before the thread enters write() is lost. */
 		pthread_kill(co->thread, co->kick_signal);
-		if (pthread_clockjoin_np(co->thread, NULL, CLOCK_MONOTONIC, &next) == 0) {
+		if (thread_join_by(co->thread, &next) == 0) {
 			co->started = false;
 			return true;
 		}

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "arch/arch.h"
+#include "common/join.h"
 #include "common/timespec.h"
 #include "vmm/hostinfo.h"
 #include "vmm/seccomp.h"
@@ -466,36 +467,6 @@ void vcpus_resume(struct minivmm *vm)
 	pthread_mutex_unlock(&vm->pause_lock);
 }
 
-/*
- * Joins a vCPU thread by deadline (CLOCK_MONOTONIC; NULL: as long as it
- * takes). gcc 12's ThreadSanitizer does not intercept pthread_clockjoin_np:
- * it would not see the join, and would report the thread's last accesses
- * as racing with the free of its vcpu after it. Its build joins through
- * pthread_timedjoin_np, which it sees, as far ahead on CLOCK_REALTIME.
- */
-static int join_by(pthread_t thread, const struct timespec *deadline)
-{
-	if (!deadline)
-		return pthread_join(thread, NULL);
-#ifdef __SANITIZE_THREAD__
-	int64_t left = timespec_left_ns(deadline);
-	struct timespec rt;
-
-	clock_gettime(CLOCK_REALTIME, &rt);
-	if (left > 0) {
-		rt.tv_sec += left / 1000000000;
-		rt.tv_nsec += left % 1000000000;
-		if (rt.tv_nsec >= 1000000000) {
-			rt.tv_sec++;
-			rt.tv_nsec -= 1000000000;
-		}
-	}
-	return pthread_timedjoin_np(thread, NULL, &rt);
-#else
-	return pthread_clockjoin_np(thread, NULL, CLOCK_MONOTONIC, deadline);
-#endif
-}
-
 void vcpus_stop(struct minivmm *vm, const struct timespec *deadline, char *why, size_t why_len)
 {
 	size_t l = 0;
@@ -516,7 +487,7 @@ void vcpus_stop(struct minivmm *vm, const struct timespec *deadline, char *why, 
 
 		if (!v->started)
 			continue;
-		if (join_by(v->thread, deadline)) {
+		if (thread_join_by(v->thread, deadline)) {
 			vm->threads_stuck = true;
 			if (l < why_len)
 				l += (size_t)snprintf(why + l, why_len - l, "%svCPU %u thread",

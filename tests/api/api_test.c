@@ -259,12 +259,30 @@ static int count_fds(void)
 	return n - 1; /* the directory's own fd */
 }
 
+static void *no_op(void *arg)
+{
+	return arg;
+}
+
+/*
+ * The threads of this process. A sanitizer's runtime starts a thread of
+ * its own at the first pthread_create (ThreadSanitizer's background
+ * thread): one thread is started and joined first, so that it is counted
+ * in every count, before and after a VM alike.
+ */
 static int count_threads(void)
 {
-	DIR *d = opendir("/proc/self/task");
+	static bool settled;
+	DIR *d;
 	struct dirent *e;
 	int n = 0;
+	pthread_t t;
 
+	if (!settled && pthread_create(&t, NULL, no_op, NULL) == 0) {
+		pthread_join(t, NULL);
+		settled = true;
+	}
+	d = opendir("/proc/self/task");
 	if (!d)
 		return -1;
 	while ((e = readdir(d)))

@@ -16,9 +16,9 @@ work=$MINIVMM_RUN_DIR/tsan
 mkdir -p "$work"
 api_bin=$build/api/api_test-tsan
 # Not here: cycles (the same lifecycle 200 times, for fd and RSS leaks,
-# which TSan's shadow memory blurs) and metrics_file (the CLI's, which is
-# not a TSan build).
-cases=${TSAN_API_CASES:-two_vms eight_vms pause_resume pause_hung_device slow_backend exit_fd shutdown_ignored stats socket kick_signal console_off}
+# which TSan's shadow memory blurs) and metrics_file, metrics_refused and
+# socket_cli (they run the CLI, which is not a TSan build).
+cases=${TSAN_API_CASES:-two_vms eight_vms pause_resume pause_hung_device slow_backend exit_fd shutdown_ignored stats socket socket_umask socket_idle kick_signal console_off console_stuck_reader null_exit}
 # suppress_equal_addresses=0: by default a race TSan reported, or was told
 # to suppress, hides every later race on the same memory; a suppressed race
 # on a queue's counters hid minivmm_print_stats' plain reads of them.
