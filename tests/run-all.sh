@@ -114,6 +114,11 @@ start=$(date +%s)
 	failed=$(awk '{ s += $2 } END { print s + 0 }' "$MINIVMM_RESULTS")
 	[ "$failed" -eq 0 ] ||
 		echo "== failed: $(awk '$2 > 0 { printf "%s%s", s, $3; s = " " }' "$MINIVMM_RESULTS")"
+	if [ -f "$MINIVMM_RUN_DIR/layer-boots" ]; then
+		echo "== middle layer boots: $(wc -l <"$MINIVMM_RUN_DIR/layer-boots"), hung and" \
+			"retried: $(grep -c '^hung$' "$MINIVMM_RUN_DIR/layer-boots"), unusable nested" \
+			"KVM and retried: $(grep -c '^unusable$' "$MINIVMM_RUN_DIR/layer-boots")"
+	fi
 	echo "== $(($(date +%s) - start)) s"
 	[ "$failed" -eq 0 ] && [ "$passed" -gt 0 ] && [ "${MINIVMM_KEEP:-0}" != 1 ] ||
 		echo "== scratch directory kept: $MINIVMM_RUN_DIR"

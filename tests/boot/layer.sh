@@ -203,6 +203,14 @@ layer_watch() {
 	done
 }
 
+# layer_tally ok|hung|unusable: one line per layer boot in the run's
+# layer-boots file, which tests/run-all.sh sums up in its summary, so that
+# a rising rate of hung layers shows in every run's last lines.
+layer_tally() {
+	[ -n "${MINIVMM_RUN_DIR:-}" ] && echo "$1" >>"$MINIVMM_RUN_DIR/layer-boots"
+	return 0
+}
+
 # layer_run_tries KERNEL INITRAMFS TIMEOUT_S EXTRA_CMDLINE LOG [RUN]: RUN
 # (layer_run; the arm64 tier passes a64_layer_run, which takes the same
 # arguments), booting the layer again (at most 3 times) when its canary
@@ -220,10 +228,13 @@ layer_run_tries() {
 		if [ -f "$5.hung" ]; then
 			_why="hung, $(cat "$5.hung")"
 			_keep=$5.hung$_try
+			layer_tally hung
 		elif grep -q "^MINIVMM-LAYER: nested KVM unusable" "$5"; then
 			_why="had an unusable nested KVM"
 			_keep=$5.unusable$_try
+			layer_tally unusable
 		else
+			layer_tally ok
 			return $_rc
 		fi
 		# One line per retry, counted by make check-stress.
