@@ -69,6 +69,11 @@ layer_stage_qemu() {
 # intact. That hit minivmm's guests and QEMU's own (1 boot in 12) alike, up
 # to 3 TCP tests in 4 in a bad layer boot; with npt=0, none in 16.
 #
+# LAYER_TCG_THREAD=single|multi: TCG's threading (QEMU's default for an
+# x86 layer on an x86 host is multi, a host thread per layer CPU), to
+# measure the layer's hang rate under each (the two hung CPUs of its dumps
+# spin in queued_spin_lock_slowpath).
+#
 # tsc_early_khz, tsc=reliable: TCG gives the layer the host's TSC. Left to
 # calibrate it against the emulated PIT, the layer's kernel failed whenever
 # the host was busy ("tsc: Unable to calibrate against PIT ... Marking TSC
@@ -102,7 +107,8 @@ layer_run() {
 	# -a", "info lapic"); its path is the first line of the console log.
 	_mon=/tmp/minivmm-layer-$$.monitor
 	echo "middle layer: QEMU monitor at $_mon"
-	timeout -k 5 "$3" qemu-system-x86_64 -M microvm,acpi=off -accel tcg \
+	timeout -k 5 "$3" qemu-system-x86_64 -M microvm,acpi=off \
+		-accel "tcg${LAYER_TCG_THREAD:+,thread=$LAYER_TCG_THREAD}" \
 		-monitor "unix:$_mon,server=on,wait=off" \
 		-cpu qemu64,+svm,+npt,+lahf-lm,+popcnt,+sse4.1,+sse4.2,+ssse3 \
 		-m 3072 -smp 2 -nodefaults -no-user-config -display none -serial stdio \
@@ -213,7 +219,8 @@ layer_tally() {
 
 # layer_run_tries KERNEL INITRAMFS TIMEOUT_S EXTRA_CMDLINE LOG [RUN]: RUN
 # (layer_run; the arm64 tier passes a64_layer_run, which takes the same
-# arguments), booting the layer again (at most 3 times) when its canary
+# arguments), booting the layer again (at most MINIVMM_LAYER_TRIES times, 3;
+# tests/boot/layer-hang-rate.sh counts without retries) when its canary
 # found the nested KVM unusable or the layer hung (layer_watch). A minivmm
 # that cannot boot Linux fails the canary every time and so still fails the
 # run. Returns RUN's status.
@@ -244,7 +251,7 @@ layer_run_tries() {
 		[ -f "$5.hung" ] && cat "$5.hung" >>"$_keep"
 		grep -E '^minivmm: vCPU|clocksource|tsc' "$5" | sed 's/^/middle layer:   /' >&2
 		[ -f "$5.hung" ] && layer_rips "$5" "$1" | sed 's/^/middle layer:   layer /' >&2
-		[ "$_try" -ge 3 ] && return $_rc
+		[ "$_try" -ge "${MINIVMM_LAYER_TRIES:-3}" ] && return $_rc
 		_try=$((_try + 1))
 	done
 }
