@@ -220,6 +220,18 @@ if command -v groff >/dev/null 2>&1; then
 else
 	echo "SKIP cli/man-page: groff is not installed, cannot check docs/minivmm.1"
 fi
+# used.idx is published with a release store and nothing writes the used
+# ring with a plain store (tests/cli/ring_stores.sh reads the compiler's view:
+# no run on x86 or under TCG could tell).
+"$root/tests/cli/ring_stores.sh" "$work/ring-stores" >"$work/ring-stores.out" 2>&1
+case $? in
+0) record PASS cli/ring-release-stores "$(tail -n 1 "$work/ring-stores.out")" ;;
+77) echo "SKIP cli/ring-release-stores: $(tail -n 1 "$work/ring-stores.out")" ;;
+*)
+	record FAIL cli/ring-release-stores "$(grep -m 3 FAIL "$work/ring-stores.out" | tr '\n' ' ')"
+	status=1
+	;;
+esac
 # A Linux kernel on a KVM that emulates ring 0 cannot boot directly: minivmm
 # says so before the guest starts, and only then. Which host this is
 # decides what must be seen; each kind asserts its own.
