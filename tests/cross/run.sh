@@ -60,7 +60,8 @@ done
 # make ARCH=aarch64 unit-bins), run under qemu-aarch64 user emulation: the
 # virtqueue layer, in-order publisher, virtio-mmio, blk and net parsing and
 # the device tree, as arm64 code. Left out (Makefile): x86's loaders, and
-# test_dev_thread, whose io_uring qemu-user does not emulate (ENOSYS).
+# test_dev_thread and test_blk_short, whose io_uring qemu-user does not
+# emulate (ENOSYS).
 if ! command -v qemu-aarch64-static >/dev/null 2>&1; then
 	record FAIL cross/qemu-user "no qemu-aarch64-static: run make deps (qemu-user-static)"
 	status=1
