@@ -10,14 +10,27 @@ API_CASES="two_vms eight_vms cycles pause_resume pause_hung_device slow_backend 
 	shutdown_ignored stats metrics_file metrics_refused socket socket_umask socket_idle socket_cli
 	kick_signal console_off null_exit console_stuck_reader"
 
+# Each case's VMs have a --timeout of their own (api_test.c), and the whole
+# case an outer SIGKILL bound: directly on /dev/kvm the cases take 0.1-12 s
+# on a busy 2-CPU machine, so a case still running after API_BOUND (60 s)
+# hangs (a wait that never returns, a VM whose timeout never fired) and
+# fails by name. One level down (run.sh sets API_SCALE=4) everything is
+# slower, and so are the bounds.
+API_SCALE=${API_SCALE:-1}
+API_BOUND=$((60 * API_SCALE))
+
 api_case() {
 	log=$WORK/$case_name.log
-	out=$("$API_TEST" "$1" "$TESTGUEST" "$WORK" 2>"$log")
+	out=$(timeout -s KILL "$API_BOUND" "$API_TEST" "$1" "$TESTGUEST" "$WORK" 2>"$log")
 	rc=$?
 	case $rc:$out in
 	"0:ok "*)
 		echo "MINIVMM-API: $1: ${out#ok }"
 		return 0
+		;;
+	137:*)
+		fail "hung: still running after $API_BOUND s, SIGKILLed (said so far: ${out:-nothing})"
+		return 1
 		;;
 	esac
 	fail "${out#FAIL } (exit $rc)"
@@ -42,13 +55,23 @@ case_console_stuck_reader() { api_case console_stuck_reader; }
 case_metrics_file() {
 	dd if=/dev/zero of="$WORK/metrics.img" bs=1M count=64 2>/dev/null
 	rm -f "$WORK/metrics.jsonl"
-	# A umask that would let a file be 0644: minivmm makes it 0600 itself.
+	# The test guest's timed workloads: 3 s here (tests/guest/cases.sh
+	# bounds them the same way). A umask that would let a file be 0644:
+	# minivmm makes it 0600 itself.
 	(umask 022
-	 exec "$MINIVMM" --kernel "$TESTGUEST" --disk "$WORK/metrics.img" --timeout 120 \
+	 exec timeout -s KILL $((55 * API_SCALE)) "$MINIVMM" --kernel "$TESTGUEST" \
+		--disk "$WORK/metrics.img" --timeout $((45 * API_SCALE)) \
 		--append "testguest.bench=1 testguest.ops=2000" \
 		--metrics "$WORK/metrics.jsonl" --metrics-interval 0.1 \
-		</dev/null >"$WORK/metrics.console" 2>"$WORK/metrics_file.cli") ||
-		{ log=$WORK/metrics_file.cli; fail "minivmm --metrics: exit status $?"; return 1; }
+		</dev/null >"$WORK/metrics.console" 2>"$WORK/metrics_file.cli") || {
+		rc=$?
+		log=$WORK/metrics_file.cli
+		case $rc in
+		137) fail "minivmm --metrics hung: SIGKILLed after $((55 * API_SCALE)) s" ;;
+		*) fail "minivmm --metrics: exit status $rc" ;;
+		esac
+		return 1
+	}
 	mode=$(stat -c %a "$WORK/metrics.jsonl")
 	[ "$mode" = 600 ] || { fail "--metrics file created with mode $mode, want 600"; return 1; }
 	api_case metrics_file

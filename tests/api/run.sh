@@ -31,7 +31,10 @@ else
 	mkdir -p "$work/extra/guest" "$work/extra/bin"
 	cp "$build/testguest/testguest.elf" "$work/extra/guest/"
 	cp "$build/api/api_test-static" "$work/extra/bin/api_test"
-	{ cat "$root/tests/boot/cases.sh" "$root/tests/api/cases.sh"
+	# API_SCALE: the cases' bounds, 4 times as long one level down.
+	{ cat "$root/tests/boot/cases.sh"
+	  echo 'API_SCALE=${API_SCALE:-4}'
+	  cat "$root/tests/api/cases.sh"
 	  printf 'API_TEST=/bin/api_test TESTGUEST=/guest/testguest.elf\n'
 	  printf 'export API_TEST TESTGUEST\n'; } >"$work/cases.sh"
 	layer_cases api "$work/cases.sh" "$work/extra" 150 "$log" $cases || exit 1

@@ -42,7 +42,7 @@ case_budget() {
 # A guest that hangs is dumped at its --timeout with function names (System.map).
 vm() {
 	log=$WORK/$case_name.log
-	"$MINIVMM" --kernel "$GUEST_KERNEL" --initrd "$GUEST/initrd.cpio.gz" \
+	bounded "$VM_TIMEOUT" "$MINIVMM" --kernel "$GUEST_KERNEL" --initrd "$GUEST/initrd.cpio.gz" \
 		${GUEST_SYMBOLS:+--symbols "$GUEST_SYMBOLS"} \
 		--timeout "$VM_TIMEOUT" "$@" </dev/null >"$log" 2>&1
 	rc=$?
@@ -59,7 +59,48 @@ $(tail -n 40 "$log" | sed 's/^/  | /')"
 	return 1
 }
 
-expect_rc() { [ "$rc" -eq "$1" ] || fail "exit status $rc, expected $1"; }
+# 137 is a minivmm the case's outer bound (bounded, watchdog) SIGKILLed;
+# 124 is its own --timeout: both named, as a hang is what they say.
+expect_rc() {
+	[ "$rc" -eq "$1" ] && return 0
+	case $rc in
+	137) fail "exit status 137: hung, SIGKILLed by the case's outer bound (expected $1)" ;;
+	124) fail "exit status 124: minivmm's --timeout ended a guest that had not finished (expected $1)" ;;
+	*) fail "exit status $rc, expected $1" ;;
+	esac
+}
+
+# Every minivmm a case starts has an outer bound a little above its own
+# --timeout: one that ignores it (a broken timer, a thread that will not
+# stop) is SIGKILLed there, status 137, and the case fails by name instead
+# of holding up the run.
+# bounded TIMEOUT CMD...: CMD (minivmm, or what runs it) under the bound for
+# a --timeout of TIMEOUT seconds. Whether timeout(1) is GNU's (which kills
+# its process group) or busybox's (which becomes CMD), CMD dies with it.
+VM_BOUND_GRACE=${VM_BOUND_GRACE:-30}
+bounded() {
+	_t=$1
+	shift
+	timeout -s KILL $((_t + VM_BOUND_GRACE)) "$@"
+}
+
+# watchdog PID TIMEOUT: the same bound for a minivmm started in the
+# background whose pid the case signals (timeout(1) would stand between):
+# SIGKILLs PID once it has run TIMEOUT + VM_BOUND_GRACE seconds. It ends by
+# itself within a second of PID; watchdog_done ends it at once.
+watchdog() {
+	(_i=0
+	 while kill -0 "$1" 2>/dev/null; do
+		[ $_i -ge $(($2 + VM_BOUND_GRACE)) ] && { kill -KILL "$1"; break; }
+		sleep 1
+		_i=$((_i + 1))
+	 done) &
+	wd_pid=$!
+}
+watchdog_done() {
+	kill "$wd_pid" 2>/dev/null
+	wait "$wd_pid" 2>/dev/null
+}
 # The serial console ends lines with CR LF.
 expect_line() { tr -d '\r' <"$log" | grep -q -- "$1" || fail "console lacks '$1'"; }
 
@@ -76,7 +117,7 @@ case_boot_2cpus() {
 
 case_boot_vmlinux() {
 	log=$WORK/$case_name.log
-	"$MINIVMM" --kernel "$GUEST/vmlinux" --initrd "$GUEST/initrd.cpio.gz" \
+	bounded "$VM_TIMEOUT" "$MINIVMM" --kernel "$GUEST/vmlinux" --initrd "$GUEST/initrd.cpio.gz" \
 		--timeout "$VM_TIMEOUT" --append "minivmm.test=cpus" </dev/null >"$log" 2>&1
 	rc=$?
 	expect_rc 0 && expect_line "MINIVMM-GUEST: cpus online 0$"
@@ -113,7 +154,7 @@ case_guest_panic_status() {
 # asserted: a guest that failed instead of hanging would end with 123 or 0.
 case_timeout_stops_hang() {
 	log=$WORK/$case_name.log
-	"$MINIVMM" --kernel "$GUEST_KERNEL" --initrd "$GUEST/initrd.cpio.gz" \
+	bounded 8 "$MINIVMM" --kernel "$GUEST_KERNEL" --initrd "$GUEST/initrd.cpio.gz" \
 		--timeout 8 --append "minivmm.exit=hang" </dev/null >"$log" 2>&1
 	rc=$?
 	# Not anchored: the guest may be in the middle of a console line.
@@ -130,6 +171,7 @@ case_shutdown_request() {
 	"$MINIVMM" --kernel "$GUEST_KERNEL" --initrd "$GUEST/initrd.cpio.gz" \
 		--timeout "$VM_TIMEOUT" -v --append "minivmm.exit=cad" </dev/null >"$log" 2>&1 &
 	pid=$!
+	watchdog "$pid" "$VM_TIMEOUT"
 	# Poll for the guest's readiness line (bounded by minivmm's own --timeout).
 	while kill -0 "$pid" 2>/dev/null &&
 		! tr -d '\r' <"$log" | grep -q "MINIVMM-GUEST: waiting for ctrl-alt-del"; do
@@ -138,6 +180,7 @@ case_shutdown_request() {
 	kill -PWR "$pid" 2>/dev/null
 	wait "$pid"
 	rc=$?
+	watchdog_done
 	expect_rc 0 && expect_line "MINIVMM-GUEST: keyboard: AT Raw Set 2 keyboard" &&
 		expect_line "MINIVMM-GUEST: ctrl-alt-del: clean shutdown" &&
 		expect_line "guest reset (i8042)"
@@ -146,7 +189,8 @@ case_shutdown_request() {
 # vmd ARGS...: minivmm with no initrd (root from a disk), verbose counters.
 vmd() {
 	log=$WORK/$case_name.log
-	"$MINIVMM" --kernel "$GUEST_KERNEL" --timeout "$VM_TIMEOUT" -v "$@" </dev/null >"$log" 2>&1
+	bounded "$VM_TIMEOUT" "$MINIVMM" --kernel "$GUEST_KERNEL" --timeout "$VM_TIMEOUT" -v "$@" \
+		</dev/null >"$log" 2>&1
 	rc=$?
 }
 
@@ -255,7 +299,7 @@ case_shell_from_disk() {
 	rm -f "$WORK/console.in" "$WORK/rc"
 	mkfifo "$WORK/console.in"
 	: >"$log"
-	("$MINIVMM" --kernel "$GUEST_KERNEL" --disk "$WORK/root.img" --in-order \
+	(bounded "$VM_TIMEOUT" "$MINIVMM" --kernel "$GUEST_KERNEL" --disk "$WORK/root.img" --in-order \
 		--timeout "$VM_TIMEOUT" <"$WORK/console.in" >"$log" 2>&1
 	 echo $? >"$WORK/rc") &
 	vm_pid=$!
@@ -284,7 +328,7 @@ fio_case() {
 	[ -s "$GUEST/initrd-fio.cpio.gz" ] || { fail "the guest's initrd-fio.cpio.gz is missing"; return 1; }
 	image data.img $((FIO_MB + 4))
 	log=$WORK/$case_name.log
-	"$MINIVMM" --kernel "$GUEST_KERNEL" --initrd "$GUEST/initrd-fio.cpio.gz" \
+	bounded "$VM_TIMEOUT" "$MINIVMM" --kernel "$GUEST_KERNEL" --initrd "$GUEST/initrd-fio.cpio.gz" \
 		${GUEST_SYMBOLS:+--symbols "$GUEST_SYMBOLS"} --timeout "$VM_TIMEOUT" \
 		--cpus 2 --disk "$WORK/data.img" $1 -v \
 		--append "minivmm.test=fio minivmm.fio_mb=$FIO_MB" </dev/null >"$log" 2>&1
@@ -464,7 +508,8 @@ case_demo() {
 	net_up || return 1
 	cp "$GUEST/rootfs.ext4" "$WORK/root.img"
 	log=$WORK/$case_name.log
-	netns "$MINIVMM" --kernel "$GUEST_KERNEL" --timeout "$VM_TIMEOUT" -v --cpus 2 \
+	bounded "$VM_TIMEOUT" nsenter --net="$NET_NS" "$MINIVMM" --kernel "$GUEST_KERNEL" \
+		--timeout "$VM_TIMEOUT" -v --cpus 2 \
 		--disk "$WORK/root.img" --net "tap=$NET_TAP" --in-order \
 		--append "minivmm.test=demo $NET_GUEST" </dev/null >"$log" 2>&1
 	rc=$?
@@ -512,8 +557,8 @@ net_down() {
 # vmn ARGS...: vm, inside the namespace.
 vmn() {
 	log=$WORK/$case_name.log
-	netns "$MINIVMM" --kernel "$GUEST_KERNEL" --initrd "$GUEST/initrd.cpio.gz" \
-		--timeout "$VM_TIMEOUT" "$@" </dev/null >"$log" 2>&1
+	bounded "$VM_TIMEOUT" nsenter --net="$NET_NS" "$MINIVMM" --kernel "$GUEST_KERNEL" \
+		--initrd "$GUEST/initrd.cpio.gz" --timeout "$VM_TIMEOUT" "$@" </dev/null >"$log" 2>&1
 	rc=$?
 }
 
@@ -607,6 +652,7 @@ case_net_flood() {
 		--initrd "$GUEST/initrd.cpio.gz" --timeout "$VM_TIMEOUT" --net "tap=$NET_TAP" -v \
 		--append "minivmm.test=net_flood $NET_GUEST") <&3 >"$log" 2>&1 &
 	vm_pid=$!
+	watchdog "$vm_pid" "$VM_TIMEOUT"
 	# Waits for the guest's word (a bound for a hung guest, not a time).
 	i=0
 	until tr -d '\r' <"$log" | grep -q "MINIVMM-GUEST: flood ready" || [ $i -ge "$VM_TIMEOUT" ]; do
@@ -623,6 +669,7 @@ case_net_flood() {
 	echo go >&3
 	wait $vm_pid
 	rc=$?
+	watchdog_done
 	exec 3>&-
 	echo "MINIVMM-NET: $case_name minivmm VmRSS kB: ${rss0:-?} before, ${rss1:-?} after 20000 frames, ${rss2:-?} after 40000"
 	tr -d '\r' <"$log" | grep "^eth0:" | sed 's/^/MINIVMM-NET:   /'

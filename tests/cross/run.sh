@@ -61,8 +61,8 @@ done
 # virtqueue layer, in-order publisher, virtio-mmio, blk and net parsing,
 # the device tree and the Image loader (crafted headers into a small RAM:
 # the code fuzz_a64_image drives, which libFuzzer cannot cross-build), as
-# arm64 code. Left out (Makefile): x86's loaders, and
-# test_dev_thread, whose io_uring qemu-user does not emulate (ENOSYS).
+# arm64 code. Left out (Makefile): x86's loaders, and test_dev_thread and
+# test_blk_short, whose io_uring qemu-user does not emulate (ENOSYS).
 if ! command -v qemu-aarch64-static >/dev/null 2>&1; then
 	record FAIL cross/qemu-user "no qemu-aarch64-static: run make deps (qemu-user-static)"
 	status=1

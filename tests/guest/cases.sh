@@ -12,16 +12,30 @@ GUEST_CASES="testguest_in_order testguest_no_in_order testguest_in_order_refused
  triple_fault_crash triple_fault_reboot_t console_reader_gone std_fds_closed
  verbose_verdict vcpu_dump_on_timeout vcpu_dump_on_sigusr1"
 
+# How long a test-guest run may take. Directly on /dev/kvm the cases take
+# 0.1-3 s each, the timed workloads (TG_BENCH) up to 4 s, on a 2-CPU
+# machine busy with other builds; --timeout is about 10x that, and the outer
+# SIGKILL bound (bounded, watchdog) VM_BOUND_GRACE more. A ring that stops
+# publishing thus fails its case in 30 s, not 120. One level down (run.sh
+# sets TG_SCALE=4 there) the layer's emulated CPU is many times slower, so
+# there the bounds are 4 times as long, 120 s as before.
+TG_SCALE=${TG_SCALE:-1}
+VM_TIMEOUT=$((30 * TG_SCALE))
+TG_BENCH_TIMEOUT=$((45 * TG_SCALE))
+VM_BOUND_GRACE=$((10 * TG_SCALE))
+
 # tg ARGS...: runs the test guest on a fresh 64 MiB disk (with the --disk
 # options in $TG_DISK_OPTS, and minivmm's file-size limit, ulimit -f's
-# 512-byte units, in $TG_FSIZE); sets $rc and $log.
+# 512-byte units, in $TG_FSIZE; its --timeout in $TG_TIMEOUT, else
+# VM_TIMEOUT); sets $rc and $log.
 tg() {
 	log=$WORK/$case_name.log
 	dd if=/dev/zero of="$WORK/tg.img" bs=1M count=64 2>/dev/null
 	(
 		[ -z "${TG_FSIZE:-}" ] || ulimit -f "$TG_FSIZE" || exit 125
-		exec "$MINIVMM" --kernel "$TESTGUEST" --disk "$WORK/tg.img${TG_DISK_OPTS:-}" \
-			--timeout "$VM_TIMEOUT" -v "$@"
+		t=${TG_TIMEOUT:-$VM_TIMEOUT}
+		exec timeout -s KILL $((t + VM_BOUND_GRACE)) "$MINIVMM" --kernel "$TESTGUEST" \
+			--disk "$WORK/tg.img${TG_DISK_OPTS:-}" --timeout "$t" -v "$@"
 	) </dev/null >"$log" 2>&1
 	rc=$?
 }
@@ -79,7 +93,7 @@ case_testguest_direct_chains() {
 case_testguest_console_input() {
 	# minivmm's stdin reaches the guest's UART receiver (the guest polls LSR).
 	log=$WORK/$case_name.log
-	printf 'typed-at-the-console\n' | "$MINIVMM" --kernel "$TESTGUEST" \
+	printf 'typed-at-the-console\n' | bounded "$VM_TIMEOUT" "$MINIVMM" --kernel "$TESTGUEST" \
 		--append "testguest.echo=1" --timeout "$VM_TIMEOUT" >"$log" 2>&1
 	rc=$?
 	expect_rc 0 && expect_line "TESTGUEST: got 'typed-at-the-console'"
@@ -106,28 +120,29 @@ tg_bench_ok() {
 }
 
 case_testguest_poll() {
-	tg --in-order --append "$TG_BENCH"
+	TG_TIMEOUT=$TG_BENCH_TIMEOUT tg --in-order --append "$TG_BENCH"
 	tg_ok && tg_bench_ok
 }
 
 case_testguest_poll_no_event_idx() {
-	tg --in-order --append "$TG_BENCH testguest.event_idx=0"
+	TG_TIMEOUT=$TG_BENCH_TIMEOUT tg --in-order --append "$TG_BENCH testguest.event_idx=0"
 	tg_ok && expect_line "in_order=1 event_idx=0" && tg_bench_ok
 }
 
 case_testguest_no_poll() {
-	TG_DISK_OPTS=,poll=0 tg --in-order --append "$TG_BENCH"
+	TG_DISK_OPTS=,poll=0 TG_TIMEOUT=$TG_BENCH_TIMEOUT tg --in-order --append "$TG_BENCH"
 	tg_ok && tg_bench_ok && expect_line "max_inflight=[0-9]* poll_hits=0 "
 }
 
 # A device thread that never answers (a test-only hook hangs it in the
 # guest's first reset) must not keep minivmm from ending: --timeout still
 # ends it with its own status, naming the thread it left behind. The outer
-# SIGKILL bound only turns a hang into a failure (status 137, not 124).
+# SIGKILL bound only turns a hang into a failure (status 137, not 124): it
+# allows the 3 s and the 2 s minivmm waits for the thread.
 case_testguest_hung_device_stops() {
 	log=$WORK/$case_name.log
 	dd if=/dev/zero of="$WORK/tg.img" bs=1M count=64 2>/dev/null
-	MINIVMM_TEST_HANG_THREAD=vda timeout -s KILL 120 "$MINIVMM" --kernel "$TESTGUEST" \
+	bounded 5 env MINIVMM_TEST_HANG_THREAD=vda "$MINIVMM" --kernel "$TESTGUEST" \
 		--disk "$WORK/tg.img" --timeout 3 </dev/null >"$log" 2>&1
 	rc=$?
 	expect_rc 124 && expect_line "minivmm: timeout: guest still running after" &&
@@ -150,7 +165,7 @@ case_testguest_hung_device_stops() {
 # tg_net [--in-order] [GUEST-ARGS]: sets $rc and $log.
 tg_net() {
 	log=$WORK/$case_name.log
-	unshare --net sh -c '"$1" tap mvnet0 || exit 97; shift; exec "$@"' sh "$NETPEER" \
+	bounded "$VM_TIMEOUT" unshare --net sh -c '"$1" tap mvnet0 || exit 97; shift; exec "$@"' sh "$NETPEER" \
 		"$NETPEER" check mvnet0 -- "$MINIVMM" --kernel "$TESTGUEST" --net tap=mvnet0 \
 		--timeout "$VM_TIMEOUT" -v $1 --append "testguest.net=1 ${2:-}" </dev/null >"$log" 2>&1
 	rc=$?
@@ -218,7 +233,7 @@ case_uring_sealed_net() {
 sc() {
 	log=$WORK/$case_name.log
 	dd if=/dev/zero of="$WORK/tg.img" bs=1M count=64 2>/dev/null
-	MINIVMM_TEST_SECCOMP_VIOLATE=$1 timeout -s KILL 120 "$MINIVMM" --kernel "$TESTGUEST" \
+	bounded "$VM_TIMEOUT" env MINIVMM_TEST_SECCOMP_VIOLATE="$1" "$MINIVMM" --kernel "$TESTGUEST" \
 		--disk "$WORK/tg.img" --timeout "$VM_TIMEOUT" ${2:-} </dev/null >"$log" 2>&1
 	rc=$?
 }
@@ -251,7 +266,8 @@ case_seccomp_off() {
 case_triple_fault_crash() {
 	log=$WORK/$case_name.log
 	crash_elf "$WORK/crash.elf"
-	"$MINIVMM" --kernel "$WORK/crash.elf" --timeout "$VM_TIMEOUT" </dev/null >"$log" 2>&1
+	bounded "$VM_TIMEOUT" "$MINIVMM" --kernel "$WORK/crash.elf" --timeout "$VM_TIMEOUT" \
+		</dev/null >"$log" 2>&1
 	rc=$?
 	expect_rc 122 && expect_line "guest crashed: triple fault on vCPU 0"
 }
@@ -260,7 +276,8 @@ case_triple_fault_reboot_t() {
 	log=$WORK/$case_name.log
 	crash_elf "$WORK/crash.elf"
 	# The last reboot= wins, as in Linux: reboot=k comes first by default.
-	"$MINIVMM" --kernel "$WORK/crash.elf" --timeout "$VM_TIMEOUT" -v --append "reboot=w,t" \
+	bounded "$VM_TIMEOUT" "$MINIVMM" --kernel "$WORK/crash.elf" --timeout "$VM_TIMEOUT" -v \
+		--append "reboot=w,t" \
 		</dev/null >"$log" 2>&1
 	rc=$?
 	expect_rc 0 && expect_line "guest reset (triple fault on vCPU 0, reboot=t)"
@@ -275,15 +292,16 @@ case_console_reader_gone() {
 	log=$WORK/$case_name.log
 	rm -f "$WORK/in.fifo" "$WORK/rc" "$WORK/first"
 	mkfifo "$WORK/in.fifo"
-	# <> opens the FIFO without waiting for a writer.
+	# <> opens the FIFO without waiting for a writer (and, below, for a
+	# reader: a minivmm that died early must not leave the printf blocked).
 	{
-		"$MINIVMM" --kernel "$TESTGUEST" --append "testguest.echo=1" -v \
+		bounded "$VM_TIMEOUT" "$MINIVMM" --kernel "$TESTGUEST" --append "testguest.echo=1" -v \
 			--timeout "$VM_TIMEOUT" <>"$WORK/in.fifo" 2>"$log"
 		echo $? >"$WORK/rc"
 	} | {
 		head -n 1 >"$WORK/first"
 		exec 0<&-
-		printf 'typed-after-head\n' >"$WORK/in.fifo"
+		printf 'typed-after-head\n' 1<>"$WORK/in.fifo"
 	}
 	rc=$(cat "$WORK/rc")
 	expect_rc 0 && expect_line "guest wrote 0 to the exit port" &&
@@ -297,8 +315,8 @@ case_console_reader_gone() {
 case_std_fds_closed() {
 	log=$WORK/$case_name.log
 	dd if=/dev/zero of="$WORK/tg.img" bs=1M count=64 2>/dev/null
-	"$MINIVMM" --kernel "$TESTGUEST" --disk "$WORK/tg.img" --timeout "$VM_TIMEOUT" \
-		<&- >&- 2>&-
+	bounded "$VM_TIMEOUT" "$MINIVMM" --kernel "$TESTGUEST" --disk "$WORK/tg.img" \
+		--timeout "$VM_TIMEOUT" <&- >&- 2>&-
 	rc=$?
 	echo "minivmm exit status $rc" >"$log"
 	expect_rc 0
@@ -307,7 +325,7 @@ case_std_fds_closed() {
 # -v's last line says how the VM ended and the status once, not twice.
 case_verbose_verdict() {
 	log=$WORK/$case_name.log
-	printf 'line\n' | "$MINIVMM" --kernel "$TESTGUEST" --append "testguest.echo=1" -v \
+	printf 'line\n' | bounded "$VM_TIMEOUT" "$MINIVMM" --kernel "$TESTGUEST" --append "testguest.echo=1" -v \
 		--timeout "$VM_TIMEOUT" >/dev/null 2>"$log"
 	rc=$?
 	last=$(tail -n 1 "$log")
@@ -319,11 +337,12 @@ case_verbose_verdict() {
 
 # A guest that hangs (hang_elf spins at 0x100078, named hang_here by a
 # System.map): --timeout says where every vCPU was, by name with --symbols.
+# A --timeout that never fires is SIGKILLed by the outer bound: status 137.
 case_vcpu_dump_on_timeout() {
 	log=$WORK/$case_name.log
 	hang_elf "$WORK/hang.elf"
 	printf '0000000000100000 T _start\n0000000000100078 T hang_here\n' >"$WORK/hang.map"
-	"$MINIVMM" --kernel "$WORK/hang.elf" --symbols "$WORK/hang.map" --cpus 2 --timeout 2 \
+	bounded 2 "$MINIVMM" --kernel "$WORK/hang.elf" --symbols "$WORK/hang.map" --cpus 2 --timeout 2 \
 		</dev/null >"$log" 2>&1
 	rc=$?
 	expect_rc 124 && expect_line "minivmm: timeout: guest still running after" &&
@@ -334,14 +353,16 @@ case_vcpu_dump_on_timeout() {
 
 # SIGUSR1 prints the same while the guest goes on; SIGTERM then ends it.
 # It is sent once minivmm blocks it (before, it would kill the process), and
-# again until the dump shows (the VM may not be built yet).
+# again until the dump shows (the VM may not be built yet). The watchdog
+# bounds a minivmm that neither SIGTERM nor its --timeout ends.
 case_vcpu_dump_on_sigusr1() {
 	log=$WORK/$case_name.log
 	hang_elf "$WORK/hang.elf"
 	printf '0000000000100078 T hang_here\n' >"$WORK/hang.map"
-	"$MINIVMM" --kernel "$WORK/hang.elf" --symbols "$WORK/hang.map" --timeout 60 \
+	"$MINIVMM" --kernel "$WORK/hang.elf" --symbols "$WORK/hang.map" --timeout "$VM_TIMEOUT" \
 		</dev/null >"$log" 2>&1 &
 	pid=$!
+	watchdog "$pid" "$VM_TIMEOUT"
 	tries=0
 	while [ $tries -lt 300 ]; do
 		blk=$(sed -n 's/^SigBlk:[[:space:]]*//p' /proc/$pid/status 2>/dev/null)
@@ -358,6 +379,7 @@ case_vcpu_dump_on_sigusr1() {
 	kill -TERM $pid
 	wait $pid
 	rc=$?
+	watchdog_done
 	expect_rc 143 && expect_line "minivmm: vCPU 0: RIP 0x0000000000100078 (hang_here+0x0)" &&
 		{ ! grep -q "minivmm: timeout" "$log" || fail "SIGUSR1 stopped the guest"; }
 }

@@ -33,8 +33,10 @@ else
 		record FAIL guest/net-peer "static build of tests/bench/bench_net.c failed"
 		exit 1
 	}
-	cat "$root/tests/lib.sh" "$root/tests/boot/cases.sh" "$root/tests/guest/cases.sh" \
-		>"$work/cases.sh"
+	# TG_SCALE: the test guest's bounds, 4 times as long one level down.
+	{ cat "$root/tests/lib.sh" "$root/tests/boot/cases.sh"
+	  echo 'TG_SCALE=${TG_SCALE:-4}'
+	  cat "$root/tests/guest/cases.sh"; } >"$work/cases.sh"
 	printf 'TESTGUEST=/guest/testguest.elf\nNETPEER=/bin/bench_net\nexport TESTGUEST NETPEER\n' \
 		>>"$work/cases.sh"
 	layer_cases guest "$work/cases.sh" "$work/extra" 90 "$log" $cases || exit 1

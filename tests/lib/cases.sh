@@ -10,12 +10,17 @@
 # 64 MiB disk in WORK, busy until it is stopped. A passing case prints what
 # it saw as a MINIVMM-LIB line.
 LIB_CASES="example_embed example_ctl"
+# Each example ends in under a second directly, seconds one level down; one
+# that hangs (a stop that never returns) is SIGKILLed after LIB_BOUND and
+# fails as hung (expect_rc: status 137) instead of holding up the tier.
+LIB_BOUND=${LIB_BOUND:-60}
 EXAMPLE_APPEND="testguest.bench=1 testguest.ops=1000000"
 
 case_example_embed() {
 	log=$WORK/$case_name.log
 	truncate -s 64M "$WORK/example-embed.img"
-	LD_LIBRARY_PATH=$STAGE_LIB "$EXAMPLE_EMBED" "$TESTGUEST" "$WORK/example-embed.img" \
+	LD_LIBRARY_PATH=$STAGE_LIB timeout -s KILL "$LIB_BOUND" "$EXAMPLE_EMBED" "$TESTGUEST" \
+		"$WORK/example-embed.img" \
 		"$EXAMPLE_APPEND" </dev/null >"$log" 2>&1
 	rc=$?
 	# Live counters that moved, a pause that held, and the ignored request's end.
@@ -37,7 +42,8 @@ case_example_ctl() {
 			{ fail "PATH finds $_p at '$_found', not the installed $STAGE_BIN/$_p"; return 1; }
 	done
 	truncate -s 64M "$WORK/example-ctl.img"
-	PATH=$STAGE_BIN:$PATH "$EXAMPLE_CTL" "$TESTGUEST" "$WORK/example-ctl.img" \
+	PATH=$STAGE_BIN:$PATH timeout -s KILL "$LIB_BOUND" "$EXAMPLE_CTL" "$TESTGUEST" \
+		"$WORK/example-ctl.img" \
 		"$EXAMPLE_APPEND" </dev/null >"$log" 2>&1
 	rc=$?
 	expect_rc 0 && expect_line '^{"ok":true,"op":"pause"}$' || return 1
