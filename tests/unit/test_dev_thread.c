@@ -470,6 +470,18 @@ START_TEST(calls_to_a_dead_thread_fail)
 }
 END_TEST
 
+/* Waits until a caller has posted its operation; under the lock, as post() writes op. */
+static void wait_posted(struct fake *f)
+{
+	pthread_mutex_lock(&f->dt.lock);
+	while (f->dt.op == DEV_OP_NONE) {
+		pthread_mutex_unlock(&f->dt.lock);
+		sched_yield();
+		pthread_mutex_lock(&f->dt.lock);
+	}
+	pthread_mutex_unlock(&f->dt.lock);
+}
+
 static void *call_reset(void *arg)
 {
 	struct fake *f = arg;
@@ -487,14 +499,8 @@ START_TEST(abandon_and_stop_bound_a_hung_thread)
 	f->dt.test_hang = true; /* hangs in the first operation it serves */
 	ck_assert_int_eq(dev_thread_start(&f->dt, fake_thread, f), 0);
 	ck_assert_int_eq(pthread_create(&caller, NULL, call_reset, f), 0);
-	/* Wait until the caller has posted: it is then blocked on the hung thread. */
-	pthread_mutex_lock(&f->dt.lock);
-	while (f->dt.op == DEV_OP_NONE) {
-		pthread_mutex_unlock(&f->dt.lock);
-		sched_yield();
-		pthread_mutex_lock(&f->dt.lock);
-	}
-	pthread_mutex_unlock(&f->dt.lock);
+	/* The caller is then blocked on the hung thread. */
+	wait_posted(f);
 	dev_thread_abandon(&f->dt);
 	ck_assert_int_eq(pthread_join(caller, &rc), 0); /* hangs here without abandon */
 	ck_assert_int_eq((int)(intptr_t)rc, -ESHUTDOWN);
@@ -590,14 +596,7 @@ START_TEST(long_operation_holds_up_no_one)
 
 	ck_assert_int_eq(dev_thread_start(&f->dt, slow_thread, f), 0);
 	ck_assert_int_eq(pthread_create(&caller, NULL, call_reset, f), 0);
-	/* Under the lock, as post() writes it: serve runs slow_ctrl without it. */
-	pthread_mutex_lock(&f->dt.lock);
-	while (f->dt.op == DEV_OP_NONE) {
-		pthread_mutex_unlock(&f->dt.lock);
-		sched_yield();
-		pthread_mutex_lock(&f->dt.lock);
-	}
-	pthread_mutex_unlock(&f->dt.lock);
+	wait_posted(f);
 	clock_gettime(CLOCK_MONOTONIC, &deadline);
 	timespec_add_ms(&deadline, 50);
 	ck_assert_int_eq(dev_thread_pause(&f->dt, &deadline), -ETIMEDOUT);
