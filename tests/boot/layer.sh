@@ -182,8 +182,10 @@ layer_rips() {
 
 # layer_watch PID LOG: waits for the layer run PID; kills it if the heartbeat
 # that the layer's init prints once a minute ("minivmm-layer: alive at")
-# has been missing from LOG for LAYER_STALL_S (240) seconds, and then
-# leaves LOG.hung. A layer whose emulated CPU spins in the kernel (seen:
+# has been missing from LOG for LAYER_STALL_S (240) seconds, counted from
+# the layer's start until its first beat (a layer that hangs before it, a
+# few seconds after its first inner VM started, once sat out its whole time
+# limit), and then leaves LOG.hung. A layer whose emulated CPU spins in the kernel (seen:
 # one CPU looping in the general-protection handler with interrupts off,
 # the other waiting forever for it to answer an IPI) would otherwise sit
 # out its whole time limit, an hour for the boot tier.
@@ -197,7 +199,6 @@ layer_watch() {
 			_seen=$_beats _since=$(date +%s)
 			continue
 		fi
-		[ "$_seen" -gt 0 ] || continue
 		_quiet=$(($(date +%s) - _since))
 		if [ "$_quiet" -ge "${LAYER_STALL_S:-240}" ]; then
 			echo "no heartbeat for $_quiet s after $_seen" >"$2.hung"
