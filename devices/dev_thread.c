@@ -23,10 +23,9 @@
  * allow only pol's opcodes and dev_thread's own on registered files
  * (IOSQE_FIXED_FILE required, no other SQE flag), no io_uring_register()
  * call once enabled but the unregistering of its files, and only then
- * enabled. io_uring runs a
- * request in the kernel or an io-wq worker, where the thread's seccomp
- * filter never sees it: without this, anything running on a thread that
- * can reach the ring could openat() or connect() through it.
+ * enabled. io_uring runs a request in the kernel or an io-wq worker, where
+ * the thread's seccomp filter never sees it: without this, anything running
+ * on a thread that can reach the ring could openat() or connect() through it.
  */
 static int seal(struct dev_thread *t, const struct dev_uring_policy *pol)
 {
@@ -619,7 +618,10 @@ int dev_thread_drain(struct dev_thread *t, bool (*busy)(void *dev),
 				return -ETIMEDOUT;
 			left = (struct __kernel_timespec){.tv_sec = ns / 1000000000,
 							  .tv_nsec = ns % 1000000000};
-			rc = io_uring_submit_and_wait_timeout(&t->ring, &cqe, 1, &left, NULL);
+			/* Through submit(), which keeps the inline count, as every submit does. */
+			rc = submit(t);
+			if (rc >= 0 || rc == -EINTR)
+				rc = io_uring_wait_cqe_timeout(&t->ring, &cqe, &left);
 			if (rc < 0 && rc != -ETIME && rc != -EINTR)
 				return -EIO;
 		} else if (!submit_and_wait(t)) {

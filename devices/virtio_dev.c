@@ -358,7 +358,7 @@ const char *virtio_dev_name(const struct virtio_dev *d)
 
 bool virtio_dev_negotiated(struct virtio_dev *d, unsigned int bit)
 {
-	return (vmmio_last_negotiated(&d->mmio) >> bit) & 1;
+	return (vmmio_negotiated(&d->mmio, true) >> bit) & 1;
 }
 
 void virtio_dev_print_stats(struct virtio_dev *d, const char *name, FILE *f)

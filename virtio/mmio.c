@@ -163,8 +163,7 @@ static void write_status(struct vmmio *m, uint32_t v)
 			added &= ~(uint32_t)VIRTIO_STATUS_FEATURES_OK;
 		} else {
 			m->negotiated = f;
-			m->last_negotiated = f;
-			atomic_store(&m->last_negotiated_seen, f);
+			atomic_store(&m->last_negotiated, f);
 		}
 	}
 	if ((added & VIRTIO_STATUS_DRIVER_OK) &&
@@ -344,17 +343,16 @@ void vmmio_reset_done(struct vmmio *m)
 	atomic_store(&m->reset_pending, false);
 }
 
-uint64_t vmmio_last_negotiated(const struct vmmio *m)
-{
-	return atomic_load(&m->last_negotiated_seen);
-}
-
 uint64_t vmmio_negotiated(struct vmmio *m, bool last)
 {
 	uint64_t f;
 
+	/* Stats ask for the last one from any thread, and must not wait for a
+	 * vCPU that holds the lock across a reset. */
+	if (last)
+		return atomic_load(&m->last_negotiated);
 	pthread_mutex_lock(&m->lock);
-	f = last ? m->last_negotiated : m->negotiated;
+	f = m->negotiated;
 	pthread_mutex_unlock(&m->lock);
 	return f;
 }

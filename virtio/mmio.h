@@ -112,15 +112,14 @@ struct vmmio {
 	uint32_t status;
 	uint32_t dev_feat_sel, drv_feat_sel, queue_sel;
 	uint64_t driver_features;
-	uint64_t negotiated;	  /* latched at FEATURES_OK */
-	uint64_t last_negotiated; /* the same, kept across resets (for counters) */
+	uint64_t negotiated; /* latched at FEATURES_OK */
+	/* The same, kept across resets (for counters): read without the lock. */
+	_Atomic uint64_t last_negotiated;
 	bool queue_ready[VMMIO_MAX_QUEUES];
 	atomic_uint_fast32_t isr;
 	atomic_uint_fast32_t config_generation;
 	atomic_bool needs_reset;   /* set by the device thread without the lock */
 	atomic_bool reset_pending; /* vmmio_reset_later() until vmmio_reset_done() */
-	/* last_negotiated, for readers that must not wait for the lock (stats) */
-	_Atomic uint64_t last_negotiated_seen;
 	struct vmmio_counters counters;
 };
 
@@ -158,10 +157,9 @@ void vmmio_reset_done(struct vmmio *m);
 /*
  * Features the driver and device agreed on (0 before FEATURES_OK), or with
  * last, those of the most recent negotiation even if the device was reset
- * since (a guest resets its devices when it reboots).
+ * since (a guest resets its devices when it reboots); with last, any thread,
+ * never waiting for the lock.
  */
 uint64_t vmmio_negotiated(struct vmmio *m, bool last);
-/* vmmio_negotiated(m, true) without the lock: for stats, any thread, never waits. */
-uint64_t vmmio_last_negotiated(const struct vmmio *m);
 
 #endif
