@@ -200,14 +200,34 @@ layer_watch() {
 			continue
 		fi
 		_quiet=$(($(date +%s) - _since))
+		_why=""
 		if [ "$_quiet" -ge "${LAYER_STALL_S:-240}" ]; then
-			echo "no heartbeat for $_quiet s after $_seen" >"$2.hung"
+			_why="no heartbeat for $_quiet s after $_seen"
+		else
+			_why=$(layer_rcu_stuck "$2")
+		fi
+		if [ -n "$_why" ]; then
+			echo "$_why" >"$2.hung"
 			layer_dump "$2"
 			# layer_run's child is timeout, which passes the signal to QEMU.
 			pkill -TERM -P "$1"
 			return
 		fi
 	done
+}
+
+# layer_rcu_stuck LOG: prints why, if the layer's kernel has reported the
+# same RCU grace period stalled three times (about two and a half minutes
+# of one CPU that never passes a quiescent state). The heartbeat cannot
+# see that: it comes from whichever CPU still runs. Seen in the arm64
+# layer on a loaded host: CPU 0 stuck for 20 minutes while CPU 1 kept
+# beating, until the layer's time limit failed all its remaining cases.
+layer_rcu_stuck() {
+	_gps=$(grep -a 'rcu: .*(detected by .* g=' "$1" 2>/dev/null |
+		sed -n 's/.* g=\(-\{0,1\}[0-9]*\),.*/\1/p' | tail -n 3)
+	[ "$(printf '%s\n' "$_gps" | grep -c .)" -ge 3 ] || return 0
+	[ "$(printf '%s\n' "$_gps" | uniq | wc -l)" -eq 1 ] || return 0
+	echo "RCU grace period $(printf '%s\n' "$_gps" | head -n 1) stalled in 3 reports"
 }
 
 # layer_tally ok|hung|unusable: one line per layer boot in the run's

@@ -248,6 +248,17 @@ case $? in
 	status=1
 	;;
 esac
+# The middle layer's watchdog ends a layer one of whose CPUs is stuck while
+# another still beats (tests/cli/layer_watch.sh); 60 s bound a watchdog that
+# would otherwise leave its fake layer waiting.
+timeout 60 "$root/tests/cli/layer_watch.sh" "$work/layer-watch" >"$work/layer-watch.out" 2>&1
+lw=$?
+if [ "$lw" -eq 0 ]; then
+	record PASS cli/layer-watchdog "$(tail -n 1 "$work/layer-watch.out")"
+else
+	record FAIL cli/layer-watchdog "exit $lw (124: still waiting at 60 s): $(grep -m 3 FAIL "$work/layer-watch.out" | tr '\n' ' ')"
+	status=1
+fi
 # A Linux kernel on a KVM that emulates ring 0 cannot boot directly: minivmm
 # says so before the guest starts, and only then. Which host this is
 # decides what must be seen; each kind asserts its own.
