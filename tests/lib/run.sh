@@ -166,7 +166,7 @@ while read -r f; do
 	grep -q "\<$f\>" "$man3" || unnamed="$unnamed man3:$f"
 done <"$work/api"
 for ref in vmm/minivmm.h docs/minivmm.3; do
-	grep -q "($ref)" "$root/README.md" || unnamed="$unnamed README-link:$ref"
+	grep -qF "($ref)" "$root/README.md" || unnamed="$unnamed README-link:$ref"
 done
 if [ -z "$unnamed" ] && [ -s "$work/api" ]; then
 	record PASS lib/docs-name-the-api "$(wc -l <"$work/api") functions in man 3; the README links it and the header"
