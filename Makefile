@@ -2,6 +2,7 @@
 # file in virtio/, devices/, arch/$(ARCH)/ or vmm/ needs no edit here.
 #   make            build minivmm, libminivmm.so.$(VERSION) and libminivmm.a
 #   make deps       install the Debian packages the project needs (as root)
+#   make deps-demo  only those make demo needs (scripts/deps.sh --list demo)
 #   make aarch64    cross-build a static arm64 minivmm into build-aarch64/ (same as
 #                   make ARCH=aarch64 after make deps-aarch64, which adds dpkg's
 #                   arm64 architecture and the arm64 libraries: only then)
@@ -21,7 +22,8 @@
 #   make bench      benchmarks (not tests): tables and plots under build/bench
 #   make check-long the long Linux boot cases (LONG_CASES in tests/boot/cases.sh)
 #   make stress     kill trials: acknowledged writes survive SIGKILL (STRESS_TRIALS each)
-#   make demo       build the guests and boot the demo guest
+#   make demo       build the guests and boot the demo guest (make deps-demo
+#                   first, not make deps: no cross toolchain, no test tools)
 #   make install    PREFIX=/usr/local LIBDIR=$(PREFIX)/lib DESTDIR= (also: make uninstall)
 #
 # Libraries: libminivmm.so (soname libminivmm.so.MAJOR) and a PIC libminivmm.a
@@ -142,7 +144,7 @@ API_TEST_TSAN := $(BUILD)/api/api_test-tsan
 # tier's network cases use it as well as the benchmark, so make builds it.
 NET_PEER  := $(BUILD)/bench-bin/bench_net
 
-.PHONY: all aarch64 unit-bins deps deps-aarch64 check check-stress check-long stress unit asan tsan tsan-bins fuzz fuzz-long fuzz-build bench demo vmtests install uninstall clean format lint FORCE
+.PHONY: all aarch64 unit-bins deps deps-demo deps-aarch64 check check-stress check-long stress unit asan tsan tsan-bins fuzz fuzz-long fuzz-build bench demo vmtests install uninstall clean format lint FORCE
 ifeq ($(ARCH),aarch64)
 all: $(BIN)
 else
@@ -158,7 +160,10 @@ $(TG_ELF): $(TG_OBJS) guests/testguest/testguest.ld
 		-T guests/testguest/testguest.ld -o $@ $(TG_OBJS)
 
 deps:
-	@scripts/deps.sh
+	@scripts/deps.sh check
+
+deps-demo:
+	@scripts/deps.sh demo
 
 deps-aarch64:
 	@scripts/deps-aarch64.sh build-aarch64/arm64-libfdt
@@ -344,7 +349,7 @@ bench: deps
 	@$(MAKE) --no-print-directory -j$(JOBS) aarch64
 	@for b in $(sort $(wildcard tests/bench/*.sh)); do $$b || exit 1; done
 
-demo: deps
+demo: deps-demo
 	@$(MAKE) --no-print-directory all
 	@scripts/demo.sh
 
