@@ -17,8 +17,9 @@
 #include "common/timespec.h"
 #include "vmm/hostinfo.h"
 #include "vmm/seccomp.h"
-#include "vmm/api_socket.h"
+#include "vmm/signals.h"
 #include "vmm/vm.h"
+#include "vmm/vm_exit.h"
 
 #define MAX_KERNEL_SIZE (256u << 20)
 #define MAX_INITRD_SIZE (1u << 30)
@@ -59,38 +60,6 @@ const char *minivmm_exit_reason_name(enum minivmm_exit_reason r)
 	};
 
 	return (unsigned int)r < sizeof(names) / sizeof(names[0]) ? names[r] : "unknown";
-}
-
-void vm_request_exit(struct minivmm *vm, enum minivmm_exit_reason reason, int status,
-		     const char *fmt, ...)
-{
-	va_list ap;
-
-	pthread_mutex_lock(&vm->exit_lock);
-	if (vm->exit.reason == MINIVMM_EXIT_NONE) {
-		vm->exit.reason = reason;
-		vm->exit.status = status;
-		va_start(ap, fmt);
-		vsnprintf(vm->exit.message, sizeof(vm->exit.message), fmt, ap);
-		va_end(ap);
-		/* A reset after a panic is no clean reboot: a CI verdict must see it. */
-		if ((reason == MINIVMM_EXIT_RESET || reason == MINIVMM_EXIT_POWEROFF ||
-		     reason == MINIVMM_EXIT_TRIPLE_FAULT) &&
-		    atomic_load(&vm->panicked)) {
-			size_t l = strlen(vm->exit.message);
-
-			vm->exit.reason = MINIVMM_EXIT_GUEST_PANIC;
-			vm->exit.status = MINIVMM_STATUS_GUEST_PANIC;
-			snprintf(vm->exit.message + l, sizeof(vm->exit.message) - l,
-				 " after a guest kernel panic (\"%s\" on the console)",
-				 PANIC_SCAN_TEXT);
-		}
-		atomic_store(&vm->stopping, 1);
-		pthread_cond_broadcast(&vm->exit_cond);
-	}
-	pthread_mutex_unlock(&vm->exit_lock);
-	/* vCPUs held by a pause look again, see stopping and end. */
-	vcpus_wake_parked(vm);
 }
 
 static void set_irq(void *ctx, unsigned int irq, int level)
@@ -494,18 +463,6 @@ static void *supervisor(void *arg)
 	return NULL;
 }
 
-void vm_block_signals(sigset_t *old)
-{
-	/* Those a fault raises on the thread itself stay as they are. */
-	static const int sync_signals[] = {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP, SIGSYS};
-	sigset_t all;
-
-	sigfillset(&all);
-	for (unsigned int i = 0; i < sizeof(sync_signals) / sizeof(sync_signals[0]); i++)
-		sigdelset(&all, sync_signals[i]);
-	pthread_sigmask(SIG_BLOCK, &all, old);
-}
-
 static int vm_start(struct minivmm *vm, bool filter_caller)
 {
 	char err[MINIVMM_ERR_LEN];
@@ -756,8 +713,10 @@ void minivmm_destroy(struct minivmm *vm)
 	if (!vm)
 		return;
 	/* No client may call into the VM from here on. */
-	api_server_stop(vm->api_server);
-	vm->api_server = NULL;
+	if (vm->frontend_stop)
+		vm->frontend_stop(vm->frontend);
+	vm->frontend_stop = NULL;
+	vm->frontend = NULL;
 	/* Started and not waited for: stop it and wait, as the header promises. */
 	if (vm->supervisor_started && !vm->supervisor_joined) {
 		struct minivmm_exit ex;

@@ -38,6 +38,7 @@
 #include <unistd.h>
 
 #include "vmm/seccomp.h"
+#include "vmm/signals.h"
 #include "vmm/stats_json.h"
 #include "vmm/vm.h"
 
@@ -487,6 +488,22 @@ static void server_free(struct api_server *s)
 	free(s);
 }
 
+/* Stops the server thread, closes its clients and removes the socket file. */
+static void server_stop(void *arg)
+{
+	struct api_server *s = arg;
+
+	eventfd_write(s->wake_fd, 1);
+	pthread_join(s->thread, NULL);
+	/*
+	 * The file goes here, on the thread that destroys the VM, once the
+	 * server has ended: the server, which reads what clients send, may not
+	 * unlink.
+	 */
+	unlink(s->addr.sun_path);
+	server_free(s);
+}
+
 int minivmm_serve_socket(struct minivmm *vm, const char *path, char *err, size_t err_len)
 {
 	struct api_server *s;
@@ -498,7 +515,7 @@ int minivmm_serve_socket(struct minivmm *vm, const char *path, char *err, size_t
 			 path ? path : "", sizeof(s->addr.sun_path) - 1);
 		return -EINVAL;
 	}
-	if (vm->api_server) {
+	if (vm->frontend_stop) {
 		snprintf(err, err_len, "this VM already serves a control socket");
 		return -EBUSY;
 	}
@@ -567,24 +584,10 @@ int minivmm_serve_socket(struct minivmm *vm, const char *path, char *err, size_t
 		fail(err, err_len, rc, "control socket '%s': cannot filter its thread: %s", path);
 		goto out;
 	}
-	vm->api_server = s;
+	vm->frontend = s;
+	vm->frontend_stop = server_stop;
 	return 0;
 out:
 	server_free(s);
 	return rc;
-}
-
-void api_server_stop(struct api_server *s)
-{
-	if (!s)
-		return;
-	eventfd_write(s->wake_fd, 1);
-	pthread_join(s->thread, NULL);
-	/*
-	 * The file goes here, on the thread that destroys the VM, once the
-	 * server has ended: the server, which reads what clients send, may not
-	 * unlink.
-	 */
-	unlink(s->addr.sun_path);
-	server_free(s);
 }

@@ -10,7 +10,6 @@
 #include <stddef.h>
 
 struct minivmm;
-struct api_server;
 
 /*
  * Answers one request line (no newline) for vm: a malloc()ed JSON reply
@@ -18,8 +17,5 @@ struct api_server;
  * the unit tests and the fuzzer call it directly.
  */
 char *api_handle_line(struct minivmm *vm, const char *line, size_t len);
-
-/* Stops the server thread, closes its clients and removes the socket file. */
-void api_server_stop(struct api_server *s);
 
 #endif

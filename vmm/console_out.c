@@ -30,6 +30,7 @@
 #include "common/join.h"
 #include "common/timespec.h"
 #include "vmm/seccomp.h"
+#include "vmm/signals.h"
 #include "vmm/vm.h"
 
 /* 64 KiB queued for a reader that is slower than the guest for a while. */

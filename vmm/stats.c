@@ -69,15 +69,6 @@ int minivmm_get_stats(struct minivmm *vm, struct minivmm_stats *s)
 	return 0;
 }
 
-void stats_json_seed(void)
-{
-	struct json_object *o = json_object_new_object();
-
-	if (o)
-		json_object_object_add(o, "seed", NULL);
-	json_object_put(o);
-}
-
 const char *stats_state_name(int state)
 {
 	switch (state) {

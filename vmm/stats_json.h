@@ -19,16 +19,6 @@ int json_put(struct json_object *o, const char *key, struct json_object *v);
 /* s as a json-c object (the caller puts it), or NULL when out of memory. */
 struct json_object *stats_json_object(const struct minivmm_stats *s);
 
-/*
- * Makes json-c pick the seed of its key hash now. It does that once, on the
- * first key it hashes: RDRAND, else getrandom(GRND_NONBLOCK), else opening
- * /dev/urandom. Early in a boot, before the kernel's random pool is ready,
- * getrandom fails with EAGAIN, and the open on a filtered thread ended
- * minivmm with SIGSYS just before --metrics' last object and -v's counters;
- * so this runs before any seccomp filter goes on (seccomp_install).
- */
-void stats_json_seed(void);
-
 /* "created", "running", "paused", "ended" (enum minivmm_state). */
 const char *stats_state_name(int state);
 

@@ -16,18 +16,9 @@
 #include "common/timespec.h"
 #include "vmm/hostinfo.h"
 #include "vmm/seccomp.h"
+#include "vmm/signals.h"
 #include "vmm/vm.h"
-
-/*
- * The kick signal (minivmm_config_set_kick_signal) only has to interrupt
- * KVM_RUN (and the console output thread's write) with EINTR: its handler
- * does nothing. vcpus_start() and console_out_start() install it
- * process-wide, the one disposition the library sets (minivmm.h).
- */
-static void kick_handler(int sig)
-{
-	(void)sig;
-}
+#include "vmm/vm_exit.h"
 
 int vcpus_create(struct minivmm *vm, char *err, size_t err_len)
 {
@@ -289,15 +280,6 @@ static void *vcpu_thread(void *arg)
 	return NULL;
 }
 
-int vm_kick_handler_install(int sig)
-{
-	struct sigaction sa = {.sa_handler = kick_handler};
-
-	/* Each start sets it again: idempotent, and never undone, since another VM may use it. */
-	sigemptyset(&sa.sa_mask);
-	return sigaction(sig, &sa, NULL) < 0 ? -errno : 0;
-}
-
 int vcpus_start(struct minivmm *vm, char *err, size_t err_len)
 {
 	int r = vm_kick_handler_install(vm->cfg.kick_signal);
@@ -404,7 +386,7 @@ void vcpus_dump(struct minivmm *vm, FILE *f)
 			kick(v);
 		}
 	}
-	vcpus_wake_parked(vm); /* held ones answer from where they wait */
+	vm_wake_parked(vm); /* held ones answer from where they wait */
 	clock_gettime(CLOCK_REALTIME, &deadline);
 	deadline.tv_sec += 1;
 	for (unsigned int i = 0; i < vm->ncpus; i++)
@@ -431,13 +413,6 @@ void vcpus_go(struct minivmm *vm)
 	vm->go = true;
 	pthread_cond_broadcast(&vm->exit_cond);
 	pthread_mutex_unlock(&vm->exit_lock);
-}
-
-void vcpus_wake_parked(struct minivmm *vm)
-{
-	pthread_mutex_lock(&vm->pause_lock);
-	pthread_cond_broadcast(&vm->pause_cond);
-	pthread_mutex_unlock(&vm->pause_lock);
 }
 
 int vcpus_pause(struct minivmm *vm, const struct timespec *deadline)
@@ -474,7 +449,7 @@ void vcpus_stop(struct minivmm *vm, const struct timespec *deadline, char *why, 
 	atomic_store(&vm->stopping, 1);
 	if (!vm->vcpus)
 		return;
-	vcpus_wake_parked(vm);
+	vm_wake_parked(vm);
 	for (unsigned int i = 0; i < vm->ncpus; i++) {
 		struct vcpu *v = &vm->vcpus[i];
 

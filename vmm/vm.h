@@ -118,14 +118,16 @@ struct minivmm {
 	bool linux_guest;    /* the kernel is Linux (bzImage, or an ELF with a Linux note) */
 
 	/* Lifecycle (vmm/api.c): start() -> the supervisor thread -> ended. */
-	struct api_server *api_server; /* minivmm_serve_socket; NULL when none */
-	pthread_mutex_t life_lock;     /* serialises start, pause, resume and the join */
-	bool supervisor_started;       /* written under life_lock; stats read it atomically */
-	bool supervisor_joined;	       /* under life_lock */
-	bool paused;		       /* written under life_lock; stats read it atomically */
-	bool filter_caller;	       /* run(): the caller takes the control filter */
-	bool launched;		       /* under exit_lock: the supervisor may let the vCPUs go */
-	bool ended;		       /* under exit_lock: torn down, final_exit is complete */
+	/* A frontend served from the library (the control socket): destroy stops it first. */
+	void *frontend;
+	void (*frontend_stop)(void *frontend); /* NULL when none */
+	pthread_mutex_t life_lock;	       /* serialises start, pause, resume and the join */
+	bool supervisor_started; /* written under life_lock; stats read it atomically */
+	bool supervisor_joined;	 /* under life_lock */
+	bool paused;		 /* written under life_lock; stats read it atomically */
+	bool filter_caller;	 /* run(): the caller takes the control filter */
+	bool launched;		 /* under exit_lock: the supervisor may let the vCPUs go */
+	bool ended;		 /* under exit_lock: torn down, final_exit is complete */
 	pthread_t supervisor;
 	uint64_t start_ms;		/* CLOCK_MONOTONIC, at start() */
 	uint64_t shutdown_deadline;	/* under exit_lock: ms, 0 = none (request_shutdown) */
@@ -147,17 +149,6 @@ struct minivmm {
 	struct console_out *console_out; /* NULL without an output fd */
 };
 
-/*
- * Blocks every asynchronous signal on the calling thread, the old mask into
- * *old: around pthread_create, so that the library's threads never take a
- * signal sent to the process (vCPU threads then unblock their kick signal).
- */
-void vm_block_signals(sigset_t *old);
-
-/* Records why the VM ends (first caller wins) and wakes run(). */
-void vm_request_exit(struct minivmm *vm, enum minivmm_exit_reason reason, int status,
-		     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-
 /* KVM-level pieces (vmm/kvm_vm.c). */
 int kvm_vm_open(struct minivmm *vm, char *err, size_t err_len);
 int vm_alloc_ram(struct minivmm *vm, char *err, size_t err_len);
@@ -167,8 +158,6 @@ void kvm_vm_close(struct minivmm *vm);
 void kvm_vm_close_fds(struct minivmm *vm);
 
 /* vCPUs (vmm/vcpu.c). */
-/* Sets the kick signal's handler (does nothing but interrupt); 0 or -errno. */
-int vm_kick_handler_install(int sig);
 int vcpus_create(struct minivmm *vm, char *err, size_t err_len);
 /* Starts the vCPU threads; they enter the guest after vcpus_go(). */
 int vcpus_start(struct minivmm *vm, char *err, size_t err_len);
@@ -181,8 +170,6 @@ void vcpus_go(struct minivmm *vm);
  */
 int vcpus_pause(struct minivmm *vm, const struct timespec *deadline);
 void vcpus_resume(struct minivmm *vm);
-/* Wakes held vCPUs to look again (the VM is stopping, or a dump asks). */
-void vcpus_wake_parked(struct minivmm *vm);
 /*
  * Each vCPU's registers and exit counts, as its thread last saw them: fresh
  * from running vCPUs (kicked out of KVM_RUN, waited for up to 1 s), or the
