@@ -14,7 +14,7 @@ set -eu
 # qemu-system-arm: the arm64 boot tier's middle layer (tests/arm64/run.sh);
 # qemu-user-static: the arm64 unit tests under user emulation (tests/cross/run.sh).
 # procps: pkill, with which tests/boot/layer.sh ends a middle layer that hung.
-# libjson-c-dev: minivmm_stats_json and the CLI's --metrics (vmm/stats.c
+# libjson-c-dev: minivmm_stats_json and the CLI's --metrics (vmm/api/stats.c
 # says why json-c rather than jansson).
 pkgs="build-essential pkg-config clang liburing-dev libfdt-dev check
  linux-libc-dev qemu-system-x86 busybox-static e2fsprogs cpio xz-utils

@@ -22,10 +22,10 @@ fail() {
 	status=1
 }
 
-# The public functions: those vmm/minivmm.h declares.
-sed -n 's/^[a-z].*[ *]\(minivmm_[a-z_]*\)(.*/\1/p' "$root/vmm/minivmm.h" | sort >"$work/api"
+# The public functions: those vmm/api/minivmm.h declares.
+sed -n 's/^[a-z].*[ *]\(minivmm_[a-z_]*\)(.*/\1/p' "$root/vmm/api/minivmm.h" | sort >"$work/api"
 version=$(awk '$2 ~ /^MINIVMM_VERSION_(MAJOR|MINOR|PATCH)$/ { v = v s $3; s = "." } END { print v }' \
-	"$root/vmm/minivmm.h")
+	"$root/vmm/api/minivmm.h")
 major=${version%%.*}
 
 stage=$work/stage
