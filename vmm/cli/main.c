@@ -371,167 +371,198 @@ static const struct cli_virtio_opt *kind_of_option(int c)
 /* MAX_KINDS bounds the option tables built from vmm/cli/virtio_opts.c. */
 #define MAX_KINDS 8
 
-static int parse_args(int argc, char **argv, struct minivmm_config *cfg, int *verbose, int *seccomp)
+/* The options getopt_long takes: the fixed ones, then each device kind's ("d:" and --disk). */
+static const struct option base_opts[] = {
+	{"kernel", required_argument, NULL, 'k'},
+	{"initrd", required_argument, NULL, 'i'},
+	{"cmdline", required_argument, NULL, 'c'},
+	{"append", required_argument, NULL, 'a'},
+	{"mem", required_argument, NULL, 'm'},
+	{"cpus", required_argument, NULL, 'p'},
+	{"timeout", required_argument, NULL, 't'},
+	{"verbose", no_argument, NULL, 'v'},
+	{"in-order", no_argument, NULL, 'O'},
+	{"help", no_argument, NULL, 'h'},
+	{"version", no_argument, NULL, 'V'},
+	{"seccomp", required_argument, NULL, 'S'},
+	{"no-seccomp", no_argument, NULL, 'N'},
+	{"symbols", required_argument, NULL, 'Y'},
+	{"metrics", required_argument, NULL, 'M'},
+	{"metrics-interval", required_argument, NULL, 'I'},
+	{"api-socket", required_argument, NULL, 'A'},
+};
+#define N_BASE_OPTS (sizeof(base_opts) / sizeof(base_opts[0]))
+
+struct opt_tables {
+	struct option opts[N_BASE_OPTS + MAX_KINDS + 1];
+	char optstring[32 + 2 * MAX_KINDS];
+};
+
+static void build_opt_tables(struct opt_tables *t)
 {
-	static const struct option base_opts[] = {
-		{"kernel", required_argument, NULL, 'k'},
-		{"initrd", required_argument, NULL, 'i'},
-		{"cmdline", required_argument, NULL, 'c'},
-		{"append", required_argument, NULL, 'a'},
-		{"mem", required_argument, NULL, 'm'},
-		{"cpus", required_argument, NULL, 'p'},
-		{"timeout", required_argument, NULL, 't'},
-		{"verbose", no_argument, NULL, 'v'},
-		{"in-order", no_argument, NULL, 'O'},
-		{"help", no_argument, NULL, 'h'},
-		{"version", no_argument, NULL, 'V'},
-		{"seccomp", required_argument, NULL, 'S'},
-		{"no-seccomp", no_argument, NULL, 'N'},
-		{"symbols", required_argument, NULL, 'Y'},
-		{"metrics", required_argument, NULL, 'M'},
-		{"metrics-interval", required_argument, NULL, 'I'},
-		{"api-socket", required_argument, NULL, 'A'},
-	};
-	const size_t n_base = sizeof(base_opts) / sizeof(base_opts[0]);
-	struct option opts[sizeof(base_opts) / sizeof(base_opts[0]) + MAX_KINDS + 1];
-	char optstring[32 + 2 * MAX_KINDS] = ":k:i:c:a:m:p:t:";
-	char err[MINIVMM_ERR_LEN];
-	const struct cli_virtio_opt *kind;
-	bool kernel = false;
-	unsigned int ms;
-	unsigned long n;
-	uint64_t mem;
-	int c;
+	unsigned int n = cli_n_virtio_opts < MAX_KINDS ? cli_n_virtio_opts : MAX_KINDS;
 
-	/* Each device kind's option, as getopt wants it ("d:" and --disk). */
-	memcpy(opts, base_opts, sizeof(base_opts));
-	for (unsigned int k = 0; k < cli_n_virtio_opts && k < MAX_KINDS; k++) {
-		size_t l = strlen(optstring);
+	memcpy(t->opts, base_opts, sizeof(base_opts));
+	strcpy(t->optstring, ":k:i:c:a:m:p:t:");
+	for (unsigned int k = 0; k < n; k++) {
+		size_t l = strlen(t->optstring);
 
-		opts[n_base + k] = (struct option){cli_virtio_opts[k].option, required_argument,
-						   NULL, cli_virtio_opts[k].short_opt};
-		optstring[l] = (char)cli_virtio_opts[k].short_opt;
-		optstring[l + 1] = ':';
-		optstring[l + 2] = '\0';
+		t->opts[N_BASE_OPTS + k] =
+			(struct option){cli_virtio_opts[k].option, required_argument, NULL,
+					cli_virtio_opts[k].short_opt};
+		t->optstring[l] = (char)cli_virtio_opts[k].short_opt;
+		t->optstring[l + 1] = ':';
+		t->optstring[l + 2] = '\0';
 	}
-	opts[n_base + (cli_n_virtio_opts < MAX_KINDS ? cli_n_virtio_opts : MAX_KINDS)] =
-		(struct option){NULL, 0, NULL, 0};
-	strcat(optstring, "vhV");
+	t->opts[N_BASE_OPTS + n] = (struct option){NULL, 0, NULL, 0};
+	strcat(t->optstring, "vhV");
+}
 
+/* --mem: a size in the user's units, checked against the API's bounds. */
+static int parse_mem(const char *arg, struct minivmm_config *cfg)
+{
+	char err[MINIVMM_ERR_LEN];
+	uint64_t mem;
+
+	if (minivmm_parse_size(arg, &mem))
+		return die("bad --mem '%s': give a size like 512M or 2G", arg);
+	/* In the user's units; a bare number is bytes, unlike QEMU's -m. */
+	if (mem < MINIVMM_MEM_MIN || mem > MINIVMM_MEM_MAX) {
+		size_t l = strlen(arg);
+		int bare = l && arg[l - 1] >= '0' && arg[l - 1] <= '9';
+
+		if (mem < MINIVMM_MEM_MIN)
+			fprintf(stderr, "minivmm: bad --mem '%s': the minimum is %lluM", arg,
+				MINIVMM_MEM_MIN >> 20);
+		else
+			fprintf(stderr, "minivmm: bad --mem '%s': the maximum is %lluT", arg,
+				MINIVMM_MEM_MAX >> 40);
+		fprintf(stderr, "%s\n",
+			bare ? " (a number without K, M, G or T counts bytes)" : "");
+		return MINIVMM_STATUS_ERROR;
+	}
+	if (minivmm_config_set_mem(cfg, mem, err, sizeof(err)))
+		return die("%s", err);
+	return 0;
+}
+
+static int parse_seccomp(const char *arg, int *seccomp)
+{
+	if (!strcmp(arg, "on"))
+		*seccomp = MINIVMM_SECCOMP_ON;
+	else if (!strcmp(arg, "log"))
+		*seccomp = MINIVMM_SECCOMP_LOG;
+	else if (!strcmp(arg, "off"))
+		*seccomp = MINIVMM_SECCOMP_OFF;
+	else
+		return die("bad --seccomp '%s': give on, log or off", arg);
+	return 0;
+}
+
+/* What the command line asks besides the config. */
+struct cli_args {
+	int verbose;
+	int seccomp;
+	bool kernel;
+};
+
+/* A config setter's refusal as the CLI's one line, or 0. */
+static int set_or_die(int rc, const char *err)
+{
+	return rc ? die("%s", err) : 0;
+}
+
+/*
+ * One option c (its value in optarg) into cfg or a; 0 to go on, else what
+ * parse_args returns: -1 after --help or --version, or an exit status.
+ */
+static int parse_option(int c, char **argv, struct minivmm_config *cfg, struct cli_args *a)
+{
+	const struct cli_virtio_opt *kind = kind_of_option(c);
+	char err[MINIVMM_ERR_LEN];
+	unsigned long n;
+	unsigned int ms;
+
+	if (kind)
+		return kind->parse(optarg, cfg, err, sizeof(err)) ? die("%s", err) : 0;
+	switch (c) {
+	case 'k':
+		a->kernel = true;
+		return set_or_die(minivmm_config_set_kernel(cfg, optarg, err, sizeof(err)), err);
+	case 'i':
+		return set_or_die(minivmm_config_set_initrd(cfg, optarg, err, sizeof(err)), err);
+	case 'c':
+		return set_or_die(minivmm_config_set_cmdline(cfg, optarg, err, sizeof(err)), err);
+	case 'a':
+		return set_or_die(minivmm_config_set_append(cfg, optarg, err, sizeof(err)), err);
+	case 'm':
+		return parse_mem(optarg, cfg);
+	case 'p':
+		if (cli_parse_uint(optarg, UINT_MAX, &n) || n == 0)
+			return die("bad --cpus '%s': give a number from 1 to 32", optarg);
+		return set_or_die(minivmm_config_set_vcpus(cfg, (unsigned int)n, err, sizeof(err)),
+				  err);
+	case 't':
+		if (parse_timeout(optarg, &ms))
+			return die("bad --timeout '%s': give seconds, e.g. 30 or 2.5", optarg);
+		minivmm_config_set_timeout(cfg, ms, NULL, 0);
+		return 0;
+	case 'v':
+		a->verbose = 1;
+		return 0;
+	case 'O':
+		minivmm_config_set_in_order(cfg, 1, NULL, 0);
+		return 0;
+	case 'S':
+		return parse_seccomp(optarg, &a->seccomp);
+	case 'N':
+		a->seccomp = MINIVMM_SECCOMP_OFF;
+		return 0;
+	case 'Y':
+		return set_or_die(minivmm_config_set_symbols(cfg, optarg, err, sizeof(err)), err);
+	case 'M':
+		metrics_path = optarg;
+		return 0;
+	case 'A':
+		api_socket_path = optarg;
+		return 0;
+	case 'I':
+		if (parse_timeout(optarg, &metrics_interval_ms))
+			return die("bad --metrics-interval '%s': give seconds, e.g. 60 or 0.5",
+				   optarg);
+		return 0;
+	case 'h':
+		print_usage();
+		return -1;
+	case 'V':
+		printf("minivmm %s\n", minivmm_version());
+		return -1;
+	case ':':
+		return die("option '%s' needs a value (see --help)", argv[optind - 1]);
+	default:
+		return die("unknown option '%s'; try 'minivmm --help'", argv[optind - 1]);
+	}
+}
+
+/* 0, -1 after --help or --version (exit 0), or an exit status after one line on stderr. */
+static int parse_args(int argc, char **argv, struct minivmm_config *cfg, struct cli_args *a)
+{
+	struct opt_tables t;
+	char err[MINIVMM_ERR_LEN];
+	int c, rc;
+
+	build_opt_tables(&t);
 	opterr = 0; /* our own one-line messages instead of getopt's */
-	while ((c = getopt_long(argc, argv, optstring, opts, NULL)) != -1) {
-		kind = kind_of_option(c);
-		if (kind) {
-			if (kind->parse(optarg, cfg, err, sizeof(err)))
-				return die("%s", err);
-			continue;
-		}
-		switch (c) {
-		case 'k':
-			kernel = true;
-			if (minivmm_config_set_kernel(cfg, optarg, err, sizeof(err)))
-				return die("%s", err);
-			break;
-		case 'i':
-			if (minivmm_config_set_initrd(cfg, optarg, err, sizeof(err)))
-				return die("%s", err);
-			break;
-		case 'c':
-			if (minivmm_config_set_cmdline(cfg, optarg, err, sizeof(err)))
-				return die("%s", err);
-			break;
-		case 'a':
-			if (minivmm_config_set_append(cfg, optarg, err, sizeof(err)))
-				return die("%s", err);
-			break;
-		case 'm':
-			if (minivmm_parse_size(optarg, &mem))
-				return die("bad --mem '%s': give a size like 512M or 2G", optarg);
-			/* In the user's units; a bare number is bytes, unlike QEMU's -m. */
-			if (mem < MINIVMM_MEM_MIN || mem > MINIVMM_MEM_MAX) {
-				size_t l = strlen(optarg);
-				int bare = l && optarg[l - 1] >= '0' && optarg[l - 1] <= '9';
-
-				if (mem < MINIVMM_MEM_MIN)
-					fprintf(stderr,
-						"minivmm: bad --mem '%s': the minimum is %lluM",
-						optarg, MINIVMM_MEM_MIN >> 20);
-				else
-					fprintf(stderr,
-						"minivmm: bad --mem '%s': the maximum is %lluT",
-						optarg, MINIVMM_MEM_MAX >> 40);
-				fprintf(stderr, "%s\n",
-					bare ? " (a number without K, M, G or T counts bytes)"
-					     : "");
-				return MINIVMM_STATUS_ERROR;
-			}
-			if (minivmm_config_set_mem(cfg, mem, err, sizeof(err)))
-				return die("%s", err);
-			break;
-		case 'p':
-			if (cli_parse_uint(optarg, UINT_MAX, &n) || n == 0)
-				return die("bad --cpus '%s': give a number from 1 to 32", optarg);
-			if (minivmm_config_set_vcpus(cfg, (unsigned int)n, err, sizeof(err)))
-				return die("%s", err);
-			break;
-		case 't':
-			if (parse_timeout(optarg, &ms))
-				return die("bad --timeout '%s': give seconds, e.g. 30 or 2.5",
-					   optarg);
-			minivmm_config_set_timeout(cfg, ms, NULL, 0);
-			break;
-		case 'v':
-			*verbose = 1;
-			break;
-		case 'O':
-			minivmm_config_set_in_order(cfg, 1, NULL, 0);
-			break;
-		case 'S':
-			if (!strcmp(optarg, "on"))
-				*seccomp = MINIVMM_SECCOMP_ON;
-			else if (!strcmp(optarg, "log"))
-				*seccomp = MINIVMM_SECCOMP_LOG;
-			else if (!strcmp(optarg, "off"))
-				*seccomp = MINIVMM_SECCOMP_OFF;
-			else
-				return die("bad --seccomp '%s': give on, log or off", optarg);
-			break;
-		case 'N':
-			*seccomp = MINIVMM_SECCOMP_OFF;
-			break;
-		case 'Y':
-			if (minivmm_config_set_symbols(cfg, optarg, err, sizeof(err)))
-				return die("%s", err);
-			break;
-		case 'M':
-			metrics_path = optarg;
-			break;
-		case 'A':
-			api_socket_path = optarg;
-			break;
-		case 'I':
-			if (parse_timeout(optarg, &metrics_interval_ms))
-				return die(
-					"bad --metrics-interval '%s': give seconds, e.g. 60 or 0.5",
-					optarg);
-			break;
-		case 'h':
-			print_usage();
-			return -1;
-		case 'V':
-			printf("minivmm %s\n", minivmm_version());
-			return -1;
-		case ':':
-			return die("option '%s' needs a value (see --help)", argv[optind - 1]);
-		default:
-			return die("unknown option '%s'; try 'minivmm --help'", argv[optind - 1]);
-		}
+	while ((c = getopt_long(argc, argv, t.optstring, t.opts, NULL)) != -1) {
+		rc = parse_option(c, argv, cfg, a);
+		if (rc)
+			return rc;
 	}
 	if (optind < argc)
 		return die("unexpected argument '%s'", argv[optind]);
-	if (!kernel)
+	if (!a->kernel)
 		return die("%s", "no kernel given: use --kernel FILE (see --help)");
-	if (minivmm_config_set_seccomp(cfg, *seccomp, err, sizeof(err)))
+	if (minivmm_config_set_seccomp(cfg, a->seccomp, err, sizeof(err)))
 		return die("%s", err);
 	return 0;
 }
@@ -578,38 +609,41 @@ static void print_console_dropped(struct minivmm *vm)
 	free(s);
 }
 
-int main(int argc, char **argv)
+/*
+ * The config the command line asks for, the console on the terminal; NULL
+ * with *rc the exit status (0 after --help or --version).
+ */
+static struct minivmm_config *config_from_args(int argc, char **argv, struct cli_args *a, int *rc)
 {
-	struct minivmm_config *cfg;
-	struct minivmm_exit ex;
-	struct minivmm *vm;
+	struct minivmm_config *cfg = minivmm_config_new();
 	char err[MINIVMM_ERR_LEN];
-	static sigset_t sigs;
-	pthread_t sigthread;
-	int verbose = 0, seccomp = MINIVMM_SECCOMP_ON, rc, status;
 
-	if (reopen_std_fds())
-		return MINIVMM_STATUS_ERROR;
-	/* A console pipe whose reader went away (minivmm ... | head -1) must not
-	 * kill the VM: the guest keeps running and its output is dropped, as
-	 * QEMU does; the serial port's write just fails with EPIPE. */
-	signal(SIGPIPE, SIG_IGN);
-	cfg = minivmm_config_new();
-	if (!cfg)
-		return die("%s", "out of memory");
+	if (!cfg) {
+		*rc = die("%s", "out of memory");
+		return NULL;
+	}
 	/* The console is the terminal's; the library's default is none. */
 	if (minivmm_config_set_console_fds(cfg, STDIN_FILENO, STDOUT_FILENO, err, sizeof(err))) {
 		minivmm_config_free(cfg);
-		return die("%s", err);
+		*rc = die("%s", err);
+		return NULL;
 	}
-	/* The CLI is filtered unless told otherwise (seccomp). */
-	rc = parse_args(argc, argv, cfg, &verbose, &seccomp);
-	if (rc) {
+	*rc = parse_args(argc, argv, cfg, a);
+	if (*rc) {
 		minivmm_config_free(cfg);
-		return rc < 0 ? 0 : rc;
+		*rc = *rc < 0 ? 0 : *rc;
+		return NULL;
 	}
+	return cfg;
+}
 
-	/* Every thread inherits this mask, so only signal_thread sees these. */
+/* Every thread inherits this mask, so only signal_thread sees these. */
+static int start_signal_thread(int seccomp)
+{
+	static sigset_t sigs;
+	pthread_t sigthread;
+	int rc;
+
 	sigemptyset(&sigs);
 	sigaddset(&sigs, SIGINT);
 	sigaddset(&sigs, SIGTERM);
@@ -622,11 +656,19 @@ int main(int argc, char **argv)
 	if (rc)
 		return die("cannot start the signal thread: %s", strerror(rc));
 	pthread_detach(sigthread);
+	return 0;
+}
 
-	rc = minivmm_create(cfg, &vm, err, sizeof(err));
-	minivmm_config_free(cfg);
-	if (rc < 0)
-		return die("%s", err);
+/*
+ * Everything around the VM before it runs: the host warning, a signal
+ * already caught, the control socket, --metrics. 0, or an exit status
+ * (the VM then destroyed).
+ */
+static int prepare_vm(struct minivmm *vm, int verbose)
+{
+	char err[MINIVMM_ERR_LEN];
+	int caught;
+
 	if (verbose)
 		fprintf(stderr, "minivmm: kernel command line: %s\n", minivmm_cmdline(vm));
 	quiet_why = minivmm_host_warning(vm);
@@ -636,9 +678,9 @@ int main(int argc, char **argv)
 	}
 	pthread_mutex_lock(&sig_lock);
 	sig_vm = vm;
-	rc = sig_caught;
+	caught = sig_caught;
 	pthread_mutex_unlock(&sig_lock);
-	if (rc)
+	if (caught)
 		minivmm_stop(vm);
 
 	if (api_socket_path && minivmm_serve_socket(vm, api_socket_path, err, sizeof(err)) < 0) {
@@ -653,9 +695,16 @@ int main(int argc, char **argv)
 		}
 		watcher_start(&metrics_w, metrics_thread, vm);
 	}
+	return 0;
+}
+
+/* Runs the VM on the raw terminal; the watchers and the signal thread let go of it after. */
+static int run_vm(struct minivmm *vm, struct minivmm_exit *ex)
+{
+	int rc;
 
 	raw_tty();
-	rc = minivmm_run(vm, &ex);
+	rc = minivmm_run(vm, ex);
 	restore_tty();
 	watcher_stop(&metrics_w);
 	if (metrics_fd >= 0) {
@@ -667,7 +716,61 @@ int main(int argc, char **argv)
 	pthread_mutex_lock(&sig_lock);
 	sig_vm = NULL;
 	pthread_mutex_unlock(&sig_lock);
-	if (verbose)
+	return rc;
+}
+
+/* What the VM's end says on stderr, and the exit status it gives. */
+static int exit_status(const struct minivmm_exit *ex, int verbose)
+{
+	int status = ex->status;
+
+	if (ex->stuck[0])
+		fprintf(stderr, "minivmm: %s did not stop within %.1f s; left it running\n",
+			ex->stuck, MINIVMM_STOP_GRACE_MS / 1000.0);
+	if (ex->reason == MINIVMM_EXIT_STOPPED && sig_caught)
+		status = 128 + sig_caught;
+	if (ex->reason == MINIVMM_EXIT_FAILED || ex->reason == MINIVMM_EXIT_GUEST_PANIC ||
+	    ex->reason == MINIVMM_EXIT_TRIPLE_FAULT)
+		fprintf(stderr, "minivmm: %s\n", ex->message);
+	else if (verbose)
+		fprintf(stderr, "minivmm: %s after %.3f s (%s), exit status %d\n", ex->message,
+			ex->runtime_ms / 1000.0, minivmm_exit_reason_name(ex->reason), status);
+	return status;
+}
+
+int main(int argc, char **argv)
+{
+	/* The CLI is filtered unless told otherwise (seccomp). */
+	struct cli_args a = {.seccomp = MINIVMM_SECCOMP_ON};
+	struct minivmm_config *cfg;
+	struct minivmm_exit ex;
+	struct minivmm *vm;
+	char err[MINIVMM_ERR_LEN];
+	int rc;
+
+	if (reopen_std_fds())
+		return MINIVMM_STATUS_ERROR;
+	/* A console pipe whose reader went away (minivmm ... | head -1) must not
+	 * kill the VM: the guest keeps running and its output is dropped, as
+	 * QEMU does; the serial port's write just fails with EPIPE. */
+	signal(SIGPIPE, SIG_IGN);
+	cfg = config_from_args(argc, argv, &a, &rc);
+	if (!cfg)
+		return rc;
+	rc = start_signal_thread(a.seccomp);
+	if (rc)
+		return rc;
+
+	rc = minivmm_create(cfg, &vm, err, sizeof(err));
+	minivmm_config_free(cfg);
+	if (rc < 0)
+		return die("%s", err);
+	rc = prepare_vm(vm, a.verbose);
+	if (rc)
+		return rc;
+
+	rc = run_vm(vm, &ex);
+	if (a.verbose)
 		minivmm_print_stats(vm, stderr);
 	print_console_dropped(vm);
 	/* A CI job whose guest hung wants to know where: every vCPU, then the verdict. */
@@ -679,18 +782,5 @@ int main(int argc, char **argv)
 	minivmm_destroy(vm);
 	if (rc < 0)
 		return die("%s", strerror(-rc));
-
-	status = ex.status;
-	if (ex.stuck[0])
-		fprintf(stderr, "minivmm: %s did not stop within %.1f s; left it running\n",
-			ex.stuck, MINIVMM_STOP_GRACE_MS / 1000.0);
-	if (ex.reason == MINIVMM_EXIT_STOPPED && sig_caught)
-		status = 128 + sig_caught;
-	if (ex.reason == MINIVMM_EXIT_FAILED || ex.reason == MINIVMM_EXIT_GUEST_PANIC ||
-	    ex.reason == MINIVMM_EXIT_TRIPLE_FAULT)
-		fprintf(stderr, "minivmm: %s\n", ex.message);
-	else if (verbose)
-		fprintf(stderr, "minivmm: %s after %.3f s (%s), exit status %d\n", ex.message,
-			ex.runtime_ms / 1000.0, minivmm_exit_reason_name(ex.reason), status);
-	return status;
+	return exit_status(&ex, a.verbose);
 }
