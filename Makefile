@@ -1,5 +1,6 @@
 # minivmm top-level Makefile. Module sources are found by directory, so a new
-# file in virtio/, devices/, arch/$(ARCH)/ or vmm/ needs no edit here.
+# file in virtio/, devices/, arch/$(ARCH)/ or a room of vmm/ (core/, api/,
+# control/ for the library, cli/ for the minivmm program) needs no edit here.
 #   make            build minivmm, libminivmm.so.$(VERSION) and libminivmm.a
 #   make deps       install the Debian packages the project needs (as root)
 #   make deps-demo  only those make demo needs (scripts/deps.sh --list demo)
@@ -27,11 +28,11 @@
 #   make install    PREFIX=/usr/local LIBDIR=$(PREFIX)/lib DESTDIR= (also: make uninstall)
 #
 # Libraries: libminivmm.so (soname libminivmm.so.MAJOR) and a PIC libminivmm.a
-# for embedders, both with only the minivmm_* API of vmm/minivmm.h global
-# (vmm/libminivmm.map; the .a is one object with the rest localized), and
+# for embedders, both with only the minivmm_* API of vmm/api/minivmm.h global
+# (vmm/api/libminivmm.map; the .a is one object with the rest localized), and
 # build/minivmm.pc for pkg-config. The CLI, unit tests and benches link
 # build/libminivmm-internal.a, which keeps every symbol. The version comes
-# from MINIVMM_VERSION_* in vmm/minivmm.h.
+# from MINIVMM_VERSION_* in vmm/api/minivmm.h.
 
 # The architecture linked in (arch/arch.h): x86_64 (the host) by default, or
 # aarch64, cross-built with Debian's aarch64-linux-gnu-gcc into its own
@@ -52,7 +53,7 @@ CC      ?= gcc
 OBJCOPY ?= objcopy
 BUILD   ?= build
 endif
-version_part = $(shell awk '$$2 == "MINIVMM_VERSION_$(1)" { print $$3 }' vmm/minivmm.h)
+version_part = $(shell awk '$$2 == "MINIVMM_VERSION_$(1)" { print $$3 }' vmm/api/minivmm.h)
 VERSION_MAJOR := $(call version_part,MAJOR)
 VERSION := $(VERSION_MAJOR).$(call version_part,MINOR).$(call version_part,PATCH)
 
@@ -69,9 +70,14 @@ LIBS     += -L$(A64_LIBFDT)/usr/lib/aarch64-linux-gnu -lfdt
 endif
 CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null || echo -lcheck -lsubunit -lrt -lm -pthread)
 
-LIB_SRCS  := $(sort $(wildcard virtio/*.c devices/*.c arch/$(ARCH)/*.c) $(filter-out vmm/main.c,$(wildcard vmm/*.c)))
+# The library: the VM core, the public API and the control socket. The CLI
+# (vmm/cli/) is a program over the library, not part of it.
+LIB_SRCS  := $(sort $(wildcard virtio/*.c devices/*.c arch/$(ARCH)/*.c vmm/core/*.c vmm/api/*.c vmm/control/*.c))
+CLI_SRCS  := $(sort $(wildcard vmm/cli/*.c))
+# The CLI's option parsers, for the unit tests and the fuzzer.
+CLI_OPT_SRCS := $(filter-out vmm/cli/main.c,$(CLI_SRCS))
 UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
-UNIT_HELPERS := $(sort $(filter-out $(UNIT_SRCS),$(wildcard tests/unit/*.c)))
+UNIT_HELPERS := $(sort $(filter-out $(UNIT_SRCS),$(wildcard tests/unit/*.c))) $(CLI_OPT_SRCS)
 # The aarch64 machine's pure parts (Image header and placement, device tree)
 # are unit-tested and fuzzed on every host: linked in when the library lacks them.
 A64_PURE_SRCS := arch/aarch64/fdt.c arch/aarch64/image.c arch/aarch64/load.c
@@ -122,7 +128,7 @@ INTERNAL_LIB := $(BUILD)/libminivmm-internal.a
 LIB       := $(BUILD)/libminivmm.a
 SONAME    := libminivmm.so.$(VERSION_MAJOR)
 SO        := $(BUILD)/libminivmm.so.$(VERSION)
-LIB_MAP   := vmm/libminivmm.map
+LIB_MAP   := vmm/api/libminivmm.map
 PC        := $(BUILD)/minivmm.pc
 ASAN_LIB  := $(BUILD)/libminivmm-asan.a
 TSAN_LIB  := $(BUILD)/libminivmm-tsan.a
@@ -224,9 +230,11 @@ $(TSAN_LIB): $(LIB_SRCS:%.c=$(TSAN_OBJ)/%.o)
 	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $^
 
-# The CLI links the internal archive statically: it uses vmm/cli_opts.c,
-# which is not part of the API, and needs no installed library to run.
-$(BIN): $(OBJ)/vmm/main.o $(INTERNAL_LIB)
+# The CLI links the internal archive statically: its option parsers
+# (vmm/cli/cli_opts.c) take back a half-added disk with the config's
+# internals, and it needs no installed library to run.
+CLI_OBJS := $(CLI_SRCS:%.c=$(OBJ)/%.o)
+$(BIN): $(CLI_OBJS) $(INTERNAL_LIB)
 	$(CC) $(CFLAGS) $(BIN_LDFLAGS) -o $@ $^ $(LIBS)
 
 # The control socket's client: json-c only, no part of the library.
@@ -235,19 +243,19 @@ $(CTL): tools/minivmm-ctl.c
 	$(CC) $(ALL_CFLAGS) -o $@ $< -ljson-c
 
 # Built as a third party would: the public header alone, the shared library.
-$(API_TEST): tests/api/api_test.c tests/api/api_socket_case.c tests/api/api_test.h vmm/minivmm.h $(SO)
+$(API_TEST): tests/api/api_test.c tests/api/api_socket_case.c tests/api/api_test.h vmm/api/minivmm.h $(SO)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -Ivmm -o $@ $(filter %.c,$^) -L$(BUILD) -lminivmm -ljson-c -Wl,-rpath,$(abspath $(BUILD))
+	$(CC) $(ALL_CFLAGS) -Ivmm/api -o $@ $(filter %.c,$^) -L$(BUILD) -lminivmm -ljson-c -Wl,-rpath,$(abspath $(BUILD))
 # The same, static against the public archive, for the api tier one level
 # down (the middle layer has no shared libraries).
-$(API_TEST_STATIC): tests/api/api_test.c tests/api/api_socket_case.c tests/api/api_test.h vmm/minivmm.h $(LIB)
+$(API_TEST_STATIC): tests/api/api_test.c tests/api/api_socket_case.c tests/api/api_test.h vmm/api/minivmm.h $(LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -Ivmm -static -o $@ $(filter %.c,$^) $(LIB) $(LIBS)
-$(API_TEST_TSAN): tests/api/api_test.c tests/api/api_socket_case.c tests/api/api_test.h vmm/minivmm.h $(TSAN_LIB)
+	$(CC) $(ALL_CFLAGS) -Ivmm/api -static -o $@ $(filter %.c,$^) $(LIB) $(LIBS)
+$(API_TEST_TSAN): tests/api/api_test.c tests/api/api_socket_case.c tests/api/api_test.h vmm/api/minivmm.h $(TSAN_LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -O1 $(TSAN_FLAGS) -Ivmm -o $@ $(filter %.c,$^) $(TSAN_LIB) $(LIBS)
+	$(CC) $(ALL_CFLAGS) -O1 $(TSAN_FLAGS) -Ivmm/api -o $@ $(filter %.c,$^) $(TSAN_LIB) $(LIBS)
 # The boot harness puts this one into the middle layer's initramfs.
-$(STATIC_BIN): $(OBJ)/vmm/main.o $(INTERNAL_LIB)
+$(STATIC_BIN): $(CLI_OBJS) $(INTERNAL_LIB)
 	$(CC) $(CFLAGS) -static -o $@ $^ $(LIBS)
 
 $(BUILD)/unit/%: $(OBJ)/tests/unit/%.o $(UNIT_HELPERS:%.c=$(OBJ)/%.o) $(INTERNAL_LIB)
@@ -266,11 +274,11 @@ $(BUILD)/unit-tsan/%: $(TSAN_OBJ)/tests/unit/%.o $(UNIT_HELPERS:%.c=$(TSAN_OBJ)/
 # the aarch64 machine's (Image and initrd placement, device tree; libfdt).
 FUZZ_LIB_SRCS := virtio/%.c devices/iov.c devices/net_hdr.c devices/net_rx.c arch/x86_64/bzimage.c arch/x86_64/elf_loader.c \
 	devices/blk_req.c arch/x86_64/cmdline.c arch/x86_64/boot.c arch/x86_64/e820.c arch/x86_64/mptable.c \
-	vmm/cli_opts.c vmm/config.c
+	vmm/api/config.c
 # Compiled once for all the fuzzers (fuzzer-no-link: coverage, no main), not
 # once per fuzzer: eight targets made that the longest part of the build.
 FUZZ_CFLAGS := $(CSTD) $(WARN) -g -O1 -I. -fsanitize=fuzzer-no-link,address,undefined
-FUZZ_LIB_OBJS := $(patsubst %.c,$(FUZZ_OBJ)/%.o,$(sort $(filter $(FUZZ_LIB_SRCS),$(LIB_SRCS)) $(A64_PURE_SRCS)))
+FUZZ_LIB_OBJS := $(patsubst %.c,$(FUZZ_OBJ)/%.o,$(sort $(filter $(FUZZ_LIB_SRCS),$(LIB_SRCS)) $(A64_PURE_SRCS) $(CLI_OPT_SRCS)))
 $(FUZZ_OBJ)/%.o: %.c
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_CFLAGS) -MMD -MP -c $< -o $@
@@ -356,7 +364,7 @@ demo: deps-demo
 install: $(BIN) $(CTL) $(LIB) $(SO) $(PC)
 	install -D -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/bin/minivmm
 	install -D -m 0755 $(CTL) $(DESTDIR)$(PREFIX)/bin/minivmm-ctl
-	install -D -m 0644 vmm/minivmm.h $(DESTDIR)$(PREFIX)/include/minivmm.h
+	install -D -m 0644 vmm/api/minivmm.h $(DESTDIR)$(PREFIX)/include/minivmm.h
 	install -D -m 0644 $(LIB) $(DESTDIR)$(LIBDIR)/libminivmm.a
 	install -D -m 0755 $(SO) $(DESTDIR)$(LIBDIR)/$(notdir $(SO))
 	ln -sf $(notdir $(SO)) $(DESTDIR)$(LIBDIR)/$(SONAME)

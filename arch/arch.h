@@ -109,7 +109,7 @@ extern const struct arch_reg_names arch_reg_names;
 void arch_vcpu_regs(int vcpu_fd, struct arch_regs *r);
 /*
  * The ioctl requests arch_vcpu_regs makes, 0-terminated: the seccomp policy
- * allows them to the threads that read registers (vmm/seccomp.c).
+ * allows them to the threads that read registers (vmm/core/seccomp.c).
  */
 extern const unsigned long arch_vcpu_regs_ioctls[];
 

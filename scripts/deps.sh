@@ -34,7 +34,7 @@ need() {
 need demo build-essential
 # The KVM, virtio and io_uring headers minivmm compiles against.
 need demo linux-libc-dev
-# The libraries minivmm links (vmm/stats.c says why json-c rather than
+# The libraries minivmm links (vmm/api/stats.c says why json-c rather than
 # jansson: minivmm_stats_json and the CLI's --metrics).
 need demo liburing-dev
 need demo libseccomp-dev

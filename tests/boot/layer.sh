@@ -107,7 +107,7 @@ layer_run() {
 	# -a", "info lapic"); its path is the first line of the console log.
 	_mon=/tmp/minivmm-layer-$$.monitor
 	echo "middle layer: QEMU monitor at $_mon"
-	timeout -k 5 "$3" qemu-system-x86_64 -M microvm,acpi=off \
+	timeout -k 5 "$3" ${LAYER_QEMU:-qemu-system-x86_64} -M microvm,acpi=off \
 		-accel "tcg${LAYER_TCG_THREAD:+,thread=$LAYER_TCG_THREAD}" \
 		-monitor "unix:$_mon,server=on,wait=off" \
 		-cpu qemu64,+svm,+npt,+lahf-lm,+popcnt,+sse4.1,+sse4.2,+ssse3 \

@@ -236,6 +236,9 @@ if command -v groff >/dev/null 2>&1; then
 else
 	echo "SKIP cli/man-page: groff is not installed, cannot check docs/minivmm.1"
 fi
+# The rooms of vmm/: who includes whom, the CLI outside the library, no
+# call circle between files (tests/cli/rooms.sh says which rules).
+"$root/tests/cli/rooms.sh" || status=1
 # used.idx is published with a release store and nothing writes the used
 # ring with a plain store (tests/cli/ring_stores.sh reads the compiler's view:
 # no run on x86 or under TCG could tell).

@@ -12,8 +12,8 @@
 #include <string.h>
 
 #include "tests/fuzz/fuzz_input.h"
-#include "vmm/cli_opts.h"
-#include "vmm/config.h"
+#include "vmm/cli/cli_opts.h"
+#include "vmm/api/config.h"
 
 #define MAX_SPEC 4096
 

@@ -23,10 +23,10 @@ fail() {
 	status=1
 }
 
-# The public functions: those vmm/minivmm.h declares.
-sed -n 's/^[a-z].*[ *]\(minivmm_[a-z_]*\)(.*/\1/p' "$root/vmm/minivmm.h" | sort >"$work/api"
+# The public functions: those vmm/api/minivmm.h declares.
+sed -n 's/^[a-z].*[ *]\(minivmm_[a-z_]*\)(.*/\1/p' "$root/vmm/api/minivmm.h" | sort >"$work/api"
 version=$(awk '$2 ~ /^MINIVMM_VERSION_(MAJOR|MINOR|PATCH)$/ { v = v s $3; s = "." } END { print v }' \
-	"$root/vmm/minivmm.h")
+	"$root/vmm/api/minivmm.h")
 major=${version%%.*}
 
 stage=$work/stage
@@ -165,7 +165,7 @@ unnamed=
 while read -r f; do
 	grep -q "\<$f\>" "$man3" || unnamed="$unnamed man3:$f"
 done <"$work/api"
-for ref in vmm/minivmm.h docs/minivmm.3; do
+for ref in vmm/api/minivmm.h docs/minivmm.3; do
 	grep -qF "($ref)" "$root/README.md" || unnamed="$unnamed README-link:$ref"
 done
 if [ -z "$unnamed" ] && [ -s "$work/api" ]; then

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * The seccomp filters (vmm/seccomp.c, vmm/seccomp_policy.c), installed for
+ * The seccomp filters (vmm/core/seccomp.c, vmm/core/seccomp_policy.c), installed for
  * real: Check runs each test in a process of its own, which installs one
  * kind's filter and then makes calls. What a list allows still works; a
  * call it narrows (an executable mapping, a signal to another process, a
@@ -25,7 +25,7 @@
 #include <unistd.h>
 
 #include "tests/unit/check_run.h"
-#include "vmm/seccomp.h"
+#include "vmm/core/seccomp.h"
 
 /*
  * Runs fn in a child process under kind's filter, its stderr kept in err.

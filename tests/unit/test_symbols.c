@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * Guest kernel symbols for the vCPU dump (vmm/symbols.c): a System.map's
+ * Guest kernel symbols for the vCPU dump (vmm/core/symbols.c): a System.map's
  * text symbols, the function symbols of an ELF symbol table (this test
  * binary's own), lookups as function+offset, and what is not a function
  * or lies far past the last one.
@@ -11,8 +11,8 @@
 #include <string.h>
 
 #include "tests/unit/check_run.h"
-#include "vmm/symbols.h"
-#include "vmm/vm.h"
+#include "vmm/core/symbols.h"
+#include "vmm/core/vm.h"
 
 START_TEST(system_map_text_symbols)
 {

@@ -20,12 +20,13 @@
 #include "tests/unit/check_run.h"
 #include "devices/serial.h"
 #include "devices/sysctl_ports.h"
-#include "vmm/bus.h"
-#include "vmm/cli_opts.h"
-#include "vmm/config.h"
-#include "vmm/minivmm.h"
-#include "vmm/panic_scan.h"
-#include "vmm/vm.h"
+#include "vmm/core/bus.h"
+#include "vmm/core/console_out.h"
+#include "vmm/cli/cli_opts.h"
+#include "vmm/api/config.h"
+#include "vmm/api/minivmm.h"
+#include "vmm/core/panic_scan.h"
+#include "vmm/core/vm.h"
 
 /* ------------------------------------------------------------------ */
 /* minivmm_parse_size                                                   */
