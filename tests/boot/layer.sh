@@ -110,7 +110,7 @@ layer_run() {
 	timeout -k 5 "$3" ${LAYER_QEMU:-qemu-system-x86_64} -M microvm,acpi=off \
 		-accel "tcg${LAYER_TCG_THREAD:+,thread=$LAYER_TCG_THREAD}" \
 		-monitor "unix:$_mon,server=on,wait=off" \
-		-cpu qemu64,+svm,+npt,+lahf-lm,+popcnt,+sse4.1,+sse4.2,+ssse3 \
+		-cpu "${LAYER_CPU:-qemu64,+svm,+npt,+lahf-lm,+popcnt,+sse4.1,+sse4.2,+ssse3}" \
 		-m 3072 -smp 2 -nodefaults -no-user-config -display none -serial stdio \
 		${LAYER_DISK:+-drive file=$LAYER_DISK,if=none,id=scratch,format=raw,cache=unsafe} \
 		${LAYER_DISK:+-device virtio-blk-device,drive=scratch} \
