@@ -8,7 +8,9 @@
  * file removed by destroy. And (socket_umask) that the process umask is
  * never touched: the socket is served from a thread that cannot change it;
  * (socket_idle) that eight idle clients are disconnected in time and a
- * tool gets its answer after all, while a client that keeps asking stays.
+ * tool gets its answer after all, while a client that keeps asking stays;
+ * (socket_taken_over) that a VM destroyed after another took its path over
+ * leaves the other's socket file.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -484,5 +486,49 @@ int case_socket_idle(void)
 		       "then a tool served; a client asking %d times over %d ms kept, dropped "
 		       "%" PRIu64 " ms after its last request\n",
 		       fastest, slowest, IDLE_MS, asked, IDLE_MS * 5 / 2, took);
+	return rc;
+}
+
+/*
+ * Two VMs, one path: the second serve replaces the first VM's socket file
+ * (a socket left at the path is taken to be stale). Destroying the first
+ * VM must then leave the second's file alone, and destroying the second
+ * must remove it.
+ */
+int case_socket_taken_over(void)
+{
+	char err[MINIVMM_ERR_LEN];
+	struct stat first, second, after;
+	struct vm a, b;
+	int fd, rc = 0;
+
+	if ((size_t)snprintf(sock_path, sizeof(sock_path), "%s/ctl-over.sock", workdir) >=
+	    sizeof(sock_path))
+		return fail("work directory %s too long for a socket path", workdir);
+	unlink(sock_path);
+	if (vm_make_waiting(&a, "socket_over_a", err) || vm_make_waiting(&b, "socket_over_b", err))
+		return fail("VM: %s", err);
+	if (minivmm_serve_socket(a.vm, sock_path, err, sizeof(err)) || stat(sock_path, &first))
+		return fail("serve A: %s", err);
+	if (minivmm_serve_socket(b.vm, sock_path, err, sizeof(err)) || stat(sock_path, &second))
+		return fail("serve B at A's path: %s", err);
+	if (second.st_ino == first.st_ino)
+		return fail("B's serve did not bind a file of its own");
+	vm_free(&a);
+	if (stat(sock_path, &after) || after.st_ino != second.st_ino)
+		rc = fail("destroying A removed B's socket file");
+	fd = rc ? -1 : conn();
+	if (!rc && fd < 0)
+		rc = fail("connect to B after A's destroy: %s", strerror(errno));
+	rc = rc || expect_state(fd, "created");
+	if (fd >= 0)
+		close(fd);
+	vm_free(&b);
+	if (!rc && stat(sock_path, &after) == 0)
+		rc = fail("B's socket file outlived its minivmm_destroy");
+	if (!rc)
+		printf("ok A's destroy left B's file (inode %lu) and B still answered; B's destroy "
+		       "removed it\n",
+		       (unsigned long)second.st_ino);
 	return rc;
 }

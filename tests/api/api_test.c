@@ -1617,6 +1617,8 @@ int main(int argc, char **argv)
 		return case_socket_umask();
 	if (!strcmp(argv[1], "socket_idle"))
 		return case_socket_idle();
+	if (!strcmp(argv[1], "socket_taken_over"))
+		return case_socket_taken_over();
 	if (!strcmp(argv[1], "kick_signal"))
 		return case_kick_signal();
 	if (!strcmp(argv[1], "null_exit"))

@@ -25,5 +25,6 @@ const char *exit_text(const struct minivmm_exit *e);
 int case_socket(void);
 int case_socket_umask(void);
 int case_socket_idle(void);
+int case_socket_taken_over(void);
 
 #endif

@@ -7,7 +7,7 @@
 # metrics_file checks what the CLI ($MINIVMM --metrics) wrote; socket_cli
 # runs the CLI with a control socket.
 API_CASES="two_vms eight_vms cycles pause_resume pause_hung_device slow_backend exit_fd
-	shutdown_ignored stats metrics_file metrics_refused socket socket_umask socket_idle socket_cli
+	shutdown_ignored stats metrics_file metrics_refused socket socket_umask socket_idle socket_taken_over socket_cli
 	kick_signal console_off null_exit console_stuck_reader"
 
 # Each case's VMs have a --timeout of their own (api_test.c), and the whole
@@ -48,6 +48,7 @@ case_stats() { api_case stats; }
 case_socket() { api_case socket; }
 case_socket_umask() { api_case socket_umask; }
 case_socket_idle() { api_case socket_idle; }
+case_socket_taken_over() { api_case socket_taken_over; }
 case_kick_signal() { api_case kick_signal; }
 case_console_off() { api_case console_off; }
 case_null_exit() { api_case null_exit; }

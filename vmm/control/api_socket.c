@@ -70,6 +70,9 @@ struct api_server {
 	pthread_cond_t cond;
 	int ready; /* under lock: 0 starting, 1 serving, < 0 its filter failed */
 	unsigned int idle_ms;
+	/* The file bind made, so that only it is removed at the end. */
+	dev_t dev;
+	ino_t ino;
 	struct api_client clients[API_CLIENTS];
 };
 
@@ -478,6 +481,21 @@ static int clear_path(const char *path)
 	return unlink(path) < 0 ? -errno : 0;
 }
 
+/*
+ * Removes the socket file if it is still the one this server bound: another
+ * VM may since have taken the path over (minivmm_serve_socket replaces a
+ * socket file left at its path), and its file is not ours to remove.
+ */
+static void remove_own_file(const struct api_server *s)
+{
+	struct stat st;
+
+	if (!s->ino || lstat(s->addr.sun_path, &st) < 0)
+		return;
+	if (S_ISSOCK(st.st_mode) && st.st_dev == s->dev && st.st_ino == s->ino)
+		unlink(s->addr.sun_path);
+}
+
 static void server_free(struct api_server *s)
 {
 	if (s->listen_fd >= 0)
@@ -501,7 +519,7 @@ static void server_stop(void *arg)
 	 * server has ended: the server, which reads what clients send, may not
 	 * unlink.
 	 */
-	unlink(s->addr.sun_path);
+	remove_own_file(s);
 	server_free(s);
 }
 
@@ -555,6 +573,14 @@ int minivmm_serve_socket(struct minivmm *vm, const char *path, char *err, size_t
 	rc = fchmod(s->listen_fd, 0600) < 0 ? -errno : 0;
 	if (!rc && bind(s->listen_fd, (struct sockaddr *)&s->addr, sizeof(s->addr)) < 0)
 		rc = -errno;
+	if (!rc) {
+		struct stat st;
+
+		if (lstat(path, &st) == 0) {
+			s->dev = st.st_dev;
+			s->ino = st.st_ino;
+		}
+	}
 	if (!rc && listen(s->listen_fd, API_CLIENTS) < 0)
 		rc = -errno;
 	if (rc < 0) {
@@ -570,7 +596,7 @@ int minivmm_serve_socket(struct minivmm *vm, const char *path, char *err, size_t
 	if (s->wake_fd < 0 || rc < 0) {
 		if (s->wake_fd < 0)
 			rc = -errno;
-		unlink(path);
+		remove_own_file(s);
 		fail(err, err_len, rc, "control socket '%s': cannot start its thread: %s", path);
 		goto out;
 	}
@@ -581,7 +607,7 @@ int minivmm_serve_socket(struct minivmm *vm, const char *path, char *err, size_t
 	pthread_mutex_unlock(&s->lock);
 	if (rc < 0) {
 		pthread_join(s->thread, NULL);
-		unlink(path);
+		remove_own_file(s);
 		fail(err, err_len, rc, "control socket '%s': cannot filter its thread: %s", path);
 		goto out;
 	}

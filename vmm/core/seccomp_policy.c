@@ -115,6 +115,8 @@ static const struct seccomp_rule control[] = {
  * and has no business removing files.
  */
 static const struct seccomp_rule teardown[] = {
+	{SCMP_SYS(newfstatat), 4, AT_SYMLINK_NOFOLLOW,
+	 "lstat: is the socket file still the one bound (another VM may own the path now)"},
 	{SCMP_SYS(unlink), 0, 0, "destroy removes the control socket's file"},
 	{SCMP_SYS(unlinkat), 0, 0, "unlink, as some glibc builds make it"},
 	{0, 0, 0, NULL},
