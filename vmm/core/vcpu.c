@@ -160,8 +160,8 @@ static void report_failure(struct vcpu *v, const char *what, unsigned long long 
 			host_kvm_kind() == HOST_KVM_PARAVIRT && regs.priv == 0
 				? "; this host's KVM has no hardware virtualization and "
 				  "emulates ring-0 guest code, so a Linux kernel cannot boot on "
-				  "it directly: run it one level down (README, \"How the tests "
-				  "run\")"
+				  "it directly: run it one level down (docs/testing.md, \"How the "
+				  "tests run\")"
 				: "");
 }
 
