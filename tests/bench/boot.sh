@@ -56,7 +56,6 @@ cp "$kdir/bzImage" "$guest/bzImage"
 : >"$guest/rootfs.ext4"
 nm -n "$kdir/vmlinux" | grep -i ' [tw] ' >"$guest/System.map"
 qver=$("$QEMU" --version | head -n 1 | sed 's/^QEMU emulator version //')
-layer_qver=$(qemu-system-x86_64 --version | head -n 1 | sed 's/^QEMU emulator version //')
 
 conf="BENCH_ROUNDS=$ROUNDS
 BENCH_QEMU=$QEMU
@@ -73,11 +72,12 @@ if [ "$kind" = hardware ]; then
 	 . "$here/boot-cases"
 	 run_cases bootbench) >"$log" 2>&1 || true
 else
+	. "$root/tests/boot/layer.sh"
+	layer_qver=$(layer_qemu_version | sed 's/^QEMU emulator version //') || exit 1
 	where="one level down (nested KVM under QEMU TCG)"
 	level="one level down: both VMMs inside a Linux $kver_short with KVM (host KVM: $kind),
         which runs under QEMU $layer_qver TCG with an emulated SVM CPU."
 	echo "boot bench: host KVM: $kind; running one level down (middle layer under QEMU TCG), $ROUNDS rounds"
-	. "$root/tests/boot/layer.sh"
 
 	extra=$work/extra
 	mkdir -p "$extra/tests"

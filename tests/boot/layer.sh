@@ -62,17 +62,26 @@ layer_stage_qemu() {
 # $LAYER_DISK, when set, is the layer's virtio-blk disk /dev/vda (a scratch
 # disk for the kill trials of tests/boot/cases.sh; cache=unsafe: the layer's
 # view of it is all they read, so the host need not flush it).
-# kvm_amd.npt=0: the layer's KVM runs inner guests on shadow page tables.
-# With nested paging (QEMU emulating NPT under TCG) an inner Linux that sends
-# hard over the network now and then takes a triple fault: the emulated CPU
-# fails to read the guest's IDT while the guest's page tables in memory are
-# intact. That hit minivmm's guests and QEMU's own (1 boot in 12) alike, up
-# to 3 TCP tests in 4 in a bad layer boot; with npt=0, none in 16.
+# kvm_amd.npt (layer_qemu): with Bookworm's QEMU 7.2, 0: the layer's KVM
+# runs inner guests on shadow page tables. With nested paging (7.2
+# emulating NPT under TCG) an inner Linux that sends hard over the network
+# now and then took a triple fault: the emulated CPU failed to read the
+# guest's IDT while the guest's page tables in memory were intact. That hit
+# minivmm's guests and QEMU's own (1 boot in 12) alike, up to 3 TCP tests
+# in 4 in a bad layer boot; with npt=0, none in 16. Unstable's QEMU (11.1
+# when this was written, LAYER_QEMU=unstable) is no way out: npt=0 stops
+# every inner guest before its first console byte, and with npt=1 two inner
+# Linux boots of 30 triple-faulted early (docs/design.md).
 #
 # LAYER_TCG_THREAD=single|multi: TCG's threading (QEMU's default for an
 # x86 layer on an x86 host is multi, a host thread per layer CPU), to
 # measure the layer's hang rate under each (the two hung CPUs of its dumps
 # spin in queued_spin_lock_slowpath).
+#
+# LAYER_QEMU (another emulator, layer_qemu), LAYER_CPU
+# (a -cpu model instead of the one below) and LAYER_APPEND (more of the
+# layer's kernel command line, after ours, so it can override): for trying
+# other layer configurations against the hang (docs/design.md).
 #
 # tsc_early_khz, tsc=reliable: TCG gives the layer the host's TSC. Left to
 # calibrate it against the emulated PIT, the layer's kernel failed whenever
@@ -92,7 +101,41 @@ layer_stage_qemu() {
 # as one: too few counted, and the kernel panics "IO-APIC + timer doesn't
 # work!" (seen at load 6 on two CPUs) although the timer works. Virtual
 # machines skip the check for this reason; the layer does too.
+# layer_qemu: sets $_layer_qemu, the emulator: Bookworm's
+# qemu-system-x86_64, or LAYER_QEMU (a path, or "unstable" for Debian
+# unstable's, unpacked by tests/boot/layer-qemu.sh), and $_layer_npt,
+# whether the layer's KVM uses nested paging: no on 7.2 (see kvm_amd.npt
+# above), yes on QEMU 8 and later, whose shadow-paging path stops every
+# inner guest at its first instructions. Returns 1, having said why, if
+# there is no emulator.
+layer_qemu() {
+	[ -n "${_layer_qemu:-}" ] && return 0
+	case ${LAYER_QEMU:-} in
+	"") _layer_qemu=qemu-system-x86_64 ;;
+	unstable)
+		_layer_qemu=$("$root/tests/boot/layer-qemu.sh") || {
+			_layer_qemu=
+			echo "middle layer: no emulator: tests/boot/layer-qemu.sh failed" >&2
+			return 1
+		}
+		;;
+	*) _layer_qemu=$LAYER_QEMU ;;
+	esac
+	_v=$("$_layer_qemu" --version 2>/dev/null | sed -n '1s/^QEMU emulator version \([0-9]*\).*/\1/p')
+	_layer_npt=1
+	[ -n "$_v" ] && [ "$_v" -lt 8 ] && _layer_npt=0
+	return 0
+}
+
+# layer_qemu_version: one line for the test log, the emulator that runs the
+# layer and its version.
+layer_qemu_version() {
+	layer_qemu || return 1
+	echo "$("$_layer_qemu" --version | head -n 1) ($_layer_qemu, kvm_amd.npt=$_layer_npt)"
+}
+
 layer_run() {
+	layer_qemu || return 1
 	# LAYER_TSC=calibrate: the old way, to measure what this fixes (layer-canary.sh).
 	if [ -z "${_layer_tsc:-}" ]; then
 		_tk=${MINIVMM_RUN_DIR:-$root/build}/tsc-khz
@@ -107,7 +150,7 @@ layer_run() {
 	# -a", "info lapic"); its path is the first line of the console log.
 	_mon=/tmp/minivmm-layer-$$.monitor
 	echo "middle layer: QEMU monitor at $_mon"
-	timeout -k 5 "$3" ${LAYER_QEMU:-qemu-system-x86_64} -M microvm,acpi=off \
+	timeout -k 5 "$3" "$_layer_qemu" -M microvm,acpi=off \
 		-accel "tcg${LAYER_TCG_THREAD:+,thread=$LAYER_TCG_THREAD}" \
 		-monitor "unix:$_mon,server=on,wait=off" \
 		-cpu "${LAYER_CPU:-qemu64,+svm,+npt,+lahf-lm,+popcnt,+sse4.1,+sse4.2,+ssse3}" \
@@ -115,7 +158,7 @@ layer_run() {
 		${LAYER_DISK:+-drive file=$LAYER_DISK,if=none,id=scratch,format=raw,cache=unsafe} \
 		${LAYER_DISK:+-device virtio-blk-device,drive=scratch} \
 		-kernel "$1" -initrd "$2" -no-reboot \
-		-append "console=ttyS0 reboot=t panic=-1 quiet kvm_amd.npt=0 no_timer_check $_tsc $4" </dev/null
+		-append "console=ttyS0 reboot=t panic=-1 quiet kvm_amd.npt=$_layer_npt no_timer_check $_tsc $4 ${LAYER_APPEND:-}" </dev/null
 	_qrc=$?
 	rm -f "$_mon"
 	return $_qrc
@@ -293,6 +336,11 @@ layer_cases() {
 		return 1
 	}
 	layer_build "$_x.layer" "$_x.layer.cpio.gz" "$_cf" "$_x"
+	_qv=$(layer_qemu_version) || {
+		record FAIL "$_g/layer-qemu" "no emulator for the middle layer (tests/boot/layer-qemu.sh)"
+		return 1
+	}
+	echo "$_g tests: middle layer emulator $_qv"
 	layer_run_tries "$kdir/bzImage" "$_x.layer.cpio.gz" "${LAYER_TIMEOUT:-$((240 + _per * $#))}" \
 		"minivmm.cases=$(echo "$@" | tr ' ' ,)" "$_lg"
 	return 0

@@ -73,6 +73,11 @@ else
 	  done
 	  cat "$root/tests/boot/cases.sh"; } >"$work/cases-layer.sh"
 	layer_build "$work/layer" "$work/layer.cpio.gz" "$work/cases-layer.sh"
+	qv=$(layer_qemu_version) || {
+		record FAIL boot/layer-qemu "no emulator for the middle layer (tests/boot/layer-qemu.sh)"
+		exit 1
+	}
+	echo "boot tests: middle layer emulator $qv"
 	budget=$(sh -c ". '$work/cases-layer.sh'; t=240
 		for c in $cases; do t=\$((t + \$(case_budget \$c))); done; echo \$t")
 	limit=${LAYER_TIMEOUT:-$budget}
