@@ -38,7 +38,7 @@ enum blk_engine_kind {
 
 /* Ring tags with this bit (and the bits below it) are the engine's own. */
 #define BLK_ENGINE_TAG_OWN (1ULL << 60)
-/* Workers of the threads engine. */
+/* Workers of the threads engine (at most, and by default). */
 #define BLK_ENGINE_WORKERS 3
 
 /* What ends one request: its tag and result, on the device thread. */
@@ -98,6 +98,7 @@ struct blk_engine_params {
 	int fd;			   /* the image, open; the engine does not close it */
 	struct dev_thread *dt;	   /* may be set up after create, but before any request */
 	unsigned int max_inflight; /* requests in flight at once, at most */
+	unsigned int workers;	   /* threads: 0 for BLK_ENGINE_WORKERS, at most that */
 	/* Test-only (MINIVMM_TEST_HOLD_WRITE): the first write waits this
 	 * long before it starts, where cancel cannot stop it, as a write on a
 	 * stalled disk would. */

@@ -54,7 +54,7 @@ struct threads_engine {
 	struct blk_engine e; /* first */
 	struct dev_event done_ev;
 	pthread_t workers[BLK_ENGINE_WORKERS];
-	unsigned int nworkers;
+	unsigned int nworkers, want_workers;
 
 	pthread_mutex_t lock;
 	pthread_cond_t work;	/* a job was queued, or the engine stops */
@@ -337,7 +337,7 @@ static int te_start(struct blk_engine *e, int (*prologue)(void *arg), void *arg)
 
 	t->prologue = prologue;
 	t->prologue_arg = arg;
-	for (unsigned int i = 0; i < BLK_ENGINE_WORKERS && !rc; i++) {
+	for (unsigned int i = 0; i < t->want_workers && !rc; i++) {
 		rc = -pthread_create(&t->workers[i], NULL, worker, t);
 		if (!rc) {
 			pthread_setname_np(t->workers[i], "blk-io");
@@ -408,6 +408,8 @@ int blk_engine_threads_create(const struct blk_engine_params *p, struct blk_engi
 		push(&t->free, &t->jobs[i]);
 	t->done_ev = (struct dev_event){.fd = fd, .tag = TAG_DONE};
 	t->hold_ms = p->test_hold_ms;
+	t->want_workers =
+		p->workers && p->workers < BLK_ENGINE_WORKERS ? p->workers : BLK_ENGINE_WORKERS;
 	pthread_mutex_init(&t->lock, NULL);
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
