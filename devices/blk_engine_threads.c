@@ -114,14 +114,13 @@ static void post_done(struct threads_engine *t, struct job *j, int res)
 		eventfd_write(t->done_ev.fd, 1);
 }
 
-/* Test-only: the held write waits, without the lock, until the hold has
- * passed or the engine stops. */
-static void hold(struct threads_engine *t)
+/* Test-only: the held write waits ms, without the lock, or until the engine stops. */
+static void hold(struct threads_engine *t, unsigned int ms)
 {
 	struct timespec until;
 
 	clock_gettime(CLOCK_MONOTONIC, &until);
-	timespec_add_ms(&until, t->hold_ms);
+	timespec_add_ms(&until, ms);
 	while (!t->stopping && pthread_cond_timedwait(&t->halt, &t->lock, &until) != ETIMEDOUT)
 		;
 }
@@ -168,9 +167,12 @@ static void *worker(void *arg)
 			break;
 		j = pop(&t->queued);
 		if (t->hold_ms && j->op == JOB_WRITE) {
-			t->held = j;
-			hold(t);
+			unsigned int ms = t->hold_ms;
+
+			/* Only the first: another worker may take a write meanwhile. */
 			t->hold_ms = 0;
+			t->held = j;
+			hold(t, ms);
 			t->held = NULL;
 			if (j->cancelled || t->stopping) {
 				post_done(t, j, -ECANCELED);
