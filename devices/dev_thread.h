@@ -82,6 +82,9 @@ struct dev_thread {
 	/* Run first on the new thread (a seccomp filter); non-zero: the thread ends. */
 	int (*prologue)(void *arg);
 	void *prologue_arg;
+	/* Run first on each helper thread the device starts (a disk engine's
+	 * workers: their seccomp filter), with prologue_arg; NULL: nothing. */
+	int (*helper_prologue)(void *arg);
 	int prologue_rc;
 	bool prologue_done;
 	bool test_hang;	  /* test-only: hang in the next operation, as a stuck thread would */

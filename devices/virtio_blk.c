@@ -4,8 +4,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <liburing.h>
-#include <linux/falloc.h>
 #include <linux/fs.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +13,7 @@
 #include <unistd.h>
 
 #include "common/le.h"
+#include "devices/blk_engine.h"
 #include "devices/dev_stats.h"
 #include "devices/virtio_dev.h"
 #include "virtio/vring.h"
@@ -36,8 +35,8 @@
 /* The largest batch blk_poll() waits for. */
 #define BLK_POLL_BATCH_MAX 32
 
-/* io_uring user_data: a slot index, or this tag (or the shell's own). */
-#define TAG_MERGE	   (1ULL << 61) /* | merge record index */
+/* Request tags (blk_engine.h): a slot index, or this. */
+#define TAG_MERGE	   (1ULL << 59) /* | merge record index */
 #define MERGE_IOV	   256		/* segments of one merged read or write */
 #define MERGE_BYTES	   (1u << 24)	/* and its bytes */
 #define MERGE_BYTES_DIRECT (1u << 19)	/* with O_DIRECT (queue_rw) */
@@ -86,12 +85,7 @@ struct vblk {
 	unsigned int run_len, run_segs;
 	uint64_t run_bytes;
 	struct merge *merges;
-	/* Test-only (MINIVMM_TEST_HOLD_WRITE): the first write waits this long
-	 * in the ring as a timeout cancel does not stop, as a write io-wq runs
-	 * on a stalled disk would, then goes out. */
-	unsigned int hold_ms;
-	int held; /* the slot held, or -1 */
-	struct __kernel_timespec hold_ts;
+	struct blk_engine *eng; /* does the I/O (devices/blk_engine.h) */
 
 	struct vblk_stats st; /* devices/dev_stats.h */
 };
@@ -201,34 +195,21 @@ static void count_inflight(struct vblk *b, unsigned int n)
 	stat_max(&b->st.max_inflight, b->inflight);
 }
 
-static void prep_rw(struct io_uring_sqe *sqe, int fd, uint32_t type, const struct iovec *iov,
-		    unsigned int n, uint64_t sector)
+static void engine_rw(struct vblk *b, uint64_t tag, uint32_t type, const struct iovec *iov,
+		      unsigned int n, uint64_t sector)
 {
 	if (type == VIRTIO_BLK_T_IN)
-		io_uring_prep_readv(sqe, fd, iov, n, sector * VIRTIO_BLK_SECTOR);
+		b->eng->ops->readv(b->eng, tag, iov, n, sector * VIRTIO_BLK_SECTOR);
 	else
-		io_uring_prep_writev(sqe, fd, iov, n, sector * VIRTIO_BLK_SECTOR);
+		b->eng->ops->writev(b->eng, tag, iov, n, sector * VIRTIO_BLK_SECTOR);
 }
 
 /* One read or write on its own, tagged with its slot index. */
 static void submit_rw(struct vblk *b, uint16_t idx)
 {
 	const struct blk_req *r = &b->slots[idx].req;
-	struct io_uring_sqe *sqe = dev_thread_sqe(&b->vdev.dt);
 
-	if (b->hold_ms && r->type == VIRTIO_BLK_T_OUT) {
-		b->hold_ts = (struct __kernel_timespec){.tv_sec = b->hold_ms / 1000,
-							.tv_nsec = b->hold_ms % 1000 * 1000000L};
-		b->hold_ms = 0;
-		b->held = idx;
-		io_uring_prep_timeout(sqe, &b->hold_ts, 0, 0);
-		dev_sqe_fixed(&b->vdev.dt, sqe);
-		io_uring_sqe_set_data64(sqe, idx);
-		return;
-	}
-	prep_rw(sqe, b->fd, r->type, r->data, r->n_data, r->sector);
-	dev_sqe_fixed(&b->vdev.dt, sqe);
-	io_uring_sqe_set_data64(sqe, idx);
+	engine_rw(b, idx, r->type, r->data, r->n_data, r->sector);
 }
 
 static struct merge *free_merge(struct vblk *b)
@@ -243,13 +224,10 @@ static struct merge *free_merge(struct vblk *b)
 static void flush_run(struct vblk *b)
 {
 	struct merge *m = b->run_len > 1 ? free_merge(b) : NULL;
-	struct io_uring_sqe *sqe;
 	const struct blk_req *first;
 
 	if (!b->run_len)
 		return;
-	if (b->hold_ms)
-		m = NULL; /* the held write goes on its own */
 	if (!m) {
 		for (unsigned int i = 0; i < b->run_len; i++)
 			submit_rw(b, b->run[i]);
@@ -267,10 +245,8 @@ static void flush_run(struct vblk *b)
 		m->bytes = b->run_bytes;
 		m->busy = true;
 		first = &b->slots[b->run[0]].req;
-		sqe = dev_thread_sqe(&b->vdev.dt);
-		prep_rw(sqe, b->fd, first->type, m->iov, k, first->sector);
-		dev_sqe_fixed(&b->vdev.dt, sqe);
-		io_uring_sqe_set_data64(sqe, TAG_MERGE | (uint64_t)(m - b->merges));
+		engine_rw(b, TAG_MERGE | (uint64_t)(m - b->merges), first->type, m->iov, k,
+			  first->sector);
 		stat_inc(&b->st.merged_ios);
 		stat_add(&b->st.merged_reqs, b->run_len);
 	}
@@ -337,8 +313,9 @@ static void merge_done(struct vblk *b, struct merge *m, int res)
 static void submit(struct vblk *b, struct slot *s)
 {
 	struct blk_req *r = &s->req;
-	struct io_uring_sqe *sqe;
-	int mode;
+	uint64_t tag = (uint64_t)(s - b->slots);
+	uint64_t off = r->range_sector * VIRTIO_BLK_SECTOR;
+	uint64_t len = (uint64_t)r->range_sectors * VIRTIO_BLK_SECTOR;
 
 	switch (r->type) {
 	case VIRTIO_BLK_T_IN:
@@ -379,23 +356,19 @@ static void submit(struct vblk *b, struct slot *s)
 	}
 	/* Everything before it goes out first: requests keep their order. */
 	flush_run(b);
-	sqe = dev_thread_sqe(&b->vdev.dt);
 	switch (r->type) {
 	case VIRTIO_BLK_T_FLUSH:
 		/* Acknowledged only once fdatasync has finished (io_done). */
-		io_uring_prep_fsync(sqe, b->fd, IORING_FSYNC_DATASYNC);
+		b->eng->ops->flush(b->eng, tag);
+		break;
+	case VIRTIO_BLK_T_DISCARD:
+		b->eng->ops->discard(b->eng, tag, off, len);
 		break;
 	default:
-		if (r->type == VIRTIO_BLK_T_DISCARD || (r->range_flags & VIRTIO_BLK_WZ_F_UNMAP))
-			mode = FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE;
-		else
-			mode = FALLOC_FL_ZERO_RANGE | FALLOC_FL_KEEP_SIZE;
-		io_uring_prep_fallocate(sqe, b->fd, mode, r->range_sector * VIRTIO_BLK_SECTOR,
-					(uint64_t)r->range_sectors * VIRTIO_BLK_SECTOR);
+		b->eng->ops->write_zeroes(b->eng, tag, off, len,
+					  r->range_flags & VIRTIO_BLK_WZ_F_UNMAP);
 		break;
 	}
-	dev_sqe_fixed(&b->vdev.dt, sqe);
-	io_uring_sqe_set_data64(sqe, (uint64_t)(s - b->slots));
 	count_inflight(b, 1);
 	b->slow_inflight++;
 }
@@ -486,17 +459,37 @@ static void process_queue(struct vblk *b)
 
 /* ---- the shell's ops ---- */
 
+/* A request the engine finished. */
+static void request_done(void *dev, uint64_t tag, int res)
+{
+	struct vblk *b = dev;
+
+	if (tag < VBLK_QUEUE_SIZE)
+		io_done(b, &b->slots[tag], res);
+	else if ((tag & TAG_MERGE) && (tag & ~TAG_MERGE) < MERGE_RECORDS)
+		merge_done(b, &b->merges[tag & ~TAG_MERGE], res);
+}
+
 static void blk_complete(struct virtio_dev *d, uint64_t tag, int res)
 {
 	struct vblk *b = to_vblk(d);
 
-	if (tag < VBLK_QUEUE_SIZE && (int)tag == b->held) {
-		b->held = -1; /* held long enough: now the write itself */
-		submit_rw(b, (uint16_t)tag);
-	} else if (tag < VBLK_QUEUE_SIZE)
-		io_done(b, &b->slots[tag], res);
-	else if ((tag & TAG_MERGE) && (tag & ~TAG_MERGE) < MERGE_RECORDS)
-		merge_done(b, &b->merges[tag & ~TAG_MERGE], res);
+	b->eng->ops->event(b->eng, tag, res, request_done, b);
+}
+
+static void blk_prepare(struct virtio_dev *d)
+{
+	struct vblk *b = to_vblk(d);
+
+	b->eng->ops->prepare(b->eng);
+}
+
+/* On the owner's thread: the engine's workers run the device's helper prologue. */
+static int blk_start(struct virtio_dev *d)
+{
+	struct vblk *b = to_vblk(d);
+
+	return b->eng->ops->start(b->eng, d->dt.helper_prologue, d->dt.prologue_arg);
 }
 
 static void blk_process(struct virtio_dev *d, unsigned int kicked, bool ctrl)
@@ -515,16 +508,15 @@ static bool blk_busy(struct virtio_dev *d)
 	return to_vblk(d)->inflight != 0;
 }
 
-static void blk_reap(struct virtio_dev *d, uint64_t tag)
+/* A request that ended after a reset began: no used-ring write (R16). */
+static void request_reaped(void *dev, uint64_t tag, int res)
 {
-	struct vblk *b = to_vblk(d);
+	struct vblk *b = dev;
 
+	(void)res;
 	if (tag < VBLK_QUEUE_SIZE) {
 		struct slot *s = &b->slots[tag];
 
-		/* No used-ring write after a reset began (R16). */
-		if ((int)tag == b->held)
-			b->held = -1;
 		b->inflight--;
 		if (!is_rw(&s->req))
 			b->slow_inflight--;
@@ -540,18 +532,31 @@ static void blk_reap(struct virtio_dev *d, uint64_t tag)
 	}
 }
 
-static void blk_cancel(struct virtio_dev *d)
+static void blk_reap(struct virtio_dev *d, uint64_t tag)
 {
 	struct vblk *b = to_vblk(d);
 
+	b->eng->ops->event(b->eng, tag, 0, request_reaped, b);
+}
+
+/* A slot in a merged request is busy too, but the merge is what runs. */
+static void blk_cancel(struct virtio_dev *d)
+{
+	struct vblk *b = to_vblk(d);
+	bool merged[VBLK_QUEUE_SIZE] = {false};
+
 	if (!b->inflight)
 		return;
+	for (unsigned int i = 0; i < MERGE_RECORDS; i++) {
+		if (!b->merges[i].busy)
+			continue;
+		for (unsigned int k = 0; k < b->merges[i].n; k++)
+			merged[b->merges[i].member[k]] = true;
+		b->eng->ops->cancel(b->eng, TAG_MERGE | i);
+	}
 	for (unsigned int i = 0; i < VBLK_QUEUE_SIZE; i++)
-		if (b->slots[i].busy && (int)i != b->held)
-			dev_thread_cancel(&d->dt, i);
-	for (unsigned int i = 0; i < MERGE_RECORDS; i++)
-		if (b->merges[i].busy)
-			dev_thread_cancel(&d->dt, TAG_MERGE | i);
+		if (b->slots[i].busy && !merged[i])
+			b->eng->ops->cancel(b->eng, i);
 }
 
 static void blk_reset(struct virtio_dev *d)
@@ -593,7 +598,7 @@ static bool blk_poll(struct virtio_dev *d)
 	struct vblk *b = to_vblk(d);
 
 	if (!virtio_dev_queue_live(d, 0) || b->inflight || !b->nfree ||
-	    (b->last_popped > BLK_POLL_BATCH_MAX && !dev_thread_inline(&d->dt)) ||
+	    (b->last_popped > BLK_POLL_BATCH_MAX && !b->eng->ops->finished_inline(b->eng)) ||
 	    !virtio_dev_poll_ring(d, 0, b->last_popped))
 		return false;
 	process_queue(b);
@@ -612,14 +617,15 @@ static void blk_print_stats(struct virtio_dev *d, const char *name, FILE *f)
 		" read_bytes=%" PRIu64 " written_bytes=%" PRIu64 " io_errors=%" PRIu64
 		" (eio=%" PRIu64 " enospc=%" PRIu64 ") rejected=%" PRIu64 " chain_errors=%" PRIu64
 		" misaligned=%" PRIu64 " max_inflight=%" PRIu64 " poll_hits=%" PRIu64
-		" merged=%" PRIu64 "/%" PRIu64 " resubmitted=%" PRIu64 " kicks_held=%" PRIu64 "\n",
+		" merged=%" PRIu64 "/%" PRIu64 " resubmitted=%" PRIu64 " kicks_held=%" PRIu64
+		" engine=%s\n",
 		name, virtio_dev_negotiated(d, VIRTIO_F_IN_ORDER) ? "negotiated" : "off",
 		stat_get(&st->reads), stat_get(&st->writes), stat_get(&st->flushes),
 		stat_get(&st->bytes_read), stat_get(&st->bytes_written), stat_get(&st->io_errors),
 		stat_get(&st->err_eio), stat_get(&st->err_enospc), rejected,
 		stat_get(&st->chain_errors), stat_get(&st->misaligned), stat_get(&st->max_inflight),
 		stat_get(&d->dt.poll_hits), stat_get(&st->merged_reqs), stat_get(&st->merged_ios),
-		stat_get(&st->resubmitted), stat_get(&st->kicks_held));
+		stat_get(&st->resubmitted), stat_get(&st->kicks_held), to_vblk(d)->eng->ops->name);
 }
 
 static void blk_counters(struct virtio_dev *d, struct dev_counters *c)
@@ -656,6 +662,7 @@ static void blk_destroy(struct virtio_dev *d)
 {
 	struct vblk *b = to_vblk(d);
 
+	b->eng->ops->destroy(b->eng);
 	close(b->fd);
 	free(b->slots);
 	free(b->long_iov);
@@ -664,18 +671,12 @@ static void blk_destroy(struct virtio_dev *d)
 	free(b);
 }
 
-/*
- * Reads and writes of the image, FLUSH, DISCARD and WRITE_ZEROES; TIMEOUT
- * for the test hook's held write (it names no file).
- */
-static const uint8_t blk_uring_ops[] = {IORING_OP_READV, IORING_OP_WRITEV, IORING_OP_FSYNC,
-					IORING_OP_FALLOCATE, IORING_OP_TIMEOUT};
-
+/* The ring's opcodes are the engine's (virtio_dev_params.uring_ops). */
 static const struct virtio_dev_ops blk_ops = {
 	.name = "virtio-blk",
 	.device_id = VIRTIO_ID_BLOCK,
-	.uring_ops = blk_uring_ops,
-	.n_uring_ops = sizeof(blk_uring_ops),
+	.start = blk_start,
+	.prepare = blk_prepare,
 	.poll = blk_poll,
 	.complete = blk_complete,
 	.process = blk_process,
@@ -771,8 +772,6 @@ int vblk_create(const struct vblk_options *o, const struct virtio_dev_env *env,
 		return -ENOMEM;
 	}
 	b->fd = -1;
-	b->held = -1;
-	b->hold_ms = o->test_hold_ms;
 	b->vq = &b->vdev.vqs[0];
 	b->read_only = o->read_only;
 	b->direct = o->direct;
@@ -783,6 +782,17 @@ int vblk_create(const struct vblk_options *o, const struct virtio_dev_env *env,
 	snprintf(b->serial, sizeof(b->serial), "%s",
 		 o->serial ? o->serial : (base ? base + 1 : o->path));
 	build_config(b);
+	rc = blk_engine_create(&(struct blk_engine_params){.kind = o->engine,
+							   .fd = b->fd,
+							   .dt = &b->vdev.dt,
+							   .max_inflight = VBLK_QUEUE_SIZE,
+							   .test_hold_ms = o->test_hold_ms},
+			       &b->eng);
+	if (rc) {
+		snprintf(err, err_len, "disk '%s': cannot set up its I/O engine: %s", o->path,
+			 strerror(-rc));
+		goto fail;
+	}
 	rc = virtio_dev_init(&b->vdev, &blk_ops, env,
 			     &(struct virtio_dev_params){
 				     .features = offered_features(o),
@@ -794,7 +804,9 @@ int vblk_create(const struct vblk_options *o, const struct virtio_dev_env *env,
 				      * cancels of a drain. */
 				     .ring_entries = 2 * VBLK_QUEUE_SIZE + 8,
 				     .poll_us = o->poll_us,
-				     .files = &b->fd,
+				     .uring_ops = b->eng->uring_ops,
+				     .n_uring_ops = b->eng->n_uring_ops,
+				     .files = &b->eng->ring_file,
 				     .nfiles = 1,
 			     },
 			     err, err_len);
@@ -814,6 +826,8 @@ int vblk_create(const struct vblk_options *o, const struct virtio_dev_env *env,
 	return 0;
 fail:
 	virtio_dev_fini(&b->vdev);
+	if (b->eng)
+		b->eng->ops->destroy(b->eng);
 	if (b->fd >= 0)
 		close(b->fd);
 	free(b->slots);

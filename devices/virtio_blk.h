@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "devices/blk_engine.h"
 #include "devices/blk_req.h"
 
 #define VIRTIO_ID_BLOCK 2
@@ -23,11 +24,12 @@
 struct vblk_options {
 	const char *path;
 	bool read_only;
-	bool direct;		   /* O_DIRECT */
-	bool in_order;		   /* offer VIRTIO_F_IN_ORDER */
-	const char *serial;	   /* GET_ID; NULL: derived from the path */
-	unsigned int poll_us;	   /* busy-poll for new requests when idle; 0: never */
-	unsigned int test_hold_ms; /* test-only: hold the first write in the ring this long */
+	bool direct;		     /* O_DIRECT */
+	bool in_order;		     /* offer VIRTIO_F_IN_ORDER */
+	const char *serial;	     /* GET_ID; NULL: derived from the path */
+	unsigned int poll_us;	     /* busy-poll for new requests when idle; 0: never */
+	enum blk_engine_kind engine; /* what does the I/O */
+	unsigned int test_hold_ms;   /* test-only: hold the first write this long */
 };
 
 struct vblk_stats {

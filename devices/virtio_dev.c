@@ -283,8 +283,9 @@ int virtio_dev_init(struct virtio_dev *d, const struct virtio_dev_ops *ops,
 		    size_t err_len)
 {
 	int files[DEV_FILES_MAX];
-	struct dev_uring_policy pol = {
-		.files = files, .ops = ops->uring_ops, .nops = ops->n_uring_ops};
+	struct dev_uring_policy pol = {.files = files,
+				       .ops = p->uring_ops ? p->uring_ops : ops->uring_ops,
+				       .nops = p->uring_ops ? p->n_uring_ops : ops->n_uring_ops};
 	int rc;
 
 	if (p->nqueues == 0 || p->nqueues > VDEV_MAX_QUEUES || p->config_len > VDEV_CONFIG_MAX ||
@@ -338,7 +339,9 @@ void virtio_dev_fini(struct virtio_dev *d)
 
 int virtio_dev_start(struct virtio_dev *d)
 {
-	return dev_thread_start(&d->dt, vdev_thread, d);
+	int rc = d->ops->start ? d->ops->start(d) : 0;
+
+	return rc ? rc : dev_thread_start(&d->dt, vdev_thread, d);
 }
 
 struct dev_thread *virtio_dev_thread(struct virtio_dev *d)

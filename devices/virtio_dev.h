@@ -54,9 +54,15 @@ struct virtio_dev_ops {
 	const char *const *queue_names;
 	bool shows_unpopped;
 	/* The io_uring opcodes the device submits: its sealed ring allows
-	 * these, event reads and cancels, nothing else (dev_uring_policy). */
+	 * these, event reads and cancels, nothing else (dev_uring_policy).
+	 * virtio_dev_params.uring_ops, when set, replaces them. */
 	const uint8_t *uring_ops;
 	unsigned int n_uring_ops;
+
+	/* Optional, on the owner's thread: start the device's own helper
+	 * threads (dev_thread.helper_prologue first on each) before its
+	 * thread starts. 0 or a negative errno. */
+	int (*start)(struct virtio_dev *d);
 
 	/* All on the device thread. NULL where marked optional. */
 	/* Optional: before each sleep, post what the device always keeps posted. */
@@ -105,6 +111,9 @@ struct virtio_dev_params {
 	unsigned int queue_size;   /* QueueNumMax of each queue */
 	unsigned int ring_entries; /* io_uring SQEs: all the I/O in flight, kicks, cancels */
 	unsigned int poll_us;	   /* busy-poll budget; 0: never */
+	/* The opcodes, when they depend on the instance (a disk's engine). */
+	const uint8_t *uring_ops;
+	unsigned int n_uring_ops;
 	/* The device's own files its ring reaches (the image, the TAP): its
 	 * SQEs name them through dev_sqe_fixed(). */
 	const int *files;

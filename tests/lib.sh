@@ -22,14 +22,15 @@ record_results() {
 	_g=$1 _log=$2 _st=0
 	shift 2
 	for _c in "$@"; do
-		_line=$(grep -a "^MINIVMM-RESULT [A-Z]* $_c\b" "$_log" | head -n 1 | tr -d '\r')
+		# Fields, not a pattern: a name may hold brackets (CASE[ENGINE]).
+		_line=$(tr -d '\r' <"$_log" | awk -v c="$_c" '$1 == "MINIVMM-RESULT" && $3 == c { print; exit }')
 		case $_line in
 		"MINIVMM-RESULT PASS "*)
 			record PASS "$_g/$_c" "$(echo "$_line" | awk '{ print $4 }') s"
 			;;
 		"MINIVMM-RESULT FAIL "*)
-			record FAIL "$_g/$_c" "${_line#MINIVMM-RESULT FAIL $_c }"
-			awk -v c="$_c" '$0 ~ "^MINIVMM-RESULT FAIL " c {p=1; next} p && /^  \|/ {print; next} {p=0}' "$_log"
+			record FAIL "$_g/$_c" "${_line#"MINIVMM-RESULT FAIL $_c "}"
+			awk -v c="$_c" '$1 == "MINIVMM-RESULT" && $2 == "FAIL" && $3 == c {p=1; next} p && /^  \|/ {print; next} {p=0}' "$_log"
 			_st=1
 			;;
 		*)

@@ -6,7 +6,7 @@
 # "ok DETAIL" or "FAIL REASON"; the detail goes to the log as MINIVMM-API.
 # metrics_file checks what the CLI ($MINIVMM --metrics) wrote; socket_cli
 # runs the CLI with a control socket.
-API_CASES="two_vms eight_vms cycles pause_resume pause_hung_device slow_backend exit_fd
+API_CASES="two_vms eight_vms cycles pause_resume pause_hung_device slow_backend slow_backend_threads exit_fd
 	shutdown_ignored stats metrics_file metrics_refused socket socket_umask socket_idle socket_taken_over socket_cli
 	kick_signal console_off null_exit console_stuck_reader"
 
@@ -42,6 +42,7 @@ case_cycles() { api_case cycles; }
 case_pause_resume() { api_case pause_resume; }
 case_pause_hung_device() { api_case pause_hung_device; }
 case_slow_backend() { api_case slow_backend; }
+case_slow_backend_threads() { api_case slow_backend_threads; }
 case_exit_fd() { api_case exit_fd; }
 case_shutdown_ignored() { api_case shutdown_ignored; }
 case_stats() { api_case stats; }

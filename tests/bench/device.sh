@@ -100,14 +100,14 @@ END {
 		b = backings[bi]
 		if (!seen[b]) continue
 		printf "backing: %s\n", b
-		printf "%-22s %12s %12s %12s %12s %9s %9s %9s\n", "workload", "minivmm+IO", "minivmm", "QEMU", "host", "IO/QEMU", "mvm/QEMU", "IO/host"
+		printf "%-22s %12s %12s %12s %12s %12s %9s %9s %9s\n", "workload", "minivmm+IO", "minivmm", "IO+threads", "QEMU", "host", "IO/QEMU", "mvm/QEMU", "IO/host"
 		for (i = 1; i <= 12; i++) {
 			x = order[i]; a = median("minivmm-inorder" SUBSEP b SUBSEP x); m = median("minivmm" SUBSEP b SUBSEP x)
-			q = median("qemu" SUBSEP b SUBSEP x); h = median("host" SUBSEP b SUBSEP x)
+			q = median("qemu" SUBSEP b SUBSEP x); h = median("host" SUBSEP b SUBSEP x); t = median("minivmm-threads" SUBSEP b SUBSEP x)
 			unit = x ~ /seqread/ ? "MB/s" : "IOPS"
-			if (unit == "MB/s") { a = median("minivmm-inorder" SUBSEP b SUBSEP x SUBSEP "mb"); m = median("minivmm" SUBSEP b SUBSEP x SUBSEP "mb"); q = median("qemu" SUBSEP b SUBSEP x SUBSEP "mb"); h = median("host" SUBSEP b SUBSEP x SUBSEP "mb") }
-			printf "%-22s %12.0f %12.0f %12.0f %12.0f %9.2f %9.2f %9.2f  %s\n", x, a, m, q, h, (q > 0 ? a / q : 0), (q > 0 ? m / q : 0), (h > 0 ? a / h : 0), unit
-			if (b == "tmpfs") printf "%s %f %f %f %f\n", x, a, m, q, h > "/dev/stderr"
+			if (unit == "MB/s") { a = median("minivmm-inorder" SUBSEP b SUBSEP x SUBSEP "mb"); m = median("minivmm" SUBSEP b SUBSEP x SUBSEP "mb"); q = median("qemu" SUBSEP b SUBSEP x SUBSEP "mb"); h = median("host" SUBSEP b SUBSEP x SUBSEP "mb"); t = median("minivmm-threads" SUBSEP b SUBSEP x SUBSEP "mb") }
+			printf "%-22s %12.0f %12.0f %12.0f %12.0f %12.0f %9.2f %9.2f %9.2f  %s\n", x, a, m, t, q, h, (q > 0 ? a / q : 0), (q > 0 ? m / q : 0), (h > 0 ? a / h : 0), unit
+			if (b == "tmpfs") printf "%s %f %f %f %f %f\n", x, a, m, q, h, t > "/dev/stderr"
 		}
 		printf "\n"
 	}
@@ -117,13 +117,14 @@ END {
 	else
 		printf "start-up, process start to the guest'"'"'s first CPL3 instruction (ms, median): minivmm %.1f (with --in-order %.1f), QEMU %.1f\n", a, b, q
 	printf "RSS outside the 256 MiB guest RAM, peak over a whole run (MiB): minivmm %s (static build %s), QEMU %s\n", rss["minivmm"], (rss["minivmm-static"] == "" ? "n/a" : rss["minivmm-static"]), rss["qemu"]
-	printf "IO = --in-order (VIRTIO_F_IN_ORDER negotiated); minivmm = without it.\n"
+	printf "IO = --in-order (VIRTIO_F_IN_ORDER negotiated); minivmm = without it; IO+threads = --in-order\nwith --disk ...,engine=threads (worker threads make the I/O calls, not io_uring).\n"
 	printf "queue counters of the last run (all workloads of one boot; waited and heap_hwm: the\nreordering done by the in-order heap):\n"
 	for (bi = 1; bi <= 3; bi++) {
 		b = backings[bi]
 		if (!seen[b]) continue
 		printf "  minivmm --in-order, %-6s: %s\n", b, counters["minivmm-inorder " b]
 		printf "  minivmm,            %-6s: %s\n", b, counters["minivmm " b]
+		printf "  minivmm IO+threads, %-6s: %s\n", b, counters["minivmm-threads " b]
 	}
 }' "$raw" 2>"$out/device.dat" | tee "$out/device.txt"
 
@@ -137,6 +138,6 @@ set style fill solid 0.8 border -1
 set xtics rotate by -30
 set logscale y
 set key top right
-plot "$out/device.dat" using 2:xtic(1) title "minivmm --in-order", '' using 3 title "minivmm", '' using 4 title "QEMU microvm", '' using 5 title "host io_uring"
+plot "$out/device.dat" using 2:xtic(1) title "minivmm --in-order", '' using 3 title "minivmm", '' using 4 title "QEMU microvm", '' using 5 title "host io_uring", '' using 6 title "minivmm --in-order, engine=threads"
 EOG
 echo "device bench: table $out/device.txt, plot $out/device.png"

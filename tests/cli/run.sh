@@ -115,6 +115,8 @@ check disk-no-path 125 "bad --disk" --kernel "$bz" --disk ,ro
 check disk-option-newline 125 "bad --disk option 'fa?st'" --kernel "$bz" --disk "$(printf 'x.img,fa\nst')"
 check mem-newline 125 "bad --mem '1?G'" --kernel "$bz" --mem "$(printf '1\nG')"
 check disk-bad-poll 125 "bad --disk poll '2000'" --kernel "$bz" --disk "$work/disk.img,poll=2000"
+check disk-bad-engine 125 "bad --disk engine 'aio': give uring or threads" --kernel "$bz" \
+	--disk "$work/disk.img,engine=aio"
 # The same image twice (also through another name) is named as such.
 ln -sf disk.img "$work/disk-link.img"
 check disk-twice 125 "disk '$work/disk-link.img' is given twice (vda and vdb)" \

@@ -12,6 +12,15 @@ work=$MINIVMM_RUN_DIR/guest-test
 mkdir -p "$work"
 kind=$("$root/tests/host-kvm-kind.sh")
 cases=${GUEST_TEST_CASES:-$(sh -c ". '$root/tests/guest/cases.sh'; echo \$GUEST_CASES")}
+# The disk cases once more per I/O engine: CASE[ENGINE] (GUEST_TEST_ENGINE_CASES= skips them).
+engines=$(sh -c ". '$root/tests/guest/cases.sh'; echo \$GUEST_ENGINES")
+engine_cases=${GUEST_TEST_ENGINE_CASES-$(sh -c ". '$root/tests/guest/cases.sh'; echo \$GUEST_ENGINE_CASES")}
+engine_results=
+for e in $engines; do
+	for c in $engine_cases; do
+		engine_results="$engine_results $c[$e]"
+	done
+done
 log=$work/console.log
 if [ "$kind" != none ]; then
 	echo "test guest: host KVM: $kind; level: direct"
@@ -20,9 +29,14 @@ if [ "$kind" != none ]; then
 	 export MINIVMM TESTGUEST WORK NETPEER
 	 . "$root/tests/boot/cases.sh"
 	 . "$root/tests/guest/cases.sh"
-	 run_cases $cases) >"$log" 2>&1
+	 run_cases $cases
+	 for e in $engines; do
+		run_engine_cases "$e" $engine_cases
+	 done) >"$log" 2>&1
 else
 	echo "test guest: host KVM: none; level: nested (Linux with KVM under QEMU TCG)"
+	# The layer runs cases by name only: the engine pass is for direct runs.
+	engine_results=
 	guest=$MINIVMM_RUN_DIR/guest
 	. "$root/tests/boot/layer.sh"
 	mkdir -p "$work/extra/guest" "$work/extra/tests" "$work/extra/bin"
@@ -41,5 +55,5 @@ else
 		>>"$work/cases.sh"
 	layer_cases guest "$work/cases.sh" "$work/extra" 90 "$log" $cases || exit 1
 fi
-record_results guest "$log" $cases
+record_results guest "$log" $cases $engine_results
 run_dir_done $?

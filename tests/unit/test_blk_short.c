@@ -10,6 +10,8 @@
  * ignored: the write returns short, or EFBIG when it starts at the limit).
  * A merged read or write that ends short completes the members it covered
  * in full and resubmits the others on their own, each with its own result.
+ * Every case runs once per I/O engine (devices/blk_engine.h), its loop
+ * index: 0 io_uring, 1 the thread pool.
  */
 #include <check.h>
 #include <fcntl.h>
@@ -88,8 +90,11 @@ static uint32_t mmio_r(struct rig *r, uint64_t off)
 	return get_le32(b);
 }
 
-/* An image of SECTORS sectors of pattern() and the device over it, not started. */
-static void rig_create(struct rig *r)
+static const enum blk_engine_kind engines[] = {BLK_ENGINE_URING, BLK_ENGINE_THREADS};
+#define N_ENGINES ((int)(sizeof(engines) / sizeof(engines[0])))
+
+/* An image of SECTORS sectors of pattern() and the device over it on engine, started. */
+static void rig_create(struct rig *r, int engine)
 {
 	char err[160] = "";
 	struct virtio_dev_env env;
@@ -114,8 +119,10 @@ static void rig_create(struct rig *r)
 	ck_assert_int_ge(r->irq_fd, 0);
 	env = (struct virtio_dev_env){
 		.gm = &r->md.gm, .kick_fds = &r->kick_fd, .irq_fd = r->irq_fd};
-	ck_assert_msg(vblk_create(&(struct vblk_options){.path = r->path, .serial = "short"}, &env,
-				  &r->dev, err, sizeof(err)) == 0,
+	ck_assert_msg(vblk_create(&(struct vblk_options){.path = r->path,
+							 .serial = "short",
+							 .engine = engines[engine]},
+				  &env, &r->dev, err, sizeof(err)) == 0,
 		      "vblk_create: %s", err);
 	ck_assert_int_eq(virtio_dev_start(r->dev), 0);
 }
@@ -311,7 +318,7 @@ START_TEST(read_short_alone)
 	struct rig r;
 	struct dev_counters c;
 
-	rig_create(&r);
+	rig_create(&r, _i);
 	cut_image(&r);			  /* after the device sized the image at SECTORS */
 	add_req(&r, VIRTIO_BLK_T_IN, 2);  /* inside what is left: whole */
 	add_req(&r, VIRTIO_BLK_T_IN, 8);  /* spans the cut: half of it */
@@ -337,7 +344,7 @@ START_TEST(read_short_merged)
 	struct rig r;
 	struct dev_counters c;
 
-	rig_create(&r);
+	rig_create(&r, _i);
 	cut_image(&r);
 	/* Sectors 6-9 as one readv that ends half-way into 8: 6 and 7 were
 	 * read in full; 8 and 9 go again alone and each comes back short. */
@@ -366,7 +373,7 @@ START_TEST(write_short_alone)
 	struct dev_counters c;
 	struct rlimit saved;
 
-	rig_create(&r);
+	rig_create(&r, _i);
 	add_req(&r, VIRTIO_BLK_T_OUT, 2); /* below the cap: whole */
 	add_req(&r, VIRTIO_BLK_T_OUT, 8); /* meets the cap half-way: short */
 	cap_writes(&saved);
@@ -392,7 +399,7 @@ START_TEST(write_short_merged)
 	struct dev_counters c;
 	struct rlimit saved;
 
-	rig_create(&r);
+	rig_create(&r, _i);
 	/* Sectors 6-9 as one writev cut short half-way into 8: 6 and 7 are on
 	 * the disk and succeed; 8 alone is short again, 9 alone starts at the
 	 * cap and fails with EFBIG. */
@@ -428,10 +435,10 @@ int main(void)
 	/* Above IRQ_WAIT_MS, so that a device that never answers fails by name. */
 	tcase_set_timeout(tc, 60);
 
-	tcase_add_test(tc, read_short_alone);
-	tcase_add_test(tc, read_short_merged);
-	tcase_add_test(tc, write_short_alone);
-	tcase_add_test(tc, write_short_merged);
+	tcase_add_loop_test(tc, read_short_alone, 0, N_ENGINES);
+	tcase_add_loop_test(tc, read_short_merged, 0, N_ENGINES);
+	tcase_add_loop_test(tc, write_short_alone, 0, N_ENGINES);
+	tcase_add_loop_test(tc, write_short_merged, 0, N_ENGINES);
 	suite_add_tcase(s, tc);
 	return check_run(s);
 }

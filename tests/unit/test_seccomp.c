@@ -99,6 +99,21 @@ START_TEST(only_device_threads_enter_io_uring)
 }
 END_TEST
 
+/* File I/O is the disk workers' alone: not even the device threads may read the image. */
+START_TEST(only_blkio_does_file_io)
+{
+	static const int io[] = {SCMP_SYS(preadv2), SCMP_SYS(pwritev2), SCMP_SYS(fdatasync),
+				 SCMP_SYS(fallocate)};
+
+	for (int k = 0; k < SECCOMP_THREAD_KINDS; k++)
+		for (unsigned int i = 0; i < sizeof(io) / sizeof(io[0]); i++)
+			ck_assert_msg(allows(k, io[i]) == (k == SECCOMP_THREAD_BLKIO),
+				      "kind %d, call %d", k, io[i]);
+	ck_assert(!allows(SECCOMP_THREAD_BLKIO, SCMP_SYS(io_uring_enter)));
+	ck_assert(!allows(SECCOMP_THREAD_BLKIO, SCMP_SYS(openat)));
+}
+END_TEST
+
 /* The hang hook waits on a condition variable: pause() is in no list. */
 START_TEST(no_test_hook_calls)
 {
@@ -265,6 +280,7 @@ int main(void)
 	TCase *live = tcase_create("installed");
 
 	tcase_add_test(tc, only_device_threads_enter_io_uring);
+	tcase_add_test(tc, only_blkio_does_file_io);
 	tcase_add_test(tc, no_test_hook_calls);
 	tcase_add_test(tc, every_rule_has_a_reason);
 	tcase_add_test(tc, only_teardown_unlinks);

@@ -1134,6 +1134,8 @@ START_TEST(opts_disk)
 	struct minivmm_config *cfg = minivmm_config_new();
 	char a[] = "/img/a,,b.img,ro,direct,serial=x,,y,poll=0";
 	char b[] = "plain.img,";
+	char b2[] = "t.img,engine=threads";
+	char b3[] = "t.img,engine=aio";
 	char c[] = ",ro";
 	char d[] = "x.img,fast";
 	char e[] = "x.img,poll=1001";
@@ -1149,6 +1151,13 @@ START_TEST(opts_disk)
 	ck_assert_int_eq(cli_parse_disk(b, cfg, opt_err, sizeof(opt_err)), 0);
 	ck_assert_str_eq(cfg->disks[1].path, "plain.img");
 	ck_assert_int_eq(cfg->disks[1].read_only, 0);
+	ck_assert_int_eq(cfg->disks[1].engine, MINIVMM_DISK_ENGINE_URING);
+	ck_assert_uint_eq(cfg->n_disks, 2);
+	ck_assert_int_eq(cli_parse_disk(b2, cfg, opt_err, sizeof(opt_err)), 0);
+	ck_assert_int_eq(cfg->disks[2].engine, MINIVMM_DISK_ENGINE_THREADS);
+	config_drop_last_disk(cfg);
+	ck_assert_int_eq(cli_parse_disk(b3, cfg, opt_err, sizeof(opt_err)), -1);
+	ck_assert_ptr_nonnull(strstr(opt_err, "engine 'aio'"));
 	ck_assert_uint_eq(cfg->n_disks, 2);
 	ck_assert_int_eq(cli_parse_disk(c, cfg, opt_err, sizeof(opt_err)), -1);
 	ck_assert_ptr_nonnull(strstr(opt_err, "give PATH"));
@@ -1307,6 +1316,14 @@ START_TEST(config_setters_check_values)
 			 -ERANGE);
 	ck_assert_int_eq(cfg->disks[0].poll_us, 0);
 	ck_assert_int_eq(minivmm_config_set_disk_poll(cfg, 0, -1, NULL, 0), 0);
+	ck_assert_int_eq(minivmm_config_set_disk_engine(cfg, 0, 2, opt_err, sizeof(opt_err)),
+			 -EINVAL);
+	ck_assert_ptr_nonnull(strstr(opt_err, "unknown disk engine 2"));
+	ck_assert_int_eq(cfg->disks[0].engine, MINIVMM_DISK_ENGINE_URING);
+	ck_assert_int_eq(
+		minivmm_config_set_disk_engine(cfg, 0, MINIVMM_DISK_ENGINE_THREADS, NULL, 0), 0);
+	ck_assert_int_eq(cfg->disks[0].engine, MINIVMM_DISK_ENGINE_THREADS);
+	ck_assert_int_eq(minivmm_config_set_disk_engine(cfg, 5, 0, NULL, 0), -ENOENT);
 	for (int i = 1; i < MINIVMM_MAX_DISKS; i++)
 		ck_assert_int_eq(minivmm_config_add_disk(cfg, "b.img", 0, NULL, 0), i);
 	ck_assert_int_eq(minivmm_config_add_disk(cfg, "c.img", 0, opt_err, sizeof(opt_err)),

@@ -384,6 +384,21 @@ int minivmm_config_set_disk_serial(struct minivmm_config *cfg, unsigned int disk
 	return set_string(cfg, &d->serial, serial, "disk serial", true, err, err_len);
 }
 
+int minivmm_config_set_disk_engine(struct minivmm_config *cfg, unsigned int disk, int engine,
+				   char *err, size_t err_len)
+{
+	struct config_disk *d = disk_at(cfg, disk, err, err_len);
+
+	if (!d)
+		return cfg ? -ENOENT : -EINVAL;
+	if (engine != MINIVMM_DISK_ENGINE_URING && engine != MINIVMM_DISK_ENGINE_THREADS)
+		return config_error(
+			err, err_len, -EINVAL,
+			"unknown disk engine %d (MINIVMM_DISK_ENGINE_URING or _THREADS)", engine);
+	d->engine = engine;
+	return 0;
+}
+
 int minivmm_config_set_disk_poll(struct minivmm_config *cfg, unsigned int disk, int poll_us,
 				 char *err, size_t err_len)
 {

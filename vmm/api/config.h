@@ -21,6 +21,7 @@ struct config_disk {
 	int direct;    /* O_DIRECT */
 	char *serial;  /* GET_ID answer; NULL: the file's base name */
 	int poll_us;   /* 0: MINIVMM_POLL_US; negative: never; else the budget */
+	int engine;    /* enum minivmm_disk_engine */
 };
 
 struct config_net {

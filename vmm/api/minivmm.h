@@ -177,6 +177,17 @@ int minivmm_config_set_disk_serial(struct minivmm_config *cfg, unsigned int disk
  */
 int minivmm_config_set_disk_poll(struct minivmm_config *cfg, unsigned int disk, int poll_us,
 				 char *err, size_t err_len);
+/* What does a disk's I/O (minivmm_config_set_disk_engine). */
+enum minivmm_disk_engine {
+	/* The disk thread's io_uring (the default). */
+	MINIVMM_DISK_ENGINE_URING = 0,
+	/* A few worker threads making the system calls: for hosts whose io_uring
+	 * must not do file I/O. The disk thread still waits on an io_uring. */
+	MINIVMM_DISK_ENGINE_THREADS = 1,
+};
+/* The disk's I/O engine, an enum minivmm_disk_engine; -EINVAL for another value. */
+int minivmm_config_set_disk_engine(struct minivmm_config *cfg, unsigned int disk, int engine,
+				   char *err, size_t err_len);
 
 /*
  * A virtio-net card (eth0, eth1, ... after the disks) on an existing TAP

@@ -71,7 +71,7 @@ int cli_parse_disk(char *spec, struct minivmm_config *cfg, char *err, size_t err
 {
 	char *path, *serial = NULL, *opt, *cursor = spec, q[QUOTE_LEN];
 	unsigned int flags = 0;
-	int poll_us = 0, idx;
+	int poll_us = 0, engine = MINIVMM_DISK_ENGINE_URING, idx;
 
 	if (cfg->n_disks >= MINIVMM_MAX_DISKS) {
 		snprintf(err, err_len, "too many --disk options (at most %d)", MINIVMM_MAX_DISKS);
@@ -80,8 +80,8 @@ int cli_parse_disk(char *spec, struct minivmm_config *cfg, char *err, size_t err
 	path = cli_next_field(&cursor);
 	if (!path || !*path) {
 		snprintf(err, err_len,
-			 "bad --disk: give PATH[,ro][,direct][,serial=ID][,poll=US] "
-			 "(a ',' in PATH as ',,')");
+			 "bad --disk: give PATH[,ro][,direct][,serial=ID][,poll=US]"
+			 "[,engine=uring|threads] (a ',' in PATH as ',,')");
 		return -1;
 	}
 	while ((opt = cli_next_field(&cursor))) {
@@ -96,10 +96,18 @@ int cli_parse_disk(char *spec, struct minivmm_config *cfg, char *err, size_t err
 		} else if (!strncmp(opt, "poll=", 5)) {
 			if (parse_poll(opt + 5, "--disk", &poll_us, err, err_len))
 				return -1;
+		} else if (!strcmp(opt, "engine=uring")) {
+			engine = MINIVMM_DISK_ENGINE_URING;
+		} else if (!strcmp(opt, "engine=threads")) {
+			engine = MINIVMM_DISK_ENGINE_THREADS;
+		} else if (!strncmp(opt, "engine=", 7)) {
+			snprintf(err, err_len, "bad --disk engine '%s': give uring or threads",
+				 cli_printable(opt + 7, q, sizeof(q)));
+			return -1;
 		} else {
 			snprintf(err, err_len,
-				 "bad --disk option '%s': use ro, direct, serial=ID (<= 20 chars) "
-				 "or poll=US",
+				 "bad --disk option '%s': use ro, direct, serial=ID (<= 20 chars), "
+				 "poll=US or engine=uring|threads",
 				 cli_printable(opt, q, sizeof(q)));
 			return -1;
 		}
@@ -109,7 +117,8 @@ int cli_parse_disk(char *spec, struct minivmm_config *cfg, char *err, size_t err
 	if (idx < 0)
 		return -1;
 	if (minivmm_config_set_disk_serial(cfg, (unsigned int)idx, serial, err, err_len) ||
-	    minivmm_config_set_disk_poll(cfg, (unsigned int)idx, poll_us, err, err_len)) {
+	    minivmm_config_set_disk_poll(cfg, (unsigned int)idx, poll_us, err, err_len) ||
+	    minivmm_config_set_disk_engine(cfg, (unsigned int)idx, engine, err, err_len)) {
 		config_drop_last_disk(cfg);
 		return -1;
 	}

@@ -27,8 +27,8 @@ int cli_parse_uint(const char *s, unsigned long max, unsigned long *out);
  */
 char *cli_next_field(char **cursor);
 
-/* PATH[,ro][,direct][,serial=ID][,poll=US]: one more disk in cfg (minivmm_config_add_disk);
- * spec is modified. A refusal leaves cfg as it was. */
+/* PATH[,ro][,direct][,serial=ID][,poll=US][,engine=uring|threads]: one more disk in cfg
+ * (minivmm_config_add_disk); spec is modified. A refusal leaves cfg as it was. */
 int cli_parse_disk(char *spec, struct minivmm_config *cfg, char *err, size_t err_len);
 
 /* tap=NAME[,mac=MAC][,mtu=N][,guest_tso=on|off][,poll=US]: one more network card in

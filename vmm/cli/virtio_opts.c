@@ -6,9 +6,10 @@
 
 const struct cli_virtio_opt cli_virtio_opts[] = {
 	{"disk", 'd',
-	 "  -d, --disk PATH[,ro][,direct][,serial=ID][,poll=US]\n"
+	 "  -d, --disk PATH[,ro][,direct][,serial=ID][,poll=US][,engine=uring|threads]\n"
 	 "                        virtio-blk disk (repeatable: vda, vdb, ...); a ',' in\n"
-	 "                        PATH is written ',,'\n",
+	 "                        PATH is written ',,'; engine=threads does its I/O on\n"
+	 "                        worker threads instead of io_uring\n",
 	 cli_parse_disk},
 	{"net", 'n',
 	 "  -n, --net tap=NAME[,mac=52:54:00:12:34:56][,mtu=N][,guest_tso=off][,poll=US]\n"

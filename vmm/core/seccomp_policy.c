@@ -135,10 +135,24 @@ static const struct seccomp_rule api_socket[] = {
 	{0, 0, 0, NULL},
 };
 
+/*
+ * A disk's I/O workers (engine=threads): the system calls its io_uring
+ * would make otherwise, on the image the device opened, into and out of
+ * guest memory. Their results go back through an eventfd (write, common).
+ */
+static const struct seccomp_rule blkio[] = {
+	{SCMP_SYS(preadv2), 0, 0, "a guest's read of the image"},
+	{SCMP_SYS(pwritev2), 0, 0, "a guest's write to the image"},
+	{SCMP_SYS(fdatasync), 0, 0, "a guest's flush"},
+	{SCMP_SYS(fallocate), 0, 0, "a guest's discard or write-zeroes (punch, zero range)"},
+	{0, 0, 0, NULL},
+};
+
 const struct seccomp_rule *const seccomp_policy[SECCOMP_THREAD_KINDS][SECCOMP_LISTS] = {
 	[SECCOMP_THREAD_VCPU] = {common, vcpu},
 	[SECCOMP_THREAD_DEVICE] = {common, device},
 	[SECCOMP_THREAD_CONSOLE] = {common, console},
 	[SECCOMP_THREAD_CONTROL] = {common, control, teardown},
 	[SECCOMP_THREAD_API] = {common, control, api_socket},
+	[SECCOMP_THREAD_BLKIO] = {common, blkio},
 };

@@ -73,6 +73,17 @@ static int device_prologue(void *arg)
 	return rc;
 }
 
+/* First thing on a device's helper thread (a disk's I/O worker): its filter. */
+static int helper_prologue(void *arg)
+{
+	struct virtio_slot *s = arg;
+	int rc = seccomp_install(s->seccomp, SECCOMP_THREAD_BLKIO, s->name);
+
+	if (!rc)
+		seccomp_test_violate(SECCOMP_THREAD_BLKIO);
+	return rc;
+}
+
 int virtio_devices_create(struct minivmm *vm, char *err, size_t err_len)
 {
 	for (unsigned int k = 0; k < virtio_n_kinds; k++) {
@@ -148,6 +159,7 @@ int virtio_devices_start(struct minivmm *vm, char *err, size_t err_len)
 		s->seccomp = vm->cfg.seccomp;
 		slot_thread(s)->prologue = device_prologue;
 		slot_thread(s)->prologue_arg = s;
+		slot_thread(s)->helper_prologue = helper_prologue;
 		rc = virtio_dev_start(s->dev);
 		if (rc) {
 			snprintf(err, err_len, "cannot start %s thread (%s): %s",

@@ -52,6 +52,8 @@ static int disk_create(const struct minivmm_config *cfg, unsigned int i,
 		.in_order = cfg->in_order,
 		.serial = d->serial,
 		.poll_us = poll_budget_us(d->poll_us),
+		.engine = d->engine == MINIVMM_DISK_ENGINE_THREADS ? BLK_ENGINE_THREADS
+								   : BLK_ENGINE_URING,
 	};
 	int rc;
 
