@@ -31,14 +31,20 @@ static void mmio_write(void *opaque, uint64_t off, const uint8_t *data, unsigned
 }
 
 /* Takes the next slot and its eventfds (closed by virtio_devices_destroy). */
-static struct virtio_slot *new_slot(struct minivmm *vm, unsigned int n_queues, char *err,
-				    size_t err_len)
+static int new_slot(struct minivmm *vm, unsigned int n_queues, struct virtio_slot **out, char *err,
+		    size_t err_len)
 {
 	struct virtio_slot *s = &vm->virtio[vm->n_virtio];
 	struct arch_mmio_slot where;
 	bool ok;
 
-	arch_virtio_slot(vm->n_virtio, &where);
+	/* Past the machine's interrupt lines a device would get a wrong one. */
+	if (vm->n_virtio >= MINIVMM_MAX_VIRTIO || arch_virtio_slot(vm->n_virtio, &where)) {
+		snprintf(err, err_len,
+			 "too many virtio devices: the machine has no interrupt line for device %u",
+			 vm->n_virtio + 1);
+		return -ENOSPC;
+	}
 	s->base = where.base;
 	s->size = where.size;
 	s->irq = where.irq;
@@ -52,9 +58,10 @@ static struct virtio_slot *new_slot(struct minivmm *vm, unsigned int n_queues, c
 		ok = ok && s->kick_fd[q] >= 0;
 	if (!ok) {
 		snprintf(err, err_len, "cannot create eventfds: %s", strerror(errno));
-		return NULL;
+		return -EMFILE;
 	}
-	return s;
+	*out = s;
+	return 0;
 }
 
 static struct dev_thread *slot_thread(struct virtio_slot *s)
@@ -79,12 +86,12 @@ int virtio_devices_create(struct minivmm *vm, char *err, size_t err_len)
 		const struct virtio_kind *kind = &virtio_kinds[k];
 
 		for (unsigned int i = 0; i < kind->count(&vm->cfg); i++) {
-			struct virtio_slot *s = new_slot(vm, kind->n_queues, err, err_len);
+			struct virtio_slot *s;
 			struct virtio_dev_env env;
-			int rc;
+			int rc = new_slot(vm, kind->n_queues, &s, err, err_len);
 
-			if (!s)
-				return -EMFILE;
+			if (rc)
+				return rc;
 			env = (struct virtio_dev_env){&vm->gm, s->kick_fd, s->irq_fd};
 			rc = kind->create(&vm->cfg, i, &env, &s->dev, s->name, sizeof(s->name), err,
 					  err_len);
