@@ -51,7 +51,8 @@ enum {
 
 #define MINIVMM_MAX_DISKS  8
 #define MINIVMM_MAX_NETS   4
-#define MINIVMM_MAX_VIRTIO (MINIVMM_MAX_DISKS + MINIVMM_MAX_NETS)
+#define MINIVMM_MAX_RNGS   1
+#define MINIVMM_MAX_VIRTIO (MINIVMM_MAX_DISKS + MINIVMM_MAX_NETS + MINIVMM_MAX_RNGS)
 
 /* Busy-poll budget of a device thread (minivmm_config_set_disk_poll, _net_poll). */
 #define MINIVMM_POLL_US	    50
@@ -196,6 +197,13 @@ int minivmm_config_set_net_guest_tso(struct minivmm_config *cfg, unsigned int ne
 /* As minivmm_config_set_disk_poll(), for the card's transmit ring. */
 int minivmm_config_set_net_poll(struct minivmm_config *cfg, unsigned int net, int poll_us,
 				char *err, size_t err_len);
+
+/*
+ * A virtio-rng entropy source (rng0, after the disks and cards) filled from
+ * the host's getrandom(2); at most MINIVMM_MAX_RNGS. Returns its index or
+ * a negative errno.
+ */
+int minivmm_config_add_rng(struct minivmm_config *cfg, char *err, size_t err_len);
 
 /*
  * Why the VM ended, each with its name (minivmm_exit_reason_name) and the
