@@ -38,12 +38,15 @@ struct arch_ram_region {
 /* How mem bytes of RAM (one host mapping) lie in guest-physical space; returns the count. */
 unsigned int arch_ram_regions(uint64_t mem, struct arch_ram_region r[ARCH_RAM_REGIONS_MAX]);
 
-/* Where virtio-mmio device i sits and which interrupt line it raises. */
+/*
+ * Where virtio-mmio device i sits and which interrupt line it raises: 0, or
+ * -ENOSPC when the machine has no line (or no MMIO room) for a device i.
+ */
 struct arch_mmio_slot {
 	uint64_t base, size;
 	unsigned int irq;
 };
-void arch_virtio_slot(unsigned int i, struct arch_mmio_slot *s);
+int arch_virtio_slot(unsigned int i, struct arch_mmio_slot *s);
 
 /*
  * Where the PC devices minivmm emulates sit on the port bus: the console's

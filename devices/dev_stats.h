@@ -28,6 +28,30 @@ struct dev_counters {
 	uint64_t max_inflight, poll_hits, merged_reqs, merged_ios;
 };
 
+/*
+ * The same, as a device of any kind reports it: requests and errors, then
+ * its own counters by name (the API's struct minivmm_device_stats), so a
+ * new kind of device adds names here, never fields. Names are static
+ * strings, at most DEV_COUNTER_NAME - 1 bytes.
+ */
+#define DEV_REPORT_MAX	 32
+#define DEV_COUNTER_NAME 24
+struct dev_report {
+	bool in_order;
+	uint64_t requests, errors;
+	unsigned int n;
+	struct {
+		const char *name;
+		uint64_t value;
+	} c[DEV_REPORT_MAX];
+};
+
+/* Appends one named counter (dropped when r is full). */
+void dev_report_add(struct dev_report *r, const char *name, uint64_t value);
+
+/* A device that fills struct dev_counters, as a report: the counters under their field names. */
+void dev_report_from_counters(struct dev_report *r, const struct dev_counters *c);
+
 /* Writer (the device thread) only. */
 static inline void stat_add(uint64_t *c, uint64_t n)
 {

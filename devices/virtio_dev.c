@@ -386,6 +386,22 @@ void virtio_dev_print_stats(struct virtio_dev *d, const char *name, FILE *f)
 	}
 }
 
+bool virtio_dev_report(struct virtio_dev *d, struct dev_report *r)
+{
+	struct dev_counters c;
+
+	if (d->ops->report) {
+		memset(r, 0, sizeof(*r));
+		d->ops->report(d, r);
+		return true;
+	}
+	if (!d->ops->counters)
+		return false;
+	d->ops->counters(d, &c);
+	dev_report_from_counters(r, &c);
+	return true;
+}
+
 void virtio_dev_destroy(struct virtio_dev *d)
 {
 	const struct virtio_dev_ops *ops;

@@ -90,7 +90,9 @@ struct virtio_dev_ops {
 
 	/* Any thread: the device's own counters line (the shell adds the queues'). */
 	void (*print_stats)(struct virtio_dev *d, const char *name, FILE *f);
-	/* Any thread: the device's own counters (devices/dev_stats.h). */
+	/* Any thread: the device's own counters (devices/dev_stats.h), as a
+	 * report by name (a new device) or in struct dev_counters (blk, net). */
+	void (*report)(struct virtio_dev *d, struct dev_report *r);
 	void (*counters)(struct virtio_dev *d, struct dev_counters *c);
 	/* Frees the device; the shell's parts are gone already. */
 	void (*destroy)(struct virtio_dev *d);
@@ -155,6 +157,8 @@ struct dev_thread *virtio_dev_thread(struct virtio_dev *d);
 struct vmmio *virtio_dev_mmio(struct virtio_dev *d);
 const char *virtio_dev_name(const struct virtio_dev *d);
 void virtio_dev_print_stats(struct virtio_dev *d, const char *name, FILE *f);
+/* Its counters (report or counters, whichever it has); false if it has none. */
+bool virtio_dev_report(struct virtio_dev *d, struct dev_report *r);
 void virtio_dev_destroy(struct virtio_dev *d);
 
 /* For devices, any thread: whether the driver accepted a feature bit. */

@@ -28,17 +28,20 @@ static const char *const state_names[] = {"created", "running", "paused", "ended
 static uint64_t show_stats(struct minivmm *vm, const char *when)
 {
 	struct minivmm_stats *s = calloc(1, sizeof(*s));
-	uint64_t requests = 0;
+	uint64_t requests = 0, read = 0, written = 0;
 
 	if (!s)
 		return 0;
 	s->size = sizeof(*s); /* the version of the struct this program knows */
 	if (minivmm_get_stats(vm, s) == 0 && s->n_devices > 0) {
 		requests = s->devices[0].requests;
+		/* A disk's own counters, by name. */
+		minivmm_device_counter(&s->devices[0], "read_bytes", &read);
+		minivmm_device_counter(&s->devices[0], "written_bytes", &written);
 		printf("%s: %s, up %" PRIu64 " ms, %s: %" PRIu64 " requests, %" PRIu64
 		       " bytes read, %" PRIu64 " written; vCPU 0: %" PRIu64 " exits\n",
 		       when, state_names[s->state & 3], s->uptime_ms, s->devices[0].name, requests,
-		       s->devices[0].read_bytes, s->devices[0].written_bytes, s->vcpus[0].exits);
+		       read, written, s->vcpus[0].exits);
 	}
 	free(s);
 	return requests;

@@ -26,11 +26,9 @@ unsigned int arch_ram_regions(uint64_t mem, struct arch_ram_region r[ARCH_RAM_RE
 	return 1;
 }
 
-void arch_virtio_slot(unsigned int i, struct arch_mmio_slot *s)
+int arch_virtio_slot(unsigned int i, struct arch_mmio_slot *s)
 {
-	s->base = A64_VIRTIO_BASE + i * A64_VIRTIO_SIZE;
-	s->size = A64_VIRTIO_SIZE;
-	s->irq = A64_VIRTIO_SPI_BASE + i; /* the SPI, which is also the irqfd GSI */
+	return a64_virtio_slot(i, s);
 }
 
 /* No port bus on arm64. */

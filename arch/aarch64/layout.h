@@ -26,6 +26,10 @@
 #ifndef ARCH_AARCH64_LAYOUT_H
 #define ARCH_AARCH64_LAYOUT_H
 
+#include <errno.h>
+
+#include "arch/arch.h"
+
 #define A64_GIC_DIST_BASE     0x08000000ULL
 #define A64_GIC_DIST_SIZE     0x10000ULL /* GICv3 GICD: 64 KiB */
 #define A64_GICV2_DIST_SIZE   0x1000ULL	 /* KVM_VGIC_V2_DIST_SIZE */
@@ -60,5 +64,21 @@
 #define A64_DTB_ADDR	A64_RAM_BASE
 #define A64_DTB_MAX	0x200000ULL		     /* booting.txt: at most 2 MiB */
 #define A64_KERNEL_BASE (A64_RAM_BASE + 0x200000ULL) /* 2 MiB aligned, after the DTB */
+
+/*
+ * Virtio-mmio slot i: 0, or -ENOSPC past the window's A64_VIRTIO_SLOTS or
+ * when SPI 16 + i is not one of the vGIC's (A64_GIC_NR_IRQS less the 32
+ * SGIs and PPIs): a device there would raise an interrupt that does not
+ * exist.
+ */
+static inline int a64_virtio_slot(unsigned int i, struct arch_mmio_slot *s)
+{
+	if (i >= A64_VIRTIO_SLOTS || A64_VIRTIO_SPI_BASE + i >= A64_GIC_NR_IRQS - 32)
+		return -ENOSPC;
+	s->base = A64_VIRTIO_BASE + i * A64_VIRTIO_SIZE;
+	s->size = A64_VIRTIO_SIZE;
+	s->irq = A64_VIRTIO_SPI_BASE + i; /* the SPI, which is also the irqfd GSI */
+	return 0;
+}
 
 #endif

@@ -23,11 +23,15 @@ unsigned int arch_ram_regions(uint64_t mem, struct arch_ram_region r[ARCH_RAM_RE
 	return 2;
 }
 
-void arch_virtio_slot(unsigned int i, struct arch_mmio_slot *s)
+/* Slot i raises IOAPIC pin 5 + i: the IOAPIC has X86_IOAPIC_PINS of them. */
+int arch_virtio_slot(unsigned int i, struct arch_mmio_slot *s)
 {
+	if (i >= X86_IOAPIC_PINS - X86_VIRTIO_IRQ_BASE)
+		return -ENOSPC;
 	s->base = X86_VIRTIO_MMIO_BASE + i * X86_VIRTIO_MMIO_SIZE;
 	s->size = X86_VIRTIO_MMIO_SIZE;
 	s->irq = X86_VIRTIO_IRQ_BASE + i;
+	return 0;
 }
 
 bool arch_pc_ports(struct arch_pc_ports *p)

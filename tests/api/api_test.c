@@ -856,7 +856,23 @@ out:
 	return NULL;
 }
 
-/* The JSON of s names the state and vda's requests as s has them. */
+/* d's counter called name; UINT64_MAX (which no test expects) when it has none. */
+static uint64_t counter(const struct minivmm_device_stats *d, const char *name)
+{
+	uint64_t v;
+
+	return minivmm_device_counter(d, name, &v) ? UINT64_MAX : v;
+}
+
+static const char *const blk_keys[] = {
+	"reads",      "writes",	     "flushes",	   "discards",	     "write_zeroes",
+	"get_ids",    "rx_packets",  "tx_packets", "read_bytes",     "written_bytes",
+	"err_eio",    "err_enospc",  "err_other",  "err_short",	     "rejected",
+	"misaligned", "rx_drops",    "tx_drops",   "rx_read_errors", "max_inflight",
+	"poll_hits",  "merged_reqs", "merged_ios",
+};
+
+/* The JSON of s names the state and vda's requests (and every counter) as s has them. */
 static int check_json(const struct minivmm_stats *s, const char *state)
 {
 	char *text = minivmm_stats_json(s);
@@ -873,6 +889,10 @@ static int check_json(const struct minivmm_stats *s, const char *state)
 	     (dev = json_object_array_get_idx(devs, 0)) &&
 	     json_object_object_get_ex(dev, "requests", &v) &&
 	     json_object_get_uint64(v) == s->devices[0].requests;
+	/* A disk's keys are those it always had, whatever else a kind adds. */
+	for (unsigned int i = 0; ok && i < sizeof(blk_keys) / sizeof(blk_keys[0]); i++)
+		ok = json_object_object_get_ex(dev, blk_keys[i], &v) &&
+		     json_object_get_uint64(v) == counter(&s->devices[0], blk_keys[i]);
 	json_object_put(o);
 	if (!ok) {
 		fail("JSON does not match the struct (want state %s): %s", state, text);
@@ -919,6 +939,15 @@ static int case_stats(void)
 	if (minivmm_get_stats(v.vm, small) || small->size != part ||
 	    small->state != MINIVMM_STATE_CREATED || ((unsigned char *)small)[part] != 0xab)
 		return fail("a struct of %zu bytes was not filled to exactly its size", part);
+	/* The devices are last: one that has no room for any gets none counted. */
+	if (small->n_devices != 0)
+		return fail("%u devices counted in a struct with room for none", small->n_devices);
+	memset(small, 0xab, sizeof(*small));
+	small->size = part + sizeof(small->devices[0]);
+	if (minivmm_get_stats(v.vm, small) || small->n_devices != 1 ||
+	    strcmp(small->devices[0].name, "vda") ||
+	    ((unsigned char *)small)[part + sizeof(small->devices[0])] != 0xab)
+		return fail("a struct with room for one device: %u devices", small->n_devices);
 	small->size = 1;
 	if (minivmm_get_stats(v.vm, small) != -EINVAL)
 		return fail("a struct smaller than its size field was accepted");
@@ -935,14 +964,17 @@ static int case_stats(void)
 	if (minivmm_get_stats(v.vm, s) || blk_counts(v.vm, &text))
 		return fail("no counters at the end");
 	d = &s->devices[0];
-	if (s->state != MINIVMM_STATE_ENDED || d->reads != text.reads || d->writes != text.writes ||
-	    d->flushes != text.flushes || d->read_bytes != text.read_bytes ||
-	    d->written_bytes != text.written_bytes || d->rejected != text.rejected ||
-	    d->requests !=
-		    d->reads + d->writes + d->flushes + d->get_ids + d->discards + d->write_zeroes)
+	if (s->state != MINIVMM_STATE_ENDED || counter(d, "reads") != text.reads ||
+	    counter(d, "writes") != text.writes || counter(d, "flushes") != text.flushes ||
+	    counter(d, "read_bytes") != text.read_bytes ||
+	    counter(d, "written_bytes") != text.written_bytes ||
+	    counter(d, "rejected") != text.rejected ||
+	    d->requests != counter(d, "reads") + counter(d, "writes") + counter(d, "flushes") +
+				   counter(d, "get_ids") + counter(d, "discards") +
+				   counter(d, "write_zeroes"))
 		return fail("final counters differ from the text ones: reads %" PRIu64 "/%" PRIu64
 			    " writes %" PRIu64 "/%" PRIu64,
-			    d->reads, text.reads, d->writes, text.writes);
+			    counter(d, "reads"), text.reads, counter(d, "writes"), text.writes);
 	/* Every chain taken was completed; the guest exited through a port. */
 	if (d->n_queues != 1 || d->queues[0].completed != d->queues[0].popped ||
 	    !d->queues[0].popped || !s->vcpus[0].exits_io || !s->console_bytes)
@@ -956,6 +988,55 @@ static int case_stats(void)
 	       sm.samples, d->requests);
 	free(s);
 	free(small);
+	return 0;
+}
+
+/*
+ * A virtio-rng beside the disk: reported after it as its own kind, with
+ * its own counters by name and only those, in the struct and the JSON,
+ * while the disk keeps its keys (check_json).
+ */
+static int case_stats_rng(void)
+{
+	struct minivmm_stats *s = calloc(1, sizeof(*s));
+	struct json_object *o = NULL, *devs, *rng, *v;
+	char err[MINIVMM_ERR_LEN], *text;
+	uint64_t bytes;
+	struct vm v_;
+	int ok;
+
+	if (!s)
+		return fail("out of memory");
+	if (vm_prepare(&v_, "stats_rng", true, LOAD, err) ||
+	    minivmm_config_add_rng(v_.cfg, err, sizeof(err)) != 0 || vm_create(&v_, err))
+		return fail("VM: %s", err);
+	s->size = sizeof(*s);
+	if (minivmm_get_stats(v_.vm, s) || s->n_devices != 2 ||
+	    strcmp(s->devices[1].name, "rng0") || strcmp(s->devices[1].kind, "virtio-rng") ||
+	    minivmm_device_counter(&s->devices[1], "bytes", &bytes) || bytes ||
+	    minivmm_device_counter(&s->devices[1], "reads", &bytes) != -ENOENT)
+		return fail("%u devices; the second '%s' of kind '%s'", s->n_devices,
+			    s->devices[1].name, s->devices[1].kind);
+	if (check_json(s, "created"))
+		return 1;
+	text = minivmm_stats_json(s);
+	o = text ? json_tokener_parse(text) : NULL;
+	ok = o && json_object_object_get_ex(o, "devices", &devs) &&
+	     (rng = json_object_array_get_idx(devs, 1)) &&
+	     json_object_object_get_ex(rng, "bytes", &v) &&
+	     json_object_object_get_ex(rng, "short_fills", &v) &&
+	     json_object_object_get_ex(rng, "requests", &v) &&
+	     !json_object_object_get_ex(rng, "reads", &v);
+	json_object_put(o);
+	if (!ok) {
+		fail("the rng's JSON: %s", text ? text : "none");
+		free(text);
+		return 1;
+	}
+	free(text);
+	vm_free(&v_);
+	free(s);
+	printf("ok virtio-rng reported as rng0 with its own counters, the disk's keys kept\n");
 	return 0;
 }
 
@@ -1616,6 +1697,8 @@ int main(int argc, char **argv)
 		return case_slow_backend(MINIVMM_DISK_ENGINE_THREADS);
 	if (!strcmp(argv[1], "shutdown_ignored"))
 		return case_shutdown_ignored();
+	if (!strcmp(argv[1], "stats_rng"))
+		return case_stats_rng();
 	if (!strcmp(argv[1], "stats"))
 		return case_stats();
 	if (!strcmp(argv[1], "metrics_file"))

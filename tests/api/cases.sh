@@ -7,7 +7,7 @@
 # metrics_file checks what the CLI ($MINIVMM --metrics) wrote; socket_cli
 # runs the CLI with a control socket.
 API_CASES="two_vms eight_vms cycles pause_resume pause_hung_device slow_backend slow_backend_threads exit_fd
-	shutdown_ignored stats metrics_file metrics_refused socket socket_umask socket_idle socket_taken_over socket_cli
+	shutdown_ignored stats stats_rng metrics_file metrics_refused socket socket_umask socket_idle socket_taken_over socket_cli
 	kick_signal console_off null_exit console_stuck_reader"
 
 # Each case's VMs have a --timeout of their own (api_test.c), and the whole
@@ -46,6 +46,7 @@ case_slow_backend_threads() { api_case slow_backend_threads; }
 case_exit_fd() { api_case exit_fd; }
 case_shutdown_ignored() { api_case shutdown_ignored; }
 case_stats() { api_case stats; }
+case_stats_rng() { api_case stats_rng; }
 case_socket() { api_case socket; }
 case_socket_umask() { api_case socket_umask; }
 case_socket_idle() { api_case socket_idle; }

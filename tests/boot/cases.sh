@@ -17,6 +17,7 @@ ALL_CASES="$ALL_CASES net_ping net_tcp_in_order net_tcp_no_in_order net_flood"
 ALL_CASES="$ALL_CASES net_rx_stream_in_order net_rx_stream_no_in_order_poll0"
 ALL_CASES="$ALL_CASES net_iperf_in_order net_iperf_no_in_order"
 ALL_CASES="$ALL_CASES fio_in_order fio_no_in_order"
+ALL_CASES="$ALL_CASES rng_hwrng"
 LONG_CASES="net_rx_stream_in_order net_rx_stream_no_in_order_poll0
  net_rx_stream_in_order_poll0 net_rx_stream_no_in_order"
 VM_TIMEOUT=${VM_TIMEOUT:-120}
@@ -264,6 +265,16 @@ case_blk_read_only() {
 		expect_line "MINIVMM-GUEST: ro write refused" &&
 		expect_eq "$(guest_says '/dev/vda read md5')" "$before" "guest's md5" &&
 		expect_eq "$(md5 "$WORK/data.img")" "$before" "image after the guest ran"
+}
+
+# --rng: Linux takes minivmm's virtio-rng as its hwrng, and /dev/hwrng
+# gives 64 bytes, not all zero, that the device counted.
+case_rng_hwrng() {
+	vm --rng -v --append "minivmm.test=rng"
+	expect_rc 0 && expect_line "MINIVMM-GUEST: rng_current virtio_rng.0$" &&
+		expect_line "MINIVMM-GUEST: hwrng read 64 bytes$" &&
+		expect_line "MINIVMM-GUEST: hwrng nonzero [1-9][0-9]* bytes$" &&
+		expect_line "^rng0: virtio-rng .* bytes=[1-9]"
 }
 
 case_blk_enospc() {

@@ -321,6 +321,29 @@ END_TEST
 /* Device tree                                                          */
 /* ------------------------------------------------------------------ */
 
+/*
+ * Virtio slots: 32 in the MMIO window, slot i on SPI 16 + i, all among the
+ * vGIC's 96 SPIs; slot 32 is refused, not placed past the window.
+ * (arch_virtio_slot is this function on arm64.)
+ */
+START_TEST(virtio_slot_spis)
+{
+	struct arch_mmio_slot s;
+	unsigned int i;
+
+	for (i = 0; i < A64_VIRTIO_SLOTS; i++) {
+		ck_assert_int_eq(a64_virtio_slot(i, &s), 0);
+		ck_assert_uint_eq(s.irq, A64_VIRTIO_SPI_BASE + i);
+		ck_assert_uint_lt(s.irq, A64_GIC_NR_IRQS - 32);
+		ck_assert_uint_eq(s.base, A64_VIRTIO_BASE + i * A64_VIRTIO_SIZE);
+	}
+	s = (struct arch_mmio_slot){0, 0, 0};
+	ck_assert_int_eq(a64_virtio_slot(i, &s), -ENOSPC);
+	ck_assert_uint_eq(s.irq, 0);
+	ck_assert_int_eq(a64_virtio_slot(~0u, &s), -ENOSPC);
+}
+END_TEST
+
 static struct arch_mmio_slot slots[4];
 static void *fdt;
 
@@ -734,6 +757,7 @@ int main(void)
 	tcase_add_test(img, load_initrd_placed);
 	tcase_add_test(img, load_initrd_refused);
 	suite_add_tcase(s, img);
+	tcase_add_test(dt, virtio_slot_spis);
 	tcase_add_test(dt, fdt_every_property);
 	tcase_add_test(dt, fdt_root_chosen_memory);
 	tcase_add_test(dt, fdt_cpus_psci);

@@ -21,6 +21,7 @@
 #include "arch/x86_64/elf_loader.h"
 #include "arch/x86_64/layout.h"
 #include "arch/x86_64/mptable.h"
+#include "arch/arch.h"
 
 #define KiB (1ULL << 10)
 #define MiB (1ULL << 20)
@@ -1535,6 +1536,31 @@ START_TEST(boot_elf_kernel)
 }
 END_TEST
 
+/*
+ * Virtio slot i raises IOAPIC pin 5 + i, and the IOAPIC has 24 pins: slots
+ * 0..18 get pins 5..23, each its own; slot 19 is refused, not given pin 24
+ * (which no IOAPIC entry, and so no guest, would ever see).
+ */
+START_TEST(virtio_slot_pins)
+{
+	struct arch_mmio_slot s;
+	unsigned int i;
+
+	for (i = 0; i < X86_IOAPIC_PINS - X86_VIRTIO_IRQ_BASE; i++) {
+		ck_assert_int_eq(arch_virtio_slot(i, &s), 0);
+		ck_assert_uint_eq(s.irq, X86_VIRTIO_IRQ_BASE + i);
+		ck_assert_uint_lt(s.irq, X86_IOAPIC_PINS);
+		ck_assert_uint_eq(s.base, X86_VIRTIO_MMIO_BASE + i * X86_VIRTIO_MMIO_SIZE);
+	}
+	ck_assert_uint_eq(i, 19);
+	s = (struct arch_mmio_slot){0, 0, 0};
+	ck_assert_int_eq(arch_virtio_slot(i, &s), -ENOSPC);
+	ck_assert_uint_eq(s.irq, 0);
+	ck_assert_int_eq(arch_virtio_slot(1000, &s), -ENOSPC);
+	ck_assert_int_eq(arch_virtio_slot(~0u, &s), -ENOSPC);
+}
+END_TEST
+
 START_TEST(boot_rejects)
 {
 	struct boot_env b;
@@ -1723,6 +1749,7 @@ int main(void)
 	tcase_add_test(tc_boot, boot_page_tables_and_gdt);
 	tcase_add_test(tc_boot, boot_elf_kernel);
 	tcase_add_test(tc_boot, boot_rejects);
+	tcase_add_test(tc_boot, virtio_slot_pins);
 	suite_add_tcase(s, tc_boot);
 
 	tcase_add_test(tc_bugs, bug_idt_overlaps_gdt_tss_descriptor);

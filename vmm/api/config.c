@@ -511,3 +511,13 @@ int minivmm_config_set_net_poll(struct minivmm_config *cfg, unsigned int net, in
 		n->poll_us = poll_us;
 	return rc;
 }
+
+int minivmm_config_add_rng(struct minivmm_config *cfg, char *err, size_t err_len)
+{
+	if (!cfg)
+		return config_error(err, err_len, -EINVAL, "no config given");
+	if (cfg->n_rngs >= MINIVMM_MAX_RNGS)
+		return config_error(err, err_len, -ENOSPC, "at most %d virtio-rng device",
+				    MINIVMM_MAX_RNGS);
+	return (int)cfg->n_rngs++;
+}

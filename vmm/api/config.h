@@ -49,6 +49,7 @@ struct minivmm_config {
 	unsigned int n_disks;
 	struct config_net nets[MINIVMM_MAX_NETS];
 	unsigned int n_nets;
+	unsigned int n_rngs; /* virtio-rng devices: nothing to configure but how many */
 	int in_order;
 	int seccomp;	 /* enum minivmm_seccomp */
 	int kick_signal; /* 0: SIGRTMIN (resolved when the VM is created) */

@@ -20,8 +20,8 @@ extern "C" {
  * shared library's names and minivmm.pc). The library's soname changes with
  * MAJOR. minivmm_version() says which library is actually loaded.
  */
-#define MINIVMM_VERSION_MAJOR 0
-#define MINIVMM_VERSION_MINOR 1
+#define MINIVMM_VERSION_MAJOR 1
+#define MINIVMM_VERSION_MINOR 0
 #define MINIVMM_VERSION_PATCH 0
 
 #define MINIVMM_ERR_LEN 512
@@ -51,7 +51,8 @@ enum {
 
 #define MINIVMM_MAX_DISKS  8
 #define MINIVMM_MAX_NETS   4
-#define MINIVMM_MAX_VIRTIO (MINIVMM_MAX_DISKS + MINIVMM_MAX_NETS)
+#define MINIVMM_MAX_RNGS   1
+#define MINIVMM_MAX_VIRTIO (MINIVMM_MAX_DISKS + MINIVMM_MAX_NETS + MINIVMM_MAX_RNGS)
 
 /* Busy-poll budget of a device thread (minivmm_config_set_disk_poll, _net_poll). */
 #define MINIVMM_POLL_US	    50
@@ -207,6 +208,13 @@ int minivmm_config_set_net_guest_tso(struct minivmm_config *cfg, unsigned int ne
 /* As minivmm_config_set_disk_poll(), for the card's transmit ring. */
 int minivmm_config_set_net_poll(struct minivmm_config *cfg, unsigned int net, int poll_us,
 				char *err, size_t err_len);
+
+/*
+ * A virtio-rng entropy source (rng0, after the disks and cards) filled from
+ * the host's getrandom(2); at most MINIVMM_MAX_RNGS. Returns its index or
+ * a negative errno.
+ */
+int minivmm_config_add_rng(struct minivmm_config *cfg, char *err, size_t err_len);
 
 /*
  * Why the VM ended, each with its name (minivmm_exit_reason_name) and the
@@ -410,12 +418,20 @@ void minivmm_print_stats(struct minivmm *vm, FILE *f);
  *
  * Versioned by size: the caller sets size = sizeof(struct minivmm_stats)
  * of the header it was built with; the library fills that many bytes at
- * most (fields are only ever added at the end) and sets size to what it
- * filled. A field a library does not know stays zero.
+ * most and sets size to what it filled. A field a library does not know
+ * stays zero. The devices come last, so that a later header may hold more
+ * of them: n_devices never counts more entries than fit in size.
+ *
+ * What a device counts beyond requests and errors is its own: named
+ * counters ("reads", "rx_packets", "bytes", ...; minivmm_device_counter()
+ * finds one), so a new kind of device adds names, never fields, and this
+ * layout stays as it is.
  */
-#define MINIVMM_STATS_QUEUES	 2
+#define MINIVMM_STATS_QUEUES	 4  /* queues beyond these are not reported */
 #define MINIVMM_STATS_BATCH_HIST 10 /* runs of 1, 2, 3-4, 5-8, ..., 129-256, >256 */
 #define MINIVMM_STATS_VCPUS	 64 /* vCPUs beyond these are not reported */
+#define MINIVMM_STATS_DEVICES	 16 /* devices beyond these are not reported */
+#define MINIVMM_STATS_COUNTERS	 32 /* named counters of one device, at most */
 
 struct minivmm_queue_stats {
 	char name[8];		 /* "" (a disk's one queue), "rx", "tx" */
@@ -432,25 +448,24 @@ struct minivmm_queue_stats {
 	uint64_t unpopped;	/* chains given back unused (virtio-net receive) */
 };
 
+/* One of a device's own counters: its name (a JSON key) and value. */
+struct minivmm_counter {
+	char name[24];
+	uint64_t value;
+};
+
 struct minivmm_device_stats {
-	char name[16]; /* "vda", "eth0" */
-	char kind[16]; /* "virtio-blk", "virtio-net" */
+	char name[16]; /* "vda", "eth0", "rng0" */
+	char kind[16]; /* "virtio-blk", "virtio-net", "virtio-rng" */
 	int in_order;  /* VIRTIO_F_IN_ORDER negotiated */
-	/* Requests: a disk's reads + writes + flushes + others; a card's packets both ways. */
+	/* Every kind: requests served (a disk's reads + writes + flushes + others,
+	 * a card's packets both ways) and errors of every kind together. */
 	uint64_t requests;
-	uint64_t reads, writes, flushes, discards, write_zeroes, get_ids; /* virtio-blk */
-	uint64_t rx_packets, tx_packets;				  /* virtio-net */
-	uint64_t read_bytes, written_bytes; /* virtio-blk; virtio-net: rx and tx bytes */
-	/* Errors by kind. virtio-blk: host I/O errors (EIO, ENOSPC, other, short),
-	 * malformed requests, O_DIRECT misalignment. virtio-net: drops. */
 	uint64_t errors;
-	uint64_t err_eio, err_enospc, err_other, err_short;
-	uint64_t rejected, misaligned;
-	uint64_t rx_drops, tx_drops, rx_read_errors;
-	uint64_t max_inflight; /* in-flight high-water mark */
-	uint64_t poll_hits;    /* busy polls that found work */
-	uint64_t merged_reqs;  /* requests sent to the host merged with a neighbour */
-	uint64_t merged_ios;   /* the host I/Os they became */
+	/* The kind's own counters, in a fixed order per kind (minivmm(1),
+	 * "Counters", lists each kind's). */
+	unsigned int n_counters;
+	struct minivmm_counter counters[MINIVMM_STATS_COUNTERS];
 	unsigned int n_queues;
 	struct minivmm_queue_stats queues[MINIVMM_STATS_QUEUES];
 };
@@ -463,11 +478,9 @@ struct minivmm_vcpu_stats {
 };
 
 struct minivmm_stats {
-	size_t size;	    /* first: the caller's sizeof(struct minivmm_stats) */
-	uint64_t uptime_ms; /* since start(); 0 before */
-	int state;	    /* enum minivmm_state */
-	unsigned int n_devices;
-	struct minivmm_device_stats devices[MINIVMM_MAX_VIRTIO];
+	size_t size;	      /* first: the caller's sizeof(struct minivmm_stats) */
+	uint64_t uptime_ms;   /* since start(); 0 before */
+	int state;	      /* enum minivmm_state */
 	unsigned int n_vcpus; /* reported: at most MINIVMM_STATS_VCPUS */
 	struct minivmm_vcpu_stats vcpus[MINIVMM_STATS_VCPUS];
 	uint64_t console_bytes; /* written by the guest to its console */
@@ -479,6 +492,9 @@ struct minivmm_stats {
 	 * reader; this is what that costs.
 	 */
 	uint64_t console_dropped;
+	/* Last (see above): at most MINIVMM_STATS_DEVICES, and what fits in size. */
+	unsigned int n_devices;
+	struct minivmm_device_stats devices[MINIVMM_STATS_DEVICES];
 };
 
 enum minivmm_state {
@@ -497,6 +513,9 @@ int minivmm_get_stats(struct minivmm *vm, struct minivmm_stats *s);
  * field names; the state by name ("running", ...).
  */
 char *minivmm_stats_json(const struct minivmm_stats *s);
+
+/* d's counter called name into *value: 0, or -ENOENT when d has none by that name. */
+int minivmm_device_counter(const struct minivmm_device_stats *d, const char *name, uint64_t *value);
 
 /*
  * Serves a control socket for vm at path, a Unix stream socket created

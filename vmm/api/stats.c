@@ -67,6 +67,16 @@ int minivmm_get_stats(struct minivmm *vm, struct minivmm_stats *s)
 	all->console_dropped = console_out_dropped(vm->console_out);
 	n = s->size < sizeof(*all) ? s->size : sizeof(*all);
 	all->size = n;
+	/* The devices are last: count only the entries the caller has room for. */
+	if (n < sizeof(*all)) {
+		size_t room = n > offsetof(struct minivmm_stats, devices)
+				      ? (n - offsetof(struct minivmm_stats, devices)) /
+						sizeof(all->devices[0])
+				      : 0;
+
+		if (all->n_devices > room)
+			all->n_devices = (unsigned int)room;
+	}
 	memcpy(s, all, n);
 	free(all);
 	return 0;
@@ -142,15 +152,17 @@ static struct json_object *device_json(const struct minivmm_device_stats *d)
 		err = json_put(o, "name", json_object_new_string(d->name)) |
 		      json_put(o, "kind", json_object_new_string(d->kind)) |
 		      json_put(o, "in_order", json_object_new_boolean(d->in_order)) |
-		      U64(o, d, requests) | U64(o, d, reads) | U64(o, d, writes) |
-		      U64(o, d, flushes) | U64(o, d, discards) | U64(o, d, write_zeroes) |
-		      U64(o, d, get_ids) | U64(o, d, rx_packets) | U64(o, d, tx_packets) |
-		      U64(o, d, read_bytes) | U64(o, d, written_bytes) | U64(o, d, errors) |
-		      U64(o, d, err_eio) | U64(o, d, err_enospc) | U64(o, d, err_other) |
-		      U64(o, d, err_short) | U64(o, d, rejected) | U64(o, d, misaligned) |
-		      U64(o, d, rx_drops) | U64(o, d, tx_drops) | U64(o, d, rx_read_errors) |
-		      U64(o, d, max_inflight) | U64(o, d, poll_hits) | U64(o, d, merged_reqs) |
-		      U64(o, d, merged_ios) | json_put(o, "queues", qs);
+		      U64(o, d, requests) | U64(o, d, errors);
+	/* The kind's own counters, each a key of its own (names are the device's). */
+	for (unsigned int c = 0; !err && c < d->n_counters && c < MINIVMM_STATS_COUNTERS; c++) {
+		char name[sizeof(d->counters[c].name) + 1];
+
+		snprintf(name, sizeof(name), "%.*s", (int)sizeof(d->counters[c].name),
+			 d->counters[c].name);
+		err = add_u64(o, name, d->counters[c].value);
+	}
+	if (!err)
+		err = json_put(o, "queues", qs);
 	else
 		json_object_put(qs);
 	if (err) {
@@ -158,6 +170,18 @@ static struct json_object *device_json(const struct minivmm_device_stats *d)
 		return NULL;
 	}
 	return o;
+}
+
+int minivmm_device_counter(const struct minivmm_device_stats *d, const char *name, uint64_t *value)
+{
+	for (unsigned int c = 0; c < d->n_counters && c < MINIVMM_STATS_COUNTERS; c++) {
+		if (strnlen(name, sizeof(d->counters[c].name)) < sizeof(d->counters[c].name) &&
+		    !strncmp(d->counters[c].name, name, sizeof(d->counters[c].name))) {
+			*value = d->counters[c].value;
+			return 0;
+		}
+	}
+	return -ENOENT;
 }
 
 static struct json_object *vcpu_json(unsigned int id, const struct minivmm_vcpu_stats *v)
@@ -181,7 +205,7 @@ struct json_object *stats_json_object(const struct minivmm_stats *s)
 			   *cpus = json_object_new_array();
 	int err = !o || !devs || !cpus;
 
-	for (unsigned int i = 0; !err && i < s->n_devices && i < MINIVMM_MAX_VIRTIO; i++) {
+	for (unsigned int i = 0; !err && i < s->n_devices && i < MINIVMM_STATS_DEVICES; i++) {
 		struct json_object *j = device_json(&s->devices[i]);
 
 		err = !j || json_object_array_add(devs, j);

@@ -407,11 +407,12 @@ static void build_opt_tables(struct opt_tables *t)
 	for (unsigned int k = 0; k < n; k++) {
 		size_t l = strlen(t->optstring);
 
-		t->opts[N_BASE_OPTS + k] =
-			(struct option){cli_virtio_opts[k].option, required_argument, NULL,
-					cli_virtio_opts[k].short_opt};
+		t->opts[N_BASE_OPTS + k] = (struct option){
+			cli_virtio_opts[k].option,
+			cli_virtio_opts[k].takes_value ? required_argument : no_argument, NULL,
+			cli_virtio_opts[k].short_opt};
 		t->optstring[l] = (char)cli_virtio_opts[k].short_opt;
-		t->optstring[l + 1] = ':';
+		t->optstring[l + 1] = cli_virtio_opts[k].takes_value ? ':' : '\0';
 		t->optstring[l + 2] = '\0';
 	}
 	t->opts[N_BASE_OPTS + n] = (struct option){NULL, 0, NULL, 0};

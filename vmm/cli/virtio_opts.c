@@ -2,7 +2,16 @@
 /* The virtio devices' options (vmm/cli/virtio_opts.h). */
 #include "vmm/cli/virtio_opts.h"
 
+#include <stdio.h>
+
 #include "vmm/cli/cli_opts.h"
+
+/* --rng: nothing to say but that there is one. */
+static int parse_rng(char *spec, struct minivmm_config *cfg, char *err, size_t err_len)
+{
+	(void)spec;
+	return minivmm_config_add_rng(cfg, err, err_len) < 0 ? -1 : 0;
+}
 
 const struct cli_virtio_opt cli_virtio_opts[] = {
 	{"disk", 'd',
@@ -10,13 +19,17 @@ const struct cli_virtio_opt cli_virtio_opts[] = {
 	 "                        virtio-blk disk (repeatable: vda, vdb, ...); a ',' in\n"
 	 "                        PATH is written ',,'; engine=threads does its I/O on\n"
 	 "                        worker threads instead of io_uring\n",
-	 cli_parse_disk},
+	 1, cli_parse_disk},
 	{"net", 'n',
 	 "  -n, --net tap=NAME[,mac=52:54:00:12:34:56][,mtu=N][,guest_tso=off][,poll=US]\n"
 	 "                        virtio-net on an existing TAP interface (repeatable:\n"
 	 "                        eth0, eth1, ...); create one with\n"
 	 "                        'ip tuntap add dev NAME mode tap user USER'\n",
-	 cli_parse_net},
+	 1, cli_parse_net},
+	{"rng", 'r',
+	 "  -r, --rng             virtio-rng: the guest's hwrng (/dev/hwrng) filled from\n"
+	 "                        the host's getrandom(2)\n",
+	 0, parse_rng},
 };
 
 const unsigned int cli_n_virtio_opts = sizeof(cli_virtio_opts) / sizeof(cli_virtio_opts[0]);

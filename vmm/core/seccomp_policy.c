@@ -28,6 +28,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/random.h>
 
 /* Every thread: memory, locks, signals and ending. */
 static const struct seccomp_rule common[] = {
@@ -69,6 +70,7 @@ static const struct seccomp_rule vcpu[] = {
 static const struct seccomp_rule device[] = {
 	{SCMP_SYS(io_uring_enter), 0, 0, "submit I/O and wait for completions, kicks, control"},
 	{SCMP_SYS(ioctl), 2, TUNSETOFFLOAD, "virtio-net: the TAP's offloads follow the guest's"},
+	{SCMP_SYS(getrandom), 3, GRND_NONBLOCK, "virtio-rng: the guest's entropy, never waiting"},
 	{0, 0, 0, NULL},
 };
 

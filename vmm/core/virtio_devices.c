@@ -31,14 +31,20 @@ static void mmio_write(void *opaque, uint64_t off, const uint8_t *data, unsigned
 }
 
 /* Takes the next slot and its eventfds (closed by virtio_devices_destroy). */
-static struct virtio_slot *new_slot(struct minivmm *vm, unsigned int n_queues, char *err,
-				    size_t err_len)
+static int new_slot(struct minivmm *vm, unsigned int n_queues, struct virtio_slot **out, char *err,
+		    size_t err_len)
 {
 	struct virtio_slot *s = &vm->virtio[vm->n_virtio];
 	struct arch_mmio_slot where;
 	bool ok;
 
-	arch_virtio_slot(vm->n_virtio, &where);
+	/* Past the machine's interrupt lines a device would get a wrong one. */
+	if (vm->n_virtio >= MINIVMM_MAX_VIRTIO || arch_virtio_slot(vm->n_virtio, &where)) {
+		snprintf(err, err_len,
+			 "too many virtio devices: the machine has no interrupt line for device %u",
+			 vm->n_virtio + 1);
+		return -ENOSPC;
+	}
 	s->base = where.base;
 	s->size = where.size;
 	s->irq = where.irq;
@@ -52,9 +58,10 @@ static struct virtio_slot *new_slot(struct minivmm *vm, unsigned int n_queues, c
 		ok = ok && s->kick_fd[q] >= 0;
 	if (!ok) {
 		snprintf(err, err_len, "cannot create eventfds: %s", strerror(errno));
-		return NULL;
+		return -EMFILE;
 	}
-	return s;
+	*out = s;
+	return 0;
 }
 
 static struct dev_thread *slot_thread(struct virtio_slot *s)
@@ -90,12 +97,12 @@ int virtio_devices_create(struct minivmm *vm, char *err, size_t err_len)
 		const struct virtio_kind *kind = &virtio_kinds[k];
 
 		for (unsigned int i = 0; i < kind->count(&vm->cfg); i++) {
-			struct virtio_slot *s = new_slot(vm, kind->n_queues, err, err_len);
+			struct virtio_slot *s;
 			struct virtio_dev_env env;
-			int rc;
+			int rc = new_slot(vm, kind->n_queues, &s, err, err_len);
 
-			if (!s)
-				return -EMFILE;
+			if (rc)
+				return rc;
 			env = (struct virtio_dev_env){&vm->gm, s->kick_fd, s->irq_fd};
 			rc = kind->create(&vm->cfg, i, &env, &s->dev, s->name, sizeof(s->name), err,
 					  err_len);
@@ -267,50 +274,35 @@ static void queue_stats(const struct vq_stats *q, struct minivmm_queue_stats *o)
 	o->unpopped = VQ_STAT_GET(q->unpopped);
 }
 
+_Static_assert(DEV_REPORT_MAX <= MINIVMM_STATS_COUNTERS, "a report must fit the API's counters");
+_Static_assert(DEV_COUNTER_NAME <= sizeof(((struct minivmm_counter *)0)->name),
+	       "a counter's name must fit the API's");
+_Static_assert(VDEV_MAX_QUEUES <= MINIVMM_STATS_QUEUES, "every queue must fit the API's");
+
 void virtio_devices_stats(struct minivmm *vm, struct minivmm_stats *s)
 {
 	s->n_devices = 0;
-	for (unsigned int i = 0; i < vm->n_virtio; i++) {
+	for (unsigned int i = 0; i < vm->n_virtio && s->n_devices < MINIVMM_STATS_DEVICES; i++) {
 		const struct virtio_slot *slot = &vm->virtio[i];
 		struct minivmm_device_stats *o = &s->devices[s->n_devices];
 		struct virtio_dev *d = slot->dev;
-		struct dev_counters c;
+		struct dev_report r;
 
-		if (!d || !d->ops->counters)
+		if (!d || !virtio_dev_report(d, &r))
 			continue;
 		s->n_devices++;
-		d->ops->counters(d, &c);
 		snprintf(o->name, sizeof(o->name), "%s", slot->name);
 		snprintf(o->kind, sizeof(o->kind), "%s", d->ops->name);
-		o->in_order = c.in_order;
-		o->reads = c.reads;
-		o->writes = c.writes;
-		o->flushes = c.flushes;
-		o->discards = c.discards;
-		o->write_zeroes = c.write_zeroes;
-		o->get_ids = c.get_ids;
-		o->rx_packets = c.rx_packets;
-		o->tx_packets = c.tx_packets;
-		o->requests = c.reads + c.writes + c.flushes + c.discards + c.write_zeroes +
-			      c.get_ids + c.rx_packets + c.tx_packets;
-		o->read_bytes = c.read_bytes;
-		o->written_bytes = c.written_bytes;
-		o->err_eio = c.err_eio;
-		o->err_enospc = c.err_enospc;
-		o->err_other = c.err_other;
-		o->err_short = c.err_short;
-		o->rejected = c.rejected;
-		o->misaligned = c.misaligned;
-		o->rx_drops = c.rx_drops;
-		o->tx_drops = c.tx_drops;
-		o->rx_read_errors = c.rx_read_errors;
-		o->errors = c.io_errors + c.rejected + c.misaligned + c.chain_errors + c.rx_drops +
-			    c.tx_drops + c.rx_read_errors;
-		o->max_inflight = c.max_inflight;
-		o->poll_hits = c.poll_hits;
-		o->merged_reqs = c.merged_reqs;
-		o->merged_ios = c.merged_ios;
-		o->n_queues = d->nqueues < MINIVMM_STATS_QUEUES ? d->nqueues : MINIVMM_STATS_QUEUES;
+		o->in_order = r.in_order;
+		o->requests = r.requests;
+		o->errors = r.errors;
+		o->n_counters = r.n;
+		for (unsigned int c = 0; c < r.n; c++) {
+			snprintf(o->counters[c].name, sizeof(o->counters[c].name), "%s",
+				 r.c[c].name);
+			o->counters[c].value = r.c[c].value;
+		}
+		o->n_queues = d->nqueues;
 		for (unsigned int q = 0; q < o->n_queues; q++) {
 			const char *qn = d->ops->queue_names ? d->ops->queue_names[q] : "";
 

@@ -10,6 +10,7 @@
 #include "devices/virtio_blk.h"
 #include "devices/virtio_dev.h"
 #include "devices/virtio_net.h"
+#include "devices/virtio_rng.h"
 #include "vmm/api/config.h"
 
 /* The API's poll_us: 0 the default, negative never, else the budget. */
@@ -98,9 +99,24 @@ static int net_create(const struct minivmm_config *cfg, unsigned int i,
 	return vnet_create(&o, env, out, err, err_len);
 }
 
+static unsigned int rng_count(const struct minivmm_config *cfg)
+{
+	return cfg->n_rngs;
+}
+
+static int rng_create(const struct minivmm_config *cfg, unsigned int i,
+		      const struct virtio_dev_env *env, struct virtio_dev **out, char *name,
+		      size_t name_len, char *err, size_t err_len)
+{
+	snprintf(name, name_len, "rng%u", i);
+	return vrng_create(&(struct vrng_options){.in_order = cfg->in_order}, env, out, err,
+			   err_len);
+}
+
 const struct virtio_kind virtio_kinds[] = {
 	{1, disk_count, disk_create},
 	{2, net_count, net_create},
+	{1, rng_count, rng_create},
 };
 
 const unsigned int virtio_n_kinds = sizeof(virtio_kinds) / sizeof(virtio_kinds[0]);

@@ -196,7 +196,10 @@ static int load_guest(struct minivmm *vm, char *err, size_t err_len)
 	int rc;
 
 	for (unsigned int i = 0; i < vm->n_virtio; i++)
-		arch_virtio_slot(i, &virtio[i]);
+		if (arch_virtio_slot(i, &virtio[i])) { /* virtio_devices_create checked */
+			snprintf(err, err_len, "no interrupt line for virtio device %u", i + 1);
+			return -ENOSPC;
+		}
 	rc = read_whole_file(vm->cfg.kernel, "kernel", MAX_KERNEL_SIZE, &kernel, &kernel_len, err,
 			     err_len);
 	if (!rc && vm->cfg.initrd)

@@ -1,0 +1,287 @@
+// SPDX-License-Identifier: MIT
+/*
+ * virtio-rng as a guest drives it: the real device (vrng_create on a
+ * malloc'ed guest RAM, its own thread, sealed io_uring, driven through its
+ * virtio-mmio registers, an eventfd kick and its irqfd) against the mock
+ * Linux driver. A buffer comes back filled, with its whole length as the
+ * used length; a chain the device would have to read (a read-only
+ * descriptor), one outside guest RAM and one of 4 GiB are answered with
+ * nothing written, counted, and the device goes on serving.
+ */
+#include <check.h>
+#include <poll.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include "common/le.h"
+#include "devices/dev_stats.h"
+#include "devices/virtio_dev.h"
+#include "devices/virtio_rng.h"
+#include "tests/unit/check_run.h"
+#include "tests/unit/mock_driver.h"
+#include "virtio/mmio.h"
+#include "virtio/vring.h"
+
+#define QSIZE	16
+#define RAM_GPA 0x100000
+/* A bound for a device that never answers, not a time anything must keep. */
+#define IRQ_WAIT_MS 30000
+#define FILL	    0xee /* what the driver leaves in a buffer before the device */
+
+struct rig {
+	struct mock_driver md;
+	struct virtio_dev *dev;
+	int kick_fd, irq_fd;
+};
+
+static uint8_t *host(struct rig *r, uint64_t gpa)
+{
+	return r->md.ram + (gpa - r->md.ram_gpa);
+}
+
+static void mmio_w(struct rig *r, uint64_t off, uint32_t v)
+{
+	uint8_t b[4];
+
+	put_le32(b, v);
+	vmmio_write(virtio_dev_mmio(r->dev), off, b, 4);
+}
+
+static uint32_t mmio_r(struct rig *r, uint64_t off)
+{
+	uint8_t b[4];
+
+	vmmio_read(virtio_dev_mmio(r->dev), off, b, 4);
+	return get_le32(b);
+}
+
+/* The device started and probed as Linux does: VERSION_1, the queue, DRIVER_OK. */
+static void rig_create(struct rig *r)
+{
+	uint32_t ok = VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER | VIRTIO_STATUS_FEATURES_OK;
+	struct virtio_dev_env env;
+	char err[160] = "";
+
+	memset(r, 0, sizeof(*r));
+	ck_assert_int_eq(mock_init(&r->md, QSIZE, 1ULL << VIRTIO_F_VERSION_1, RAM_GPA), 0);
+	memset(r->md.ram + (r->md.data_gpa - RAM_GPA), FILL,
+	       (size_t)QSIZE * MOCK_MAX_SEGS * MOCK_SEG_BYTES);
+	r->kick_fd = eventfd(0, EFD_CLOEXEC);
+	r->irq_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	ck_assert_int_ge(r->kick_fd, 0);
+	ck_assert_int_ge(r->irq_fd, 0);
+	env = (struct virtio_dev_env){
+		.gm = &r->md.gm, .kick_fds = &r->kick_fd, .irq_fd = r->irq_fd};
+	ck_assert_msg(vrng_create(&(struct vrng_options){0}, &env, &r->dev, err, sizeof(err)) == 0,
+		      "vrng_create: %s", err);
+	ck_assert_int_eq(virtio_dev_start(r->dev), 0);
+	ck_assert_uint_eq(mmio_r(r, VMMIO_DEVICE_ID), VIRTIO_ID_RNG);
+	mmio_w(r, VMMIO_STATUS, VIRTIO_STATUS_ACKNOWLEDGE);
+	mmio_w(r, VMMIO_STATUS, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER);
+	mmio_w(r, VMMIO_DRIVER_FEATURES_SEL, 1);
+	mmio_w(r, VMMIO_DRIVER_FEATURES, 1u << (VIRTIO_F_VERSION_1 - 32));
+	mmio_w(r, VMMIO_DRIVER_FEATURES_SEL, 0);
+	mmio_w(r, VMMIO_DRIVER_FEATURES, 0);
+	mmio_w(r, VMMIO_STATUS, ok);
+	ck_assert_uint_eq(mmio_r(r, VMMIO_STATUS), ok);
+	mmio_w(r, VMMIO_QUEUE_SEL, 0);
+	mmio_w(r, VMMIO_QUEUE_NUM, QSIZE);
+	mmio_w(r, VMMIO_QUEUE_DESC_LOW, (uint32_t)r->md.desc_gpa);
+	mmio_w(r, VMMIO_QUEUE_DESC_HIGH, (uint32_t)(r->md.desc_gpa >> 32));
+	mmio_w(r, VMMIO_QUEUE_DRIVER_LOW, (uint32_t)r->md.avail_gpa);
+	mmio_w(r, VMMIO_QUEUE_DRIVER_HIGH, (uint32_t)(r->md.avail_gpa >> 32));
+	mmio_w(r, VMMIO_QUEUE_DEVICE_LOW, (uint32_t)r->md.used_gpa);
+	mmio_w(r, VMMIO_QUEUE_DEVICE_HIGH, (uint32_t)(r->md.used_gpa >> 32));
+	mmio_w(r, VMMIO_QUEUE_READY, 1);
+	ck_assert_uint_eq(mmio_r(r, VMMIO_QUEUE_READY), 1);
+	mmio_w(r, VMMIO_STATUS, ok | VIRTIO_STATUS_DRIVER_OK);
+	ck_assert_uint_eq(mmio_r(r, VMMIO_STATUS), ok | VIRTIO_STATUS_DRIVER_OK);
+}
+
+static void rig_destroy(struct rig *r)
+{
+	virtio_dev_destroy(r->dev);
+	close(r->kick_fd);
+	close(r->irq_fd);
+	mock_free(&r->md);
+}
+
+/* Kicks, then takes back n buffers: lens[cookie] is each one's used length. */
+static void kick_and_reap(struct rig *r, unsigned int n, uint32_t *lens)
+{
+	unsigned int got = 0;
+
+	ck_assert_int_eq(eventfd_write(r->kick_fd, 1), 0);
+	while (got < n) {
+		struct pollfd p = {.fd = r->irq_fd, .events = POLLIN};
+		uint64_t cookie, v;
+		uint32_t len;
+		int k = mock_get(&r->md, &cookie, &len);
+
+		ck_assert_msg(k >= 0, "driver: %s", r->md.why);
+		if (k == 1) {
+			ck_assert_uint_lt(cookie, n);
+			lens[cookie] = len;
+			got++;
+			continue;
+		}
+		ck_assert_msg(poll(&p, 1, IRQ_WAIT_MS) == 1,
+			      "no interrupt in %d ms with %u of %u buffers back", IRQ_WAIT_MS, got,
+			      n);
+		ck_assert_int_eq(read(r->irq_fd, &v, sizeof(v)), sizeof(v));
+	}
+}
+
+/* The device's named counter (its report, as minivmm_get_stats gets it). */
+static uint64_t counter(struct rig *r, const char *name)
+{
+	struct dev_report rep;
+
+	ck_assert(virtio_dev_report(r->dev, &rep));
+	for (unsigned int i = 0; i < rep.n; i++)
+		if (!strcmp(rep.c[i].name, name))
+			return rep.c[i].value;
+	ck_abort_msg("no counter %s", name);
+	return 0;
+}
+
+/* Bytes of segment k of head's buffer that the device left as the driver wrote them. */
+static unsigned int untouched(struct rig *r, int head, unsigned int k, uint32_t len)
+{
+	const uint8_t *b = host(r, mock_seg_gpa(&r->md, (uint16_t)head, k));
+	unsigned int n = 0;
+
+	for (uint32_t i = 0; i < len; i++)
+		n += b[i] == FILL;
+	return n;
+}
+
+/*
+ * 4 KiB in one buffer of 8 writable segments, and a second buffer: each
+ * comes back with its whole length used, filled with bytes that are
+ * neither what the driver left nor the same in both.
+ */
+START_TEST(rng_fills_buffers)
+{
+	uint32_t seg[MOCK_MAX_SEGS], lens[2] = {~0u, ~0u};
+	unsigned int left = 0, zeros = 0;
+	struct rig r;
+	int head[2];
+
+	rig_create(&r);
+	for (unsigned int k = 0; k < MOCK_MAX_SEGS; k++)
+		seg[k] = MOCK_SEG_BYTES;
+	head[0] = mock_add(&r.md, NULL, 0, seg, MOCK_MAX_SEGS, false, 0);
+	head[1] = mock_add(&r.md, NULL, 0, seg, 1, false, 1);
+	ck_assert_int_ge(head[0], 0);
+	ck_assert_int_ge(head[1], 0);
+	kick_and_reap(&r, 2, lens);
+	ck_assert_uint_eq(lens[0], MOCK_MAX_SEGS * MOCK_SEG_BYTES);
+	ck_assert_uint_eq(lens[1], MOCK_SEG_BYTES);
+	for (unsigned int k = 0; k < MOCK_MAX_SEGS; k++) {
+		const uint8_t *b = host(&r, mock_seg_gpa(&r.md, (uint16_t)head[0], k));
+
+		left += untouched(&r, head[0], k, MOCK_SEG_BYTES);
+		for (unsigned int i = 0; i < MOCK_SEG_BYTES; i++)
+			zeros += !b[i];
+	}
+	/* Random bytes: about 16 of each value in 4 KiB; 128 is far beyond luck. */
+	ck_assert_uint_lt(left, 128);
+	ck_assert_uint_lt(zeros, 128);
+	ck_assert_uint_lt(untouched(&r, head[1], 0, MOCK_SEG_BYTES), 32);
+	ck_assert_int_ne(memcmp(host(&r, mock_seg_gpa(&r.md, (uint16_t)head[0], 0)),
+				host(&r, mock_seg_gpa(&r.md, (uint16_t)head[1], 0)),
+				MOCK_SEG_BYTES),
+			 0);
+	ck_assert_uint_eq(counter(&r, "bytes"), (MOCK_MAX_SEGS + 1) * MOCK_SEG_BYTES);
+	ck_assert_uint_eq(counter(&r, "rejected"), 0);
+	rig_destroy(&r);
+}
+END_TEST
+
+/*
+ * A read-only descriptor, alone or before a writable one, asks the device
+ * to read: refused with used length 0, the writable part left as it was,
+ * counted; the next good buffer is still served.
+ */
+START_TEST(rng_refuses_read_only)
+{
+	uint32_t out = 64, in = 256, lens[3] = {~0u, ~0u, ~0u};
+	struct rig r;
+	int mixed, good;
+
+	rig_create(&r);
+	ck_assert_int_ge(mock_add(&r.md, &out, 1, NULL, 0, false, 0), 0);
+	mixed = mock_add(&r.md, &out, 1, &in, 1, false, 1);
+	good = mock_add(&r.md, NULL, 0, &in, 1, false, 2);
+	ck_assert_int_ge(mixed, 0);
+	ck_assert_int_ge(good, 0);
+	kick_and_reap(&r, 3, lens);
+	ck_assert_uint_eq(lens[0], 0);
+	ck_assert_uint_eq(lens[1], 0);
+	ck_assert_uint_eq(untouched(&r, mixed, 0, out), out);
+	ck_assert_uint_eq(untouched(&r, mixed, 1, in), in);
+	ck_assert_uint_eq(lens[2], in);
+	ck_assert_uint_lt(untouched(&r, good, 0, in), 16);
+	ck_assert_uint_eq(counter(&r, "rejected"), 2);
+	rig_destroy(&r);
+}
+END_TEST
+
+/*
+ * Writable descriptors the queue layer must refuse: one past the end of
+ * guest RAM, one that starts inside and runs 4 GiB - 1 bytes, one at
+ * address 0 (below the RAM at RAM_GPA). Each is answered with length 0,
+ * nothing outside RAM is written (ASan would see a host write there), and
+ * the device serves the buffer after them.
+ */
+START_TEST(rng_hostile_addresses)
+{
+	const struct {
+		uint64_t addr;
+		uint32_t len;
+	} bad[] = {
+		{RAM_GPA + (64ULL << 20), 512},
+		{RAM_GPA + 4096, 0xffffffffu},
+		{0, 512},
+	};
+	uint32_t in = 512, lens[4];
+	struct rig r;
+	int good;
+
+	rig_create(&r);
+	for (unsigned int i = 0; i < 3; i++) {
+		int h = mock_add(&r.md, NULL, 0, &in, 1, false, i);
+
+		ck_assert_int_ge(h, 0);
+		/* The device looks only when kicked: the descriptor is rewritten first. */
+		mock_write_desc(&r.md, (uint16_t)h, bad[i].addr, bad[i].len, VRING_DESC_F_WRITE, 0);
+	}
+	good = mock_add(&r.md, NULL, 0, &in, 1, false, 3);
+	ck_assert_int_ge(good, 0);
+	kick_and_reap(&r, 4, lens);
+	for (unsigned int i = 0; i < 3; i++)
+		ck_assert_msg(lens[i] == 0, "bad descriptor %u: used length %u", i, lens[i]);
+	ck_assert_uint_eq(lens[3], in);
+	ck_assert_uint_lt(untouched(&r, good, 0, in), 16);
+	ck_assert_uint_eq(counter(&r, "chain_errors"), 3);
+	rig_destroy(&r);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("virtio_rng");
+	TCase *tc = tcase_create("rng");
+
+	/* Above IRQ_WAIT_MS, so that a device that never answers fails by name. */
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, rng_fills_buffers);
+	tcase_add_test(tc, rng_refuses_read_only);
+	tcase_add_test(tc, rng_hostile_addresses);
+	suite_add_tcase(s, tc);
+	return check_run(s);
+}
