@@ -193,7 +193,7 @@ static uint32_t rnd(void)
 }
 
 /*
- * Many laps with chains of 1-4 descriptors, some indirect, completed in a
+ * T4: many laps with chains of 1-4 descriptors, some indirect, completed in a
  * random order: every buffer comes back exactly once with its length, and
  * the wrap counters on both sides stay in step across every lap.
  */
@@ -312,7 +312,7 @@ START_TEST(indirect_chain)
 END_TEST
 
 /*
- * IN_ORDER: buffers of 2, 1 and 3 descriptors completed in reverse become
+ * T4: IN_ORDER: buffers of 2, 1 and 3 descriptors completed in reverse become
  * one used descriptor in the first buffer's slot carrying the last id; the
  * next one goes 6 slots on, past every slot of the batch.
  */
@@ -360,7 +360,7 @@ START_TEST(in_order_batch)
 }
 END_TEST
 
-/* Driver event suppression: DISABLE, ENABLE, and EVENT_IDX positions with wrap. */
+/* T8: driver event suppression: DISABLE, ENABLE, and EVENT_IDX positions with wrap. */
 START_TEST(interrupt_suppression)
 {
 	int i;
@@ -414,7 +414,7 @@ START_TEST(interrupt_suppression)
 }
 END_TEST
 
-/* Device event suppression: what the device writes, and whether the driver kicks. */
+/* T8: device event suppression: what the device writes, and whether the driver kicks. */
 START_TEST(kick_suppression)
 {
 	uint16_t before;
