@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "virtio/packed_ring.h"
 #include "virtio/split_ring.h"
 
 enum { SLOT_FREE, SLOT_POPPED, SLOT_DONE };
@@ -40,6 +41,10 @@ static void free_state(struct virtqueue *vq)
 	seq_heap_free(&vq->heap);
 	vq->inflight = NULL;
 	vq->seq_head = NULL;
+	if (vq->ops == &vq_packed_ops) {
+		free(vq->packed.mem);
+		vq->packed.mem = NULL;
+	}
 }
 
 void vq_destroy(struct virtqueue *vq)
@@ -74,8 +79,6 @@ int vq_enable(struct virtqueue *vq, const struct guest_mem *gm, uint64_t feature
 
 	if (vq->ready)
 		return VQ_E_STATE;
-	if (features & (1ULL << VIRTIO_F_RING_PACKED))
-		return VQ_E_FEATURE;
 	if (vq->num_max > VQ_SPLIT_MAX_SIZE || !is_pow2(vq->size) || vq->size > vq->num_max)
 		return VQ_E_SIZE;
 
@@ -85,12 +88,15 @@ int vq_enable(struct virtqueue *vq, const struct guest_mem *gm, uint64_t feature
 	vq->indirect = features & (1ULL << VIRTIO_RING_F_INDIRECT_DESC);
 	vq->in_order = features & (1ULL << VIRTIO_F_IN_ORDER);
 	vq->mask = vq->size - 1;
-	vq->ops = &vq_split_ops;
-	r = vq->ops->enable(vq);
-	if (r)
-		return r;
-
+	/* What a failed enable before may have left behind, freed while ops still says whose. */
 	free_state(vq);
+	vq->ops = features & (1ULL << VIRTIO_F_RING_PACKED) ? &vq_packed_ops : &vq_split_ops;
+	r = vq->ops->enable(vq);
+	if (r) {
+		free_state(vq);
+		return r;
+	}
+
 	vq->inflight = calloc(vq->size, sizeof(*vq->inflight));
 	vq->seq_head = calloc(vq->size, sizeof(*vq->seq_head));
 	/* At most size - 1 completions can wait: the oldest one is never in the heap. */

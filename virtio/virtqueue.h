@@ -35,9 +35,9 @@
  * is never completed is a hole: with VIRTIO_F_IN_ORDER every later
  * completion waits behind it.
  *
- * One thread owns a queue; nothing here locks. The split ring is the only
- * format today; the ring-format operations sit behind struct vq_ops so that a
- * packed ring can be added without touching devices or the publisher.
+ * One thread owns a queue; nothing here locks. The ring format (split, or
+ * packed when VIRTIO_F_RING_PACKED was negotiated) sits behind struct vq_ops;
+ * devices and the publisher do not see which one a queue uses.
  */
 #ifndef MINIVMM_VIRTIO_VIRTQUEUE_H
 #define MINIVMM_VIRTIO_VIRTQUEUE_H
@@ -79,13 +79,15 @@ enum vq_result {
 	VQ_E_HEAD_RANGE = -21, /* avail ring entry >= size */
 	VQ_E_HEAD_BUSY = -22,  /* head already in flight (also: more than size outstanding) */
 	VQ_E_BROKEN = -23,     /* queue broken earlier, or not ready */
+	VQ_E_CHAIN_RING =
+		-24, /* packed: a chain runs into a slot not made available, or past size */
 
 	/* configuration: vq_enable() refused */
 	VQ_E_SIZE = -40,      /* size 0, not a power of two, or > num_max */
-	VQ_E_ALIGN = -41,     /* desc not 16-, avail not 2-, used not 4-aligned */
+	VQ_E_ALIGN = -41,     /* desc not 16-, avail not 2-, used not 4-aligned (packed: 16/4/4) */
 	VQ_E_RING_ADDR = -42, /* a ring area not inside one RAM region */
 	VQ_E_NOMEM = -43,
-	VQ_E_FEATURE = -44, /* ring format not supported (packed) */
+	VQ_E_FEATURE = -44, /* ring format not supported */
 	VQ_E_STATE = -45,   /* already enabled */
 
 	/* completion: nothing published */
@@ -108,7 +110,7 @@ static inline bool vq_err_is_fatal(int r)
 struct vq_ticket {
 	uint64_t seq;  /* per-queue sequence number, in avail order (R4) */
 	uint32_t gen;  /* queue generation at pop; a reset makes it stale */
-	uint16_t head; /* split: head descriptor index = used id */
+	uint16_t head; /* split: head descriptor index; packed: buffer id (both: the used id) */
 };
 
 /*
@@ -175,7 +177,7 @@ struct vq_stats {
 struct virtqueue;
 
 /*
- * Ring-format operations (split today, packed later). The format owns the
+ * Ring-format operations (split_ring.c, packed_ring.c). The format owns the
  * ring memory and its cursors; virtqueue.c owns sequence numbers, the
  * in-flight table, the reorder heap and batching.
  */
@@ -228,13 +230,41 @@ struct vq_split {
 	uint64_t last_line;
 };
 
+/*
+ * Packed-ring state. Positions are free-running 16-bit slot counters: slot =
+ * pos & mask, and since 2 * size divides 65536, pos & size is the lap's
+ * parity, so the wrap counter of the lap pos is in is !(pos & size).
+ */
+struct vq_packed {
+	uint8_t *desc;		 /* host pointers, validated at enable */
+	uint8_t *driver;	 /* driver event suppression: read */
+	uint8_t *device;	 /* device event suppression: written */
+	uint16_t next_avail;	 /* position of the next chain to pop */
+	uint16_t seen;		 /* furthest position popped: the first slot not looked at */
+	uint16_t next_used;	 /* device cursor: where the next used descriptor goes */
+	uint16_t signalled_used; /* next_used at the last interrupt decision */
+	uint16_t npopped;	 /* chains popped (mod 2^16), for the pop-order arrays */
+	uint16_t nwritten;	 /* of those, covered by used descriptors (IN_ORDER) */
+	uint16_t npending;	 /* used descriptors written, flags not yet stored */
+	bool signalled_used_valid;
+	bool notify_enabled;
+	uint64_t last_line;
+	/* One allocation (mem), size entries each: */
+	uint16_t *mem;
+	uint16_t *id_ndesc;  /* slots of the chain behind each buffer id in flight */
+	uint16_t *pop_pos;   /* start position of each chain, by pop order % size */
+	uint16_t *pop_ndesc; /* its slots, by pop order % size: what a batch skips */
+	uint16_t *pend_pos;  /* positions of the used descriptors awaiting flush */
+	uint16_t *pend_flags;
+};
+
 struct virtqueue {
 	/* Set by the transport; read by vq_enable(). */
-	uint16_t num_max; /* QueueNumMax */
-	uint16_t size;	  /* QueueNum */
-	uint64_t desc_gpa;
-	uint64_t avail_gpa; /* "driver area" */
-	uint64_t used_gpa;  /* "device area" */
+	uint16_t num_max;   /* QueueNumMax */
+	uint16_t size;	    /* QueueNum */
+	uint64_t desc_gpa;  /* packed: the descriptor ring */
+	uint64_t avail_gpa; /* "driver area"; packed: driver event suppression */
+	uint64_t used_gpa;  /* "device area"; packed: device event suppression */
 
 	/* Everything below is private to virtio/; read it, don't write it. */
 	const struct vq_ops *ops;
@@ -257,7 +287,10 @@ struct virtqueue {
 
 	struct vq_run run; /* IN_ORDER: buffers published but not yet written */
 
-	struct vq_split split;
+	union {
+		struct vq_split split;
+		struct vq_packed packed;
+	};
 	/*
 	 * Last, and outside what vq_reset() clears: the counters add up over
 	 * the device's life, and other threads read them while a reset runs.
@@ -272,9 +305,10 @@ void vq_destroy(struct virtqueue *vq);
 
 /*
  * QueueReady = 1. features are the negotiated ones (EVENT_IDX,
- * INDIRECT_DESC, IN_ORDER are honoured; RING_PACKED is refused for now).
- * Validates size (power of two <= num_max), alignment (16/2/4) and that each
- * ring area lies inside one RAM region; allocates the in-flight table and
+ * INDIRECT_DESC, IN_ORDER and RING_PACKED are honoured; RING_PACKED picks
+ * the packed format). Validates size (power of two <= num_max), alignment
+ * (split 16/2/4, packed 16/4/4) and that each ring area lies inside one RAM
+ * region; allocates the in-flight table and
  * the heap (the hot path never allocates). gm must outlive the queue.
  */
 int vq_enable(struct virtqueue *vq, const struct guest_mem *gm, uint64_t features);

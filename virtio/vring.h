@@ -43,8 +43,40 @@
 #define VRING_USED_F_NO_NOTIFY 1
 #endif
 
-/* Largest split queue the spec allows. */
+/* Largest split queue the spec allows; packed queues have the same limit (2^15). */
 #define VQ_SPLIT_MAX_SIZE 32768
+
+/* Packed ring (virtio 1.x "Packed Virtqueues"): descriptor flags and event suppression. */
+#ifndef VRING_PACKED_DESC_F_AVAIL
+#define VRING_PACKED_DESC_F_AVAIL 7
+#endif
+#ifndef VRING_PACKED_DESC_F_USED
+#define VRING_PACKED_DESC_F_USED 15
+#endif
+#ifndef VRING_PACKED_EVENT_FLAG_ENABLE
+#define VRING_PACKED_EVENT_FLAG_ENABLE 0x0
+#endif
+#ifndef VRING_PACKED_EVENT_FLAG_DISABLE
+#define VRING_PACKED_EVENT_FLAG_DISABLE 0x1
+#endif
+#ifndef VRING_PACKED_EVENT_FLAG_DESC
+#define VRING_PACKED_EVENT_FLAG_DESC 0x2
+#endif
+#ifndef VRING_PACKED_EVENT_F_WRAP_CTR
+#define VRING_PACKED_EVENT_F_WRAP_CTR 15
+#endif
+
+/*
+ * Byte offsets inside a packed descriptor (addr le64, len le32, id le16,
+ * flags le16) and inside an event suppression structure (off_wrap le16,
+ * flags le16), which the device writes as one 32-bit store.
+ */
+#define VQ_PDESC_LEN	   8
+#define VQ_PDESC_ID	   12
+#define VQ_PDESC_FLAGS	   14
+#define VQ_PEVENT_OFF_WRAP 0
+#define VQ_PEVENT_FLAGS	   2
+#define VQ_PEVENT_BYTES	   4
 
 /* Guest layout of one descriptor (little-endian in guest memory). */
 struct vq_desc {
