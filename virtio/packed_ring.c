@@ -13,6 +13,8 @@
 #include <endian.h>
 #include <stdlib.h>
 
+#include "virtio/chain.h"
+
 #define CACHE_LINE_SHIFT 6
 #define F_AVAIL		 (1U << VRING_PACKED_DESC_F_AVAIL)
 #define F_USED		 (1U << VRING_PACKED_DESC_F_USED)
@@ -91,36 +93,6 @@ static void read_pdesc(const uint8_t *p, struct pdesc *d)
 	d->flags = le16toh(d->flags);
 }
 
-static int add_segment(struct virtqueue *vq, struct vq_chain *c, const struct pdesc *d,
-		       uint64_t *total)
-{
-	bool writable = d->flags & VRING_DESC_F_WRITE;
-	void *h;
-
-	if (!writable && c->n_in)
-		return VQ_E_ORDER;
-	*total += d->len;
-	if (*total > UINT32_MAX)
-		return VQ_E_TOO_LONG;
-	if (writable)
-		c->in_len += d->len;
-	else
-		c->out_len += d->len;
-	if (!d->len)
-		return VQ_OK;
-	h = gm_translate(vq->gm, d->addr, d->len);
-	if (!h)
-		return VQ_E_BAD_ADDR;
-	if (c->n_out + c->n_in >= c->iov_cap)
-		return VQ_E_TOO_MANY_SEGS;
-	c->iov[c->n_out + c->n_in] = (struct iovec){.iov_base = h, .iov_len = d->len};
-	if (writable)
-		c->n_in++;
-	else
-		c->n_out++;
-	return VQ_OK;
-}
-
 /*
  * An indirect table: len / 16 descriptors read in order. Only WRITE counts
  * in them (the spec reserves the rest and NEXT is ignored); INDIRECT is
@@ -146,7 +118,7 @@ static int walk_indirect(struct virtqueue *vq, const struct pdesc *ind, struct v
 		read_pdesc(table + 16 * i, &d);
 		if (d.flags & VRING_DESC_F_INDIRECT)
 			return VQ_E_INDIRECT_NESTED;
-		r = add_segment(vq, c, &d, total);
+		r = vq_chain_add_segment(vq, c, d.addr, d.len, d.flags & VRING_DESC_F_WRITE, total);
 		if (r)
 			return r;
 	}
@@ -182,7 +154,8 @@ static int walk_chain(struct virtqueue *vq, uint16_t first_flags, struct vq_chai
 		if (err)
 			r = err; /* only looking for the end */
 		else if (!(d.flags & VRING_DESC_F_INDIRECT))
-			r = add_segment(vq, c, &d, &total);
+			r = vq_chain_add_segment(vq, c, d.addr, d.len, d.flags & VRING_DESC_F_WRITE,
+						 &total);
 		else if (!vq->indirect)
 			r = VQ_E_INDIRECT_FEATURE;
 		else if (k || (d.flags & VRING_DESC_F_NEXT))

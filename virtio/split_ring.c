@@ -8,6 +8,8 @@
 
 #include <endian.h>
 
+#include "virtio/chain.h"
+
 #define CACHE_LINE_SHIFT 6
 
 static int split_enable(struct virtqueue *vq)
@@ -39,36 +41,6 @@ static void read_desc(const uint8_t *table, uint16_t i, struct vq_desc *d)
 	d->len = le32toh(d->len);
 	d->flags = le16toh(d->flags);
 	d->next = le16toh(d->next);
-}
-
-static int add_segment(struct virtqueue *vq, struct vq_chain *c, const struct vq_desc *d,
-		       uint64_t *total)
-{
-	bool writable = d->flags & VRING_DESC_F_WRITE;
-	void *p;
-
-	if (!writable && c->n_in)
-		return VQ_E_ORDER;
-	*total += d->len;
-	if (*total > UINT32_MAX)
-		return VQ_E_TOO_LONG;
-	if (writable)
-		c->in_len += d->len;
-	else
-		c->out_len += d->len;
-	if (!d->len)
-		return VQ_OK;
-	p = gm_translate(vq->gm, d->addr, d->len);
-	if (!p)
-		return VQ_E_BAD_ADDR;
-	if (c->n_out + c->n_in >= c->iov_cap)
-		return VQ_E_TOO_MANY_SEGS;
-	c->iov[c->n_out + c->n_in] = (struct iovec){.iov_base = p, .iov_len = d->len};
-	if (writable)
-		c->n_in++;
-	else
-		c->n_out++;
-	return VQ_OK;
 }
 
 /*
@@ -108,7 +80,8 @@ static int walk_chain(struct virtqueue *vq, uint16_t head, struct vq_chain *c)
 			i = 0;
 			continue;
 		}
-		r = add_segment(vq, c, &d, &total);
+		r = vq_chain_add_segment(vq, c, d.addr, d.len, d.flags & VRING_DESC_F_WRITE,
+					 &total);
 		if (r)
 			return r;
 		if (!(d.flags & VRING_DESC_F_NEXT))
