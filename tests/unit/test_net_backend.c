@@ -24,9 +24,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "common/le.h"
+#include "common/timespec.h"
 #include "devices/dev_thread.h"
 #include "devices/net_backend.h"
 #include "devices/net_hdr.h"
@@ -62,7 +64,8 @@ struct mem_backend {
 	uint8_t tx[MAX_FRAMES][FRAME_MAX];
 	uint32_t tx_len[MAX_FRAMES];
 	unsigned int ntx;
-	uint64_t offload; /* what set_offload() was last given */
+	uint64_t offload;   /* what set_offload() was last given */
+	unsigned int wakes; /* wake-up reads that came back (event) */
 	unsigned int resets;
 };
 
@@ -137,8 +140,15 @@ static void mem_prepare(struct net_backend *be)
 static void mem_event(struct net_backend *be, uint64_t tag, int res, net_tx_done_fn *done,
 		      void *dev)
 {
-	if (!dev_event_fired(&to_mem(be)->wake, tag) && tag < NET_BACKEND_TAG_OWN)
+	struct mem_backend *m = to_mem(be);
+
+	if (dev_event_fired(&m->wake, tag)) {
+		pthread_mutex_lock(&m->lock);
+		m->wakes++;
+		pthread_mutex_unlock(&m->lock);
+	} else if (tag < NET_BACKEND_TAG_OWN) {
 		done(dev, tag, res);
+	}
 }
 
 /* The wake-up's read stays armed through a reset, as a kick's does. */
@@ -383,6 +393,23 @@ static void reap(struct rig *r, struct mock_driver *md, unsigned int n, uint64_t
 	}
 }
 
+/*
+ * The frame handed to the backend while the device thread is parked
+ * between two turns (dev_thread_pause): once resumed, it sleeps, and
+ * nothing but the backend's wake-up tells it a frame waits.
+ */
+static void deliver_parked(struct rig *r, const uint8_t *pkt, uint32_t len)
+{
+	struct dev_thread *t = virtio_dev_thread(r->dev);
+	struct timespec deadline;
+
+	clock_gettime(CLOCK_MONOTONIC, &deadline);
+	timespec_add_ms(&deadline, IRQ_WAIT_MS);
+	ck_assert_int_eq(dev_thread_pause(t, &deadline), 0);
+	mem_deliver(&r->mem, pkt, len);
+	dev_thread_resume(t);
+}
+
 /* Frame i's byte k: differs between frames and along each. */
 static uint8_t frame_byte(unsigned int i, unsigned int k)
 {
@@ -455,6 +482,11 @@ END_TEST
  * num_buffers set, then the frame. With MRG_RXBUF the guest posts buffers
  * of 512 bytes and the 700-byte frame takes two; without, one buffer of
  * 1536 bytes each. The backend was told the offloads the guest took.
+ * Frames come one at a time, each after the guest took the last and
+ * while the device thread is parked: a backend's wake-up that never
+ * reaches the device fails by name after IRQ_WAIT_MS (unless a stray
+ * wake-up of the device's own, the pause's, came after the frame), and
+ * its read never comes back to event.
  */
 START_TEST(net_rx_reaches_guest)
 {
@@ -480,16 +512,21 @@ START_TEST(net_rx_reaches_guest)
 		}
 	}
 	ck_assert_int_eq(eventfd_write(r.kick_fds[VNET_RXQ], 1), 0);
-	for (unsigned int i = 0; i < 3; i++) {
+	/* Each frame once the guest has the one before, and handed over while
+	 * the device thread is parked: it then goes to sleep, and only the
+	 * backend's wake-up brings it back. */
+	for (unsigned int i = 0, got = 0; i < 3; i++) {
 		struct vnet_hdr h = {.flags = VNET_HDR_F_DATA_VALID};
+		unsigned int n = r.mrg ? nbufs_mrg[i] : 1;
 		uint8_t pkt[VNET_HDR_LEN + 700];
 
 		vnet_hdr_encode(&h, pkt);
 		for (unsigned int k = 0; k < flen[i]; k++)
 			pkt[VNET_HDR_LEN + k] = frame_byte(i, k);
-		mem_deliver(&r.mem, pkt, VNET_HDR_LEN + flen[i]);
+		deliver_parked(&r, pkt, VNET_HDR_LEN + flen[i]);
+		reap(&r, &r.rx, n, cookies + got, lens + got);
+		got += n;
 	}
-	reap(&r, &r.rx, nbuf, cookies, lens);
 	for (unsigned int i = 0; i < 3; i++) {
 		unsigned int n = r.mrg ? nbufs_mrg[i] : 1;
 		uint8_t got[VNET_HDR_LEN + 700];
@@ -522,6 +559,7 @@ START_TEST(net_rx_reaches_guest)
 				      i, k);
 	}
 	rig_destroy(&r);
+	ck_assert_uint_ge(r.mem.wakes, 1);
 }
 END_TEST
 
