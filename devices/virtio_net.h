@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * virtio-net on virtio-mmio with a TAP backend, served by a thread of its
- * own over one io_uring, like virtio-blk: queue 0 receives (frames read
- * from the TAP into a bounded pool of bounce buffers, then copied into
- * guest buffers, mergeable when negotiated), queue 1 transmits (each chain
- * written to the TAP with writev, many in flight). Guest kicks arrive on
+ * virtio-net on virtio-mmio, served by a thread of its own over one
+ * io_uring, like virtio-blk: queue 0 receives (frames the backend queued,
+ * copied into guest buffers, mergeable when negotiated), queue 1 transmits
+ * (each checked chain handed to the backend, many in flight). The frames
+ * go through a backend (devices/net_backend.h): a TAP. Guest kicks arrive on
  * one eventfd per queue (KVM_IOEVENTFD with the queue index as datamatch);
  * interrupts leave through another (KVM_IRQFD).
  */
@@ -35,14 +35,13 @@ struct vnet_stats {
 	/* Receive placement counts its own (struct vnet_rx_stats). */
 	uint64_t tx_packets, tx_bytes;
 	uint64_t tx_drops[VNET_TX_DROP_COUNT]; /* by reason; [VNET_TX_OK] unused */
-	uint64_t rx_drop_too_big;	       /* a TAP read filled the whole bounce buffer */
-	uint64_t rx_read_errors;	       /* TAP reads that failed */
-	uint64_t rx_pool_hwm;		       /* most bounce buffers holding frames at once */
 	uint64_t tx_max_inflight;
+	/* The backend counts what it receives (struct net_backend_stats). */
 };
 
 struct virtio_dev;
 struct virtio_dev_env;
+struct net_backend;
 
 /*
  * Attaches to the TAP and builds the device on the virtio shell
@@ -51,5 +50,12 @@ struct virtio_dev_env;
  */
 int vnet_create(const struct vnet_options *o, const struct virtio_dev_env *env,
 		struct virtio_dev **out, char *err, size_t err_len);
+/*
+ * The same on a backend already open (o->tap unused), which the device
+ * owns from then on, failed or not: it is destroyed with the device.
+ */
+int vnet_create_on(const struct vnet_options *o, struct net_backend *be,
+		   const struct virtio_dev_env *env, struct virtio_dev **out, char *err,
+		   size_t err_len);
 
 #endif
