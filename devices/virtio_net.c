@@ -557,6 +557,7 @@ static const struct virtio_dev_ops net_ops = {
 	.device_id = VIRTIO_ID_NET,
 	.uring_ops = net_uring_ops,
 	.n_uring_ops = sizeof(net_uring_ops),
+	.needs_ring = true, /* the TAP is read and written through the ring only */
 	.queue_names = net_queue_names,
 	.shows_unpopped = true,
 	.prepare = net_prepare,
