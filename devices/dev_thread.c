@@ -11,11 +11,14 @@
 #include <unistd.h>
 
 #include "common/timespec.h"
+#include "devices/dev_loop.h"
 #include "devices/dev_stats.h"
 
 #define TAG_CTRL   (DEV_TAG_RESERVED | 1)
 #define TAG_CANCEL (DEV_TAG_RESERVED | 2)
 #define TAG_ESCAPE (DEV_TAG_RESERVED | 4) /* and | 5 */
+
+static const struct dev_loop_ops dev_loop_uring;
 
 /*
  * Seals the ring before anything can be submitted to it, as Firecracker
@@ -79,6 +82,8 @@ int dev_thread_init(struct dev_thread *t, unsigned int ring_entries,
 	t->waits = 0;
 	t->unsubmitted = 0;
 	t->inline_done = false;
+	t->sq_failed = false;
+	t->narmed = t->nfired = t->fired_head = 0;
 	t->ctrl = (struct dev_event){.fd = eventfd(0, EFD_CLOEXEC), .tag = TAG_CTRL};
 	if (t->ctrl.fd < 0)
 		return -errno;
@@ -86,16 +91,25 @@ int dev_thread_init(struct dev_thread *t, unsigned int ring_entries,
 	for (unsigned int i = 0; i < pol->nfiles; i++)
 		t->files[1 + i] = pol->files[i];
 	t->nfiles = 1 + pol->nfiles;
-	rc = io_uring_queue_init_params(ring_entries, &t->ring, &p);
+	rc = pol->test_setup_errno ? -pol->test_setup_errno
+				   : io_uring_queue_init_params(ring_entries, &t->ring, &p);
 	if (rc < 0) {
-		close(t->ctrl.fd);
-		return rc;
-	}
-	rc = seal(t, pol);
-	if (rc < 0) {
-		io_uring_queue_exit(&t->ring);
-		close(t->ctrl.fd);
-		return rc;
+		/*
+		 * No ring at all (ENOSYS, or EPERM from kernel.io_uring_disabled
+		 * or a container's seccomp): wait with ppoll instead. A ring that
+		 * was created but cannot be sealed is not this case: it fails.
+		 */
+		t->loop = &dev_loop_poll;
+		t->ring_errno = -rc;
+	} else {
+		t->loop = &dev_loop_uring;
+		t->ring_errno = 0;
+		rc = seal(t, pol);
+		if (rc < 0) {
+			io_uring_queue_exit(&t->ring);
+			close(t->ctrl.fd);
+			return rc;
+		}
 	}
 	pthread_condattr_t ca;
 
@@ -113,10 +127,20 @@ int dev_thread_init(struct dev_thread *t, unsigned int ring_entries,
  * after the device is gone, and the same image or TAP could not be opened
  * again at once. Unregistering drops them now.
  */
-void dev_thread_destroy(struct dev_thread *t)
+static void uring_fini(struct dev_thread *t)
 {
 	io_uring_unregister_files(&t->ring);
 	io_uring_queue_exit(&t->ring);
+}
+
+int dev_thread_ring_errno(const struct dev_thread *t)
+{
+	return t->ring_errno;
+}
+
+void dev_thread_destroy(struct dev_thread *t)
+{
+	t->loop->fini(t);
 	close(t->ctrl.fd);
 	pthread_mutex_destroy(&t->lock);
 	pthread_cond_destroy(&t->cond);
@@ -162,7 +186,7 @@ static void *trampoline(void *arg)
 	int rc = t->prologue ? t->prologue(t->prologue_arg) : 0;
 	void *ret = NULL;
 
-	if (!rc && t->test_escape)
+	if (!rc && t->test_escape && t->loop == &dev_loop_uring)
 		try_escape(t);
 	pthread_mutex_lock(&t->lock);
 	t->prologue_rc = rc;
@@ -185,8 +209,8 @@ int dev_thread_start(struct dev_thread *t, void *(*fn)(void *), void *arg)
 
 	/* dev_thread_init() leaves no other kind of ring; this catches a
 	 * struct that bypassed it. */
-	assert(t->sealed);
-	if (!t->sealed)
+	assert(t->sealed || t->loop == &dev_loop_poll);
+	if (!t->sealed && t->loop != &dev_loop_poll)
 		return -EPERM;
 	t->fn = fn;
 	t->arg = arg;
@@ -344,6 +368,9 @@ static struct io_uring_sqe *get_sqe(struct dev_thread *t)
 {
 	struct io_uring_sqe *sqe;
 
+	/* No ring to put it on: the device ends at its next wait. */
+	if (t->loop != &dev_loop_uring)
+		t->sq_failed = true;
 	if (t->sq_failed)
 		return &t->spare_sqe;
 	sqe = io_uring_get_sqe(&t->ring);
@@ -381,17 +408,20 @@ void dev_sqe_fixed(const struct dev_thread *t, struct io_uring_sqe *sqe)
 	sqe->flags |= IOSQE_FIXED_FILE;
 }
 
-void dev_thread_arm(struct dev_thread *t, struct dev_event *ev)
+static void uring_arm(struct dev_thread *t, struct dev_event *ev)
 {
-	struct io_uring_sqe *sqe;
+	struct io_uring_sqe *sqe = get_sqe(t);
 
-	if (ev->armed)
-		return;
-	sqe = get_sqe(t);
 	io_uring_prep_read(sqe, ev->fd, &ev->buf, sizeof(ev->buf), 0);
 	dev_sqe_fixed(t, sqe);
 	io_uring_sqe_set_data64(sqe, ev->tag);
 	ev->armed = true;
+}
+
+void dev_thread_arm(struct dev_thread *t, struct dev_event *ev)
+{
+	if (!ev->armed)
+		t->loop->arm(t, ev);
 }
 
 bool dev_event_fired(struct dev_event *ev, uint64_t tag)
@@ -403,21 +433,36 @@ bool dev_event_fired(struct dev_event *ev, uint64_t tag)
 }
 
 /* liburing returns -errno and leaves errno alone. */
-static bool submit_and_wait(struct dev_thread *t)
+static int uring_wait(struct dev_thread *t, const struct timespec *deadline)
 {
 	int rc;
 
+	if (deadline) {
+		struct __kernel_timespec left;
+		struct io_uring_cqe *cqe;
+		int64_t ns = timespec_left_ns(deadline);
+
+		if (ns <= 0)
+			return -ETIME;
+		left = (struct __kernel_timespec){.tv_sec = ns / 1000000000,
+						  .tv_nsec = ns % 1000000000};
+		/* Through submit(), which keeps the inline count, as every submit does. */
+		rc = submit(t);
+		if (rc >= 0 || rc == -EINTR)
+			rc = io_uring_wait_cqe_timeout(&t->ring, &cqe, &left);
+		return rc == -EINTR ? 0 : rc < 0 ? rc : 0;
+	}
 	/* Requests go in on their own first, to see what finished inline;
 	 * when something did, there is no need to wait. */
 	if (t->unsubmitted) {
 		rc = submit(t);
 		if (rc < 0 && rc != -EINTR)
-			return false;
+			return rc;
 		if (io_uring_cq_ready(&t->ring))
-			return true;
+			return 0;
 	}
 	rc = io_uring_submit_and_wait(&t->ring, 1);
-	return rc >= 0 || rc == -EINTR;
+	return rc >= 0 || rc == -EINTR ? 0 : rc;
 }
 
 static uint64_t now_ns(void)
@@ -434,7 +479,7 @@ bool dev_thread_wait(struct dev_thread *t)
 	bool ok;
 
 	dev_thread_arm(t, &t->ctrl);
-	ok = !t->sq_failed && submit_and_wait(t);
+	ok = !t->sq_failed && t->loop->wait(t, NULL) == 0;
 	stat_inc(&t->waits);
 	if (t->polled) {
 		/*
@@ -462,12 +507,14 @@ bool dev_thread_poll(struct dev_thread *t, bool (*pending)(void *dev), void *dev
 	if (!t->poll_max_ns)
 		return false;
 	t->polled = true;
-	if (!t->poll_ns || submit(t) < 0)
+	if (!t->poll_ns || t->loop->submit(t) < 0)
 		return false;
 	start = now_ns();
 	end = start + t->poll_ns;
 	do {
-		if (io_uring_cq_ready(&t->ring))
+		/* On the ppoll loop only what the last wait took: an eventfd
+		 * bumped meanwhile waits out the (short) budget. */
+		if (t->loop->ready(t))
 			return false;
 		if (pending(dev)) {
 			t->polled = false;
@@ -522,22 +569,34 @@ bool dev_thread_poll_ring(struct dev_thread *t, struct virtqueue *vq, unsigned i
 	return work;
 }
 
-bool dev_thread_has_cqe(struct dev_thread *t)
+static bool uring_ready(struct dev_thread *t)
 {
 	return io_uring_cq_ready(&t->ring) != 0;
+}
+
+bool dev_thread_has_cqe(struct dev_thread *t)
+{
+	return t->loop->ready(t);
+}
+
+static bool uring_next(struct dev_thread *t, uint64_t *tag, int *res)
+{
+	struct io_uring_cqe *cqe;
+
+	if (io_uring_peek_cqe(&t->ring, &cqe) != 0)
+		return false;
+	*tag = io_uring_cqe_get_data64(cqe);
+	*res = cqe->res;
+	io_uring_cqe_seen(&t->ring, cqe);
+	return true;
 }
 
 /* The cancels' CQEs are dev_thread's own; a late one may come after its drain. */
 bool dev_thread_next(struct dev_thread *t, uint64_t *tag, int *res)
 {
-	struct io_uring_cqe *cqe;
-
 	do {
-		if (io_uring_peek_cqe(&t->ring, &cqe) != 0)
+		if (!t->loop->next(t, tag, res))
 			return false;
-		*tag = io_uring_cqe_get_data64(cqe);
-		*res = cqe->res;
-		io_uring_cqe_seen(&t->ring, cqe);
 	} while (*tag == TAG_CANCEL);
 	return true;
 }
@@ -609,24 +668,11 @@ int dev_thread_drain(struct dev_thread *t, bool (*busy)(void *dev),
 	int res, rc;
 
 	while (busy(dev)) {
-		if (deadline) {
-			struct __kernel_timespec left;
-			struct io_uring_cqe *cqe;
-			int64_t ns = timespec_left_ns(deadline);
-
-			if (ns <= 0)
-				return -ETIMEDOUT;
-			left = (struct __kernel_timespec){.tv_sec = ns / 1000000000,
-							  .tv_nsec = ns % 1000000000};
-			/* Through submit(), which keeps the inline count, as every submit does. */
-			rc = submit(t);
-			if (rc >= 0 || rc == -EINTR)
-				rc = io_uring_wait_cqe_timeout(&t->ring, &cqe, &left);
-			if (rc < 0 && rc != -ETIME && rc != -EINTR)
-				return -EIO;
-		} else if (!submit_and_wait(t)) {
+		if (deadline && timespec_left_ns(deadline) <= 0)
+			return -ETIMEDOUT;
+		rc = t->loop->wait(t, deadline);
+		if (rc < 0 && rc != -ETIME)
 			return -EIO;
-		}
 		while (dev_thread_next(t, &tag, &res)) {
 			if (dev_thread_ctrl_fired(t, tag))
 				eventfd_write(t->ctrl.fd, 1);
@@ -636,3 +682,13 @@ int dev_thread_drain(struct dev_thread *t, bool (*busy)(void *dev),
 	}
 	return 0;
 }
+
+static const struct dev_loop_ops dev_loop_uring = {
+	.name = "io_uring",
+	.arm = uring_arm,
+	.submit = submit,
+	.wait = uring_wait,
+	.ready = uring_ready,
+	.next = uring_next,
+	.fini = uring_fini,
+};

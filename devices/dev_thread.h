@@ -16,6 +16,12 @@
  *   sandbox"): it reaches only the files registered with it, and takes only
  *   the opcodes its device uses, so nothing submitted through it can open,
  *   connect or read what seccomp would have refused as a system call;
+ * - where no ring can be set up (io_uring disabled by sysctl, seccomp'd
+ *   away, ENOSYS), a ppoll(2) loop on the same eventfds instead, chosen once
+ *   in dev_thread_init (docs/design.md, "Without io_uring"): the event reads
+ *   and their completions reach the device as they would through the ring,
+ *   but nothing else does, so only a device that submits no I/O of its own
+ *   (dev_thread_sqe) runs on it;
  * - the drain a reset needs (docs/design.md, "In-order rules", R16): cancel
  *   every request still in flight, then reap until none is left.
  *
@@ -53,7 +59,13 @@ struct dev_uring_policy {
 	unsigned int nfiles;
 	const uint8_t *ops; /* IORING_OP_* */
 	unsigned int nops;
+	/* Test-only (MINIVMM_TEST_NO_URING): the ring's setup fails with this
+	 * errno, as on a host without io_uring; 0: it is tried. */
+	int test_setup_errno;
 };
+
+/* How the thread waits: its ring, or ppoll(2) (devices/dev_loop.h). */
+struct dev_loop_ops;
 
 /* A read on an eventfd (registered with the ring): its CQE, tagged tag, means the counter was
  * bumped. */
@@ -70,6 +82,8 @@ struct dev_event {
 #define DEV_POLL_START_NS 4000u
 
 struct dev_thread {
+	const struct dev_loop_ops *loop; /* chosen by dev_thread_init, never changed */
+	int ring_errno;			 /* why there is no ring (positive), or 0 */
 	struct io_uring ring;
 	bool sealed;		  /* restrictions registered and the ring enabled */
 	int files[DEV_FILES_MAX]; /* the registered files: slot i is files[i] */
@@ -90,6 +104,16 @@ struct dev_thread {
 	bool test_hang;	  /* test-only: hang in the next operation, as a stuck thread would */
 	bool test_escape; /* test-only: try an open and a socket through the ring at start */
 	int escape_rc[2]; /* their results (openat, socket): -EACCES when sealed */
+
+	/* The ppoll loop's (no ring): events armed, and those that fired and
+	 * were not taken yet (tag, the read's result), oldest first. */
+	struct dev_event *armed[DEV_FILES_MAX];
+	unsigned int narmed;
+	struct {
+		uint64_t tag;
+		int res;
+	} fired[DEV_FILES_MAX];
+	unsigned int nfired, fired_head;
 
 	/* Device thread only (poll_max_ns set before the thread starts). */
 	uint64_t poll_max_ns;	       /* 0: never poll */
@@ -129,11 +153,16 @@ typedef int dev_ctrl_fn(void *dev, enum dev_op op, unsigned int queue, uint64_t 
 /*
  * Sets up the channel and a ring of ring_entries SQEs sealed to pol: its
  * files registered, its opcodes (and dev_thread's own) the only ones
- * allowed. There is no unsealed ring. 0 or a negative errno (-EINVAL: pol
- * is larger than DEV_FILES_MAX - 1 files or DEV_OPS_MAX - 2 opcodes).
+ * allowed. There is no unsealed ring. When the ring cannot be created at
+ * all, the thread waits with ppoll(2) instead (dev_thread_ring_errno()
+ * says why). 0 or a negative errno (-EINVAL: pol is larger than
+ * DEV_FILES_MAX - 1 files or DEV_OPS_MAX - 2 opcodes; a ring created but
+ * not sealed fails too).
  */
 int dev_thread_init(struct dev_thread *t, unsigned int ring_entries,
 		    const struct dev_uring_policy *pol);
+/* 0 when the thread has its ring; else the errno its setup failed with (it runs on ppoll). */
+int dev_thread_ring_errno(const struct dev_thread *t);
 /* Frees what dev_thread_init() set up; the thread must be stopped. */
 void dev_thread_destroy(struct dev_thread *t);
 /* Starts the thread; returns once its prologue (if set) has run, with its result. */
@@ -178,7 +207,8 @@ int dev_thread_call(struct dev_thread *t, enum dev_op op, unsigned int queue, ui
  * On the device thread only. A full SQ is submitted to make room. Never
  * NULL: if that submit fails too, the ring is broken and the caller gets a
  * spare SQE that goes nowhere; the next dev_thread_wait() then fails, which
- * ends the device thread as any ring failure does.
+ * ends the device thread as any ring failure does. On the ppoll loop there
+ * is no ring: always the spare, and the wait fails the same way.
  */
 struct io_uring_sqe *dev_thread_sqe(struct dev_thread *t);
 /*

@@ -812,6 +812,27 @@ int vblk_create(const struct vblk_options *o, const struct virtio_dev_env *env,
 			     err, err_len);
 	if (rc)
 		goto fail;
+	/*
+	 * No ring on this host (the thread waits on ppoll): the ring's engine
+	 * has nowhere to go, the threads engine needs only its eventfd, which
+	 * the poll loop waits on as it would on the ring. The caller learns
+	 * it from the device's uring_unavailable counter.
+	 */
+	if (dev_thread_ring_errno(&b->vdev.dt) && o->engine == BLK_ENGINE_URING) {
+		b->eng->ops->destroy(b->eng);
+		b->eng = NULL;
+		rc = blk_engine_create(&(struct blk_engine_params){.kind = BLK_ENGINE_THREADS,
+								   .fd = b->fd,
+								   .dt = &b->vdev.dt,
+								   .max_inflight = VBLK_QUEUE_SIZE,
+								   .test_hold_ms = o->test_hold_ms},
+				       &b->eng);
+		if (rc) {
+			snprintf(err, err_len, "disk '%s': cannot set up its I/O engine: %s",
+				 o->path, strerror(-rc));
+			goto fail;
+		}
+	}
 	b->slots = calloc(VBLK_QUEUE_SIZE, sizeof(*b->slots));
 	b->long_iov = calloc((size_t)VBLK_QUEUE_SIZE * IOV_CAP, sizeof(*b->long_iov));
 	b->free_slots = calloc(VBLK_QUEUE_SIZE, sizeof(*b->free_slots));

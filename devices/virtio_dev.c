@@ -285,7 +285,8 @@ int virtio_dev_init(struct virtio_dev *d, const struct virtio_dev_ops *ops,
 	int files[DEV_FILES_MAX];
 	struct dev_uring_policy pol = {.files = files,
 				       .ops = p->uring_ops ? p->uring_ops : ops->uring_ops,
-				       .nops = p->uring_ops ? p->n_uring_ops : ops->n_uring_ops};
+				       .nops = p->uring_ops ? p->n_uring_ops : ops->n_uring_ops,
+				       .test_setup_errno = env->test_no_uring};
 	int rc;
 
 	if (p->nqueues == 0 || p->nqueues > VDEV_MAX_QUEUES || p->config_len > VDEV_CONFIG_MAX ||
@@ -314,6 +315,16 @@ int virtio_dev_init(struct virtio_dev *d, const struct virtio_dev_ops *ops,
 	if (rc < 0) {
 		snprintf(err, err_len, "io_uring setup failed: %s", strerror(-rc));
 		vmmio_destroy(&d->mmio);
+		goto fail_vqs;
+	}
+	if (dev_thread_ring_errno(&d->dt) && ops->needs_ring) {
+		snprintf(err, err_len,
+			 "%s: io_uring is unavailable on this host (%s), and %s has no other I/O "
+			 "path yet",
+			 ops->name, strerror(dev_thread_ring_errno(&d->dt)), ops->name);
+		dev_thread_destroy(&d->dt);
+		vmmio_destroy(&d->mmio);
+		rc = -EOPNOTSUPP;
 		goto fail_vqs;
 	}
 	d->dt.poll_max_ns = (uint64_t)p->poll_us * 1000;
@@ -393,12 +404,16 @@ bool virtio_dev_report(struct virtio_dev *d, struct dev_report *r)
 	if (d->ops->report) {
 		memset(r, 0, sizeof(*r));
 		d->ops->report(d, r);
-		return true;
-	}
-	if (!d->ops->counters)
+	} else if (d->ops->counters) {
+		d->ops->counters(d, &c);
+		dev_report_from_counters(r, &c);
+	} else {
 		return false;
-	d->ops->counters(d, &c);
-	dev_report_from_counters(r, &c);
+	}
+	/* The fact, for the CLI's one line and for embedders: this device
+	 * waits on ppoll, and a disk's I/O went to the threads engine. */
+	if (dev_thread_ring_errno(&d->dt))
+		dev_report_add(r, "uring_unavailable", (uint64_t)dev_thread_ring_errno(&d->dt));
 	return true;
 }
 

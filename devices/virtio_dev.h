@@ -58,6 +58,9 @@ struct virtio_dev_ops {
 	 * virtio_dev_params.uring_ops, when set, replaces them. */
 	const uint8_t *uring_ops;
 	unsigned int n_uring_ops;
+	/* Its I/O has no way but the ring (virtio-net's TAP): where no ring
+	 * can be set up, creating it fails instead of running on ppoll. */
+	bool needs_ring;
 
 	/* Optional, on the owner's thread: start the device's own helper
 	 * threads (dev_thread.helper_prologue first on each) before its
@@ -103,6 +106,9 @@ struct virtio_dev_env {
 	const struct guest_mem *gm;
 	const int *kick_fds; /* one per queue (KVM_IOEVENTFD, datamatch = index) */
 	int irq_fd;	     /* KVM_IRQFD */
+	/* Test-only (MINIVMM_TEST_NO_URING): the ring's setup fails with this
+	 * errno, as on a host without io_uring; 0: it is tried. */
+	int test_no_uring;
 };
 
 struct virtio_dev_params {
@@ -143,7 +149,12 @@ struct virtio_dev {
 	uint64_t kicks[VDEV_MAX_QUEUES];
 };
 
-/* Sets up the register file, queues and device thread (not started); all or nothing. */
+/*
+ * Sets up the register file, queues and device thread (not started); all
+ * or nothing. Where no io_uring can be set up the thread runs on ppoll
+ * (dev_thread_ring_errno(&d->dt) says why), or, for a device that
+ * needs_ring, this fails with -EOPNOTSUPP.
+ */
 int virtio_dev_init(struct virtio_dev *d, const struct virtio_dev_ops *ops,
 		    const struct virtio_dev_env *env, const struct virtio_dev_params *p, char *err,
 		    size_t err_len);
@@ -157,7 +168,11 @@ struct dev_thread *virtio_dev_thread(struct virtio_dev *d);
 struct vmmio *virtio_dev_mmio(struct virtio_dev *d);
 const char *virtio_dev_name(const struct virtio_dev *d);
 void virtio_dev_print_stats(struct virtio_dev *d, const char *name, FILE *f);
-/* Its counters (report or counters, whichever it has); false if it has none. */
+/*
+ * Its counters (report or counters, whichever it has); false if it has
+ * none. A device whose thread has no ring adds uring_unavailable: the
+ * errno its setup failed with.
+ */
 bool virtio_dev_report(struct virtio_dev *d, struct dev_report *r);
 void virtio_dev_destroy(struct virtio_dev *d);
 

@@ -440,6 +440,7 @@ static const uint8_t net_uring_ops[] = {IORING_OP_TIMEOUT};
 static const struct virtio_dev_ops net_ops = {
 	.name = "virtio-net",
 	.device_id = VIRTIO_ID_NET,
+	.needs_ring = true, /* the TAP backend reads and writes through the ring only */
 	.queue_names = net_queue_names,
 	.shows_unpopped = true,
 	.start = net_start,

@@ -8,7 +8,7 @@ GUEST_CASES="testguest_in_order testguest_no_in_order testguest_in_order_refused
  testguest_no_event_idx testguest_direct_chains testguest_size_cap testguest_console_input
  testguest_poll testguest_poll_no_event_idx testguest_no_poll testguest_hung_device_stops
  testguest_net_in_order testguest_net_no_in_order testguest_net_in_order_refused
- uring_sealed_blk uring_sealed_net seccomp_vcpu seccomp_device seccomp_console seccomp_control seccomp_api seccomp_blkio seccomp_log seccomp_off
+ uring_sealed_blk uring_sealed_net no_uring_blk no_uring_net seccomp_vcpu seccomp_device seccomp_console seccomp_control seccomp_api seccomp_blkio seccomp_log seccomp_off
  triple_fault_crash triple_fault_reboot_t console_reader_gone std_fds_closed
  verbose_verdict vcpu_dump_on_timeout vcpu_dump_on_sigusr1"
 
@@ -17,7 +17,8 @@ GUEST_CASES="testguest_in_order testguest_no_in_order testguest_in_order_refused
 GUEST_ENGINES="threads"
 GUEST_ENGINE_CASES="testguest_in_order testguest_no_in_order testguest_in_order_refused
  testguest_no_event_idx testguest_direct_chains testguest_size_cap testguest_poll
- testguest_poll_no_event_idx testguest_no_poll testguest_hung_device_stops uring_sealed_blk"
+ testguest_poll_no_event_idx testguest_no_poll testguest_hung_device_stops uring_sealed_blk
+ no_uring_blk"
 
 # run_engine_cases ENGINE CASE...: run_cases with --disk ...,engine=ENGINE
 # (TG_ENGINE, which tg and the cases with a disk of their own add).
@@ -248,6 +249,34 @@ case_uring_sealed_net() {
 	tg_net --in-order
 	unset MINIVMM_TEST_URING_ESCAPE
 	expect_line "^minivmm: test: eth0 ring: openat=-13 socket=-13$" && tg_net_ok 1 negotiated
+}
+
+# Where io_uring cannot be set up (kernel.io_uring_disabled, ENOSYS, a
+# container's seccomp), a test-only hook standing in for it: the device
+# threads wait with ppoll, the disk's I/O goes to the threads engine
+# whichever was asked for, the guest's data checks all pass under the
+# default seccomp filters, and the CLI says so once, naming the errno.
+case_no_uring_blk() {
+	export MINIVMM_TEST_NO_URING=1
+	tg --in-order
+	unset MINIVMM_TEST_NO_URING
+	TG_ENGINE=threads tg_ok &&
+		expect_line "^minivmm: io_uring is unavailable (Operation not permitted): device threads wait with ppoll, disks use engine=threads$" &&
+		expect_eq "$(grep -c "io_uring is unavailable" "$log")" 1 "lines saying so"
+}
+
+# virtio-net moves frames through its ring only: without one, minivmm
+# refuses the card with a line that says why, and no guest runs.
+case_no_uring_net() {
+	log=$WORK/$case_name.log
+	bounded "$VM_TIMEOUT" unshare --net sh -c '"$1" tap mvnet0 || exit 97; shift; exec "$@"' sh "$NETPEER" \
+		env MINIVMM_TEST_NO_URING=38 "$MINIVMM" --kernel "$TESTGUEST" --net tap=mvnet0 \
+		--timeout "$VM_TIMEOUT" </dev/null >"$log" 2>&1
+	rc=$?
+	[ $rc -ne 97 ] || fail "cannot create a TAP in a network namespace of our own (see $log)"
+	expect_rc 125 &&
+		expect_line "virtio-net: io_uring is unavailable on this host (Function not implemented), and virtio-net has no other I/O path yet" &&
+		{ ! grep -q "^TESTGUEST" "$log" || fail "a guest ran without its network card"; }
 }
 
 # seccomp is on by default. A test-only hook makes one kind of thread make a

@@ -14,7 +14,9 @@
  * that died or hangs never holds a caller: calls to a dead thread fail at
  * once, abandon releases a waiting caller, and stop gives up on a hung
  * thread at its deadline. A ring that can take no more SQEs fails the
- * device's next wait, not its callers.
+ * device's next wait, not its callers. Where no ring can be set up, the
+ * thread waits with ppoll: kicks reach it with their counts, control
+ * operations round-trip, pause parks it, stop ends it.
  */
 #include <check.h>
 #include <errno.h>
@@ -751,6 +753,114 @@ START_TEST(oversized_policy_refused)
 }
 END_TEST
 
+/*
+ * Without io_uring (its setup failing as with kernel.io_uring_disabled):
+ * the thread waits with ppoll, and the same calls carry kicks and control.
+ */
+struct pfake {
+	struct dev_thread dt;
+	struct dev_event kick;
+	uint64_t kicks; /* device thread: the kick counts it read */
+	int kick_res;
+};
+
+/* ENABLE answers with the kicks seen so far: a kick written before the
+ * call is either taken already or ready in the same ppoll. */
+static int pfake_ctrl(void *dev, enum dev_op op, unsigned int queue, uint64_t features)
+{
+	struct pfake *p = dev;
+
+	(void)queue;
+	(void)features;
+	return op == DEV_OP_ENABLE ? (int)p->kicks : 0;
+}
+
+static void *pfake_thread(void *arg)
+{
+	struct pfake *p = arg;
+	bool keep = true;
+
+	while (keep) {
+		bool ctrl = false;
+		uint64_t tag;
+		int res;
+
+		dev_thread_park(&p->dt);
+		dev_thread_arm(&p->dt, &p->kick);
+		if (!dev_thread_wait(&p->dt))
+			break;
+		while (dev_thread_next(&p->dt, &tag, &res)) {
+			if (dev_thread_ctrl_fired(&p->dt, tag)) {
+				ctrl = true;
+			} else if (dev_event_fired(&p->kick, tag)) {
+				p->kicks += p->kick.buf;
+				p->kick_res = res;
+			}
+		}
+		if (ctrl)
+			keep = dev_thread_serve(&p->dt, pfake_ctrl, p);
+	}
+	return NULL;
+}
+
+static bool always_busy(void *dev)
+{
+	(void)dev;
+	return true;
+}
+
+static void reap_nothing(void *dev, uint64_t tag)
+{
+	(void)dev;
+	(void)tag;
+}
+
+START_TEST(poll_loop_without_a_ring)
+{
+	struct pfake *p = calloc(1, sizeof(*p));
+	int kick_fd = eventfd(0, EFD_CLOEXEC);
+	struct timespec deadline;
+
+	ck_assert_ptr_nonnull(p);
+	ck_assert_int_ge(kick_fd, 0);
+	p->kick = (struct dev_event){.fd = kick_fd, .tag = TAG_KICK};
+	ck_assert_int_eq(dev_thread_init(&p->dt, 16,
+					 &(struct dev_uring_policy){.files = &kick_fd,
+								    .nfiles = 1,
+								    .test_setup_errno = ENOSYS}),
+			 0);
+	ck_assert_int_eq(dev_thread_ring_errno(&p->dt), ENOSYS);
+	ck_assert_int_eq(dev_thread_start(&p->dt, pfake_thread, p), 0);
+	ck_assert_int_eq(dev_thread_call(&p->dt, DEV_OP_ENABLE, 0, 0), 0);
+	eventfd_write(kick_fd, 2);
+	ck_assert_int_eq(dev_thread_call(&p->dt, DEV_OP_ENABLE, 0, 0), 2);
+	eventfd_write(kick_fd, 1);
+	eventfd_write(kick_fd, 4);
+	ck_assert_int_eq(dev_thread_call(&p->dt, DEV_OP_ENABLE, 0, 0), 7);
+	ck_assert_int_eq(p->kick_res, 8);
+	/* A pause parks it and a control operation still gets through. */
+	clock_gettime(CLOCK_MONOTONIC, &deadline);
+	timespec_add_ms(&deadline, 10000);
+	ck_assert_int_eq(dev_thread_pause(&p->dt, &deadline), 0);
+	ck_assert_int_eq(dev_thread_call(&p->dt, DEV_OP_DRIVER_OK, 0, 0), 0);
+	dev_thread_resume(&p->dt);
+	ck_assert_int_eq(dev_thread_stop(&p->dt, NULL), 0); /* joins: hangs if STOP got lost */
+	ck_assert_int_eq(dev_thread_call(&p->dt, DEV_OP_ENABLE, 0, 0), -EAGAIN);
+
+	/* On the owner's thread now: a drain that cannot finish ends at its
+	 * deadline, and a request (no ring to take it) fails the next wait. */
+	clock_gettime(CLOCK_MONOTONIC, &deadline);
+	timespec_add_ms(&deadline, 20);
+	ck_assert_int_eq(dev_thread_drain(&p->dt, always_busy, reap_nothing, p, &deadline),
+			 -ETIMEDOUT);
+	dev_thread_sqe(&p->dt);
+	ck_assert(!dev_thread_wait(&p->dt));
+	dev_thread_destroy(&p->dt);
+	close(kick_fd);
+	free(p);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("dev_thread");
@@ -774,6 +884,7 @@ int main(void)
 	tcase_add_test(tc, escape_hook_is_refused);
 	tcase_add_test_raise_signal(tc, unsealed_ring_never_starts, SIGABRT);
 	tcase_add_test(tc, oversized_policy_refused);
+	tcase_add_test(tc, poll_loop_without_a_ring);
 	suite_add_tcase(s, tc);
 	return check_run(s);
 }

@@ -114,6 +114,26 @@ START_TEST(only_blkio_does_file_io)
 }
 END_TEST
 
+/* A device thread without a ring waits with ppoll and reads its eventfds,
+ * 8 bytes a call; the ring's device threads gain neither. */
+START_TEST(only_ppoll_device_threads_read)
+{
+	const struct seccomp_rule *rd = NULL;
+
+	ck_assert(allows(SECCOMP_THREAD_DEVICE_POLL, SCMP_SYS(ppoll)));
+	ck_assert(!allows(SECCOMP_THREAD_DEVICE, SCMP_SYS(ppoll)));
+	ck_assert(!allows(SECCOMP_THREAD_DEVICE, SCMP_SYS(read)));
+	for (int l = 0; l < SECCOMP_LISTS; l++)
+		for (const struct seccomp_rule *r = seccomp_policy[SECCOMP_THREAD_DEVICE_POLL][l];
+		     r && r->why; r++)
+			if (r->nr == SCMP_SYS(read))
+				rd = r;
+	ck_assert_ptr_nonnull(rd);
+	ck_assert_int_eq(rd->arg, 3);
+	ck_assert_uint_eq(rd->value, 8);
+}
+END_TEST
+
 /* The hang hook waits on a condition variable: pause() is in no list. */
 START_TEST(no_test_hook_calls)
 {
@@ -281,6 +301,7 @@ int main(void)
 
 	tcase_add_test(tc, only_device_threads_enter_io_uring);
 	tcase_add_test(tc, only_blkio_does_file_io);
+	tcase_add_test(tc, only_ppoll_device_threads_read);
 	tcase_add_test(tc, no_test_hook_calls);
 	tcase_add_test(tc, every_rule_has_a_reason);
 	tcase_add_test(tc, only_teardown_unlinks);

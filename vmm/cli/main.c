@@ -661,6 +661,27 @@ static int start_signal_thread(int seccomp)
 }
 
 /*
+ * The errno a device's io_uring setup failed with (its uring_unavailable
+ * counter), or 0 when every device has its ring. One device says it for
+ * all: they ask the same kernel.
+ */
+static int uring_unavailable(struct minivmm *vm)
+{
+	struct minivmm_stats *st = calloc(1, sizeof(*st));
+	uint64_t v = 0;
+
+	if (!st)
+		return 0;
+	st->size = sizeof(*st);
+	if (!minivmm_get_stats(vm, st))
+		for (unsigned int i = 0; i < st->n_devices && !v; i++)
+			if (minivmm_device_counter(&st->devices[i], "uring_unavailable", &v))
+				v = 0;
+	free(st);
+	return (int)v;
+}
+
+/*
  * Everything around the VM before it runs: the host warning, a signal
  * already caught, the control socket, --metrics. 0, or an exit status
  * (the VM then destroyed).
@@ -668,10 +689,16 @@ static int start_signal_thread(int seccomp)
 static int prepare_vm(struct minivmm *vm, int verbose)
 {
 	char err[MINIVMM_ERR_LEN];
-	int caught;
+	int caught, no_uring;
 
 	if (verbose)
 		fprintf(stderr, "minivmm: kernel command line: %s\n", minivmm_cmdline(vm));
+	no_uring = uring_unavailable(vm);
+	if (no_uring)
+		fprintf(stderr,
+			"minivmm: io_uring is unavailable (%s): device threads wait with ppoll, "
+			"disks use engine=threads\n",
+			strerror(no_uring));
 	quiet_why = minivmm_host_warning(vm);
 	if (quiet_why) {
 		fprintf(stderr, "minivmm: warning: %s\n", quiet_why);

@@ -176,9 +176,13 @@ unsigned int seccomp_allowed_count(enum seccomp_thread_kind kind)
 void seccomp_test_violate(enum seccomp_thread_kind kind)
 {
 	static const char *const names[SECCOMP_THREAD_KINDS] = {
-		[SECCOMP_THREAD_VCPU] = "vcpu",	      [SECCOMP_THREAD_DEVICE] = "device",
-		[SECCOMP_THREAD_CONSOLE] = "console", [SECCOMP_THREAD_CONTROL] = "control",
-		[SECCOMP_THREAD_API] = "api",	      [SECCOMP_THREAD_BLKIO] = "blkio",
+		[SECCOMP_THREAD_VCPU] = "vcpu",
+		[SECCOMP_THREAD_DEVICE] = "device",
+		[SECCOMP_THREAD_CONSOLE] = "console",
+		[SECCOMP_THREAD_CONTROL] = "control",
+		[SECCOMP_THREAD_API] = "api",
+		[SECCOMP_THREAD_BLKIO] = "blkio",
+		[SECCOMP_THREAD_DEVICE_POLL] = "device-poll",
 	};
 	const char *want = getenv("MINIVMM_TEST_SECCOMP_VIOLATE");
 

@@ -21,9 +21,10 @@ enum seccomp_thread_kind {
 	SECCOMP_THREAD_VCPU,
 	SECCOMP_THREAD_DEVICE,
 	SECCOMP_THREAD_CONSOLE,
-	SECCOMP_THREAD_CONTROL, /* the thread in minivmm_run(), and embedders' helpers */
-	SECCOMP_THREAD_API,	/* the control socket's server (vmm/control/api_socket.c) */
-	SECCOMP_THREAD_BLKIO,	/* a disk's I/O worker (devices/blk_engine_threads.c) */
+	SECCOMP_THREAD_CONTROL,	    /* the thread in minivmm_run(), and embedders' helpers */
+	SECCOMP_THREAD_API,	    /* the control socket's server (vmm/control/api_socket.c) */
+	SECCOMP_THREAD_BLKIO,	    /* a disk's I/O worker (devices/blk_engine_threads.c) */
+	SECCOMP_THREAD_DEVICE_POLL, /* a device thread without io_uring (devices/dev_loop_poll.c) */
 	SECCOMP_THREAD_KINDS,
 };
 
@@ -58,7 +59,8 @@ unsigned int seccomp_allowed_count(enum seccomp_thread_kind kind);
 
 /*
  * Test-only: when MINIVMM_TEST_SECCOMP_VIOLATE names this thread's kind
- * (vcpu, device, console, control, api, blkio), make a call no list allows.
+ * (vcpu, device, console, control, api, blkio, device-poll), make a call no
+ * list allows.
  */
 void seccomp_test_violate(enum seccomp_thread_kind kind);
 

@@ -75,6 +75,20 @@ static const struct seccomp_rule device[] = {
 };
 
 /*
+ * A virtio device on a host where no io_uring could be set up: its thread
+ * waits with ppoll on its eventfds (devices/dev_loop_poll.c), and a disk's
+ * I/O is its workers' (blkio). A list of its own, so that the ring's device
+ * threads gain no read and these no io_uring_enter.
+ */
+static const struct seccomp_rule device_poll[] = {
+	{SCMP_SYS(ppoll), 0, 0, "wait for kicks, the control wake-up, a disk's completions"},
+	/* 8 bytes only: an eventfd's count, never a file's contents in bulk. */
+	{SCMP_SYS(read), 3, 8, "take a ready eventfd's count (kicks, control, completions)"},
+	{SCMP_SYS(getrandom), 3, GRND_NONBLOCK, "virtio-rng: the guest's entropy, never waiting"},
+	{0, 0, 0, NULL},
+};
+
+/*
  * The console threads: input (stdin to the UART) and output (the UART's
  * ring to stdout; its write is in the common list, and the VM's kick
  * signal, whose rt_sigreturn is there too, ends a write that blocks).
@@ -157,4 +171,5 @@ const struct seccomp_rule *const seccomp_policy[SECCOMP_THREAD_KINDS][SECCOMP_LI
 	[SECCOMP_THREAD_CONTROL] = {common, control, teardown},
 	[SECCOMP_THREAD_API] = {common, control, api_socket},
 	[SECCOMP_THREAD_BLKIO] = {common, blkio},
+	[SECCOMP_THREAD_DEVICE_POLL] = {common, device_poll},
 };
