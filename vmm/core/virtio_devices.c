@@ -103,7 +103,10 @@ int virtio_devices_create(struct minivmm *vm, char *err, size_t err_len)
 
 			if (rc)
 				return rc;
-			env = (struct virtio_dev_env){&vm->gm, s->kick_fd, s->irq_fd};
+			env = (struct virtio_dev_env){.gm = &vm->gm,
+						      .kick_fds = s->kick_fd,
+						      .irq_fd = s->irq_fd,
+						      .packed = vm->cfg.packed};
 			rc = kind->create(&vm->cfg, i, &env, &s->dev, s->name, sizeof(s->name), err,
 					  err_len);
 			if (rc)
