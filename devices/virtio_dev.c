@@ -268,13 +268,16 @@ static void *vdev_thread(void *arg)
 /* ---- owner ---- */
 
 /* What the virtqueue layer implements, for every device. */
-static uint64_t offered_features(const struct virtio_dev_params *p)
+static uint64_t offered_features(const struct virtio_dev_env *env,
+				 const struct virtio_dev_params *p)
 {
 	uint64_t f = p->features | 1ULL << VIRTIO_F_VERSION_1 | 1ULL << VIRTIO_RING_F_EVENT_IDX |
 		     1ULL << VIRTIO_RING_F_INDIRECT_DESC;
 
 	if (p->in_order)
 		f |= 1ULL << VIRTIO_F_IN_ORDER;
+	if (env->packed)
+		f |= 1ULL << VIRTIO_F_RING_PACKED;
 	return f;
 }
 
@@ -305,7 +308,7 @@ int virtio_dev_init(struct virtio_dev *d, const struct virtio_dev_ops *ops,
 	}
 	for (unsigned int i = 0; i < p->nfiles; i++)
 		files[pol.nfiles++] = p->files[i];
-	rc = vmmio_init(&d->mmio, &vdev_mmio_ops, d, ops->device_id, offered_features(p),
+	rc = vmmio_init(&d->mmio, &vdev_mmio_ops, d, ops->device_id, offered_features(env, p),
 			p->config_len, d->vqs, p->nqueues);
 	if (rc) {
 		snprintf(err, err_len, "virtio-mmio setup failed");

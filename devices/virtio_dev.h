@@ -15,7 +15,8 @@
  *   (R10);
  * - the per-queue counters' text;
  * - the transport features every device offers: VERSION_1 (modern only),
- *   EVENT_IDX, INDIRECT_DESC, and IN_ORDER when asked.
+ *   EVENT_IDX, INDIRECT_DESC, IN_ORDER when asked (virtio_dev_params) and
+ *   RING_PACKED when the VMM asks (virtio_dev_env).
  *
  * A device embeds struct virtio_dev, fills in its config space and calls
  * virtio_dev_init(); its struct virtio_dev_ops says what it does with a
@@ -101,11 +102,17 @@ struct virtio_dev_ops {
 	void (*destroy)(struct virtio_dev *d);
 };
 
-/* What the VMM hands every device: guest RAM and the eventfds it wires to KVM. */
+/*
+ * What the VMM hands every device: guest RAM, the eventfds it wires to KVM,
+ * and the ring format it offers. The format is the queue layer's business,
+ * not the device's, so it comes here rather than through each device's
+ * options.
+ */
 struct virtio_dev_env {
 	const struct guest_mem *gm;
 	const int *kick_fds; /* one per queue (KVM_IOEVENTFD, datamatch = index) */
 	int irq_fd;	     /* KVM_IRQFD */
+	bool packed;	     /* offer VIRTIO_F_RING_PACKED */
 	/* Test-only (MINIVMM_TEST_NO_URING): the ring's setup fails with this
 	 * errno, as on a host without io_uring; 0: it is tried. */
 	int test_no_uring;

@@ -8,7 +8,8 @@
 
 ARM64_CASES="boot_1cpu boot_2cpus reboot_exit0 exit_port_status guest_panic_status
  blk_root_in_order blk_root_no_in_order blk_guest_writes blk_host_writes blk_parallel
- blk_two_disks blk_read_only net_ping net_tcp_in_order net_tcp_no_in_order"
+ blk_two_disks blk_read_only net_ping net_tcp_in_order net_tcp_no_in_order
+ blk_root_in_order_packed"
 
 GUEST_KERNEL=$GUEST/Image
 

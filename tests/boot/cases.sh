@@ -21,6 +21,9 @@ ALL_CASES="$ALL_CASES rng_hwrng"
 LONG_CASES="net_rx_stream_in_order net_rx_stream_no_in_order_poll0
  net_rx_stream_in_order_poll0 net_rx_stream_no_in_order"
 VM_TIMEOUT=${VM_TIMEOUT:-120}
+# Options every minivmm a case starts gets: the packed matrix's --packed
+# (packed_twin, at the end), else none.
+RING_OPTS=
 # The kernel every case boots; tests/arm64/cases.sh names the arm64 Image.
 GUEST_KERNEL=${GUEST_KERNEL:-${GUEST:-}/bzImage}
 
@@ -45,7 +48,7 @@ vm() {
 	log=$WORK/$case_name.log
 	bounded "$VM_TIMEOUT" "$MINIVMM" --kernel "$GUEST_KERNEL" --initrd "$GUEST/initrd.cpio.gz" \
 		${GUEST_SYMBOLS:+--symbols "$GUEST_SYMBOLS"} \
-		--timeout "$VM_TIMEOUT" "$@" </dev/null >"$log" 2>&1
+		--timeout "$VM_TIMEOUT" $RING_OPTS "$@" </dev/null >"$log" 2>&1
 	rc=$?
 }
 if [ -s "${GUEST:-}/System.map" ]; then GUEST_SYMBOLS=$GUEST/System.map; fi
@@ -190,7 +193,7 @@ case_shutdown_request() {
 # vmd ARGS...: minivmm with no initrd (root from a disk), verbose counters.
 vmd() {
 	log=$WORK/$case_name.log
-	bounded "$VM_TIMEOUT" "$MINIVMM" --kernel "$GUEST_KERNEL" --timeout "$VM_TIMEOUT" -v "$@" \
+	bounded "$VM_TIMEOUT" "$MINIVMM" --kernel "$GUEST_KERNEL" --timeout "$VM_TIMEOUT" -v $RING_OPTS "$@" \
 		</dev/null >"$log" 2>&1
 	rc=$?
 }
@@ -226,12 +229,17 @@ case_blk_root_no_in_order() {
 		expect_line "vda: virtio-blk in_order=off"
 }
 
-case_blk_guest_writes() {
+# blk_guest_writes_case IN_ORDER_FLAG EXPECTED_BIT35
+blk_guest_writes_case() {
 	image data.img 8
-	vm --disk "$WORK/data.img" --in-order -v --append "minivmm.test=blk_write"
+	vm --disk "$WORK/data.img" $1 -v --append "minivmm.test=blk_write"
 	expect_rc 0 && expect_eq "$(guest_says '/dev/vda md5')" "$(md5 "$WORK/data.img")" \
-		"guest's md5 vs image" && expect_line "flushes=[1-9]"
+		"guest's md5 vs image" && expect_line "flushes=[1-9]" &&
+		expect_line "MINIVMM-GUEST: virtio virtio0 device 0x0002 bit35 $2"
 }
+case_blk_guest_writes() { blk_guest_writes_case --in-order 1; }
+# Not in ALL_CASES: the packed matrix's twin without IN_ORDER.
+case_blk_guest_writes_no_in_order() { blk_guest_writes_case "" 0; }
 
 case_blk_host_writes() {
 	image data.img 8 /dev/urandom
@@ -341,7 +349,7 @@ fio_case() {
 	log=$WORK/$case_name.log
 	bounded "$VM_TIMEOUT" "$MINIVMM" --kernel "$GUEST_KERNEL" --initrd "$GUEST/initrd-fio.cpio.gz" \
 		${GUEST_SYMBOLS:+--symbols "$GUEST_SYMBOLS"} --timeout "$VM_TIMEOUT" \
-		--cpus 2 --disk "$WORK/data.img" $1 -v \
+		--cpus 2 --disk "$WORK/data.img" $1 $RING_OPTS -v \
 		--append "minivmm.test=fio minivmm.fio_mb=$FIO_MB" </dev/null >"$log" 2>&1
 	rc=$?
 	tr -d '\r' <"$log" | grep "^MINIVMM-GUEST: fio "
@@ -569,7 +577,7 @@ net_down() {
 vmn() {
 	log=$WORK/$case_name.log
 	bounded "$VM_TIMEOUT" nsenter --net="$NET_NS" "$MINIVMM" --kernel "$GUEST_KERNEL" \
-		--initrd "$GUEST/initrd.cpio.gz" --timeout "$VM_TIMEOUT" "$@" </dev/null >"$log" 2>&1
+		--initrd "$GUEST/initrd.cpio.gz" --timeout "$VM_TIMEOUT" $RING_OPTS "$@" </dev/null >"$log" 2>&1
 	rc=$?
 }
 
@@ -781,7 +789,7 @@ net_iperf() {
 	net_wait_listen 5201 || { kill -KILL -"$srv_pid"; wait "$srv_pid"; return 1; }
 	timeout -s KILL $((NET_IPERF_TIMEOUT + 30)) nsenter --net="$NET_NS" "$MINIVMM" \
 		--kernel "$GUEST_KERNEL" --initrd "$GUEST/initrd-iperf3.cpio.gz" \
-		--timeout "$NET_IPERF_TIMEOUT" --net "tap=$NET_TAP$3" $1 -v \
+		--timeout "$NET_IPERF_TIMEOUT" --net "tap=$NET_TAP$3" $1 $RING_OPTS -v \
 		--append "minivmm.test=net_iperf minivmm.secs=$NET_IPERF_SECS $NET_GUEST" \
 		</dev/null >"$log" 2>&1
 	rc=$?
@@ -803,3 +811,41 @@ net_iperf() {
 
 case_net_iperf_in_order() { net_iperf --in-order 1 ""; }
 case_net_iperf_no_in_order() { net_iperf "" 0 ""; }
+
+# ---- The packed ring (--packed): a matrix over split cases ----
+# Each case of PACKED_TWINS runs again as NAME_packed, with --packed given
+# to every minivmm it starts (RING_OPTS): the same guest work and the same
+# checks, its IN_ORDER setting included, over packed rings. Then every
+# virtio device the guest listed (guests/rootfs/tests/features.sh,
+# minivmm-net-up, and the blk_write and fio tests print them from
+# /sys/bus/virtio/devices/*/features, where character N is bit N) must have
+# negotiated VIRTIO_F_RING_PACKED, bit 34. The names keep their twin's
+# prefix, so case_budget and run_lanes treat a case as they treat its twin.
+PACKED_TWINS="blk_root_in_order blk_root_no_in_order blk_guest_writes blk_guest_writes_no_in_order
+ fio_in_order fio_no_in_order net_tcp_in_order net_tcp_no_in_order
+ net_iperf_in_order net_iperf_no_in_order"
+
+# expect_ring BIT: every virtio device the guest listed has bit 34 = BIT.
+expect_ring() {
+	_all=$(tr -d '\r' <"$log" | grep -c "^MINIVMM-GUEST: virtio virtio[0-9]* device ")
+	_set=$(tr -d '\r' <"$log" | grep -c "^MINIVMM-GUEST: virtio virtio[0-9]* device .* bit34 $1\$")
+	[ "$_all" -gt 0 ] || { fail "the guest listed no virtio device"; return 1; }
+	[ "$_set" -eq "$_all" ] ||
+		fail "VIRTIO_F_RING_PACKED (bit 34) is $1 on only $_set of $_all virtio devices"
+}
+
+# packed_twin TWIN: case TWIN with --packed, then the negotiation check.
+packed_twin() {
+	RING_OPTS=--packed
+	"case_$1"
+	_pt=$?
+	RING_OPTS=
+	[ "$_pt" -eq 0 ] && expect_ring 1
+}
+
+PACKED_CASES=
+for _twin in $PACKED_TWINS; do
+	eval "case_${_twin}_packed() { packed_twin $_twin; }"
+	PACKED_CASES="$PACKED_CASES ${_twin}_packed"
+done
+ALL_CASES="$ALL_CASES$PACKED_CASES"

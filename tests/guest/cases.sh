@@ -4,7 +4,7 @@
 # Needs MINIVMM, WORK, TESTGUEST (the ELF) and NETPEER (tests/bench/bench_net),
 # and tests/lib.sh's helpers.
 
-GUEST_CASES="testguest_in_order testguest_no_in_order testguest_in_order_refused
+GUEST_CASES="testguest_in_order testguest_no_in_order testguest_in_order_refused testguest_packed_declined
  testguest_no_event_idx testguest_direct_chains testguest_size_cap testguest_console_input
  testguest_poll testguest_poll_no_event_idx testguest_no_poll testguest_hung_device_stops
  testguest_net_in_order testguest_net_no_in_order testguest_net_in_order_refused
@@ -91,6 +91,15 @@ case_testguest_in_order_refused() {
 	tg --in-order --append "testguest.in_order=0"
 	tg_ok && expect_line "in_order=0 event_idx=1" && expect_line "vda: virtio-blk in_order=off" &&
 		expect_line "completed=\([0-9]*\) waited=0 heap_hwm=0 used_entries=\1 batches=0"
+}
+
+case_testguest_packed_declined() {
+	# --packed offers VIRTIO_F_RING_PACKED; the test guest's driver knows
+	# only split rings and does not take it: its FEATURES_OK must still be
+	# accepted and every check pass over split rings, IN_ORDER included.
+	tg --packed --in-order
+	tg_ok && expect_line "in_order=1 event_idx=1 indirect=1" &&
+		expect_line "vda: virtio-blk in_order=negotiated"
 }
 
 case_testguest_size_cap() {

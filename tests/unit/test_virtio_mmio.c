@@ -11,8 +11,11 @@
 #include <string.h>
 
 #include "tests/unit/check_run.h"
+#include "tests/unit/mock_packed.h"
 #include "virtio/guest_mem.h"
 #include "virtio/mmio.h"
+#include "virtio/packed_ring.h"
+#include "virtio/split_ring.h"
 #include "virtio/virtqueue.h"
 #include "virtio/vring.h"
 
@@ -22,10 +25,11 @@
 #define CFG_SIZE 64
 #define DEV_ID	 2
 
-#define F_V1	(1ULL << VIRTIO_F_VERSION_1)
-#define F_INORD (1ULL << VIRTIO_F_IN_ORDER)
-#define F_EVENT (1ULL << VIRTIO_RING_F_EVENT_IDX)
-#define F_B1	(1ULL << 1)
+#define F_V1	 (1ULL << VIRTIO_F_VERSION_1)
+#define F_INORD	 (1ULL << VIRTIO_F_IN_ORDER)
+#define F_EVENT	 (1ULL << VIRTIO_RING_F_EVENT_IDX)
+#define F_B1	 (1ULL << 1)
+#define F_PACKED (1ULL << VIRTIO_F_RING_PACKED)
 /* Offered: bits 1, 29 (low word 0x20000002), 32 and 35 (high word 0x9). */
 #define DEV_FEATS (F_V1 | F_INORD | F_EVENT | F_B1)
 
@@ -42,6 +46,7 @@ struct fake {
 	struct vmmio m;
 	struct virtqueue vqs[NQ];
 	struct guest_mem gm;
+	const struct guest_mem *queue_gm; /* NULL: gm; else a mock driver's RAM */
 	uint8_t *ram;
 	uint8_t cfg[CFG_SIZE];
 
@@ -64,7 +69,7 @@ static int fake_queue_enable(void *dev, unsigned int q, uint64_t features)
 	f->n_enable++;
 	f->enable_q = q;
 	f->enable_features = features;
-	f->enable_rc = vq_enable(&f->vqs[q], &f->gm, features);
+	f->enable_rc = vq_enable(&f->vqs[q], f->queue_gm ? f->queue_gm : &f->gm, features);
 	return f->enable_rc;
 }
 
@@ -1114,6 +1119,146 @@ START_TEST(reset_finished_later)
 }
 END_TEST
 
+/* The register file offering RING_PACKED too (a device made with --packed). */
+static void offer_packed(void)
+{
+	vmmio_destroy(&F.m);
+	ck_assert_int_eq(
+		vmmio_init(&F.m, &fake_ops, &F, DEV_ID, DEV_FEATS | F_PACKED, CFG_SIZE, F.vqs, NQ),
+		0);
+}
+
+/* RING_PACKED is bit 34: bit 2 of the high word, and only when offered. */
+START_TEST(packed_offered_in_high_word)
+{
+	wr(VMMIO_DEVICE_FEATURES_SEL, 1);
+	ck_assert_uint_eq(rd(VMMIO_DEVICE_FEATURES) & (1u << (VIRTIO_F_RING_PACKED - 32)), 0);
+	offer_packed();
+	wr(VMMIO_DEVICE_FEATURES_SEL, 1);
+	ck_assert_uint_eq(rd(VMMIO_DEVICE_FEATURES), (uint32_t)((DEV_FEATS | F_PACKED) >> 32));
+	ck_assert_uint_eq(rd(VMMIO_DEVICE_FEATURES) & (1u << (VIRTIO_F_RING_PACKED - 32)),
+			  1u << (VIRTIO_F_RING_PACKED - 32));
+	wr(VMMIO_DEVICE_FEATURES_SEL, 0);
+	ck_assert_uint_eq(rd(VMMIO_DEVICE_FEATURES), (uint32_t)DEV_FEATS);
+}
+END_TEST
+
+/* A driver that takes RING_PACKED from a device that did not offer it gets no FEATURES_OK. */
+START_TEST(packed_refused_when_not_offered)
+{
+	wr(VMMIO_STATUS, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER);
+	wr_features(F_V1 | F_PACKED);
+	wr(VMMIO_STATUS,
+	   VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER | VIRTIO_STATUS_FEATURES_OK);
+	ck_assert_uint_eq(rd(VMMIO_STATUS) & VIRTIO_STATUS_FEATURES_OK, 0);
+	ck_assert_uint_eq(F.m.counters.features_refused, 1);
+	ck_assert_uint_eq(vmmio_negotiated(&F.m, false), 0);
+}
+END_TEST
+
+/* Offering packed takes nothing away: a driver that declines it keeps the split ring. */
+START_TEST(packed_offered_split_driver_keeps_split)
+{
+	offer_packed();
+	negotiate(F_V1 | F_INORD | F_EVENT);
+	enable_queue0();
+	ck_assert_uint_eq(F.enable_features, F_V1 | F_INORD | F_EVENT);
+	ck_assert_ptr_eq(F.vqs[0].ops, &vq_split_ops);
+	ck_assert_ptr_eq(F.vqs[0].split.desc, F.ram + (DESC_GPA - RAM_GPA));
+	ck_assert_uint_eq(F.m.counters.features_refused, 0);
+	ck_assert_uint_eq(F.m.counters.queue_refused, 0);
+}
+END_TEST
+
+/*
+ * A driver that negotiates RING_PACKED (with IN_ORDER and EVENT_IDX as the
+ * loop says) lays out queue 0 through the registers: QueueDesc is the
+ * descriptor ring, QueueDriver the driver's event suppression area,
+ * QueueDevice the device's. The queue comes up in the packed format on
+ * those very areas, and 40 buffers (2.5 laps of 16) go round through the
+ * mock packed driver: a split queue, or areas swapped, would lose them.
+ */
+START_TEST(packed_negotiated_round_trip)
+{
+	static const uint64_t extra[] = {0, F_INORD, F_EVENT, F_INORD | F_EVENT};
+	uint64_t feats = F_V1 | F_PACKED | extra[_i];
+	struct iovec iov[MOCK_MAX_SEGS * 2];
+	struct virtqueue *vq = &F.vqs[0];
+	struct mock_packed mp;
+	struct vq_chain c;
+
+	ck_assert_int_eq(mpk_init(&mp, 16, feats, RAM_GPA, 7), 0);
+	F.queue_gm = &mp.gm;
+	offer_packed();
+	negotiate(feats);
+	layout_queue(0, 16, mp.desc_gpa, mp.driver_gpa, mp.device_gpa);
+	ck_assert_uint_eq(rd(VMMIO_QUEUE_DRIVER_LOW), (uint32_t)mp.driver_gpa);
+	ck_assert_uint_eq(rd(VMMIO_QUEUE_DEVICE_LOW), (uint32_t)mp.device_gpa);
+	wr(VMMIO_QUEUE_READY, 1);
+	ck_assert_int_eq(F.enable_rc, VQ_OK);
+	ck_assert_uint_eq(F.enable_features, feats);
+	ck_assert_uint_eq(rd(VMMIO_QUEUE_READY), 1);
+	ck_assert_ptr_eq(vq->ops, &vq_packed_ops);
+	ck_assert_ptr_eq(vq->packed.desc, mp.desc);
+	ck_assert_ptr_eq(vq->packed.driver, mp.driver);
+	ck_assert_ptr_eq(vq->packed.device, mp.device);
+	for (unsigned int i = 0; i < 40; i++) {
+		uint64_t cookie;
+		uint32_t len;
+		int id = mpk_add_simple(&mp, 16, 64 + i, false, 1000 + i);
+
+		ck_assert_int_ge(id, 0);
+		vq_chain_init(&c, iov, MOCK_MAX_SEGS * 2);
+		ck_assert_int_eq(vq_pop(vq, &c), VQ_OK);
+		ck_assert_uint_eq(c.t.head, (uint16_t)id);
+		ck_assert_uint_eq(c.out_len, 16);
+		ck_assert_uint_eq(c.in_len, 64 + i);
+		ck_assert_int_eq(vq_pop(vq, &c), VQ_EMPTY);
+		ck_assert_int_eq(vq_complete(vq, &c.t, i), VQ_OK);
+		vq_flush(vq);
+		ck_assert_msg(mpk_get(&mp, &cookie, &len) == 1, "buffer %u: %s", i, mp.why);
+		ck_assert_uint_eq(cookie, 1000 + i);
+		ck_assert_uint_eq(len, i);
+	}
+	ck_assert_uint_eq(F.m.counters.bad_state, 0);
+	ck_assert_uint_eq(F.m.counters.queue_refused, 0);
+	vq_destroy(vq);
+	F.queue_gm = NULL;
+	mpk_free(&mp);
+}
+END_TEST
+
+/*
+ * The spec lets a packed queue have any size up to 32768; this device's
+ * packed ring, like its split one, takes only powers of two (its positions
+ * count laps with pos & size), so QueueNum 12 is refused with NEEDS_RESET
+ * rather than run wrong. Linux takes QueueNumMax, a power of two.
+ */
+START_TEST(packed_queue_size_power_of_two)
+{
+	struct mock_packed mp;
+
+	ck_assert_int_eq(mpk_init(&mp, 16, F_V1 | F_PACKED, RAM_GPA, 0), 0);
+	F.queue_gm = &mp.gm;
+	offer_packed();
+	negotiate(F_V1 | F_PACKED);
+	layout_queue(0, 12, mp.desc_gpa, mp.driver_gpa, mp.device_gpa);
+	wr(VMMIO_QUEUE_READY, 1);
+	ck_assert_int_eq(F.enable_rc, VQ_E_SIZE);
+	ck_assert_uint_eq(rd(VMMIO_QUEUE_READY), 0);
+	ck_assert_uint_eq(rd(VMMIO_STATUS) & VIRTIO_STATUS_NEEDS_RESET, VIRTIO_STATUS_NEEDS_RESET);
+	wr(VMMIO_STATUS, 0);
+	negotiate(F_V1 | F_PACKED);
+	layout_queue(0, 16, mp.desc_gpa, mp.driver_gpa, mp.device_gpa);
+	wr(VMMIO_QUEUE_READY, 1);
+	ck_assert_int_eq(F.enable_rc, VQ_OK);
+	ck_assert_ptr_eq(F.vqs[0].ops, &vq_packed_ops);
+	vq_destroy(&F.vqs[0]);
+	F.queue_gm = NULL;
+	mpk_free(&mp);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("virtio_mmio");
@@ -1154,6 +1299,11 @@ int main(void)
 	tcase_add_test(tc, unknown_and_write_only_registers);
 	tcase_add_test(tc, read_only_register_writes_ignored);
 	tcase_add_test(tc, reset_finished_later);
+	tcase_add_test(tc, packed_offered_in_high_word);
+	tcase_add_test(tc, packed_refused_when_not_offered);
+	tcase_add_test(tc, packed_offered_split_driver_keeps_split);
+	tcase_add_loop_test(tc, packed_negotiated_round_trip, 0, 4);
+	tcase_add_test(tc, packed_queue_size_power_of_two);
 	suite_add_tcase(s, tc);
 	return check_run(s);
 }

@@ -296,6 +296,14 @@ int minivmm_config_set_in_order(struct minivmm_config *cfg, int on, char *err, s
 	return 0;
 }
 
+int minivmm_config_set_packed(struct minivmm_config *cfg, int on, char *err, size_t err_len)
+{
+	if (!cfg)
+		return config_error(err, err_len, -EINVAL, "no config given");
+	cfg->packed = !!on;
+	return 0;
+}
+
 int minivmm_config_set_seccomp(struct minivmm_config *cfg, int mode, char *err, size_t err_len)
 {
 	if (!cfg)

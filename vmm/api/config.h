@@ -51,6 +51,7 @@ struct minivmm_config {
 	unsigned int n_nets;
 	unsigned int n_rngs; /* virtio-rng devices: nothing to configure but how many */
 	int in_order;
+	int packed;	 /* offer VIRTIO_F_RING_PACKED */
 	int seccomp;	 /* enum minivmm_seccomp */
 	int kick_signal; /* 0: SIGRTMIN (resolved when the VM is created) */
 };

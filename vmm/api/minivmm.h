@@ -21,7 +21,7 @@ extern "C" {
  * MAJOR. minivmm_version() says which library is actually loaded.
  */
 #define MINIVMM_VERSION_MAJOR 1
-#define MINIVMM_VERSION_MINOR 0
+#define MINIVMM_VERSION_MINOR 1
 #define MINIVMM_VERSION_PATCH 0
 
 #define MINIVMM_ERR_LEN 512
@@ -141,6 +141,11 @@ int minivmm_config_set_symbols(struct minivmm_config *cfg, const char *path, cha
 			       size_t err_len);
 /* Offer VIRTIO_F_IN_ORDER on every virtio device (default off). */
 int minivmm_config_set_in_order(struct minivmm_config *cfg, int on, char *err, size_t err_len);
+/*
+ * Offer VIRTIO_F_RING_PACKED on every virtio device (default off): a driver
+ * that accepts it lays out every queue as a packed ring (since 1.1.0).
+ */
+int minivmm_config_set_packed(struct minivmm_config *cfg, int on, char *err, size_t err_len);
 /*
  * seccomp filters on every thread of the VM, from before the guest's first
  * instruction (enum minivmm_seccomp; default off for embedders: the

@@ -35,6 +35,8 @@ static const char usage_head[] =
 
 static const char usage_tail[] =
 	"      --in-order        offer VIRTIO_F_IN_ORDER on every virtio device\n"
+	"      --packed          offer VIRTIO_F_RING_PACKED (the packed ring) on every\n"
+	"                        virtio device\n"
 	"      --seccomp=MODE    seccomp filters on every thread: on (default; a forbidden\n"
 	"                        system call ends minivmm with SIGSYS), log, or off\n"
 	"      --no-seccomp      the same as --seccomp=off\n"
@@ -382,6 +384,7 @@ static const struct option base_opts[] = {
 	{"timeout", required_argument, NULL, 't'},
 	{"verbose", no_argument, NULL, 'v'},
 	{"in-order", no_argument, NULL, 'O'},
+	{"packed", no_argument, NULL, 'Q'},
 	{"help", no_argument, NULL, 'h'},
 	{"version", no_argument, NULL, 'V'},
 	{"seccomp", required_argument, NULL, 'S'},
@@ -513,6 +516,9 @@ static int parse_option(int c, char **argv, struct minivmm_config *cfg, struct c
 		return 0;
 	case 'O':
 		minivmm_config_set_in_order(cfg, 1, NULL, 0);
+		return 0;
+	case 'Q':
+		minivmm_config_set_packed(cfg, 1, NULL, 0);
 		return 0;
 	case 'S':
 		return parse_seccomp(optarg, &a->seccomp);

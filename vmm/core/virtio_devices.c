@@ -112,8 +112,13 @@ int virtio_devices_create(struct minivmm *vm, char *err, size_t err_len)
 
 			if (rc)
 				return rc;
-			env = (struct virtio_dev_env){&vm->gm, s->kick_fd, s->irq_fd,
-						      no_uring_errno > 0 ? no_uring_errno : 0};
+			env = (struct virtio_dev_env){
+				.gm = &vm->gm,
+				.kick_fds = s->kick_fd,
+				.irq_fd = s->irq_fd,
+				.packed = vm->cfg.packed,
+				.test_no_uring = no_uring_errno > 0 ? no_uring_errno : 0,
+			};
 			rc = kind->create(&vm->cfg, i, &env, &s->dev, s->name, sizeof(s->name), err,
 					  err_len);
 			if (rc)

@@ -13,6 +13,10 @@
 #   MINIVMM-GUEST: fio JOB counts reqs N irqs N
 # the disk's completed requests (/sys/block) and the virtio interrupts the
 # guest took (/proc/interrupts) while the job ran.
+# Each virtio device and the ring features it negotiated, as features.sh.
+for d in /sys/bus/virtio/devices/*; do
+	echo "MINIVMM-GUEST: virtio $(basename "$d") device $(cat "$d/device") bit35 $(cut -c36 "$d/features") bit34 $(cut -c35 "$d/features")"
+done
 dev=/dev/$(minivmm-arg dev vda)
 mb=$(minivmm-arg fio_mb 16)
 secs=$(minivmm-arg fio_secs)
