@@ -32,6 +32,7 @@
 #include "devices/virtio_dev.h"
 #include "tests/unit/check_run.h"
 #include "tests/unit/mock_driver.h"
+#include "tests/unit/mock_mmio.h"
 #include "virtio/mmio.h"
 #include "virtio/vring.h"
 
@@ -72,22 +73,6 @@ static uint8_t pattern(uint64_t sector, unsigned int i, bool written)
 static uint8_t *host(struct rig *r, uint64_t gpa)
 {
 	return r->md.ram + (gpa - r->md.ram_gpa);
-}
-
-static void mmio_w(struct rig *r, uint64_t off, uint32_t v)
-{
-	uint8_t b[4];
-
-	put_le32(b, v);
-	vmmio_write(virtio_dev_mmio(r->dev), off, b, 4);
-}
-
-static uint32_t mmio_r(struct rig *r, uint64_t off)
-{
-	uint8_t b[4];
-
-	vmmio_read(virtio_dev_mmio(r->dev), off, b, 4);
-	return get_le32(b);
 }
 
 static const enum blk_engine_kind engines[] = {BLK_ENGINE_URING, BLK_ENGINE_THREADS};
@@ -169,28 +154,11 @@ static void add_req(struct rig *r, uint32_t type, uint64_t sector)
  */
 static void rig_go(struct rig *r)
 {
-	uint32_t ok = VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER | VIRTIO_STATUS_FEATURES_OK;
+	struct vmmio *m = virtio_dev_mmio(r->dev);
 
-	mmio_w(r, VMMIO_STATUS, VIRTIO_STATUS_ACKNOWLEDGE);
-	mmio_w(r, VMMIO_STATUS, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER);
-	mmio_w(r, VMMIO_DRIVER_FEATURES_SEL, 1);
-	mmio_w(r, VMMIO_DRIVER_FEATURES, 1u << (VIRTIO_F_VERSION_1 - 32));
-	mmio_w(r, VMMIO_DRIVER_FEATURES_SEL, 0);
-	mmio_w(r, VMMIO_DRIVER_FEATURES, 0);
-	mmio_w(r, VMMIO_STATUS, ok);
-	ck_assert_uint_eq(mmio_r(r, VMMIO_STATUS), ok);
-	mmio_w(r, VMMIO_QUEUE_SEL, 0);
-	mmio_w(r, VMMIO_QUEUE_NUM, QSIZE);
-	mmio_w(r, VMMIO_QUEUE_DESC_LOW, (uint32_t)r->md.desc_gpa);
-	mmio_w(r, VMMIO_QUEUE_DESC_HIGH, (uint32_t)(r->md.desc_gpa >> 32));
-	mmio_w(r, VMMIO_QUEUE_DRIVER_LOW, (uint32_t)r->md.avail_gpa);
-	mmio_w(r, VMMIO_QUEUE_DRIVER_HIGH, (uint32_t)(r->md.avail_gpa >> 32));
-	mmio_w(r, VMMIO_QUEUE_DEVICE_LOW, (uint32_t)r->md.used_gpa);
-	mmio_w(r, VMMIO_QUEUE_DEVICE_HIGH, (uint32_t)(r->md.used_gpa >> 32));
-	mmio_w(r, VMMIO_QUEUE_READY, 1);
-	ck_assert_uint_eq(mmio_r(r, VMMIO_QUEUE_READY), 1);
-	mmio_w(r, VMMIO_STATUS, ok | VIRTIO_STATUS_DRIVER_OK);
-	ck_assert_uint_eq(mmio_r(r, VMMIO_STATUS), ok | VIRTIO_STATUS_DRIVER_OK);
+	ck_assert(mock_mmio_negotiate(m, 1ULL << VIRTIO_F_VERSION_1));
+	ck_assert(mock_mmio_queue(m, 0, QSIZE, r->md.desc_gpa, r->md.avail_gpa, r->md.used_gpa));
+	ck_assert(mock_mmio_driver_ok(m));
 }
 
 /* Takes back every request from the used ring, waiting on the irqfd. */

@@ -27,7 +27,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "common/le.h"
 #include "common/timespec.h"
 #include "devices/dev_thread.h"
 #include "devices/net_backend.h"
@@ -36,6 +35,7 @@
 #include "devices/virtio_net.h"
 #include "tests/unit/check_run.h"
 #include "tests/unit/mock_driver.h"
+#include "tests/unit/mock_mmio.h"
 #include "virtio/mmio.h"
 #include "virtio/vring.h"
 
@@ -256,46 +256,6 @@ struct rig {
 	bool in_order, mrg;
 };
 
-static void mmio_w(struct rig *r, uint64_t off, uint32_t v)
-{
-	uint8_t b[4];
-
-	put_le32(b, v);
-	vmmio_write(virtio_dev_mmio(r->dev), off, b, 4);
-}
-
-static uint32_t mmio_r(struct rig *r, uint64_t off)
-{
-	uint8_t b[4];
-
-	vmmio_read(virtio_dev_mmio(r->dev), off, b, 4);
-	return get_le32(b);
-}
-
-static uint64_t device_features(struct rig *r)
-{
-	uint64_t f;
-
-	mmio_w(r, VMMIO_DEVICE_FEATURES_SEL, 1);
-	f = (uint64_t)mmio_r(r, VMMIO_DEVICE_FEATURES) << 32;
-	mmio_w(r, VMMIO_DEVICE_FEATURES_SEL, 0);
-	return f | mmio_r(r, VMMIO_DEVICE_FEATURES);
-}
-
-static void setup_queue(struct rig *r, unsigned int q, const struct mock_driver *md)
-{
-	mmio_w(r, VMMIO_QUEUE_SEL, q);
-	mmio_w(r, VMMIO_QUEUE_NUM, QSIZE);
-	mmio_w(r, VMMIO_QUEUE_DESC_LOW, (uint32_t)md->desc_gpa);
-	mmio_w(r, VMMIO_QUEUE_DESC_HIGH, (uint32_t)(md->desc_gpa >> 32));
-	mmio_w(r, VMMIO_QUEUE_DRIVER_LOW, (uint32_t)md->avail_gpa);
-	mmio_w(r, VMMIO_QUEUE_DRIVER_HIGH, (uint32_t)(md->avail_gpa >> 32));
-	mmio_w(r, VMMIO_QUEUE_DEVICE_LOW, (uint32_t)md->used_gpa);
-	mmio_w(r, VMMIO_QUEUE_DEVICE_HIGH, (uint32_t)(md->used_gpa >> 32));
-	mmio_w(r, VMMIO_QUEUE_READY, 1);
-	ck_assert_uint_eq(mmio_r(r, VMMIO_QUEUE_READY), 1);
-}
-
 /*
  * The device on the memory backend, probed as Linux does: VERSION_1, CSUM
  * and GUEST_CSUM, IN_ORDER and MRG_RXBUF as variant says, both queues,
@@ -303,12 +263,12 @@ static void setup_queue(struct rig *r, unsigned int q, const struct mock_driver 
  */
 static void rig_create(struct rig *r, int variant)
 {
-	uint32_t ok = VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER | VIRTIO_STATUS_FEATURES_OK;
 	uint64_t ring = 1ULL << VIRTIO_F_VERSION_1;
 	uint64_t want = 1ULL << VIRTIO_NET_F_CSUM | 1ULL << VIRTIO_NET_F_GUEST_CSUM;
 	struct vnet_options o = {
 		.mac = {0x52, 0x54, 0, 0x12, 0x34, 0x56}, .in_order = true, .guest_tso = true};
 	struct virtio_dev_env env;
+	struct vmmio *m;
 	char err[160] = "";
 
 	memset(r, 0, sizeof(*r));
@@ -335,20 +295,15 @@ static void rig_create(struct rig *r, int variant)
 	ck_assert_msg(vnet_create_on(&o, &r->mem.be, &env, &r->dev, err, sizeof(err)) == 0,
 		      "vnet_create_on: %s", err);
 	ck_assert_int_eq(virtio_dev_start(r->dev), 0);
-	ck_assert_uint_eq(mmio_r(r, VMMIO_DEVICE_ID), VIRTIO_ID_NET);
-	mmio_w(r, VMMIO_STATUS, VIRTIO_STATUS_ACKNOWLEDGE);
-	mmio_w(r, VMMIO_STATUS, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER);
-	ck_assert_uint_eq(device_features(r) & want, want);
-	mmio_w(r, VMMIO_DRIVER_FEATURES_SEL, 1);
-	mmio_w(r, VMMIO_DRIVER_FEATURES, (uint32_t)(want >> 32));
-	mmio_w(r, VMMIO_DRIVER_FEATURES_SEL, 0);
-	mmio_w(r, VMMIO_DRIVER_FEATURES, (uint32_t)want);
-	mmio_w(r, VMMIO_STATUS, ok);
-	ck_assert_uint_eq(mmio_r(r, VMMIO_STATUS), ok);
-	setup_queue(r, VNET_RXQ, &r->rx);
-	setup_queue(r, VNET_TXQ, &r->tx);
-	mmio_w(r, VMMIO_STATUS, ok | VIRTIO_STATUS_DRIVER_OK);
-	ck_assert_uint_eq(mmio_r(r, VMMIO_STATUS), ok | VIRTIO_STATUS_DRIVER_OK);
+	m = virtio_dev_mmio(r->dev);
+	ck_assert_uint_eq(mock_mmio_r(m, VMMIO_DEVICE_ID), VIRTIO_ID_NET);
+	ck_assert_uint_eq(mock_mmio_device_features(m) & want, want);
+	ck_assert(mock_mmio_negotiate(m, want));
+	ck_assert(mock_mmio_queue(m, VNET_RXQ, QSIZE, r->rx.desc_gpa, r->rx.avail_gpa,
+				  r->rx.used_gpa));
+	ck_assert(mock_mmio_queue(m, VNET_TXQ, QSIZE, r->tx.desc_gpa, r->tx.avail_gpa,
+				  r->tx.used_gpa));
+	ck_assert(mock_mmio_driver_ok(m));
 }
 
 /* The device gone (it destroyed the backend, which kept its records). */
@@ -585,7 +540,7 @@ START_TEST(net_offloads_are_the_backends)
 	struct rig r;
 
 	rig_create(&r, _i);
-	ck_assert_uint_eq(device_features(&r) & tso, 0);
+	ck_assert_uint_eq(mock_mmio_device_features(virtio_dev_mmio(r.dev)) & tso, 0);
 	memset(host(&r.tx, mock_seg_gpa(&r.tx, r.tx.free_head, 0)), 0x5a, len);
 	vnet_hdr_encode(&h, host(&r.tx, mock_seg_gpa(&r.tx, r.tx.free_head, 0)));
 	ck_assert_int_ge(mock_add(&r.tx, &len, 1, NULL, 0, false, 7), 0);
@@ -593,8 +548,8 @@ START_TEST(net_offloads_are_the_backends)
 	reap(&r, &r.tx, 1, &cookie, &ulen);
 	ck_assert_uint_eq(cookie, 7);
 	ck_assert_uint_eq(ulen, 0);
-	mmio_w(&r, VMMIO_STATUS, 0);
-	ck_assert_uint_eq(mmio_r(&r, VMMIO_STATUS), 0);
+	mock_mmio_w(virtio_dev_mmio(r.dev), VMMIO_STATUS, 0);
+	ck_assert_uint_eq(mock_mmio_r(virtio_dev_mmio(r.dev), VMMIO_STATUS), 0);
 	rig_destroy(&r);
 	ck_assert_uint_eq(r.mem.ntx, 0);
 	ck_assert_uint_ge(r.mem.resets, 1);

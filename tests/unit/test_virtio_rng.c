@@ -17,12 +17,12 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
-#include "common/le.h"
 #include "devices/dev_stats.h"
 #include "devices/virtio_dev.h"
 #include "devices/virtio_rng.h"
 #include "tests/unit/check_run.h"
 #include "tests/unit/mock_driver.h"
+#include "tests/unit/mock_mmio.h"
 #include "tests/unit/mock_packed.h"
 #include "virtio/mmio.h"
 #include "virtio/vring.h"
@@ -46,25 +46,19 @@ static uint8_t *host(struct rig *r, uint64_t gpa)
 
 static void mmio_w(struct rig *r, uint64_t off, uint32_t v)
 {
-	uint8_t b[4];
-
-	put_le32(b, v);
-	vmmio_write(virtio_dev_mmio(r->dev), off, b, 4);
+	mock_mmio_w(virtio_dev_mmio(r->dev), off, v);
 }
 
 static uint32_t mmio_r(struct rig *r, uint64_t off)
 {
-	uint8_t b[4];
-
-	vmmio_read(virtio_dev_mmio(r->dev), off, b, 4);
-	return get_le32(b);
+	return mock_mmio_r(virtio_dev_mmio(r->dev), off);
 }
 
 /* The device started and probed as Linux does: VERSION_1, the queue, DRIVER_OK. */
 static void rig_create(struct rig *r)
 {
-	uint32_t ok = VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER | VIRTIO_STATUS_FEATURES_OK;
 	struct virtio_dev_env env;
+	struct vmmio *m;
 	char err[160] = "";
 
 	memset(r, 0, sizeof(*r));
@@ -80,27 +74,11 @@ static void rig_create(struct rig *r)
 	ck_assert_msg(vrng_create(&(struct vrng_options){0}, &env, &r->dev, err, sizeof(err)) == 0,
 		      "vrng_create: %s", err);
 	ck_assert_int_eq(virtio_dev_start(r->dev), 0);
-	ck_assert_uint_eq(mmio_r(r, VMMIO_DEVICE_ID), VIRTIO_ID_RNG);
-	mmio_w(r, VMMIO_STATUS, VIRTIO_STATUS_ACKNOWLEDGE);
-	mmio_w(r, VMMIO_STATUS, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER);
-	mmio_w(r, VMMIO_DRIVER_FEATURES_SEL, 1);
-	mmio_w(r, VMMIO_DRIVER_FEATURES, 1u << (VIRTIO_F_VERSION_1 - 32));
-	mmio_w(r, VMMIO_DRIVER_FEATURES_SEL, 0);
-	mmio_w(r, VMMIO_DRIVER_FEATURES, 0);
-	mmio_w(r, VMMIO_STATUS, ok);
-	ck_assert_uint_eq(mmio_r(r, VMMIO_STATUS), ok);
-	mmio_w(r, VMMIO_QUEUE_SEL, 0);
-	mmio_w(r, VMMIO_QUEUE_NUM, QSIZE);
-	mmio_w(r, VMMIO_QUEUE_DESC_LOW, (uint32_t)r->md.desc_gpa);
-	mmio_w(r, VMMIO_QUEUE_DESC_HIGH, (uint32_t)(r->md.desc_gpa >> 32));
-	mmio_w(r, VMMIO_QUEUE_DRIVER_LOW, (uint32_t)r->md.avail_gpa);
-	mmio_w(r, VMMIO_QUEUE_DRIVER_HIGH, (uint32_t)(r->md.avail_gpa >> 32));
-	mmio_w(r, VMMIO_QUEUE_DEVICE_LOW, (uint32_t)r->md.used_gpa);
-	mmio_w(r, VMMIO_QUEUE_DEVICE_HIGH, (uint32_t)(r->md.used_gpa >> 32));
-	mmio_w(r, VMMIO_QUEUE_READY, 1);
-	ck_assert_uint_eq(mmio_r(r, VMMIO_QUEUE_READY), 1);
-	mmio_w(r, VMMIO_STATUS, ok | VIRTIO_STATUS_DRIVER_OK);
-	ck_assert_uint_eq(mmio_r(r, VMMIO_STATUS), ok | VIRTIO_STATUS_DRIVER_OK);
+	m = virtio_dev_mmio(r->dev);
+	ck_assert_uint_eq(mock_mmio_r(m, VMMIO_DEVICE_ID), VIRTIO_ID_RNG);
+	ck_assert(mock_mmio_negotiate(m, 1ULL << VIRTIO_F_VERSION_1));
+	ck_assert(mock_mmio_queue(m, 0, QSIZE, r->md.desc_gpa, r->md.avail_gpa, r->md.used_gpa));
+	ck_assert(mock_mmio_driver_ok(m));
 }
 
 static void rig_destroy(struct rig *r)
@@ -320,8 +298,8 @@ static void rig_packed_create(struct rig *r, struct mock_packed *mp, bool in_ord
 {
 	uint64_t feats = 1ULL << VIRTIO_F_VERSION_1 | 1ULL << VIRTIO_F_RING_PACKED |
 			 (in_order ? 1ULL << VIRTIO_F_IN_ORDER : 0);
-	uint32_t ok = VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER | VIRTIO_STATUS_FEATURES_OK;
 	struct virtio_dev_env env;
+	struct vmmio *m;
 	char err[160] = "";
 
 	memset(r, 0, sizeof(*r));
@@ -338,26 +316,10 @@ static void rig_packed_create(struct rig *r, struct mock_packed *mp, bool in_ord
 				  sizeof(err)) == 0,
 		      "vrng_create: %s", err);
 	ck_assert_int_eq(virtio_dev_start(r->dev), 0);
-	mmio_w(r, VMMIO_STATUS, VIRTIO_STATUS_ACKNOWLEDGE);
-	mmio_w(r, VMMIO_STATUS, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER);
-	mmio_w(r, VMMIO_DRIVER_FEATURES_SEL, 1);
-	mmio_w(r, VMMIO_DRIVER_FEATURES, (uint32_t)(feats >> 32));
-	mmio_w(r, VMMIO_DRIVER_FEATURES_SEL, 0);
-	mmio_w(r, VMMIO_DRIVER_FEATURES, (uint32_t)feats);
-	mmio_w(r, VMMIO_STATUS, ok);
-	ck_assert_uint_eq(mmio_r(r, VMMIO_STATUS), ok);
-	mmio_w(r, VMMIO_QUEUE_SEL, 0);
-	mmio_w(r, VMMIO_QUEUE_NUM, QSIZE);
-	mmio_w(r, VMMIO_QUEUE_DESC_LOW, (uint32_t)mp->desc_gpa);
-	mmio_w(r, VMMIO_QUEUE_DESC_HIGH, (uint32_t)(mp->desc_gpa >> 32));
-	mmio_w(r, VMMIO_QUEUE_DRIVER_LOW, (uint32_t)mp->driver_gpa);
-	mmio_w(r, VMMIO_QUEUE_DRIVER_HIGH, (uint32_t)(mp->driver_gpa >> 32));
-	mmio_w(r, VMMIO_QUEUE_DEVICE_LOW, (uint32_t)mp->device_gpa);
-	mmio_w(r, VMMIO_QUEUE_DEVICE_HIGH, (uint32_t)(mp->device_gpa >> 32));
-	mmio_w(r, VMMIO_QUEUE_READY, 1);
-	ck_assert_uint_eq(mmio_r(r, VMMIO_QUEUE_READY), 1);
-	mmio_w(r, VMMIO_STATUS, ok | VIRTIO_STATUS_DRIVER_OK);
-	ck_assert_uint_eq(mmio_r(r, VMMIO_STATUS), ok | VIRTIO_STATUS_DRIVER_OK);
+	m = virtio_dev_mmio(r->dev);
+	ck_assert(mock_mmio_negotiate(m, feats));
+	ck_assert(mock_mmio_queue(m, 0, QSIZE, mp->desc_gpa, mp->driver_gpa, mp->device_gpa));
+	ck_assert(mock_mmio_driver_ok(m));
 	ck_assert(virtio_dev_negotiated(r->dev, VIRTIO_F_RING_PACKED));
 }
 
