@@ -24,6 +24,8 @@ VM_TIMEOUT=${VM_TIMEOUT:-120}
 # Options every minivmm a case starts gets: the packed matrix's --packed
 # (packed_twin, at the end), else none.
 RING_OPTS=
+# Added to the disk of the cases that ENGINE_TWINS runs again (",engine=...").
+DISK_OPTS=
 # The kernel every case boots; tests/arm64/cases.sh names the arm64 Image.
 GUEST_KERNEL=${GUEST_KERNEL:-${GUEST:-}/bzImage}
 
@@ -36,7 +38,7 @@ case_budget() {
 	net_rx_stream_*) echo $((NET_STREAM_TIMEOUT + 120)) ;;
 	net_iperf_*) echo $((NET_IPERF_TIMEOUT + 60)) ;;
 	# A kill trial boots a guest: up to a minute each in the layer.
-	blk_durable) echo $((90 + 2 * 60)) ;;
+	blk_durable | blk_durable_threads) echo $((90 + 2 * 60)) ;;
 	durable_*) echo $((90 + ${DURABLE_TRIALS:-50} * 60)) ;;
 	*) echo 90 ;;
 	esac
@@ -232,7 +234,7 @@ case_blk_root_no_in_order() {
 # blk_guest_writes_case IN_ORDER_FLAG EXPECTED_BIT35
 blk_guest_writes_case() {
 	image data.img 8
-	vm --disk "$WORK/data.img" $1 -v --append "minivmm.test=blk_write"
+	vm --disk "$WORK/data.img${DISK_OPTS:-}" $1 -v --append "minivmm.test=blk_write"
 	expect_rc 0 && expect_eq "$(guest_says '/dev/vda md5')" "$(md5 "$WORK/data.img")" \
 		"guest's md5 vs image" && expect_line "flushes=[1-9]" &&
 		expect_line "MINIVMM-GUEST: virtio virtio0 device 0x0002 bit35 $2"
@@ -349,7 +351,7 @@ fio_case() {
 	log=$WORK/$case_name.log
 	bounded "$VM_TIMEOUT" "$MINIVMM" --kernel "$GUEST_KERNEL" --initrd "$GUEST/initrd-fio.cpio.gz" \
 		${GUEST_SYMBOLS:+--symbols "$GUEST_SYMBOLS"} --timeout "$VM_TIMEOUT" \
-		--cpus 2 --disk "$WORK/data.img" $1 $RING_OPTS -v \
+		--cpus 2 --disk "$WORK/data.img${DISK_OPTS:-}" $1 $RING_OPTS -v \
 		--append "minivmm.test=fio minivmm.fio_mb=$FIO_MB" </dev/null >"$log" 2>&1
 	rc=$?
 	tr -d '\r' <"$log" | grep "^MINIVMM-GUEST: fio "
@@ -419,7 +421,7 @@ durable_trial() {
 	run=$(timeout -s KILL $((VM_TIMEOUT + 60)) "${DURABLE:-durable}" run "$nonce" "$kill_at" \
 		"$log" "$WORK/acks" -- \
 		"$MINIVMM" --kernel "$GUEST_KERNEL" --initrd "$GUEST/initrd.cpio.gz" \
-		--timeout "$VM_TIMEOUT" --disk "$img$1" $2 \
+		--timeout "$VM_TIMEOUT" --disk "$img$1${DISK_OPTS:-}" $2 \
 		--append "minivmm.test=durable minivmm.nonce=$nonce")
 	st=$?
 	if [ $st -eq 137 ]; then
@@ -849,3 +851,30 @@ for _twin in $PACKED_TWINS; do
 	PACKED_CASES="$PACKED_CASES ${_twin}_packed"
 done
 ALL_CASES="$ALL_CASES$PACKED_CASES"
+
+# ---- The thread-pool block engine (engine=threads): a matrix over blk cases ----
+# Each case of ENGINE_TWINS runs again as NAME_threads with ",engine=threads"
+# on its disk (DISK_OPTS): Linux's own writes read back, fio with
+# verification, and the kill trials' durability, all through the worker
+# threads' preadv2/pwritev2/fdatasync instead of io_uring. Where the case
+# prints the device's counters (-v), they must name the engine.
+ENGINE_TWINS="blk_guest_writes fio_in_order blk_durable"
+
+engine_twin() {
+	DISK_OPTS=,engine=threads
+	"case_$1"
+	_et=$?
+	DISK_OPTS=
+	[ "$_et" -eq 0 ] || return 1
+	case $1 in
+	blk_durable) return 0 ;; # no counters line: minivmm is killed
+	esac
+	expect_line "^vda: virtio-blk .* engine=threads\$"
+}
+
+ENGINE_CASES=
+for _twin in $ENGINE_TWINS; do
+	eval "case_${_twin}_threads() { engine_twin $_twin; }"
+	ENGINE_CASES="$ENGINE_CASES ${_twin}_threads"
+done
+ALL_CASES="$ALL_CASES$ENGINE_CASES"
