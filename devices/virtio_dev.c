@@ -393,10 +393,11 @@ void virtio_dev_print_stats(struct virtio_dev *d, const char *name, FILE *f)
 			fprintf(f, " unpopped=%" PRIu64, VQ_STAT_GET(s->unpopped));
 		fprintf(f,
 			" used_entries=%" PRIu64 " batches=%" PRIu64 " batch_bufs=%" PRIu64
-			" notifies=%" PRIu64 " kicks=%" PRIu64 " waits=%" PRIu64 "\n",
+			" notifies=%" PRIu64 " kicks=%" PRIu64 " waits=%" PRIu64 " ring=%s\n",
 			VQ_STAT_GET(s->used_entries), VQ_STAT_GET(s->batches),
 			VQ_STAT_GET(s->batch_bufs), VQ_STAT_GET(s->notifies),
-			stat_get(&d->kicks[q]), stat_get(&d->dt.waits));
+			stat_get(&d->kicks[q]), stat_get(&d->dt.waits),
+			virtio_dev_negotiated(d, VIRTIO_F_RING_PACKED) ? "packed" : "split");
 	}
 }
 
