@@ -217,7 +217,7 @@ expect_le() {
 
 case_blk_root_in_order() {
 	cp "$GUEST/rootfs.ext4" "$WORK/root.img"
-	vmd --disk "$WORK/root.img" --in-order --append "minivmm.test=features"
+	vmd --disk "$WORK/root.img${DISK_OPTS:-}" --in-order --append "minivmm.test=features"
 	expect_rc 0 && expect_line "MINIVMM-GUEST: root is /dev/root ext4" &&
 		expect_line "MINIVMM-GUEST: virtio virtio0 device 0x0002 bit35 1" &&
 		expect_line "vda: virtio-blk in_order=negotiated"
@@ -225,7 +225,7 @@ case_blk_root_in_order() {
 
 case_blk_root_no_in_order() {
 	cp "$GUEST/rootfs.ext4" "$WORK/root.img"
-	vmd --disk "$WORK/root.img" --append "minivmm.test=features"
+	vmd --disk "$WORK/root.img${DISK_OPTS:-}" --append "minivmm.test=features"
 	expect_rc 0 && expect_line "MINIVMM-GUEST: root is /dev/root ext4" &&
 		expect_line "MINIVMM-GUEST: virtio virtio0 device 0x0002 bit35 0" &&
 		expect_line "vda: virtio-blk in_order=off"
@@ -245,14 +245,14 @@ case_blk_guest_writes_no_in_order() { blk_guest_writes_case "" 0; }
 
 case_blk_host_writes() {
 	image data.img 8 /dev/urandom
-	vm --disk "$WORK/data.img" --in-order -v --append "minivmm.test=blk_read"
+	vm --disk "$WORK/data.img${DISK_OPTS:-}" --in-order -v --append "minivmm.test=blk_read"
 	expect_rc 0 && expect_eq "$(guest_says '/dev/vda read md5')" "$(md5 "$WORK/data.img")" \
 		"guest's md5 vs image"
 }
 
 case_blk_parallel() {
 	image data.img 8
-	vm --cpus 2 --disk "$WORK/data.img" --in-order -v --append "minivmm.test=blk_parallel"
+	vm --cpus 2 --disk "$WORK/data.img${DISK_OPTS:-}" --in-order -v --append "minivmm.test=blk_parallel"
 	expect_rc 0 && expect_line "MINIVMM-GUEST: parallel regions bad 0 of 8" &&
 		tr -d '\r' <"$log" | grep "^vda:"
 }
@@ -260,7 +260,7 @@ case_blk_parallel() {
 case_blk_two_disks() {
 	cp "$GUEST/rootfs.ext4" "$WORK/root.img"
 	image data.img 4
-	vmd --disk "$WORK/root.img" --disk "$WORK/data.img" \
+	vmd --disk "$WORK/root.img${DISK_OPTS:-}" --disk "$WORK/data.img${DISK_OPTS:-}" \
 		--append "minivmm.test=blk_write minivmm.dev=vdb"
 	expect_rc 0 && expect_eq "$(guest_says '/dev/vdb md5')" "$(md5 "$WORK/data.img")" \
 		"guest's md5 of vdb vs image"
@@ -269,7 +269,7 @@ case_blk_two_disks() {
 case_blk_read_only() {
 	image data.img 4 /dev/urandom
 	before=$(md5 "$WORK/data.img")
-	vm --disk "$WORK/data.img,ro,serial=ABCDEFGHIJKLMNOPQRST" -v --append "minivmm.test=blk_ro"
+	vm --disk "$WORK/data.img,ro,serial=ABCDEFGHIJKLMNOPQRST${DISK_OPTS:-}" -v --append "minivmm.test=blk_ro"
 	expect_rc 0 && expect_line "MINIVMM-GUEST: /dev/vda ro flag 1" &&
 		expect_line "MINIVMM-GUEST: /dev/vda serial 'ABCDEFGHIJKLMNOPQRST'" &&
 		expect_line "MINIVMM-GUEST: ro write refused" &&
@@ -292,7 +292,7 @@ case_blk_enospc() {
 	umount "$WORK/small" 2>/dev/null
 	mount -t tmpfs -o size=2m small "$WORK/small" || { fail "cannot mount a small tmpfs"; return 1; }
 	truncate -s 16M "$WORK/small/sparse.img"
-	vm --disk "$WORK/small/sparse.img" -v --append "minivmm.test=blk_enospc"
+	vm --disk "$WORK/small/sparse.img${DISK_OPTS:-}" -v --append "minivmm.test=blk_enospc"
 	umount "$WORK/small"
 	expect_rc 0 && expect_line "MINIVMM-GUEST: enospc write failed" &&
 		expect_line "MINIVMM-GUEST: still alive" && expect_line "enospc=[1-9]"
@@ -301,7 +301,7 @@ case_blk_enospc() {
 case_blk_direct() {
 	# O_DIRECT needs a filesystem that supports it; tmpfs does not.
 	image data.img 8
-	vm --disk "$WORK/data.img,direct" -v --append "minivmm.test=blk_write"
+	vm --disk "$WORK/data.img,direct${DISK_OPTS:-}" -v --append "minivmm.test=blk_write"
 	if tr -d '\r' <"$log" | grep -q "Invalid argument\|cannot open disk"; then
 		fail "O_DIRECT refused on $WORK"
 		return 1
@@ -320,7 +320,7 @@ case_shell_from_disk() {
 	rm -f "$WORK/console.in" "$WORK/rc"
 	mkfifo "$WORK/console.in"
 	: >"$log"
-	(bounded "$VM_TIMEOUT" "$MINIVMM" --kernel "$GUEST_KERNEL" --disk "$WORK/root.img" --in-order \
+	(bounded "$VM_TIMEOUT" "$MINIVMM" --kernel "$GUEST_KERNEL" --disk "$WORK/root.img${DISK_OPTS:-}" --in-order \
 		--timeout "$VM_TIMEOUT" <"$WORK/console.in" >"$log" 2>&1
 	 echo $? >"$WORK/rc") &
 	vm_pid=$!
@@ -863,11 +863,14 @@ ALL_CASES="$ALL_CASES$PACKED_CASES"
 
 # ---- The thread-pool block engine (engine=threads): a matrix over blk cases ----
 # Each case of ENGINE_TWINS runs again as NAME_threads with ",engine=threads"
-# on its disk (DISK_OPTS): Linux's own writes read back, fio with
-# verification, and the kill trials' durability, all through the worker
-# threads' preadv2/pwritev2/fdatasync instead of io_uring. Where the case
-# prints the device's counters (-v), they must name the engine.
-ENGINE_TWINS="blk_guest_writes fio_in_order blk_durable"
+# on its disks (DISK_OPTS): every Linux disk case (root boots, writes both
+# ways, parallel regions, two disks, read-only, ENOSPC, O_DIRECT, fio with
+# verification) and the kill trials' durability, all through the worker
+# threads' preadv2/pwritev2/fdatasync/fallocate instead of io_uring. Where
+# the case prints the device's counters (-v), they must name the engine.
+ENGINE_TWINS="blk_root_in_order blk_root_no_in_order blk_guest_writes blk_host_writes
+ blk_parallel blk_two_disks blk_read_only blk_enospc blk_direct fio_in_order fio_no_in_order
+ blk_durable"
 
 engine_twin() {
 	DISK_OPTS=,engine=threads
