@@ -7,7 +7,9 @@
  * (status 0: all checks passed).
  *
  * Command line: testguest.in_order=0 / testguest.event_idx=0 refuse those
- * features; testguest.bench=1 runs the timed workloads after the checks,
+ * features; testguest.packed=1 takes VIRTIO_F_RING_PACKED where the
+ * device offers it (the line naming the device then says ring=packed);
+ * testguest.bench=1 runs the timed workloads after the checks,
  * testguest.ops=N requests per workload (default 20000). testguest.net=1
  * (check) or =2 (measure) runs the virtio-net program of net_main.c instead.
  * testguest.limit_block=N: the host caps the image file's size inside
@@ -317,7 +319,8 @@ void user_main(int kind, uint64_t info)
 	for (int n = 0; rc && (base = tg_device_base(cmdline, n)) != 0; n++)
 		rc = vb_init(&drv, base, tg_opt(cmdline, "testguest.in_order=", 1),
 			     tg_opt(cmdline, "testguest.event_idx=", 1),
-			     tg_opt(cmdline, "testguest.indirect=", 1));
+			     tg_opt(cmdline, "testguest.indirect=", 1),
+			     tg_opt(cmdline, "testguest.packed=", 0));
 	if (rc == -1) {
 		tg_puts("TESTGUEST: no virtio-blk among the virtio_mmio.device= entries of: ");
 		tg_puts(cmdline);
@@ -340,7 +343,7 @@ void user_main(int kind, uint64_t info)
 	tg_putu((uint64_t)drv.event_idx);
 	tg_puts(" indirect=");
 	tg_putu((uint64_t)drv.indirect);
-	tg_puts("\n");
+	tg_puts(drv.packed ? " ring=packed\n" : " ring=split\n");
 	if (drv.capacity < NBLOCKS * (BLOCK / 512) + 512) {
 		tg_puts("TESTGUEST: disk too small\n");
 		tg_exit(4);
