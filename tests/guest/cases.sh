@@ -5,6 +5,7 @@
 # and tests/lib.sh's helpers.
 
 GUEST_CASES="testguest_in_order testguest_no_in_order testguest_in_order_refused testguest_packed_declined
+ testguest_packed_in_order testguest_packed_no_in_order testguest_packed_direct_chains testguest_packed_poll
  testguest_no_event_idx testguest_direct_chains testguest_size_cap testguest_console_input
  testguest_poll testguest_poll_no_event_idx testguest_no_poll testguest_hung_device_stops
  testguest_net_in_order testguest_net_no_in_order testguest_net_in_order_refused
@@ -16,6 +17,7 @@ GUEST_CASES="testguest_in_order testguest_no_in_order testguest_in_order_refused
 # run_engine_cases names their results CASE[ENGINE].
 GUEST_ENGINES="threads"
 GUEST_ENGINE_CASES="testguest_in_order testguest_no_in_order testguest_in_order_refused
+ testguest_packed_in_order testguest_packed_no_in_order
  testguest_no_event_idx testguest_direct_chains testguest_size_cap testguest_poll
  testguest_poll_no_event_idx testguest_no_poll testguest_hung_device_stops uring_sealed_blk
  no_uring_blk"
@@ -102,6 +104,47 @@ case_testguest_packed_declined() {
 		expect_line "vda: virtio-blk in_order=negotiated"
 }
 
+# The test guest's own packed-ring driver (testguest.packed=1,
+# guests/testguest/vblk_packed.c) takes VIRTIO_F_RING_PACKED: its
+# FEATURES_OK must stick (the guest stops otherwise), it says ring=packed,
+# and every data check passes over the packed ring. It polls with its
+# driver area at DISABLE, so the device must never interrupt it.
+# tg_packed_ok IN_ORDER INDIRECT NEGOTIATED: that, for these settings.
+tg_packed_ok() {
+	tg_ok && expect_line "in_order=$1 event_idx=1 indirect=$2 ring=packed$" &&
+		expect_line "vda: virtio-blk in_order=$3" &&
+		expect_eq "$(counter 'vda: queue ' notifies)" 0 "interrupts with the driver area at DISABLE"
+}
+
+# Under IN_ORDER, some used descriptor stood for a batch of requests (the
+# merged writes complete together), which the guest had to credit whole.
+tg_batched() {
+	_done=$(counter 'vda: queue ' completed)
+	_used=$(counter 'vda: queue ' used_entries)
+	expect_le "$_used" "$_done" "used descriptors vs requests" &&
+		{ [ "$_used" -lt "$_done" ] || fail "no used descriptor stood for a batch ($_used for $_done)"; }
+}
+
+case_testguest_packed_in_order() {
+	tg --packed --in-order --append "testguest.packed=1"
+	tg_packed_ok 1 1 negotiated && tg_batched
+}
+
+case_testguest_packed_no_in_order() {
+	# One used descriptor per request, in the order they complete.
+	tg --packed --append "testguest.packed=1"
+	tg_packed_ok 0 1 off &&
+		expect_line "completed=\([0-9]*\) waited=0 heap_hwm=0 used_entries=\1 batches=0"
+}
+
+case_testguest_packed_direct_chains() {
+	# Chains of two and three descriptors in the ring itself: they wrap the
+	# ring's end (256 slots), and a batch's used descriptor skips slots of
+	# chains of both lengths.
+	tg --packed --in-order --append "testguest.packed=1 testguest.indirect=0"
+	tg_packed_ok 1 0 negotiated && tg_batched
+}
+
 case_testguest_size_cap() {
 	# The image may not grow past the middle of block 100, and the guest
 	# writes blocks 0-255 in a row, which the device merges: a merged write
@@ -161,6 +204,14 @@ case_testguest_poll() {
 case_testguest_poll_no_event_idx() {
 	TG_TIMEOUT=$TG_BENCH_TIMEOUT tg --in-order --append "$TG_BENCH testguest.event_idx=0"
 	tg_ok && expect_line "in_order=1 event_idx=0" && tg_bench_ok
+}
+
+case_testguest_packed_poll() {
+	# The timed workloads over the packed ring, up to a queue-deep 256
+	# requests: every descriptor slot and buffer id in use at once.
+	TG_TIMEOUT=$TG_BENCH_TIMEOUT tg --packed --in-order --append "$TG_BENCH testguest.packed=1"
+	tg_packed_ok 1 1 negotiated && tg_bench_ok &&
+		expect_line "TESTGUEST-BENCH: randwrite bs=4k qd=256 ops=2000 cycles=[0-9]* errors=0"
 }
 
 case_testguest_no_poll() {
