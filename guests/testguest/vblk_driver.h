@@ -36,6 +36,7 @@ struct vbp_ring {
 	uint16_t fifo[VB_QSIZE];    /* ids in avail order (IN_ORDER) */
 	uint32_t fifo_head, fifo_tail;
 	int broken;
+	int force_id; /* >= 0: every chain's id from now on, free or not (hostile tests) */
 };
 
 struct vblk_drv {

@@ -33,7 +33,8 @@ struct pdesc {
 };
 
 static volatile struct pdesc ring[VB_QSIZE] __attribute__((aligned(4096)));
-static struct pdesc tables[VB_QSIZE][2 + VB_MAX_SEGS] __attribute__((aligned(16)));
+/* Indirect tables by request slot: one in flight each, even under a reused id. */
+static struct pdesc tables[VB_SLOTS][2 + VB_MAX_SEGS] __attribute__((aligned(16)));
 /* Event suppression: off_wrap in the low half, flags in the high half. */
 static volatile uint32_t driver_event __attribute__((aligned(4096)));
 static volatile uint32_t device_event __attribute__((aligned(64)));
@@ -66,6 +67,7 @@ void vbp_setup(struct vblk_drv *d)
 	p->num_free = VB_QSIZE;
 	p->fifo_head = p->fifo_tail = 0;
 	p->broken = 0;
+	p->force_id = -1;
 	/* Handed out from the end, in an order that is not the slots'. */
 	p->nfree_ids = VB_QSIZE;
 	for (int i = 0; i < VB_QSIZE; i++) {
@@ -87,9 +89,9 @@ int vbp_submit(struct vblk_drv *d, int slot, uint32_t type, uint64_t sector, voi
 	segs = d->indirect && d->segs > 1 && d->segs <= VB_MAX_SEGS && len % d->segs == 0 ? d->segs
 											  : 1;
 	ndesc = (uint16_t)(d->indirect ? 1 : 2 + (len ? segs : 0));
-	if (!p->nfree_ids || p->num_free < ndesc)
+	if ((!p->nfree_ids && p->force_id < 0) || p->num_free < ndesc)
 		return -1;
-	id = p->free_ids[--p->nfree_ids];
+	id = p->force_id >= 0 ? (uint16_t)(p->force_id % VB_QSIZE) : p->free_ids[--p->nfree_ids];
 
 	r->hdr.type = type;
 	r->hdr.reserved = 0;
@@ -105,8 +107,8 @@ int vbp_submit(struct vblk_drv *d, int slot, uint32_t type, uint64_t sector, voi
 	} else if (d->indirect) {
 		/* In a table only WRITE counts; the id is the ring descriptor's. */
 		for (int k = 0; k < n; k++)
-			tables[id][k] = c[k];
-		ring[pos % VB_QSIZE].addr = (uint64_t)tables[id];
+			tables[slot][k] = c[k];
+		ring[pos % VB_QSIZE].addr = (uint64_t)tables[slot];
 		ring[pos % VB_QSIZE].len = (uint32_t)(n * sizeof(struct pdesc));
 		ring[pos % VB_QSIZE].id = id;
 		first = (uint16_t)(D_INDIRECT | avail_bits(pos));

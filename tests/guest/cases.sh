@@ -6,6 +6,7 @@
 
 GUEST_CASES="testguest_in_order testguest_no_in_order testguest_in_order_refused testguest_packed_declined
  testguest_packed_in_order testguest_packed_no_in_order testguest_packed_direct_chains testguest_packed_poll
+ testguest_packed_reused_id
  testguest_no_event_idx testguest_direct_chains testguest_size_cap testguest_console_input
  testguest_poll testguest_poll_no_event_idx testguest_no_poll testguest_hung_device_stops
  testguest_net_in_order testguest_net_no_in_order testguest_net_in_order_refused
@@ -17,7 +18,7 @@ GUEST_CASES="testguest_in_order testguest_no_in_order testguest_in_order_refused
 # run_engine_cases names their results CASE[ENGINE].
 GUEST_ENGINES="threads"
 GUEST_ENGINE_CASES="testguest_in_order testguest_no_in_order testguest_in_order_refused
- testguest_packed_in_order testguest_packed_no_in_order
+ testguest_packed_in_order testguest_packed_no_in_order testguest_packed_reused_id
  testguest_no_event_idx testguest_direct_chains testguest_size_cap testguest_poll
  testguest_poll_no_event_idx testguest_no_poll testguest_hung_device_stops uring_sealed_blk
  no_uring_blk"
@@ -143,6 +144,17 @@ case_testguest_packed_direct_chains() {
 	# chains of both lengths.
 	tg --packed --in-order --append "testguest.packed=1 testguest.indirect=0"
 	tg_packed_ok 1 0 negotiated && tg_batched
+}
+
+case_testguest_packed_reused_id() {
+	# A hostile driver: two writes under one buffer id, the first still in
+	# flight when the device reads the second. The device must stop the
+	# queue with DEVICE_NEEDS_RESET, which the guest waits for (a device
+	# that never sets it runs into --timeout); after the guest's reset its
+	# fresh packed ring must pass every data check.
+	tg --packed --in-order --append "testguest.packed=1 testguest.reuse_id=1"
+	tg_packed_ok 1 1 negotiated &&
+		expect_line "^TESTGUEST: buffer id 7 reused: DEVICE_NEEDS_RESET after [0-9]* status reads$"
 }
 
 case_testguest_size_cap() {
