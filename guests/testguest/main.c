@@ -7,11 +7,16 @@
  * (status 0: all checks passed).
  *
  * Command line: testguest.in_order=0 / testguest.event_idx=0 refuse those
- * features; testguest.bench=1 runs the timed workloads after the checks,
+ * features; testguest.packed=1 takes VIRTIO_F_RING_PACKED where the
+ * device offers it (the line naming the device then says ring=packed);
+ * testguest.bench=1 runs the timed workloads after the checks,
  * testguest.ops=N requests per workload (default 20000). testguest.net=1
  * (check) or =2 (measure) runs the virtio-net program of net_main.c instead.
  * testguest.limit_block=N: the host caps the image file's size inside
  * block N; only the writes-in-a-row check runs, expecting IOERR from N on.
+ * testguest.reuse_id=1 (with testguest.packed=1): two writes under one
+ * buffer id; the guest waits for DEVICE_NEEDS_RESET, resets the device,
+ * starts its driver again and runs the checks.
  * testguest.reset_inflight=1: one write, then a device reset while it is in
  * flight; the guest waits for Status to read 0 and ends.
  * testguest.print=N prints N KiB of numbered lines first, then ends (or
@@ -282,6 +287,50 @@ static void print_kib(int kib)
 	tg_puts("TESTGUEST: printed\n");
 }
 
+/* The driver on the device at base, as the command line asks. */
+static int init_drv(uint64_t base, const char *cmdline)
+{
+	return vb_init(&drv, base, tg_opt(cmdline, "testguest.in_order=", 1),
+		       tg_opt(cmdline, "testguest.event_idx=", 1),
+		       tg_opt(cmdline, "testguest.indirect=", 1),
+		       tg_opt(cmdline, "testguest.packed=", 0));
+}
+
+/*
+ * A hostile driver: two chains under one buffer id, made available before
+ * one kick, so the first is in flight when the device reads the second.
+ * The device must stop the queue with DEVICE_NEEDS_RESET, which the guest
+ * waits for (--timeout ends a device that never sets it); then it resets
+ * the device, waits for Status to read 0 and starts its driver again.
+ */
+static void reuse_id(uint64_t base, const char *cmdline)
+{
+	uint64_t reads = 0;
+	int rc;
+
+	if (!drv.packed) {
+		tg_puts("TESTGUEST: testguest.reuse_id needs the packed ring\n");
+		tg_exit(5);
+	}
+	drv.pk.force_id = 7;
+	vb_submit(&drv, 0, VB_T_OUT, 0, bufs[0], BLOCK);
+	vb_submit(&drv, 1, VB_T_OUT, BLOCK / 512, bufs[1], BLOCK);
+	vb_kick(&drv);
+	while (!(*vmmio_reg(base, 0x070) & 0x40)) /* DEVICE_NEEDS_RESET */
+		reads++;
+	tg_puts("TESTGUEST: buffer id 7 reused: DEVICE_NEEDS_RESET after ");
+	tg_putu(reads);
+	tg_puts(" status reads\n");
+	*vmmio_reg(base, 0x070) = 0;
+	while (*vmmio_reg(base, 0x070) != 0)
+		__asm__ volatile("pause");
+	rc = init_drv(base, cmdline);
+	if (rc || !drv.packed) {
+		tg_puts("TESTGUEST: virtio-blk init after the reset failed\n");
+		tg_exit(3);
+	}
+}
+
 void user_main(int kind, uint64_t info)
 {
 	uint64_t tsc = tg_rdtsc(), base, errors = 0, seed;
@@ -315,9 +364,7 @@ void user_main(int kind, uint64_t info)
 	/* The first transport that holds a virtio-blk device. */
 	rc = -1;
 	for (int n = 0; rc && (base = tg_device_base(cmdline, n)) != 0; n++)
-		rc = vb_init(&drv, base, tg_opt(cmdline, "testguest.in_order=", 1),
-			     tg_opt(cmdline, "testguest.event_idx=", 1),
-			     tg_opt(cmdline, "testguest.indirect=", 1));
+		rc = init_drv(base, cmdline);
 	if (rc == -1) {
 		tg_puts("TESTGUEST: no virtio-blk among the virtio_mmio.device= entries of: ");
 		tg_puts(cmdline);
@@ -340,11 +387,13 @@ void user_main(int kind, uint64_t info)
 	tg_putu((uint64_t)drv.event_idx);
 	tg_puts(" indirect=");
 	tg_putu((uint64_t)drv.indirect);
-	tg_puts("\n");
+	tg_puts(drv.packed ? " ring=packed\n" : " ring=split\n");
 	if (drv.capacity < NBLOCKS * (BLOCK / 512) + 512) {
 		tg_puts("TESTGUEST: disk too small\n");
 		tg_exit(4);
 	}
+	if (tg_opt(cmdline, "testguest.reuse_id=", 0))
+		reuse_id(base, cmdline);
 	/* Resets the device while a write is in flight (a host test hook may
 	 * hold that write), then waits, as the spec has a driver wait, until
 	 * Status reads 0. */

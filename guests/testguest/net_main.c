@@ -306,7 +306,8 @@ void net_main(const char *cmdline, int mode)
 	frames = (uint32_t)tg_opt(cmdline, "testguest.frames=", checking ? 256 : 100000);
 	for (int n = 0; rc == -1 && (base = tg_device_base(cmdline, n)) != 0; n++)
 		rc = vn_init(&d, base, tg_opt(cmdline, "testguest.in_order=", 1),
-			     tg_opt(cmdline, "testguest.event_idx=", 1));
+			     tg_opt(cmdline, "testguest.event_idx=", 1),
+			     tg_opt(cmdline, "testguest.packed=", 0));
 	if (rc) {
 		tg_puts(rc == -1 ? "TESTGUEST: no virtio-net device\n"
 				 : "TESTGUEST: virtio-net init failed\n");
@@ -320,6 +321,8 @@ void net_main(const char *cmdline, int mode)
 	tg_putu((uint64_t)d.event_idx);
 	tg_puts(" tso=");
 	tg_putu((uint64_t)d.tso);
+	if (d.packed)
+		tg_puts(" ring=packed");
 	tg_puts(checking ? " checking\n" : " measuring\n");
 	if (!checking)
 		tg_puts("TESTGUEST-NET: cycles are TSC cycles at CPL3\n");

@@ -3,8 +3,10 @@
  * A small modern virtio-mmio virtio-blk driver that runs at CPL3 and polls
  * the used ring. It follows Linux's split-ring rules, including the
  * in-order rule that one used entry stands for every buffer up to its id.
+ * With VIRTIO_F_RING_PACKED negotiated the ring is vblk_packed.c's.
  */
 #include "guests/testguest/vblk_driver.h"
+#include "guests/testguest/vblk_packed.h"
 #include "guests/testguest/vmmio.h"
 
 #define F_INDIRECT 28
@@ -30,7 +32,7 @@ static void barrier(void)
 }
 
 int vb_init(struct vblk_drv *d, uint64_t base, int want_in_order, int want_event_idx,
-	    int want_indirect)
+	    int want_indirect, int want_packed)
 {
 	uint64_t feat, drv;
 	int rc;
@@ -46,18 +48,24 @@ int vb_init(struct vblk_drv *d, uint64_t base, int want_in_order, int want_event
 		drv |= 1ULL << VMMIO_F_EVENT_IDX;
 	if (want_indirect && (feat >> F_INDIRECT & 1))
 		drv |= 1ULL << F_INDIRECT;
+	if (want_packed && (feat >> VMMIO_F_RING_PACKED & 1))
+		drv |= 1ULL << VMMIO_F_RING_PACKED;
 	rc = vmmio_features_ok(base, drv);
 	if (rc)
 		return rc;
 	d->in_order = drv >> VMMIO_F_IN_ORDER & 1;
 	d->event_idx = drv >> VMMIO_F_EVENT_IDX & 1;
 	d->indirect = drv >> F_INDIRECT & 1;
+	d->packed = drv >> VMMIO_F_RING_PACKED & 1;
 	/* One ring slot per request with indirect tables, three without. */
 	d->max_inflight = d->indirect ? VB_SLOTS : VB_QSIZE / 3;
 
 	if (vmmio_queue_max(base, 0) < VB_QSIZE)
 		return -4;
-	vmmio_queue(base, 0, VB_QSIZE, ring_desc, ring_avail, ring_used);
+	if (d->packed)
+		vbp_setup(d);
+	else
+		vmmio_queue(base, 0, VB_QSIZE, ring_desc, ring_avail, ring_used);
 	vmmio_driver_ok(base);
 	d->capacity = *(volatile uint32_t *)vmmio_config(base) |
 		      (uint64_t) * (volatile uint32_t *)(vmmio_config(base) + 4) << 32;
@@ -79,6 +87,8 @@ int vb_submit(struct vblk_drv *d, int slot, uint32_t type, uint64_t sector, void
 	uint16_t wr = type == VB_T_IN || type == VB_T_GET_ID ? DESC_WRITE : 0;
 	int segs, n;
 
+	if (d->packed)
+		return vbp_submit(d, slot, type, sector, buf, len);
 	r->hdr.type = type;
 	r->hdr.reserved = 0;
 	r->hdr.sector = sector;
@@ -110,6 +120,10 @@ void vb_kick(struct vblk_drv *d)
 {
 	uint16_t old = d->kicked_idx, now = d->avail_idx;
 
+	if (d->packed) {
+		vbp_kick(d);
+		return;
+	}
 	__atomic_store_n(&ring_avail[1], now, __ATOMIC_RELEASE);
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	d->kicked_idx = now;
@@ -134,8 +148,11 @@ static void complete_slot(struct vblk_drv *d, int slot)
 /* Collects finished requests into d->done; returns how many. */
 int vb_poll(struct vblk_drv *d)
 {
-	uint16_t used_idx = (uint16_t)(__atomic_load_n(&ring_used[0], __ATOMIC_ACQUIRE) >> 16);
+	uint16_t used_idx;
 
+	if (d->packed)
+		return vbp_poll(d);
+	used_idx = (uint16_t)(__atomic_load_n(&ring_used[0], __ATOMIC_ACQUIRE) >> 16);
 	d->ndone = 0;
 	while (d->last_used != used_idx) {
 		uint32_t id = ring_used[1 + 2 * (d->last_used % VB_QSIZE)];

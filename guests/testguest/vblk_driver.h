@@ -21,10 +21,28 @@ struct vb_req {
 	volatile uint8_t status;
 };
 
+/*
+ * The packed ring's driver state (vblk_packed.c). Positions are free-running
+ * 16-bit counters: the slot is pos % VB_QSIZE and the wrap counter
+ * !(pos & VB_QSIZE). Buffer ids come from free_ids, not from slot numbers.
+ */
+struct vbp_ring {
+	uint16_t next_avail, last_used, kicked;
+	uint16_t num_free; /* descriptor slots */
+	uint16_t nfree_ids;
+	uint16_t free_ids[VB_QSIZE];
+	uint16_t slot_of[VB_QSIZE]; /* the request slot of buffer id */
+	uint8_t ndesc[VB_QSIZE];    /* ring slots of buffer id; 0: not in flight */
+	uint16_t fifo[VB_QSIZE];    /* ids in avail order (IN_ORDER) */
+	uint32_t fifo_head, fifo_tail;
+	int broken;
+	int force_id; /* >= 0: every chain's id from now on, free or not (hostile tests) */
+};
+
 struct vblk_drv {
 	uint64_t base;
 	uint64_t capacity;
-	int in_order, event_idx, indirect;
+	int in_order, event_idx, indirect, packed;
 	int segs; /* data descriptors per request (indirect only, divides its length) */
 	int max_inflight;
 	uint16_t avail_idx, kicked_idx, last_used;
@@ -36,10 +54,11 @@ struct vblk_drv {
 	uint16_t done[VB_SLOTS];
 	int ndone;
 	uint64_t bad_ids;
+	struct vbp_ring pk;
 };
 
 int vb_init(struct vblk_drv *d, uint64_t base, int want_in_order, int want_event_idx,
-	    int want_indirect);
+	    int want_indirect, int want_packed);
 /* The ring slot (used id) of request slot: slot, or its first of three. */
 static inline uint16_t vb_head(const struct vblk_drv *d, int slot)
 {

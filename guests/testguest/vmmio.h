@@ -9,9 +9,10 @@
 
 #include <stdint.h>
 
-#define VMMIO_F_EVENT_IDX 29
-#define VMMIO_F_VERSION_1 32
-#define VMMIO_F_IN_ORDER  35
+#define VMMIO_F_EVENT_IDX   29
+#define VMMIO_F_VERSION_1   32
+#define VMMIO_F_RING_PACKED 34
+#define VMMIO_F_IN_ORDER    35
 
 static inline volatile uint32_t *vmmio_reg(uint64_t base, uint32_t off)
 {

@@ -7,8 +7,10 @@
  * negotiated, so num_buffers is checked, but every frame fits one buffer),
  * and Linux's in-order rule: one used entry stands for every buffer made
  * available up to the head it names, each skipped one completely used.
+ * With VIRTIO_F_RING_PACKED negotiated the rings are vnet_packed.c's.
  */
 #include "guests/testguest/vnet_driver.h"
+#include "guests/testguest/vnet_packed.h"
 #include "guests/testguest/vmmio.h"
 
 #define F_CSUM	    0
@@ -37,6 +39,10 @@ static uint8_t tso_bufs[VN_TSO_SLOTS][VN_TSO_BUF] __attribute__((aligned(4096)))
 static void setup_queue(struct vnet_drv *d, struct vn_queue *q, unsigned int index)
 {
 	q->index = index;
+	if (d->packed) {
+		vnp_setup(d, q);
+		return;
+	}
 	vmmio_queue(d->base, index, VN_QSIZE, ring_desc[index], ring_avail[index],
 		    ring_used[index]);
 }
@@ -55,6 +61,10 @@ static void kick(struct vnet_drv *d, struct vn_queue *q)
 {
 	uint16_t old = q->kicked_idx, now = q->avail_idx;
 
+	if (d->packed) {
+		vnp_kick(d, q);
+		return;
+	}
 	if (old == now)
 		return;
 	__atomic_store_n(&ring_avail[q->index][1], now, __ATOMIC_RELEASE);
@@ -82,8 +92,11 @@ static void done(struct vn_queue *q, uint16_t head, uint32_t len)
 static int poll_used(struct vnet_drv *d, struct vn_queue *q, uint32_t full_len)
 {
 	volatile uint32_t *used = ring_used[q->index];
-	uint16_t used_idx = (uint16_t)(__atomic_load_n(&used[0], __ATOMIC_ACQUIRE) >> 16);
+	uint16_t used_idx;
 
+	if (d->packed)
+		return vnp_poll(d, q, full_len);
+	used_idx = (uint16_t)(__atomic_load_n(&used[0], __ATOMIC_ACQUIRE) >> 16);
 	q->ndone = 0;
 	while (q->last_used != used_idx) {
 		uint32_t id = used[1 + 2 * (q->last_used % VN_QSIZE)];
@@ -115,7 +128,8 @@ static int poll_used(struct vnet_drv *d, struct vn_queue *q, uint32_t full_len)
 	return q->ndone;
 }
 
-int vn_init(struct vnet_drv *d, uint64_t base, int want_in_order, int want_event_idx)
+int vn_init(struct vnet_drv *d, uint64_t base, int want_in_order, int want_event_idx,
+	    int want_packed)
 {
 	uint64_t feat, drv;
 	int rc;
@@ -126,7 +140,8 @@ int vn_init(struct vnet_drv *d, uint64_t base, int want_in_order, int want_event
 		return rc;
 	feat &= 1ULL << VMMIO_F_VERSION_1 | 1ULL << F_MAC | 1ULL << F_MRG_RXBUF | 1ULL << F_CSUM |
 		1ULL << F_HOST_TSO4 | (want_in_order ? 1ULL << VMMIO_F_IN_ORDER : 0) |
-		(want_event_idx ? 1ULL << VMMIO_F_EVENT_IDX : 0);
+		(want_event_idx ? 1ULL << VMMIO_F_EVENT_IDX : 0) |
+		(want_packed ? 1ULL << VMMIO_F_RING_PACKED : 0);
 	/* Segmentation needs the partial checksum (the spec ties TSO to CSUM). */
 	if (!(feat >> F_CSUM & 1))
 		feat &= ~(1ULL << F_HOST_TSO4);
@@ -137,6 +152,7 @@ int vn_init(struct vnet_drv *d, uint64_t base, int want_in_order, int want_event
 	d->in_order = drv >> VMMIO_F_IN_ORDER & 1;
 	d->event_idx = drv >> VMMIO_F_EVENT_IDX & 1;
 	d->tso = drv >> F_HOST_TSO4 & 1;
+	d->packed = drv >> VMMIO_F_RING_PACKED & 1;
 	/* Without VIRTIO_NET_F_MAC, a locally administered address of our own. */
 	for (int i = 0; i < 6; i++)
 		d->mac[i] =
@@ -152,6 +168,10 @@ int vn_init(struct vnet_drv *d, uint64_t base, int want_in_order, int want_event
 	for (int i = 0; i < VN_QSIZE; i++) {
 		d->tx_free[d->tx_nfree++] = (uint16_t)(VN_QSIZE - 1 - i);
 		d->tx_tso[i] = -1;
+		if (d->packed) {
+			vn_rx_recycle(d, (uint16_t)i);
+			continue;
+		}
 		ring_desc[0][i] = (struct desc){(uint64_t)rx_bufs[i], VN_RXBUF, DESC_WRITE, 0};
 		add(d, &d->rx, (uint16_t)i);
 	}
@@ -184,6 +204,11 @@ uint8_t *vn_tx_buf(struct vnet_drv *d, int slot)
 
 void vn_tx_submit(struct vnet_drv *d, int slot, uint32_t frame_len)
 {
+	if (d->packed) {
+		vnp_add(d, &d->tx, (uint16_t)slot, (uint64_t)vn_tx_buf(d, slot),
+			VN_HDR_LEN + frame_len, 0);
+		return;
+	}
 	ring_desc[1][slot] =
 		(struct desc){(uint64_t)vn_tx_buf(d, slot), VN_HDR_LEN + frame_len, 0, 0};
 	add(d, &d->tx, (uint16_t)slot);
@@ -226,6 +251,10 @@ uint8_t *vn_rx_buf(uint16_t head)
 
 void vn_rx_recycle(struct vnet_drv *d, uint16_t head)
 {
+	if (d->packed) {
+		vnp_add(d, &d->rx, head, (uint64_t)rx_bufs[head], VN_RXBUF, 1);
+		return;
+	}
 	add(d, &d->rx, head);
 }
 

@@ -11,12 +11,12 @@
 #define VN_TSO_SLOTS 32
 #define VN_TSO_BUF   (VN_HDR_LEN + 65536)
 
-/* One split virtqueue as the driver sees it. */
+/* One virtqueue as the driver sees it (split; packed adds a vnp_queue). */
 struct vn_queue {
 	unsigned int index; /* 0 receive, 1 transmit */
 	uint16_t avail_idx, kicked_idx, last_used;
-	/* Heads in the order they were made available: in-order completions
-	 * stand for every head up to the one they name. */
+	/* Heads (packed: ids) in the order they were made available: in-order
+	 * completions stand for every one up to the one they name. */
 	uint16_t fifo[VN_QSIZE];
 	uint32_t fifo_head, fifo_tail;
 	uint8_t busy[VN_QSIZE];
@@ -26,11 +26,21 @@ struct vn_queue {
 	int ndone;
 };
 
+/* A packed queue's driver state beside its vn_queue (vnet_packed.c). */
+struct vnp_queue {
+	uint16_t next_avail, last_used, kicked; /* slot pos % VN_QSIZE, wrap !(pos & VN_QSIZE) */
+	uint16_t nfree_ids;
+	uint16_t free_ids[VN_QSIZE];
+	uint16_t head_of[VN_QSIZE]; /* the buffer of id */
+	uint8_t busy[VN_QSIZE];	    /* by id */
+};
+
 struct vnet_drv {
 	uint64_t base;
 	uint8_t mac[6];
-	int in_order, event_idx, tso;
+	int in_order, event_idx, tso, packed;
 	struct vn_queue rx, tx;
+	struct vnp_queue pk[2]; /* by queue index, with packed */
 	uint16_t tx_free[VN_QSIZE];
 	int tx_nfree;
 	int8_t tx_tso[VN_QSIZE]; /* the TSO buffer a slot carries, or -1 */
@@ -40,7 +50,8 @@ struct vnet_drv {
 };
 
 /* 0, -1 if base holds no virtio-net device, or another negative error. */
-int vn_init(struct vnet_drv *d, uint64_t base, int want_in_order, int want_event_idx);
+int vn_init(struct vnet_drv *d, uint64_t base, int want_in_order, int want_event_idx,
+	    int want_packed);
 
 /* Transmit. A slot's buffer holds the virtio-net header, then the frame. */
 int vn_tx_get(struct vnet_drv *d, int tso);

@@ -5,9 +5,12 @@
 # and tests/lib.sh's helpers.
 
 GUEST_CASES="testguest_in_order testguest_no_in_order testguest_in_order_refused testguest_packed_declined
+ testguest_packed_in_order testguest_packed_no_in_order testguest_packed_direct_chains testguest_packed_poll
+ testguest_packed_reused_id
  testguest_no_event_idx testguest_direct_chains testguest_size_cap testguest_console_input
  testguest_poll testguest_poll_no_event_idx testguest_no_poll testguest_hung_device_stops
  testguest_net_in_order testguest_net_no_in_order testguest_net_in_order_refused
+ testguest_net_packed_in_order testguest_net_packed_no_in_order
  uring_sealed_blk uring_sealed_net no_uring_blk no_uring_net seccomp_vcpu seccomp_device seccomp_console seccomp_control seccomp_api seccomp_blkio seccomp_log seccomp_off
  triple_fault_crash triple_fault_reboot_t console_reader_gone std_fds_closed
  verbose_verdict vcpu_dump_on_timeout vcpu_dump_on_sigusr1"
@@ -16,6 +19,7 @@ GUEST_CASES="testguest_in_order testguest_no_in_order testguest_in_order_refused
 # run_engine_cases names their results CASE[ENGINE].
 GUEST_ENGINES="threads"
 GUEST_ENGINE_CASES="testguest_in_order testguest_no_in_order testguest_in_order_refused
+ testguest_packed_in_order testguest_packed_no_in_order testguest_packed_reused_id
  testguest_no_event_idx testguest_direct_chains testguest_size_cap testguest_poll
  testguest_poll_no_event_idx testguest_no_poll testguest_hung_device_stops uring_sealed_blk
  no_uring_blk"
@@ -102,6 +106,59 @@ case_testguest_packed_declined() {
 		expect_line "vda: virtio-blk in_order=negotiated"
 }
 
+# The test guest's own packed-ring driver (testguest.packed=1,
+# guests/testguest/vblk_packed.c) takes VIRTIO_F_RING_PACKED: its
+# FEATURES_OK must stick (the guest stops otherwise), it says ring=packed,
+# and every data check passes over the packed ring. It polls with its
+# driver area at DISABLE, so the device must never interrupt it.
+# tg_packed_ok IN_ORDER INDIRECT NEGOTIATED: that, for these settings.
+tg_packed_ok() {
+	tg_ok && expect_line "in_order=$1 event_idx=1 indirect=$2 ring=packed$" &&
+		expect_line "vda: virtio-blk in_order=$3" &&
+		expect_eq "$(counter 'vda: queue ' notifies)" 0 "interrupts with the driver area at DISABLE"
+}
+
+# tg_batched [PREFIX]: under IN_ORDER, some used descriptor stood for a
+# batch of buffers (the disk's merged writes complete together), which the
+# guest had to credit whole. PREFIX names the queue's counter line.
+tg_batched() {
+	_done=$(counter "${1:-vda: queue }" completed)
+	_used=$(counter "${1:-vda: queue }" used_entries)
+	expect_le "$_used" "$_done" "used descriptors vs requests" &&
+		{ [ "$_used" -lt "$_done" ] || fail "no used descriptor stood for a batch ($_used for $_done)"; }
+}
+
+case_testguest_packed_in_order() {
+	tg --packed --in-order --append "testguest.packed=1"
+	tg_packed_ok 1 1 negotiated && tg_batched
+}
+
+case_testguest_packed_no_in_order() {
+	# One used descriptor per request, in the order they complete.
+	tg --packed --append "testguest.packed=1"
+	tg_packed_ok 0 1 off &&
+		expect_line "completed=\([0-9]*\) waited=0 heap_hwm=0 used_entries=\1 batches=0"
+}
+
+case_testguest_packed_direct_chains() {
+	# Chains of two and three descriptors in the ring itself: they wrap the
+	# ring's end (256 slots), and a batch's used descriptor skips slots of
+	# chains of both lengths.
+	tg --packed --in-order --append "testguest.packed=1 testguest.indirect=0"
+	tg_packed_ok 1 0 negotiated && tg_batched
+}
+
+case_testguest_packed_reused_id() {
+	# A hostile driver: two writes under one buffer id, the first still in
+	# flight when the device reads the second. The device must stop the
+	# queue with DEVICE_NEEDS_RESET, which the guest waits for (a device
+	# that never sets it runs into --timeout); after the guest's reset its
+	# fresh packed ring must pass every data check.
+	tg --packed --in-order --append "testguest.packed=1 testguest.reuse_id=1"
+	tg_packed_ok 1 1 negotiated &&
+		expect_line "^TESTGUEST: buffer id 7 reused: DEVICE_NEEDS_RESET after [0-9]* status reads$"
+}
+
 case_testguest_size_cap() {
 	# The image may not grow past the middle of block 100, and the guest
 	# writes blocks 0-255 in a row, which the device merges: a merged write
@@ -163,6 +220,14 @@ case_testguest_poll_no_event_idx() {
 	tg_ok && expect_line "in_order=1 event_idx=0" && tg_bench_ok
 }
 
+case_testguest_packed_poll() {
+	# The timed workloads over the packed ring, up to a queue-deep 256
+	# requests: every descriptor slot and buffer id in use at once.
+	TG_TIMEOUT=$TG_BENCH_TIMEOUT tg --packed --in-order --append "$TG_BENCH testguest.packed=1"
+	tg_packed_ok 1 1 negotiated && tg_bench_ok &&
+		expect_line "TESTGUEST-BENCH: randwrite bs=4k qd=256 ops=2000 cycles=[0-9]* errors=0"
+}
+
 case_testguest_no_poll() {
 	TG_DISK_OPTS=,poll=0 TG_TIMEOUT=$TG_BENCH_TIMEOUT tg --in-order --append "$TG_BENCH"
 	tg_ok && tg_bench_ok && expect_line "max_inflight=[0-9]* poll_hits=0 "
@@ -206,8 +271,10 @@ tg_net() {
 	[ $rc -ne 97 ] || fail "cannot create a TAP in a network namespace of our own (see $log)"
 }
 
+# tg_net_ok IN_ORDER NEGOTIATED [RING]: the exchange was exact; the guest's
+# driver said ring=RING (packed) if given.
 tg_net_ok() {
-	expect_rc 0 && expect_line "TESTGUEST: virtio-net at 0x[0-9a-f]* in_order=$1 event_idx=1 tso=1 checking" &&
+	expect_rc 0 && expect_line "TESTGUEST: virtio-net at 0x[0-9a-f]* in_order=$1 event_idx=1 tso=1${3:+ ring=$3} checking" &&
 		expect_line "^NETPEER: tx phase=1 frame=64 sent=256 received=256 bad=0 dup=0 " &&
 		expect_line "^NETPEER: tx phase=2 frame=1500 sent=256 received=256 bad=0 dup=0 " &&
 		expect_line "^NETPEER: tx phase=3 frame=65536 sent=32 received=32 bad=0 dup=0 " &&
@@ -239,6 +306,27 @@ case_testguest_net_in_order_refused() {
 	# Offered but not accepted: one used entry per buffer, as they come.
 	tg_net --in-order testguest.in_order=0
 	tg_net_ok 0 off && expect_line "^eth0: tx queue completed=553 .* used_entries=553 batches=0 "
+}
+
+# The same exchange over the test guest's own packed rings (testguest.packed=1,
+# guests/testguest/vnet_packed.c), both queues: ring=packed from the guest,
+# every count exact, and no interrupt on either queue while the driver
+# areas say DISABLE. Under IN_ORDER the device's used descriptors stood for
+# batches of buffers the guest credited whole.
+tg_net_packed_ok() {
+	tg_net_ok "$1" "$2" packed &&
+		expect_eq "$(counter 'eth0: rx queue ' notifies)" 0 "receive interrupts with DISABLE" &&
+		expect_eq "$(counter 'eth0: tx queue ' notifies)" 0 "transmit interrupts with DISABLE"
+}
+
+case_testguest_net_packed_in_order() {
+	tg_net "--in-order --packed" testguest.packed=1
+	tg_net_packed_ok 1 negotiated && tg_batched "eth0: tx queue "
+}
+
+case_testguest_net_packed_no_in_order() {
+	tg_net --packed testguest.packed=1
+	tg_net_packed_ok 0 off
 }
 
 # Each device's io_uring is sealed before its thread starts: a test-only
