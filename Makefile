@@ -98,15 +98,15 @@ ifeq ($(ARCH),aarch64)
 # static, with libfdt in LIBS. Not there: x86's loaders, and dev_thread's
 # io_uring, which qemu-user does not emulate.
 UNIT_LIBS :=
-UNIT_SRCS := $(filter-out tests/unit/test_x86_boot.c tests/unit/test_dev_thread.c tests/unit/test_blk_short.c tests/unit/test_blk_engine.c tests/unit/test_virtio_rng.c tests/unit/test_net_backend.c tests/unit/test_seccomp.c,$(UNIT_SRCS))
+UNIT_SRCS := $(filter-out tests/unit/test_x86_boot.c tests/unit/test_dev_thread.c tests/unit/test_blk_short.c tests/unit/test_blk_engine.c tests/unit/test_virtio_rng.c tests/unit/test_net_backend.c tests/unit/test_net_slirp.c tests/unit/test_seccomp.c,$(UNIT_SRCS))
 endif
 # The unit tests whose programs start threads: dev_thread runs real device
 # threads on io_uring and calls them from threads of its own; blk_engine and
 # blk_short run the thread-pool engine's workers beside a device thread; net_backend
-# hands frames to a device thread from the test's. (test_seccomp forks children that
+# hands frames to a device thread from the test's, net_slirp from libslirp's. (test_seccomp forks children that
 # install filters; it starts no thread.)
 TSAN_UNIT_SRCS := tests/unit/test_dev_thread.c tests/unit/test_blk_engine.c tests/unit/test_blk_short.c \
-	tests/unit/test_net_backend.c
+	tests/unit/test_net_backend.c tests/unit/test_net_slirp.c
 FUZZ_SRCS := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 BENCH_SRCS := $(sort $(wildcard tests/bench/bench_*.c))
 
