@@ -12,7 +12,9 @@
  * - DHCP: a DISCOVER gets an OFFER of the network's .15 (net= is honoured:
  *   the network is not slirp's default);
  * - hostfwd: a host TCP connection to the forwarded port makes slirp open
- *   a connection to the guest: a SYN to the guest's port.
+ *   a connection to the guest: a SYN to the guest's port;
+ * - UDP: a datagram to the gateway reaches the host's loopback, and the
+ *   answer comes back (after a DNS query that makes slirp read resolv.conf).
  */
 #include <arpa/inet.h>
 #include <check.h>
@@ -461,6 +463,86 @@ START_TEST(slirp_forwards_host_port)
 }
 END_TEST
 
+/* A UDP datagram from GUEST:sport to dst:dport with payload, checksum 0 (none). */
+static uint32_t udp_frame(uint8_t *f, uint32_t dst, uint16_t sport, uint16_t dport,
+			  const void *payload, uint16_t n)
+{
+	static const uint8_t gw_mac[6] = {0x52, 0x55, 0, 0, 0, 0}; /* slirp ignores it */
+	uint8_t *ip = f + 14, *udp = ip + 20;
+
+	memset(f, 0, 14 + 28);
+	eth_header(f, gw_mac, 0x0800);
+	ip[0] = 0x45;
+	put16(ip + 2, (uint16_t)(28 + n));
+	ip[8] = 64;
+	ip[9] = 17;
+	put32(ip + 12, GUEST);
+	put32(ip + 16, dst);
+	put16(ip + 10, ip_checksum(ip, 20));
+	put16(udp, sport);
+	put16(udp + 2, dport);
+	put16(udp + 4, (uint16_t)(8 + n));
+	memcpy(udp + 8, payload, n);
+	return 14 + 28 + n;
+}
+
+/*
+ * Outbound UDP: a datagram to the gateway reaches the host's 127.0.0.1 as
+ * minivmm's own socket, and the host's answer comes back to the guest's
+ * port. Before it, a DNS query to the forwarder (.3): slirp reads the
+ * host's resolv.conf for it, under the filter (whether an answer comes
+ * depends on the host's network: not looked at).
+ */
+START_TEST(slirp_carries_udp)
+{
+	static const char q[] = "ping from the guest", a[] = "pong from the host";
+	static const uint8_t dns[] = {
+		0x12, 0x34, 1,	 0,   0,   1,	0,   0,	  0, 0,	  0,   0, /* header */
+		7,    'e',  'x', 'a', 'm', 'p', 'l', 'e', 3, 'c', 'o', 'm',
+		0,    0,    1,	 0,   1}; /* A? example.com */
+	struct sockaddr_in h = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)},
+			   from;
+	socklen_t hl = sizeof(h), fl = sizeof(from);
+	struct pollfd p;
+	uint8_t f[FRAME_MAX];
+	char err[160] = "", got[64];
+	const uint8_t *udp = NULL;
+	struct rig r;
+	ssize_t n;
+	int u;
+
+	ck_assert_msg(rig_create(&r, 0, err, sizeof(err)) == 0, "%s", err);
+	u = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	ck_assert_int_ge(u, 0);
+	ck_assert_int_eq(bind(u, (struct sockaddr *)&h, sizeof(h)), 0);
+	ck_assert_int_eq(getsockname(u, (struct sockaddr *)&h, &hl), 0);
+	send_frame(&r, f, arp_request(f, GATEWAY));
+	send_frame(&r, f, udp_frame(f, NET | 3, 5353, 53, dns, sizeof(dns)));
+	send_frame(&r, f, udp_frame(f, GATEWAY, 4000, ntohs(h.sin_port), q, sizeof(q)));
+	p = (struct pollfd){.fd = u, .events = POLLIN};
+	ck_assert_msg(poll(&p, 1, IRQ_WAIT_MS) == 1, "no datagram on the host in %d ms",
+		      IRQ_WAIT_MS);
+	n = recvfrom(u, got, sizeof(got), 0, (struct sockaddr *)&from, &fl);
+	ck_assert_int_eq(n, sizeof(q));
+	ck_assert_mem_eq(got, q, sizeof(q));
+	ck_assert_int_eq(sendto(u, a, sizeof(a), 0, (struct sockaddr *)&from, fl), sizeof(a));
+	for (unsigned int i = 0; !udp || get16(udp + 2) != 4000; i++) {
+		uint32_t len;
+
+		ck_assert_msg(i < MAX_SKIP, "no answer in %d frames", MAX_SKIP);
+		len = recv_frame(&r, f);
+		udp = ip_payload(f, len, 17);
+	}
+	ck_assert_uint_eq(get32(f + 14 + 12), GATEWAY); /* from where the guest sent it */
+	ck_assert_uint_eq(get32(f + 14 + 16), GUEST);
+	ck_assert_uint_eq(get16(udp), ntohs(h.sin_port));
+	ck_assert_uint_eq(get16(udp + 4), 8 + sizeof(a));
+	ck_assert_mem_eq(udp + 8, a, sizeof(a));
+	close(u);
+	rig_destroy(&r);
+}
+END_TEST
+
 /* Bad networks are refused before anything starts. */
 START_TEST(slirp_refuses_bad_prefix)
 {
@@ -484,6 +566,7 @@ int main(void)
 	tcase_add_test(tc, slirp_answers_arp);
 	tcase_add_test(tc, slirp_offers_dhcp);
 	tcase_add_test(tc, slirp_forwards_host_port);
+	tcase_add_test(tc, slirp_carries_udp);
 	tcase_add_test(tc, slirp_refuses_bad_prefix);
 	suite_add_tcase(s, tc);
 	return check_run(s);

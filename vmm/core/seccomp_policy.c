@@ -188,6 +188,7 @@ static const struct seccomp_rule slirp[] = {
 	{SCMP_SYS(getpeername), 0, 0, "where an accepted connection came from"},
 	{SCMP_SYS(sendto), 0, 0, "a guest's UDP datagrams and TCP data (send)"},
 	{SCMP_SYS(recvfrom), 0, 0, "replies for the guest: UDP datagrams and TCP data (recv)"},
+	{SCMP_SYS(recvmsg), 0, 0, "a UDP reply for the guest, with its ancillary data"},
 	{SCMP_SYS(shutdown), 0, 0, "a guest's TCP half-close"},
 	{SCMP_SYS(close), 0, 0, "a finished connection or flow"},
 	{SCMP_SYS(fcntl), 2, F_GETFL, "making a new socket non-blocking"},
