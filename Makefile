@@ -68,6 +68,14 @@ A64_LIBFDT := $(BUILD)/arm64-libfdt
 ifeq ($(ARCH),aarch64)
 LIBS     += -L$(A64_LIBFDT)/usr/lib/aarch64-linux-gnu -lfdt
 endif
+# libslirp (--net user, devices/net_backend_slirp.c) for the programs linked
+# dynamically: Debian ships it only as a shared library, so the static ones
+# go without (its calls are weak, and --net user says it is missing), and so
+# does minivmm.pc's static link. Weak references alone do not make a library
+# needed: --no-as-needed keeps it.
+SLIRP_LINK := -Wl,--push-state,--no-as-needed -lslirp -Wl,--pop-state
+SLIRP_LIBS := $(if $(and $(filter-out aarch64,$(ARCH)),$(wildcard /usr/include/slirp/libslirp.h)),$(SLIRP_LINK))
+DYN_LIBS := $(LIBS) $(SLIRP_LIBS)
 CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null || echo -lcheck -lsubunit -lrt -lm -pthread)
 
 # The library: the VM core, the public API and the control socket. The CLI
@@ -90,15 +98,15 @@ ifeq ($(ARCH),aarch64)
 # static, with libfdt in LIBS. Not there: x86's loaders, and dev_thread's
 # io_uring, which qemu-user does not emulate.
 UNIT_LIBS :=
-UNIT_SRCS := $(filter-out tests/unit/test_x86_boot.c tests/unit/test_dev_thread.c tests/unit/test_blk_short.c tests/unit/test_blk_engine.c tests/unit/test_virtio_rng.c tests/unit/test_net_backend.c tests/unit/test_seccomp.c,$(UNIT_SRCS))
+UNIT_SRCS := $(filter-out tests/unit/test_x86_boot.c tests/unit/test_dev_thread.c tests/unit/test_blk_short.c tests/unit/test_blk_engine.c tests/unit/test_virtio_rng.c tests/unit/test_net_backend.c tests/unit/test_net_slirp.c tests/unit/test_seccomp.c,$(UNIT_SRCS))
 endif
 # The unit tests whose programs start threads: dev_thread runs real device
 # threads on io_uring and calls them from threads of its own; blk_engine and
 # blk_short run the thread-pool engine's workers beside a device thread; net_backend
-# hands frames to a device thread from the test's. (test_seccomp forks children that
+# hands frames to a device thread from the test's, net_slirp from libslirp's. (test_seccomp forks children that
 # install filters; it starts no thread.)
 TSAN_UNIT_SRCS := tests/unit/test_dev_thread.c tests/unit/test_blk_engine.c tests/unit/test_blk_short.c \
-	tests/unit/test_net_backend.c
+	tests/unit/test_net_backend.c tests/unit/test_net_slirp.c
 FUZZ_SRCS := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 BENCH_SRCS := $(sort $(wildcard tests/bench/bench_*.c))
 
@@ -210,7 +218,7 @@ $(LIB): $(LIB_SRCS:%.c=$(PIC_OBJ)/%.o)
 
 $(SO): $(LIB_SRCS:%.c=$(PIC_OBJ)/%.o) $(LIB_MAP)
 	$(CC) $(CFLAGS) -shared -Wl,-soname,$(SONAME) -Wl,--version-script=$(LIB_MAP) -Wl,-z,defs \
-		-o $@ $(filter %.o,$^) $(LIBS)
+		-o $@ $(filter %.o,$^) $(DYN_LIBS)
 	ln -sf $(notdir $@) $(BUILD)/$(SONAME)
 	ln -sf $(SONAME) $(BUILD)/libminivmm.so
 
@@ -238,7 +246,7 @@ $(TSAN_LIB): $(LIB_SRCS:%.c=$(TSAN_OBJ)/%.o)
 # internals, and it needs no installed library to run.
 CLI_OBJS := $(CLI_SRCS:%.c=$(OBJ)/%.o)
 $(BIN): $(CLI_OBJS) $(INTERNAL_LIB)
-	$(CC) $(CFLAGS) $(BIN_LDFLAGS) -o $@ $^ $(LIBS)
+	$(CC) $(CFLAGS) $(BIN_LDFLAGS) -o $@ $^ $(DYN_LIBS)
 
 # The control socket's client: json-c only, no part of the library.
 $(CTL): tools/minivmm-ctl.c
@@ -256,22 +264,22 @@ $(API_TEST_STATIC): tests/api/api_test.c tests/api/api_socket_case.c tests/api/a
 	$(CC) $(ALL_CFLAGS) -Ivmm/api -static -o $@ $(filter %.c,$^) $(LIB) $(LIBS)
 $(API_TEST_TSAN): tests/api/api_test.c tests/api/api_socket_case.c tests/api/api_test.h vmm/api/minivmm.h $(TSAN_LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -O1 $(TSAN_FLAGS) -Ivmm/api -o $@ $(filter %.c,$^) $(TSAN_LIB) $(LIBS)
+	$(CC) $(ALL_CFLAGS) -O1 $(TSAN_FLAGS) -Ivmm/api -o $@ $(filter %.c,$^) $(TSAN_LIB) $(DYN_LIBS)
 # The boot harness puts this one into the middle layer's initramfs.
 $(STATIC_BIN): $(CLI_OBJS) $(INTERNAL_LIB)
 	$(CC) $(CFLAGS) -static -o $@ $^ $(LIBS)
 
 $(BUILD)/unit/%: $(OBJ)/tests/unit/%.o $(UNIT_HELPERS:%.c=$(OBJ)/%.o) $(INTERNAL_LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(BIN_LDFLAGS) -o $@ $^ $(CHECK_LIBS) $(UNIT_LIBS) $(LIBS)
+	$(CC) $(CFLAGS) $(BIN_LDFLAGS) -o $@ $^ $(CHECK_LIBS) $(UNIT_LIBS) $(DYN_LIBS)
 
 $(BUILD)/unit-asan/%: $(ASAN_OBJ)/tests/unit/%.o $(UNIT_HELPERS:%.c=$(ASAN_OBJ)/%.o) $(ASAN_LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(SAN_FLAGS) -o $@ $^ $(CHECK_LIBS) $(UNIT_LIBS) $(LIBS)
+	$(CC) $(SAN_FLAGS) -o $@ $^ $(CHECK_LIBS) $(UNIT_LIBS) $(DYN_LIBS)
 
 $(BUILD)/unit-tsan/%: $(TSAN_OBJ)/tests/unit/%.o $(UNIT_HELPERS:%.c=$(TSAN_OBJ)/%.o) $(TSAN_LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(TSAN_FLAGS) -o $@ $^ $(CHECK_LIBS) $(UNIT_LIBS) $(LIBS)
+	$(CC) $(TSAN_FLAGS) -o $@ $^ $(CHECK_LIBS) $(UNIT_LIBS) $(DYN_LIBS)
 
 # The pure parts of the library the fuzzers drive (no KVM, no threads), and
 # the aarch64 machine's (Image and initrd placement, device tree; libfdt).
@@ -293,7 +301,7 @@ $(BUILD)/fuzzers/%: tests/fuzz/%.c $(FUZZ_LIB_OBJS)
 
 $(BUILD)/bench-bin/%: $(OBJ)/tests/bench/%.o $(INTERNAL_LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -o $@ $^ $(LIBS) -lm
+	$(CC) $(CFLAGS) -o $@ $^ $(DYN_LIBS) -lm
 
 unit-bins: $(UNIT_BINS)
 

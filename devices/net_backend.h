@@ -10,6 +10,10 @@
  *   every frame; its reads and writes are SQEs on the device thread's own
  *   sealed io_uring, which reaches the TAP and nothing else.
  *
+ * - user (devices/net_backend_slirp.c): user-mode networking, libslirp in
+ *   minivmm's process: a virtual network with a gateway, DHCP and DNS,
+ *   whose guest connections become the host's own sockets.
+ *
  * A backend that is not a file to read and write (user-mode networking,
  * whose library hands over frames through a callback and wants its own
  * sockets and timers serviced) runs that on a thread of its own, started
@@ -139,5 +143,28 @@ struct net_backend {
  * negative errno with one line in err.
  */
 int net_backend_tap_create(const char *name, struct net_backend **out, char *err, size_t err_len);
+
+/* A host TCP port whose connections go to a port of the guest. */
+struct net_user_fwd {
+	uint32_t host_addr; /* IPv4, host byte order: where to listen */
+	uint16_t host_port, guest_port;
+};
+
+struct net_user_options {
+	/* The guest's network (host byte order) and its prefix length: the
+	 * gateway is its .2, the DNS forwarder .3, DHCP hands out from .15. */
+	uint32_t net;
+	unsigned int prefix;
+	const struct net_user_fwd *fwd;
+	unsigned int n_fwd;
+};
+
+/*
+ * A user-mode network (libslirp): every forwarded host port is listening
+ * on return. 0 and *out, or a negative errno with one line in err (a host
+ * port in use: -EADDRINUSE; minivmm built without libslirp: -ENOTSUP).
+ */
+int net_backend_slirp_create(const struct net_user_options *o, struct net_backend **out, char *err,
+			     size_t err_len);
 
 #endif

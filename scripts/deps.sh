@@ -39,6 +39,9 @@ need demo linux-libc-dev
 need demo liburing-dev
 need demo libseccomp-dev
 need demo libjson-c-dev
+# --net user (devices/net_backend_slirp.c): user-mode networking for users
+# without root, the demo's included; minivmm links Debian's shared libslirp.
+need demo libslirp-dev
 # The guest kernel's build (guests/linux/build-kernel.sh): its source is a
 # .tar.xz inside Debian's linux-source package.
 need demo flex

@@ -629,6 +629,27 @@ net_tcp() {
 		expect_eq "$(guest_says 'rx md5')" "$(md5 "$WORK/net_blob")" "host's sent md5 vs guest's"
 }
 
+# ---- user-mode networking (issue 31) ----
+# --net user: no TAP, no root. The guest takes slirp's DHCP lease (10.0.2.15,
+# gateway 10.0.2.2) and fetches NET_MB MiB from the host through the
+# gateway, which slirp maps to the host's own 127.0.0.1. In the run's
+# network namespace (only its lo is used), so the port is the run's own.
+# Not in ALL_CASES yet: the middle layer runs the static minivmm, which has
+# no libslirp (Debian ships no libslirp.a) and refuses --net user.
+case_net_user() {
+	net_up || return 1
+	dd if=/dev/urandom of="$WORK/net_blob" bs=1M count="$NET_MB" 2>/dev/null
+	netns nc -l -p 5002 -e cat "$WORK/net_blob" </dev/null >/dev/null 2>&1 &
+	send_pid=$!
+	vmn --mem 512M --net user -v --append "minivmm.test=net_user minivmm.port=5002"
+	kill "$send_pid" 2>/dev/null
+	wait "$send_pid" 2>/dev/null
+	expect_rc 0 && expect_line "MINIVMM-GUEST: dhcp 10.0.2.15 router 10.0.2.2" &&
+		expect_line "eth0: virtio-net user " &&
+		expect_eq "$(guest_says 'fetched md5')" "$(md5 "$WORK/net_blob")" \
+			"host's file vs what the guest fetched through slirp"
+}
+
 # Receive segmentation on (the default): the TAP hands over TSO frames of up
 # to 64 KiB, each spread over several mergeable buffers, never batched under
 # IN_ORDER (every buffer has its own length). A bulk sender's first segment

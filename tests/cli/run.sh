@@ -155,6 +155,33 @@ check net-bad-mtu 125 "bad --net mtu '20'" --kernel "$bz" --net tap=t,mtu=20
 check net-bad-option 125 "bad --net option 'fast'" --kernel "$bz" --net tap=t,fast
 check net-bad-poll 125 "bad --net poll 'x'" --kernel "$bz" --net tap=t,poll=x
 check net-bad-guest-tso 125 "bad --net guest_tso 'no'" --kernel "$bz" --net tap=t,guest_tso=no
+check net-user-bad-cidr 125 "bad user network '10.0.2.0/30'" --kernel "$bz" --net user,net=10.0.2.0/30
+check net-user-bad-addr 125 "bad user network '10.0.2/24'" --kernel "$bz" --net user,net=10.0.2/24
+check net-user-bad-hostfwd 125 "bad --net hostfwd 'tcp::0-:22'" --kernel "$bz" --net user,hostfwd=tcp::0-:22
+check net-user-udp-hostfwd 125 "bad --net hostfwd 'udp::2222-:22'" --kernel "$bz" --net user,hostfwd=udp::2222-:22
+check net-user-hostfwd-twice 125 "host port 2222 is forwarded twice" --kernel "$bz" \
+	--net user,hostfwd=tcp::2222-:22,hostfwd=tcp::2222-:23
+check net-user-hostfwd-addr 125 "bad host address '1.2.3'" --kernel "$bz" --net user,hostfwd=tcp:1.2.3:2222-:22
+check net-tap-and-user 125 "bad --net: give tap=NAME" --kernel "$bz" --net user,tap=t
+check net-tap-hostfwd 125 "hostfwd= and net= are for user" --kernel "$bz" --net tap=t,hostfwd=tcp::2222-:22
+# A forwarded host port already taken: the VM is not created. python3 holds
+# the port (bound to port 0, the kernel picks a free one) until it reads EOF.
+if command -v python3 >/dev/null 2>&1; then
+	mkfifo "$work/hold"
+	python3 -c 'import socket, sys
+s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen()
+print(s.getsockname()[1], flush=True); sys.stdin.read()' <"$work/hold" >"$work/port" &
+	holder=$!
+	exec 9>"$work/hold"
+	for _ in $(seq 100); do [ -s "$work/port" ] && break; sleep 0.1; done
+	port=$(cat "$work/port")
+	check net-user-port-in-use 125 "cannot forward host port 127.0.0.1:$port: Address already in use" \
+		--kernel "$bz" --net "user,hostfwd=tcp::$port-:22"
+	exec 9>&-
+	wait "$holder"
+else
+	echo "SKIP cli/net-user-port-in-use (no python3 to hold a port)"
+fi
 
 # Loaders: a cut or corrupted kernel is refused with one line naming the
 # file and the field, never booted into a triple fault.

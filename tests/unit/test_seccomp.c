@@ -134,6 +134,33 @@ START_TEST(only_ppoll_device_threads_read)
 }
 END_TEST
 
+/* Sockets are the user-mode network's thread's alone; it opens files only
+ * read-only (resolv.conf) and has no ring. */
+START_TEST(only_slirp_makes_sockets)
+{
+	static const int net[] = {SCMP_SYS(socket), SCMP_SYS(connect), SCMP_SYS(accept),
+				  SCMP_SYS(recvfrom), SCMP_SYS(shutdown)};
+	const struct seccomp_rule *op = NULL;
+
+	for (int k = 0; k < SECCOMP_THREAD_KINDS; k++)
+		for (unsigned int i = 0; i < sizeof(net) / sizeof(net[0]); i++)
+			ck_assert_msg(allows(k, net[i]) == (k == SECCOMP_THREAD_SLIRP),
+				      "kind %d, call %d", k, net[i]);
+	ck_assert(!allows(SECCOMP_THREAD_SLIRP, SCMP_SYS(io_uring_enter)));
+	ck_assert(!allows(SECCOMP_THREAD_SLIRP, SCMP_SYS(bind)));
+	ck_assert(!allows(SECCOMP_THREAD_SLIRP, SCMP_SYS(listen)));
+	ck_assert(!allows(SECCOMP_THREAD_SLIRP, SCMP_SYS(open)));
+	for (int l = 0; l < SECCOMP_LISTS; l++)
+		for (const struct seccomp_rule *r = seccomp_policy[SECCOMP_THREAD_SLIRP][l];
+		     r && r->why; r++)
+			if (r->nr == SCMP_SYS(openat))
+				op = r;
+	ck_assert_ptr_nonnull(op);
+	ck_assert_int_eq(op->arg, -3);
+	ck_assert_uint_eq(op->value & (O_WRONLY | O_RDWR | O_CREAT), O_WRONLY | O_RDWR | O_CREAT);
+}
+END_TEST
+
 /* The hang hook waits on a condition variable: pause() is in no list. */
 START_TEST(no_test_hook_calls)
 {
@@ -196,8 +223,31 @@ START_TEST(narrowed_calls)
 	expect_runs(_i, allowed_calls);
 	expect_killed(_i, exec_mapping, SYS_mmap);
 	expect_killed(_i, exec_mprotect, SYS_mprotect);
-	expect_killed(_i, stat_of_a_path, SYS_newfstatat);
+	/* The one exception: libslirp stats /etc/resolv.conf (seccomp_policy.c). */
+	if (_i != SECCOMP_THREAD_SLIRP)
+		expect_killed(_i, stat_of_a_path, SYS_newfstatat);
 	munmap(ro_page, 4096);
+}
+END_TEST
+
+static void open_to_write(void)
+{
+	openat(AT_FDCWD, "/dev/null", O_WRONLY);
+}
+
+static void open_to_read(void)
+{
+	int fd = openat(AT_FDCWD, "/dev/null", O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		syscall(SYS_exit_group, 1);
+}
+
+/* The slirp thread reads resolv.conf, and may open nothing to write. */
+START_TEST(slirp_opens_read_only)
+{
+	expect_runs(SECCOMP_THREAD_SLIRP, open_to_read);
+	expect_killed(SECCOMP_THREAD_SLIRP, open_to_write, SYS_openat);
 }
 END_TEST
 
@@ -302,6 +352,7 @@ int main(void)
 	tcase_add_test(tc, only_device_threads_enter_io_uring);
 	tcase_add_test(tc, only_blkio_does_file_io);
 	tcase_add_test(tc, only_ppoll_device_threads_read);
+	tcase_add_test(tc, only_slirp_makes_sockets);
 	tcase_add_test(tc, no_test_hook_calls);
 	tcase_add_test(tc, every_rule_has_a_reason);
 	tcase_add_test(tc, only_teardown_unlinks);
@@ -313,6 +364,7 @@ int main(void)
 	tcase_set_timeout(live, 60);
 	tcase_add_loop_test(live, narrowed_calls, 0, SECCOMP_THREAD_KINDS);
 	tcase_add_test(live, tgkill_own_process_only);
+	tcase_add_test(live, slirp_opens_read_only);
 	tcase_add_test(live, io_uring_calls_narrowed);
 	tcase_add_test(live, unlink_filtered);
 	suite_add_tcase(s, live);

@@ -1349,6 +1349,39 @@ START_TEST(config_setters_check_values)
 	ck_assert_int_eq(minivmm_config_set_net_poll(cfg, 0, 5, NULL, 0), 0);
 	ck_assert_int_eq(cfg->nets[0].poll_us, 5);
 
+	/* User-mode cards: the network as A.B.C.D/N (host bits dropped), forwarded ports. */
+	ck_assert_int_eq(minivmm_config_add_net_user(cfg, "10.0.2.0/29", opt_err, sizeof(opt_err)),
+			 -EINVAL);
+	ck_assert_ptr_nonnull(strstr(opt_err, "bad user network '10.0.2.0/29'"));
+	ck_assert_int_eq(minivmm_config_add_net_user(cfg, "10.0.2/24", NULL, 0), -EINVAL);
+	ck_assert_int_eq(minivmm_config_add_net_user(cfg, "10.0.2.0/", NULL, 0), -EINVAL);
+	ck_assert_int_eq(minivmm_config_add_net_user(cfg, "10.0.2.0/24x", NULL, 0), -EINVAL);
+	ck_assert_int_eq(minivmm_config_add_net_user(cfg, NULL, NULL, 0), 1);
+	ck_assert_int_eq(cfg->nets[1].user, 1);
+	ck_assert_uint_eq(cfg->nets[1].user_net, 0x0a000200);
+	ck_assert_uint_eq(cfg->nets[1].user_prefix, 24);
+	ck_assert_int_eq(minivmm_config_add_net_user(cfg, "192.168.7.9/16", NULL, 0), 2);
+	ck_assert_uint_eq(cfg->nets[2].user_net, 0xc0a80000);
+	ck_assert_uint_eq(cfg->nets[2].user_prefix, 16);
+	ck_assert_int_eq(
+		minivmm_config_add_net_hostfwd(cfg, 0, NULL, 2222, 22, opt_err, sizeof(opt_err)),
+		-EINVAL);
+	ck_assert_ptr_nonnull(strstr(opt_err, "on a TAP"));
+	ck_assert_int_eq(minivmm_config_add_net_hostfwd(cfg, 1, NULL, 0, 22, NULL, 0), -ERANGE);
+	ck_assert_int_eq(minivmm_config_add_net_hostfwd(cfg, 1, NULL, 2222, 65536, NULL, 0),
+			 -ERANGE);
+	ck_assert_int_eq(minivmm_config_add_net_hostfwd(cfg, 1, "1.2.3", 2222, 22, NULL, 0),
+			 -EINVAL);
+	ck_assert_int_eq(minivmm_config_add_net_hostfwd(cfg, 1, NULL, 2222, 22, NULL, 0), 0);
+	ck_assert_int_eq(minivmm_config_add_net_hostfwd(cfg, 2, "0.0.0.0", 2223, 80, NULL, 0), 0);
+	ck_assert_int_eq(minivmm_config_add_net_hostfwd(cfg, 2, NULL, 2222, 23, NULL, 0),
+			 -EADDRINUSE);
+	ck_assert_uint_eq(cfg->nets[1].n_fwd, 1);
+	ck_assert_uint_eq(cfg->nets[1].fwd[0].host_addr, 0x7f000001);
+	ck_assert_uint_eq(cfg->nets[1].fwd[0].host_port, 2222);
+	ck_assert_uint_eq(cfg->nets[1].fwd[0].guest_port, 22);
+	ck_assert_uint_eq(cfg->nets[2].fwd[0].host_addr, 0);
+
 	ck_assert_int_eq(minivmm_config_set_initrd(NULL, "x", opt_err, sizeof(opt_err)), -EINVAL);
 	minivmm_config_free(cfg);
 }

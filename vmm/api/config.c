@@ -6,6 +6,7 @@
  */
 #include "vmm/api/config.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -443,6 +444,100 @@ int minivmm_config_add_net(struct minivmm_config *cfg, const char *tap, char *er
 	memset(n, 0, sizeof(*n));
 	n->tap = copy;
 	return (int)cfg->n_nets++;
+}
+
+/* "A.B.C.D" into *out (host byte order); -1 if it is not one. */
+static int parse_ipv4(const char *s, uint32_t *out)
+{
+	struct in_addr a;
+
+	if (inet_pton(AF_INET, s, &a) != 1)
+		return -1;
+	*out = ntohl(a.s_addr);
+	return 0;
+}
+
+/* "A.B.C.D/N" with N from 8 to 28: room for the gateway, DNS and DHCP's .15 up. */
+static int parse_cidr(const char *s, uint32_t *net, unsigned int *prefix)
+{
+	const char *slash = strchr(s, '/');
+	char addr[INET_ADDRSTRLEN];
+	char *end;
+	unsigned long n;
+
+	if (!slash || (size_t)(slash - s) >= sizeof(addr) || !slash[1])
+		return -1;
+	memcpy(addr, s, (size_t)(slash - s));
+	addr[slash - s] = '\0';
+	errno = 0;
+	n = strtoul(slash + 1, &end, 10);
+	if (errno || *end || slash[1] < '0' || slash[1] > '9' || n < 8 || n > 28 ||
+	    parse_ipv4(addr, net))
+		return -1;
+	*prefix = (unsigned int)n;
+	*net &= ~0u << (32 - n);
+	return 0;
+}
+
+int minivmm_config_add_net_user(struct minivmm_config *cfg, const char *net, char *err,
+				size_t err_len)
+{
+	uint32_t addr = 0x0a000200; /* 10.0.2.0/24, as QEMU's user network */
+	unsigned int prefix = 24;
+	struct config_net *n;
+
+	if (!cfg)
+		return config_error(err, err_len, -EINVAL, "no config given");
+	if (cfg->n_nets >= MINIVMM_MAX_NETS)
+		return config_error(err, err_len, -ENOSPC, "at most %d network cards",
+				    MINIVMM_MAX_NETS);
+	if (net && parse_cidr(net, &addr, &prefix))
+		return config_error(err, err_len, -EINVAL,
+				    "bad user network '%.40s': give A.B.C.D/N with N from 8 to 28",
+				    net);
+	n = &cfg->nets[cfg->n_nets];
+	memset(n, 0, sizeof(*n));
+	n->user = 1;
+	n->user_net = addr;
+	n->user_prefix = prefix;
+	return (int)cfg->n_nets++;
+}
+
+static struct config_net *net_at(struct minivmm_config *cfg, unsigned int net, char *err,
+				 size_t err_len);
+
+int minivmm_config_add_net_hostfwd(struct minivmm_config *cfg, unsigned int net,
+				   const char *host_addr, unsigned int host_port,
+				   unsigned int guest_port, char *err, size_t err_len)
+{
+	struct config_net *n = net_at(cfg, net, err, err_len);
+	uint32_t addr = 0x7f000001; /* only this host, unless asked */
+
+	if (!n)
+		return cfg ? -ENOENT : -EINVAL;
+	if (!n->user)
+		return config_error(
+			err, err_len, -EINVAL,
+			"network card %u is on a TAP: only a user-mode card forwards ports", net);
+	if (n->n_fwd >= MINIVMM_MAX_NET_FWDS)
+		return config_error(err, err_len, -ENOSPC, "at most %d forwarded ports a card",
+				    MINIVMM_MAX_NET_FWDS);
+	if (host_addr && parse_ipv4(host_addr, &addr))
+		return config_error(err, err_len, -EINVAL, "bad host address '%.40s': give A.B.C.D",
+				    host_addr);
+	if (!host_port || host_port > 65535 || !guest_port || guest_port > 65535)
+		return config_error(err, err_len, -ERANGE,
+				    "forwarded port %u to %u: ports are 1 to 65535", host_port,
+				    guest_port);
+	for (unsigned int i = 0; i < cfg->n_nets; i++)
+		for (unsigned int k = 0; k < cfg->nets[i].n_fwd; k++)
+			if (cfg->nets[i].fwd[k].host_port == host_port)
+				return config_error(err, err_len, -EADDRINUSE,
+						    "host port %u is forwarded twice", host_port);
+	n->fwd[n->n_fwd++] = (struct config_net_fwd){.host_addr = addr,
+						     .host_port = (uint16_t)host_port,
+						     .guest_port = (uint16_t)guest_port};
+	return 0;
 }
 
 static struct config_net *net_at(struct minivmm_config *cfg, unsigned int net, char *err,

@@ -24,8 +24,19 @@ struct config_disk {
 	int engine;    /* enum minivmm_disk_engine */
 };
 
+/* A forwarded host TCP port (host byte order). */
+struct config_net_fwd {
+	uint32_t host_addr;
+	uint16_t host_port, guest_port;
+};
+
 struct config_net {
-	char *tap;
+	char *tap;	   /* NULL: a user-mode network (user) */
+	int user;	   /* user-mode networking (libslirp) instead of a TAP */
+	uint32_t user_net; /* its network (host byte order) and prefix length */
+	unsigned int user_prefix;
+	struct config_net_fwd fwd[MINIVMM_MAX_NET_FWDS];
+	unsigned int n_fwd;
 	uint8_t mac[6];
 	int has_mac;	  /* 0: 52:54:00:12:34:56 + the card's index */
 	unsigned int mtu; /* 0: VIRTIO_NET_F_MTU not offered */

@@ -49,10 +49,11 @@ enum {
 #define MINIVMM_MEM_MAX	    (1ULL << 40)
 #define MINIVMM_MEM_DEFAULT (256ULL << 20)
 
-#define MINIVMM_MAX_DISKS  8
-#define MINIVMM_MAX_NETS   4
-#define MINIVMM_MAX_RNGS   1
-#define MINIVMM_MAX_VIRTIO (MINIVMM_MAX_DISKS + MINIVMM_MAX_NETS + MINIVMM_MAX_RNGS)
+#define MINIVMM_MAX_DISKS    8
+#define MINIVMM_MAX_NETS     4
+#define MINIVMM_MAX_NET_FWDS 8 /* forwarded host ports of a user-mode card */
+#define MINIVMM_MAX_RNGS     1
+#define MINIVMM_MAX_VIRTIO   (MINIVMM_MAX_DISKS + MINIVMM_MAX_NETS + MINIVMM_MAX_RNGS)
 
 /* Busy-poll budget of a device thread (minivmm_config_set_disk_poll, _net_poll). */
 #define MINIVMM_POLL_US	    50
@@ -201,6 +202,25 @@ int minivmm_config_set_disk_engine(struct minivmm_config *cfg, unsigned int disk
  * $USER`); at most MINIVMM_MAX_NETS. Returns its index or a negative errno.
  */
 int minivmm_config_add_net(struct minivmm_config *cfg, const char *tap, char *err, size_t err_len);
+/*
+ * A virtio-net card on a user-mode network (libslirp) in minivmm's process,
+ * for users without root: no TAP. The guest's network is net ("A.B.C.D/N",
+ * N from 8 to 28; NULL: "10.0.2.0/24"): the gateway is its .2, a DNS
+ * forwarder its .3, and DHCP hands out addresses from its .15. The guest's
+ * TCP and UDP leave as minivmm's own sockets. Returns the card's index or a
+ * negative errno (-EINVAL: a bad net).
+ */
+int minivmm_config_add_net_user(struct minivmm_config *cfg, const char *net, char *err,
+				size_t err_len);
+/*
+ * On user-mode card net: TCP connections to host_addr:host_port ("A.B.C.D";
+ * NULL: 127.0.0.1, only this host) go to the guest's guest_port (at its
+ * first DHCP address, .15). Ports 1 to 65535; at most MINIVMM_MAX_NET_FWDS.
+ * The host port is bound when the VM is created: one in use fails it.
+ */
+int minivmm_config_add_net_hostfwd(struct minivmm_config *cfg, unsigned int net,
+				   const char *host_addr, unsigned int host_port,
+				   unsigned int guest_port, char *err, size_t err_len);
 /* A unicast MAC; NULL (the default): 52:54:00:12:34:56 + the card's index. */
 int minivmm_config_set_net_mac(struct minivmm_config *cfg, unsigned int net, const uint8_t mac[6],
 			       char *err, size_t err_len);

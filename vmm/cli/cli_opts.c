@@ -139,11 +139,48 @@ static int parse_mac(const char *s, uint8_t mac[6])
 	return (mac[0] & 1) ? -1 : 0;
 }
 
+/*
+ * hostfwd=tcp:[HOSTADDR]:HOSTPORT-:GUESTPORT (QEMU's spelling; the guest's
+ * address is its own, so none may be given) into the API's call.
+ */
+static int add_hostfwd(struct minivmm_config *cfg, unsigned int idx, char *f, char *err,
+		       size_t err_len)
+{
+	char *addr, *hport, *gport, q[QUOTE_LEN];
+	unsigned long hp, gp;
+
+	/* Quoted now: the parse below cuts f into pieces. */
+	cli_printable(f, q, sizeof(q));
+	if (strncmp(f, "tcp:", 4))
+		goto bad;
+	addr = f + 4;
+	hport = strchr(addr, ':');
+	if (!hport)
+		goto bad;
+	*hport++ = '\0';
+	gport = strchr(hport, '-');
+	if (!gport || gport[1] != ':')
+		goto bad;
+	*gport = '\0';
+	gport += 2;
+	if (cli_parse_uint(hport, 65535, &hp) || cli_parse_uint(gport, 65535, &gp) || !hp || !gp)
+		goto bad;
+	return minivmm_config_add_net_hostfwd(cfg, idx, *addr ? addr : NULL, (unsigned int)hp,
+					      (unsigned int)gp, err, err_len);
+bad:
+	snprintf(err, err_len,
+		 "bad --net hostfwd '%s': give tcp:[HOSTADDR]:HOSTPORT-:GUESTPORT, ports 1 to "
+		 "65535",
+		 q);
+	return -1;
+}
+
 int cli_parse_net(char *spec, struct minivmm_config *cfg, char *err, size_t err_len)
 {
 	char *tap = NULL, *opt, *cursor = spec, q[QUOTE_LEN];
-	unsigned int mtu = 0;
-	int has_mac = 0, no_guest_tso = 0, poll_us = 0, idx;
+	char *fwd[MINIVMM_MAX_NET_FWDS], *user_net = NULL;
+	unsigned int mtu = 0, n_fwd = 0;
+	int has_mac = 0, no_guest_tso = 0, poll_us = 0, user = 0, idx;
 	uint8_t mac[6];
 	unsigned long v;
 
@@ -156,6 +193,17 @@ int cli_parse_net(char *spec, struct minivmm_config *cfg, char *err, size_t err_
 			continue;
 		if (!strncmp(opt, "tap=", 4) && opt[4]) {
 			tap = opt + 4;
+		} else if (!strcmp(opt, "user")) {
+			user = 1;
+		} else if (!strncmp(opt, "net=", 4)) {
+			user_net = opt + 4;
+		} else if (!strncmp(opt, "hostfwd=", 8)) {
+			if (n_fwd == MINIVMM_MAX_NET_FWDS) {
+				snprintf(err, err_len, "too many --net hostfwd (at most %d a card)",
+					 MINIVMM_MAX_NET_FWDS);
+				return -1;
+			}
+			fwd[n_fwd++] = opt + 8;
 		} else if (!strncmp(opt, "mac=", 4)) {
 			if (parse_mac(opt + 4, mac)) {
 				snprintf(err, err_len,
@@ -182,20 +230,33 @@ int cli_parse_net(char *spec, struct minivmm_config *cfg, char *err, size_t err_
 				return -1;
 		} else {
 			snprintf(err, err_len,
-				 "bad --net option '%s': use tap=NAME, mac=MAC, mtu=N, "
-				 "guest_tso=on|off or poll=US",
+				 "bad --net option '%s': use tap=NAME or user, mac=MAC, mtu=N, "
+				 "guest_tso=on|off, poll=US, hostfwd=... or net=CIDR (user)",
 				 cli_printable(opt, q, sizeof(q)));
 			return -1;
 		}
 	}
-	if (!tap) {
-		snprintf(err, err_len, "bad --net: give tap=NAME[,mac=MAC][,mtu=N]");
+	if (!tap == !user) {
+		snprintf(err, err_len,
+			 "bad --net: give tap=NAME[,mac=MAC][,mtu=N] or "
+			 "user[,hostfwd=tcp:[HOSTADDR]:HOSTPORT-:GUESTPORT][,net=CIDR]");
 		return -1;
 	}
-	/* The API's own checks (the TAP name's length) give their own line. */
-	idx = minivmm_config_add_net(cfg, tap, err, err_len);
+	if (!user && (user_net || n_fwd)) {
+		snprintf(err, err_len, "bad --net: hostfwd= and net= are for user, not tap=");
+		return -1;
+	}
+	/* The API's own checks (the TAP name's length, the CIDR) give their own line. */
+	idx = user ? minivmm_config_add_net_user(cfg, user_net, err, err_len)
+		   : minivmm_config_add_net(cfg, tap, err, err_len);
 	if (idx < 0)
 		return -1;
+	for (unsigned int i = 0; i < n_fwd; i++) {
+		if (add_hostfwd(cfg, (unsigned int)idx, fwd[i], err, err_len)) {
+			config_drop_last_net(cfg);
+			return -1;
+		}
+	}
 	if (minivmm_config_set_net_mac(cfg, (unsigned int)idx, has_mac ? mac : NULL, err,
 				       err_len) ||
 	    minivmm_config_set_net_mtu(cfg, (unsigned int)idx, mtu, err, err_len) ||

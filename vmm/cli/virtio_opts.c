@@ -24,7 +24,13 @@ const struct cli_virtio_opt cli_virtio_opts[] = {
 	 "  -n, --net tap=NAME[,mac=52:54:00:12:34:56][,mtu=N][,guest_tso=off][,poll=US]\n"
 	 "                        virtio-net on an existing TAP interface (repeatable:\n"
 	 "                        eth0, eth1, ...); create one with\n"
-	 "                        'ip tuntap add dev NAME mode tap user USER'\n",
+	 "                        'ip tuntap add dev NAME mode tap user USER'\n"
+	 "  -n, --net user[,hostfwd=tcp:[HOSTADDR]:HOSTPORT-:GUESTPORT][,net=CIDR]\n"
+	 "                        virtio-net on a user-mode network (libslirp), no root\n"
+	 "                        needed: DHCP, DNS and the guest's TCP/UDP through\n"
+	 "                        minivmm's sockets (net: 10.0.2.0/24, gateway .2, DNS .3,\n"
+	 "                        guest .15); hostfwd (repeatable) forwards a host TCP\n"
+	 "                        port (HOSTADDR: 127.0.0.1) to the guest's GUESTPORT\n",
 	 1, cli_parse_net},
 	{"rng", 'r',
 	 "  -r, --rng             virtio-rng: the guest's hwrng (/dev/hwrng) filled from\n"

@@ -183,6 +183,7 @@ void seccomp_test_violate(enum seccomp_thread_kind kind)
 		[SECCOMP_THREAD_API] = "api",
 		[SECCOMP_THREAD_BLKIO] = "blkio",
 		[SECCOMP_THREAD_DEVICE_POLL] = "device-poll",
+		[SECCOMP_THREAD_SLIRP] = "slirp",
 	};
 	const char *want = getenv("MINIVMM_TEST_SECCOMP_VIOLATE");
 

@@ -25,6 +25,7 @@ enum seccomp_thread_kind {
 	SECCOMP_THREAD_API,	    /* the control socket's server (vmm/control/api_socket.c) */
 	SECCOMP_THREAD_BLKIO,	    /* a disk's I/O worker (devices/blk_engine_threads.c) */
 	SECCOMP_THREAD_DEVICE_POLL, /* a device thread without io_uring (devices/dev_loop_poll.c) */
+	SECCOMP_THREAD_SLIRP,	    /* a user-mode network's thread (devices/net_backend_slirp.c) */
 	SECCOMP_THREAD_KINDS,
 };
 

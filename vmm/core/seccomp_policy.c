@@ -164,6 +164,43 @@ static const struct seccomp_rule blkio[] = {
 	{0, 0, 0, NULL},
 };
 
+/*
+ * A user-mode network's thread (--net user): libslirp turns the guest's
+ * connections into sockets of ours and serves them, so this is the one
+ * list with socket calls; no device thread and no vCPU gets them. What
+ * arrives from the guest is copied in by the device thread, and frames for
+ * it leave through an eventfd (write, common). slirp reads the host's DNS
+ * server from /etc/resolv.conf when the guest asks its forwarder, and
+ * again when the file changed: stat and a read-only open.
+ */
+static const struct seccomp_rule slirp[] = {
+	{SCMP_SYS(poll), 0, 0, "wait on slirp's sockets, its timers and the guest's frames"},
+	{SCMP_SYS(ppoll), 0, 0, "poll, as some glibc builds make it"},
+	{SCMP_SYS(read), 0, 0, "the wake-up eventfd's count; /etc/resolv.conf"},
+	{SCMP_SYS(socket), 0, 0, "a guest's outbound TCP connection, UDP flow or ping"},
+	{SCMP_SYS(connect), 0, 0, "a guest's outbound TCP connection"},
+	{SCMP_SYS(accept), 0, 0, "a host connection to a forwarded port"},
+	{SCMP_SYS(accept4), 0, 0, "accept, as some glibc builds make it"},
+	{SCMP_SYS(setsockopt), 0, 0,
+	 "slirp's socket options (reuse, keepalive, no delay, buffers)"},
+	{SCMP_SYS(getsockopt), 0, 0, "the result of a non-blocking connect (SO_ERROR)"},
+	{SCMP_SYS(getsockname), 0, 0, "the host address a forwarded connection came to"},
+	{SCMP_SYS(getpeername), 0, 0, "where an accepted connection came from"},
+	{SCMP_SYS(sendto), 0, 0, "a guest's UDP datagrams and TCP data (send)"},
+	{SCMP_SYS(recvfrom), 0, 0, "replies for the guest: UDP datagrams and TCP data (recv)"},
+	{SCMP_SYS(recvmsg), 0, 0, "a UDP reply for the guest, with its ancillary data"},
+	{SCMP_SYS(shutdown), 0, 0, "a guest's TCP half-close"},
+	{SCMP_SYS(close), 0, 0, "a finished connection or flow"},
+	{SCMP_SYS(fcntl), 2, F_GETFL, "making a new socket non-blocking"},
+	{SCMP_SYS(fcntl), 2, F_SETFL, "making a new socket non-blocking"},
+	{SCMP_SYS(ioctl), 2, FIONREAD, "the size of a waiting UDP datagram"},
+	{SCMP_SYS(newfstatat), 0, 0, "has /etc/resolv.conf changed (stat), for DNS forwarding"},
+	/* Read-only: nothing this thread opens can be written or created. */
+	{SCMP_SYS(openat), -3, O_WRONLY | O_RDWR | O_CREAT | O_TRUNC | O_APPEND,
+	 "read /etc/resolv.conf (the host's DNS server), read-only"},
+	{0, 0, 0, NULL},
+};
+
 const struct seccomp_rule *const seccomp_policy[SECCOMP_THREAD_KINDS][SECCOMP_LISTS] = {
 	[SECCOMP_THREAD_VCPU] = {common, vcpu},
 	[SECCOMP_THREAD_DEVICE] = {common, device},
@@ -172,4 +209,5 @@ const struct seccomp_rule *const seccomp_policy[SECCOMP_THREAD_KINDS][SECCOMP_LI
 	[SECCOMP_THREAD_API] = {common, control, api_socket},
 	[SECCOMP_THREAD_BLKIO] = {common, blkio},
 	[SECCOMP_THREAD_DEVICE_POLL] = {common, device_poll},
+	[SECCOMP_THREAD_SLIRP] = {common, slirp},
 };

@@ -84,14 +84,20 @@ static int device_prologue(void *arg)
 	return rc;
 }
 
-/* First thing on a device's helper thread (a disk's I/O worker): its filter. */
+/* First thing on a device's helper thread (a disk's I/O worker, a user-mode
+ * network's slirp thread): its kind's filter. */
 static int helper_prologue(void *arg)
 {
 	struct virtio_slot *s = arg;
-	int rc = seccomp_install(s->seccomp, SECCOMP_THREAD_BLKIO, s->name);
+	enum seccomp_thread_kind kind = (enum seccomp_thread_kind)s->helper;
+	int rc;
 
+	/* A kind without helpers that starts one: refused, never unfiltered. */
+	if (kind >= SECCOMP_THREAD_KINDS)
+		return -EPERM;
+	rc = seccomp_install(s->seccomp, kind, s->name);
 	if (!rc)
-		seccomp_test_violate(SECCOMP_THREAD_BLKIO);
+		seccomp_test_violate(kind);
 	return rc;
 }
 
@@ -112,6 +118,7 @@ int virtio_devices_create(struct minivmm *vm, char *err, size_t err_len)
 
 			if (rc)
 				return rc;
+			s->helper = (int)kind->helper;
 			env = (struct virtio_dev_env){
 				.gm = &vm->gm,
 				.kick_fds = s->kick_fd,

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "devices/net_backend.h"
 #include "devices/virtio_blk.h"
 #include "devices/virtio_dev.h"
 #include "devices/virtio_net.h"
@@ -96,6 +97,24 @@ static int net_create(const struct minivmm_config *cfg, unsigned int i,
 	if (c->has_mac)
 		memcpy(o.mac, c->mac, 6);
 	snprintf(name, name_len, "eth%u", i);
+	if (c->user) {
+		struct net_user_fwd fwd[MINIVMM_MAX_NET_FWDS];
+		struct net_user_options u = {.net = c->user_net,
+					     .prefix = c->user_prefix,
+					     .fwd = fwd,
+					     .n_fwd = c->n_fwd};
+		struct net_backend *be;
+		int rc;
+
+		for (unsigned int k = 0; k < c->n_fwd; k++)
+			fwd[k] = (struct net_user_fwd){.host_addr = c->fwd[k].host_addr,
+						       .host_port = c->fwd[k].host_port,
+						       .guest_port = c->fwd[k].guest_port};
+		rc = net_backend_slirp_create(&u, &be, err, err_len);
+		if (rc)
+			return rc;
+		return vnet_create_on(&o, be, env, out, err, err_len);
+	}
 	return vnet_create(&o, env, out, err, err_len);
 }
 
@@ -114,9 +133,9 @@ static int rng_create(const struct minivmm_config *cfg, unsigned int i,
 }
 
 const struct virtio_kind virtio_kinds[] = {
-	{1, disk_count, disk_create},
-	{2, net_count, net_create},
-	{1, rng_count, rng_create},
+	{1, disk_count, disk_create, SECCOMP_THREAD_BLKIO},
+	{2, net_count, net_create, SECCOMP_THREAD_SLIRP},
+	{1, rng_count, rng_create, SECCOMP_THREAD_KINDS},
 };
 
 const unsigned int virtio_n_kinds = sizeof(virtio_kinds) / sizeof(virtio_kinds[0]);

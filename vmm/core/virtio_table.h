@@ -14,6 +14,7 @@
 #include <stddef.h>
 
 #include "vmm/api/minivmm.h"
+#include "vmm/core/seccomp.h"
 
 struct virtio_dev;
 struct virtio_dev_env;
@@ -25,6 +26,9 @@ struct virtio_kind {
 	int (*create)(const struct minivmm_config *cfg, unsigned int i,
 		      const struct virtio_dev_env *env, struct virtio_dev **out, char *name,
 		      size_t name_len, char *err, size_t err_len);
+	/* The filter of the device's helper threads (a disk's I/O workers, a
+	 * user-mode network's slirp thread); SECCOMP_THREAD_KINDS: it has none. */
+	enum seccomp_thread_kind helper;
 };
 
 extern const struct virtio_kind virtio_kinds[];

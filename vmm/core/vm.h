@@ -37,6 +37,7 @@ struct virtio_slot {
 	char name[16]; /* vda, eth0, ...: what the guest and the user call it */
 	bool stuck;    /* its thread did not stop: leave it allocated */
 	int seccomp;   /* enum minivmm_seccomp, for its thread's filter */
+	int helper;    /* enum seccomp_thread_kind of its helper threads (virtio_kind) */
 };
 
 #define VCPU_EXIT_REASONS 64 /* KVM_EXIT_* below this are counted one by one */
