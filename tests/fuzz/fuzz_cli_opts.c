@@ -67,7 +67,9 @@ static void net(char *spec)
 		minivmm_config_free(cfg);
 		return;
 	}
-	require(cfg->n_nets == 1 && n->tap && n->tap[0]);
+	/* A card is on a TAP with a name, or on user-mode networking: never both, never neither. */
+	require(cfg->n_nets == 1);
+	require(n->user ? !n->tap && n->user_prefix <= 32 : n->tap && n->tap[0] && !n->n_fwd);
 	require(n->mtu == 0 || (n->mtu >= 68 && n->mtu <= 65535));
 	require(!n->has_mac || !(n->mac[0] & 1));
 	require(n->poll_us == -1 || (n->poll_us >= 0 && n->poll_us <= MINIVMM_POLL_US_MAX));
